@@ -1,0 +1,67 @@
+//! The chat commands. Their names, aliases, roles and help texts are data (`commands/*.toml`,
+//! loaded by [`spec`]); their behaviour is here: one [`Command`] variant per command, each with
+//! its `parse` and `apply` in its own file, its syntax documented at the top of that file.
+//! Unknown input is a variant ([`Command::Unknown`]), not an error.
+
+mod aide;
+mod ping;
+pub mod spec;
+mod unknown;
+
+pub use spec::{command_word, CommandSet, CommandSpec, Role};
+
+use crate::engine::{Engine, Incoming, Outgoing};
+
+/// A parsed command, ready to apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Aide(aide::Aide),
+    Ping,
+    /// A word after the prefix that names no command.
+    Unknown {
+        word: String,
+    },
+}
+
+/// What can go wrong while applying a command: only our own failures (storage). User mistakes
+/// are answers, not errors.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl Command {
+    /// Build the command named `name` (a canonical name from `commands/`) from its arguments.
+    pub fn parse(name: &str, args: &str) -> Command {
+        match name {
+            "aide" => Command::Aide(aide::Aide::parse(args)),
+            "ping" => Command::Ping,
+            // A TOML file without Rust behaviour yet: answer as for an unknown word rather than fail.
+            other => Command::Unknown {
+                word: other.to_owned(),
+            },
+        }
+    }
+
+    /// The canonical name, for logs.
+    pub fn name(&self) -> &str {
+        match self {
+            Command::Aide(_) => "aide",
+            Command::Ping => "ping",
+            Command::Unknown { .. } => "inconnue",
+        }
+    }
+
+    pub async fn apply(
+        &self,
+        engine: &Engine,
+        incoming: &Incoming,
+    ) -> Result<Vec<Outgoing>, CommandError> {
+        match self {
+            Command::Aide(cmd) => Ok(cmd.apply(engine, incoming)),
+            Command::Ping => Ok(ping::apply(engine, incoming)),
+            Command::Unknown { word } => Ok(unknown::apply(engine, incoming, word)),
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! `!ping`: answers at once with the bot's version and the time between the command's sending
+//! (server timestamp) and the answer.
+
+use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::strings::engine as s;
+
+pub fn apply(engine: &Engine, incoming: &Incoming) -> Vec<Outgoing> {
+    let latency = (engine.now() - incoming.sent_at).num_milliseconds().max(0);
+    vec![reply(incoming, s::pong(env!("CARGO_PKG_VERSION"), latency))]
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use crate::commands::Role;
+    use crate::engine::tests::{engine_at, message};
+    use crate::engine::Outgoing;
+
+    #[tokio::test]
+    async fn answers_with_version_and_latency() {
+        let (engine, clock) = engine_at("2026-11-30T08:00:00Z");
+        let incoming = message("!ping", Role::Membre, engine.now());
+        clock.advance(Duration::milliseconds(42));
+        let out = engine.handle(&incoming).await;
+        let [Outgoing::Reply { markdown, .. }] = &out[..] else {
+            panic!("one reply expected: {out:?}")
+        };
+        assert!(
+            markdown.contains(env!("CARGO_PKG_VERSION")) && markdown.contains("42 ms"),
+            "{markdown}"
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! Command descriptions as data: `commands/<name>.toml` gives each command its French name,
+//! aliases (French first, the English one last), role, summary, usage examples and help text.
+//! Adding an alias needs no Rust change: the parser looks names up here.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::check::Problem;
+use crate::text::{edit_distance, fold};
+
+/// Who may use a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Every member of a team room.
+    Membre,
+    /// Members at or above the Mission Locale's coordination power level.
+    Coordination,
+}
+
+impl Role {
+    /// Whether someone with role `self` may use a command that requires `needed`.
+    pub fn allows(self, needed: Role) -> bool {
+        self >= needed
+    }
+}
+
+/// One command, as written in its TOML file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSpec {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub role: Role,
+    pub summary: String,
+    pub usage: Vec<String>,
+    pub help: String,
+}
+
+/// Every command, indexed by folded name and alias.
+#[derive(Debug, Clone)]
+pub struct CommandSet {
+    specs: Vec<CommandSpec>,
+    by_word: HashMap<String, usize>,
+}
+
+impl CommandSet {
+    /// Load and check `commands/*.toml` files. Reports every problem at once.
+    pub fn from_files(files: &[(String, String)]) -> Result<Self, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut specs: Vec<(String, CommandSpec)> = Vec::new();
+        for (path, text) in files.iter().filter(|(p, _)| p.ends_with(".toml")) {
+            match toml::from_str::<CommandSpec>(text) {
+                Ok(spec) => specs.push((path.clone(), spec)),
+                Err(err) => problems.push(Problem::toml(path, text, &err)),
+            }
+        }
+        specs.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+        let mut by_word: HashMap<String, usize> = HashMap::new();
+        for (index, (path, spec)) in specs.iter().enumerate() {
+            let stem = path
+                .rsplit('/')
+                .next()
+                .unwrap_or(path)
+                .trim_end_matches(".toml");
+            if stem != spec.name {
+                problems.push(Problem::at(
+                    path,
+                    Some(1),
+                    format!(
+                        "le nom « {} » ne correspond pas au fichier « {stem}.toml »",
+                        spec.name
+                    ),
+                ));
+            }
+            if spec.summary.trim().is_empty() || spec.help.trim().is_empty() {
+                problems.push(Problem::at(
+                    path,
+                    None,
+                    "summary et help ne doivent pas être vides",
+                ));
+            }
+            if spec.usage.is_empty() {
+                problems.push(Problem::at(path, None, "au moins un exemple dans usage"));
+            }
+            for word in std::iter::once(&spec.name).chain(&spec.aliases) {
+                let key = fold(word);
+                if key.is_empty() || key.contains(char::is_whitespace) {
+                    problems.push(Problem::at(
+                        path,
+                        None,
+                        format!("nom ou alias invalide : « {word} »"),
+                    ));
+                } else if let Some(&other) = by_word.get(&key) {
+                    problems.push(Problem::at(
+                        path,
+                        None,
+                        format!("« {word} » est déjà utilisé par {}", specs[other].0),
+                    ));
+                } else {
+                    by_word.insert(key, index);
+                }
+            }
+        }
+        let set = CommandSet {
+            specs: specs.into_iter().map(|(_, spec)| spec).collect(),
+            by_word,
+        };
+        for spec in &set.specs {
+            for example in &spec.usage {
+                match set.split(example, "!") {
+                    Some((found, _)) if found.name == spec.name => {}
+                    _ => problems.push(Problem::at(
+                        &format!("commands/{}.toml", spec.name),
+                        None,
+                        format!(
+                            "l'exemple « {example} » ne désigne pas la commande {}",
+                            spec.name
+                        ),
+                    )),
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(set)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// All commands, sorted by name.
+    pub fn specs(&self) -> &[CommandSpec] {
+        &self.specs
+    }
+
+    /// The command named `word` (name or alias, any case or accents).
+    pub fn lookup(&self, word: &str) -> Option<&CommandSpec> {
+        self.by_word.get(&fold(word)).map(|&i| &self.specs[i])
+    }
+
+    /// Split a message into its command and the rest, if it starts with `prefix` and a known
+    /// command word. Unknown words give `None`; see [`CommandSet::suggest`].
+    pub fn split<'a>(&self, body: &'a str, prefix: &str) -> Option<(&CommandSpec, &'a str)> {
+        let (word, rest) = command_word(body, prefix)?;
+        self.lookup(word).map(|spec| (spec, rest))
+    }
+
+    /// The closest known command to a mistyped word, when it is close enough.
+    pub fn suggest(&self, word: &str) -> Option<&CommandSpec> {
+        let word = fold(word);
+        let (dist, idx) = self
+            .by_word
+            .iter()
+            .map(|(w, &i)| (edit_distance(&word, w), i))
+            .min_by_key(|&(d, i)| (d, &self.specs[i].name))?;
+        let limit = if word.chars().count() <= 4 { 1 } else { 2 };
+        (dist <= limit || (word.len() >= 3 && self.specs[idx].name.starts_with(&word)))
+            .then(|| &self.specs[idx])
+    }
+}
+
+/// The first word after the prefix, and the rest trimmed. `None` when `body` is not a command.
+pub fn command_word<'a>(body: &'a str, prefix: &str) -> Option<(&'a str, &'a str)> {
+    let rest = body.trim_start().strip_prefix(prefix)?;
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    let (word, args) = rest.split_at(end);
+    if word.is_empty() {
+        return None;
+    }
+    Some((word, args.trim()))
+}

@@ -1,0 +1,521 @@
+//! `bot.toml`: read once into a [`RawConfig`] (serde, as written) and turned into a [`Config`]
+//! whose time zones, room ids, allowlist patterns and credentials sources are already checked.
+//! Every problem is reported at once, with the key and the line, before any login.
+//!
+//! Secrets never live in the TOML: it names an environment variable or a file that holds them.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::check::{line_of, Problem};
+
+/// The example config, embedded: it is also the default when no config file is given.
+pub const EXAMPLE: &str = include_str!("../bot.toml.example");
+pub const EXAMPLE_NAME: &str = "bot.toml.example";
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub bot: RawBot,
+    pub matrix: Option<RawMatrix>,
+    #[serde(default)]
+    pub mission_locale: Vec<RawMissionLocale>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBot {
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
+    pub commands_dir: Option<PathBuf>,
+    pub kit_dir: Option<PathBuf>,
+    #[serde(default = "default_grace")]
+    pub grace_minutes: u32,
+}
+
+impl Default for RawBot {
+    fn default() -> Self {
+        Self {
+            data_dir: default_data_dir(),
+            prefix: default_prefix(),
+            commands_dir: None,
+            kit_dir: None,
+            grace_minutes: default_grace(),
+        }
+    }
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("kitbot-data")
+}
+fn default_prefix() -> String {
+    "!".to_owned()
+}
+fn default_grace() -> u32 {
+    60
+}
+fn default_device_name() -> String {
+    "kitbot".to_owned()
+}
+fn default_timeline_limit() -> u32 {
+    100
+}
+fn default_tz() -> String {
+    "Europe/Paris".to_owned()
+}
+fn default_level() -> i64 {
+    50
+}
+fn default_retention() -> u32 {
+    12
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMatrix {
+    pub homeserver: String,
+    pub user: String,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub access_token_env: Option<String>,
+    pub access_token_file: Option<PathBuf>,
+    #[serde(default = "default_device_name")]
+    pub device_name: String,
+    #[serde(default)]
+    pub allowed_inviters: Vec<String>,
+    #[serde(default = "default_timeline_limit")]
+    pub timeline_limit: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMissionLocale {
+    pub id: String,
+    pub name: String,
+    #[serde(default = "default_tz")]
+    pub timezone: String,
+    #[serde(default)]
+    pub rooms: Vec<String>,
+    pub space: Option<String>,
+    #[serde(default = "default_level")]
+    pub coordination_level: i64,
+    #[serde(default = "default_retention")]
+    pub retention_months: u32,
+    #[serde(default)]
+    pub quiet_hours: RawQuiet,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuiet {
+    #[serde(default = "default_quiet_start")]
+    pub start: String,
+    #[serde(default = "default_quiet_end")]
+    pub end: String,
+    #[serde(default = "yes")]
+    pub weekends: bool,
+    #[serde(default = "yes")]
+    pub holidays: bool,
+}
+
+impl Default for RawQuiet {
+    fn default() -> Self {
+        Self {
+            start: default_quiet_start(),
+            end: default_quiet_end(),
+            weekends: true,
+            holidays: true,
+        }
+    }
+}
+
+fn default_quiet_start() -> String {
+    "19:00".to_owned()
+}
+fn default_quiet_end() -> String {
+    "08:00".to_owned()
+}
+fn yes() -> bool {
+    true
+}
+
+/// How the bot proves who it is. The secret itself is read at login, not kept in the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    PasswordEnv(String),
+    PasswordFile(PathBuf),
+    TokenEnv(String),
+    TokenFile(PathBuf),
+}
+
+/// Who may invite the bot: full MXID patterns (`*` matches anything) or bare server names.
+#[derive(Debug, Clone)]
+pub struct Allowlist {
+    patterns: Vec<Regex>,
+}
+
+impl Allowlist {
+    pub fn parse(entries: &[String]) -> Result<Self, String> {
+        let mut patterns = Vec::new();
+        for entry in entries {
+            let entry = entry.trim();
+            let pattern = if entry.starts_with('@') {
+                let escaped: Vec<String> = entry.split('*').map(regex::escape).collect();
+                format!("^{}$", escaped.join(".*"))
+            } else if !entry.is_empty() && !entry.contains(['@', '*', ' ']) {
+                format!("^@[^:]+:{}$", regex::escape(entry))
+            } else {
+                return Err(format!("motif d'invitation invalide : « {entry} » (attendu : @nom:serveur, @*:serveur ou serveur)"));
+            };
+            patterns.push(Regex::new(&pattern).map_err(|e| e.to_string())?);
+        }
+        Ok(Self { patterns })
+    }
+
+    pub fn allows(&self, user_id: &str) -> bool {
+        self.patterns.iter().any(|p| p.is_match(user_id))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MatrixConfig {
+    pub homeserver: String,
+    pub user: String,
+    pub credentials: Credentials,
+    pub device_name: String,
+    pub allowlist: Allowlist,
+    pub timeline_limit: u32,
+}
+
+/// Quiet hours of a Mission Locale, applied when nudging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quiet {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    pub weekends: bool,
+    pub holidays: bool,
+}
+
+/// A Mission Locale: one tenant. Nothing of one is ever shown in another's rooms.
+#[derive(Debug, Clone)]
+pub struct MissionLocale {
+    pub id: String,
+    pub name: String,
+    pub tz: Tz,
+    /// Room ids (`!x:server`) and aliases (`#x:server`), as configured.
+    pub rooms: Vec<String>,
+    pub space: Option<String>,
+    pub coordination_level: i64,
+    pub retention_months: u32,
+    pub quiet: Quiet,
+}
+
+/// The checked configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub prefix: String,
+    pub commands_dir: Option<PathBuf>,
+    pub kit_dir: Option<PathBuf>,
+    pub grace_minutes: u32,
+    pub matrix: Option<MatrixConfig>,
+    pub missions: Vec<MissionLocale>,
+}
+
+impl Config {
+    /// Parse and check a config file's text. `file` names it in problems.
+    pub fn parse(text: &str, file: &str) -> Result<Config, Vec<Problem>> {
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| vec![Problem::toml(file, text, &e)])?;
+        let mut problems = Vec::new();
+        // Line of the first occurrence of a key's value, for problems found after parsing.
+        let line = |needle: &str| text.find(needle).map(|at| line_of(text, at));
+        let mut p = |needle: &str, message: String| {
+            problems.push(Problem::at(file, line(needle), message));
+        };
+
+        if raw.bot.prefix.trim().is_empty() || raw.bot.prefix.contains(char::is_whitespace) {
+            p(
+                "prefix",
+                "bot.prefix doit être un signe sans espace, par exemple « ! »".to_owned(),
+            );
+        }
+
+        let matrix = match raw.matrix {
+            None => None,
+            Some(m) => {
+                if !(m.homeserver.starts_with("https://") || m.homeserver.starts_with("http://")) {
+                    p(
+                        "homeserver",
+                        format!(
+                            "matrix.homeserver doit être une URL http(s) : « {} »",
+                            m.homeserver
+                        ),
+                    );
+                }
+                if !is_user_id(&m.user) {
+                    p("user", format!("matrix.user doit être un identifiant Matrix complet (@nom:serveur) : « {} »", m.user));
+                }
+                let sources = [
+                    m.password_env.clone().map(Credentials::PasswordEnv),
+                    m.password_file.clone().map(Credentials::PasswordFile),
+                    m.access_token_env.clone().map(Credentials::TokenEnv),
+                    m.access_token_file.clone().map(Credentials::TokenFile),
+                ];
+                let mut given: Vec<Credentials> = sources.into_iter().flatten().collect();
+                if given.len() != 1 {
+                    p("[matrix]", "matrix : indiquez exactement une source de secret parmi password_env, password_file, access_token_env, access_token_file".to_owned());
+                }
+                let allowlist = match Allowlist::parse(&m.allowed_inviters) {
+                    Ok(a) => a,
+                    Err(e) => {
+                        p("allowed_inviters", e);
+                        Allowlist {
+                            patterns: Vec::new(),
+                        }
+                    }
+                };
+                if !(1..=1000).contains(&m.timeline_limit) {
+                    p(
+                        "timeline_limit",
+                        "matrix.timeline_limit doit être entre 1 et 1000".to_owned(),
+                    );
+                }
+                given.pop().map(|credentials| MatrixConfig {
+                    homeserver: m.homeserver,
+                    user: m.user,
+                    credentials,
+                    device_name: m.device_name,
+                    allowlist,
+                    timeline_limit: m.timeline_limit,
+                })
+            }
+        };
+
+        let mut ids = HashSet::new();
+        let mut rooms_seen = HashSet::new();
+        let mut missions = Vec::new();
+        for ml in raw.mission_locale {
+            let at = format!("\"{}\"", ml.id);
+            if !is_kebab(&ml.id) {
+                p(
+                    &at,
+                    format!(
+                        "mission_locale.id « {} » : minuscules, chiffres et tirets seulement",
+                        ml.id
+                    ),
+                );
+            }
+            if !ids.insert(ml.id.clone()) {
+                p(
+                    &at,
+                    format!("mission_locale.id « {} » est en double", ml.id),
+                );
+            }
+            let tz = match ml.timezone.parse::<Tz>() {
+                Ok(tz) => tz,
+                Err(_) => {
+                    p(&ml.timezone, format!("fuseau horaire inconnu « {} » (exemple : Europe/Paris, America/Cayenne, Indian/Reunion)", ml.timezone));
+                    chrono_tz::Europe::Paris
+                }
+            };
+            for room in &ml.rooms {
+                if !(is_room_id(room) || is_alias(room)) {
+                    p(
+                        room,
+                        format!(
+                            "salon « {room} » : attendu !identifiant:serveur ou #alias:serveur"
+                        ),
+                    );
+                } else if !rooms_seen.insert(room.clone()) {
+                    p(
+                        room,
+                        format!("le salon « {room} » appartient à deux Missions Locales"),
+                    );
+                }
+            }
+            if let Some(space) = &ml.space {
+                if !(is_room_id(space) || is_alias(space)) {
+                    p(
+                        space,
+                        format!(
+                            "espace « {space} » : attendu !identifiant:serveur ou #alias:serveur"
+                        ),
+                    );
+                }
+            }
+            if !(0..=100).contains(&ml.coordination_level) {
+                p(
+                    "coordination_level",
+                    "coordination_level doit être entre 0 et 100".to_owned(),
+                );
+            }
+            if ml.retention_months == 0 || ml.retention_months > 120 {
+                p(
+                    "retention_months",
+                    "retention_months doit être entre 1 et 120".to_owned(),
+                );
+            }
+            let start = NaiveTime::parse_from_str(&ml.quiet_hours.start, "%H:%M");
+            let end = NaiveTime::parse_from_str(&ml.quiet_hours.end, "%H:%M");
+            if start.is_err() || end.is_err() {
+                p(
+                    "quiet_hours",
+                    "quiet_hours.start et end s'écrivent HH:MM, par exemple \"19:00\"".to_owned(),
+                );
+            }
+            missions.push(MissionLocale {
+                id: ml.id,
+                name: ml.name,
+                tz,
+                rooms: ml.rooms,
+                space: ml.space,
+                coordination_level: ml.coordination_level,
+                retention_months: ml.retention_months,
+                quiet: Quiet {
+                    start: start.unwrap_or(NaiveTime::MIN),
+                    end: end.unwrap_or(NaiveTime::MIN),
+                    weekends: ml.quiet_hours.weekends,
+                    holidays: ml.quiet_hours.holidays,
+                },
+            });
+        }
+        if missions.is_empty() {
+            problems.push(Problem::at(
+                file,
+                None,
+                "au moins une [[mission_locale]] est nécessaire",
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Config {
+            data_dir: raw.bot.data_dir,
+            prefix: raw.bot.prefix,
+            commands_dir: raw.bot.commands_dir,
+            kit_dir: raw.bot.kit_dir,
+            grace_minutes: raw.bot.grace_minutes,
+            matrix,
+            missions,
+        })
+    }
+
+    /// Read a config file, or the embedded example when `path` is `None`.
+    pub fn load(path: Option<&Path>) -> Result<Config, Vec<Problem>> {
+        match path {
+            None => Config::parse(EXAMPLE, EXAMPLE_NAME),
+            Some(path) => {
+                let name = path.display().to_string();
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    vec![Problem::at(
+                        &name,
+                        None,
+                        format!("lecture impossible : {e}"),
+                    )]
+                })?;
+                Config::parse(&text, &name)
+            }
+        }
+    }
+
+    pub fn mission(&self, id: &str) -> Option<&MissionLocale> {
+        self.missions.iter().find(|m| m.id == id)
+    }
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn has_server(s: &str) -> bool {
+    matches!(s.split_once(':'), Some((local, server)) if local.len() > 1 && !server.is_empty() && !s.contains(char::is_whitespace))
+}
+
+pub fn is_user_id(s: &str) -> bool {
+    s.starts_with('@') && has_server(s)
+}
+pub fn is_room_id(s: &str) -> bool {
+    s.starts_with('!') && has_server(s)
+}
+pub fn is_alias(s: &str) -> bool {
+    s.starts_with('#') && has_server(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_loads() {
+        let config = Config::parse(EXAMPLE, EXAMPLE_NAME).expect("example is valid");
+        assert!(!config.missions.is_empty());
+        assert!(config.matrix.is_some());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_its_line() {
+        let text = r#"
+[matrix]
+homeserver = "ftp://x"
+user = "kitbot"
+password_env = "A"
+access_token_env = "B"
+
+[[mission_locale]]
+id = "Bad Id"
+name = "X"
+timezone = "Europe/Pariss"
+rooms = ["general"]
+"#;
+        let problems = Config::parse(text, "bot.toml").expect_err("invalid");
+        let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(problems.len() >= 5, "{all:#?}");
+        assert!(
+            all.iter()
+                .any(|p| p.starts_with("bot.toml:3: ") && p.contains("homeserver")),
+            "{all:#?}"
+        );
+        assert!(
+            all.iter()
+                .any(|p| p.contains("Europe/Pariss") && p.starts_with("bot.toml:11")),
+            "{all:#?}"
+        );
+    }
+
+    #[test]
+    fn corrupt_toml_is_a_problem_not_a_panic() {
+        for text in ["[[[", "bot = 3", "\u{0}\u{1}", "[bot]\nprefix = "] {
+            assert!(Config::parse(text, "bot.toml").is_err(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn allowlist_patterns() {
+        let list = Allowlist::parse(&[
+            "@*:ml-sarthe.fr".into(),
+            "@alice:example.org".into(),
+            "tchap.gouv.fr".into(),
+        ])
+        .expect("valid");
+        assert!(list.allows("@bob:ml-sarthe.fr"));
+        assert!(list.allows("@alice:example.org"));
+        assert!(!list.allows("@alicex:example.org"));
+        assert!(list.allows("@x:tchap.gouv.fr"));
+        assert!(!list.allows("@x:evil.fr"));
+        assert!(!list.allows("@x:ml-sarthe.fr.evil.fr"));
+        assert!(Allowlist::parse(&["bad pattern".into()]).is_err());
+    }
+}

@@ -1,0 +1,170 @@
+//! The `kitbot` binary: `console` (the embedded default, no homeserver), `run` (the Matrix bot),
+//! `check` (validate config and data), and offline tools. Errors print with their causes (`{:#}`)
+//! and a non-zero exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use kitbot::clock::SystemClock;
+use kitbot::commands::Role;
+use kitbot::config::Config;
+use kitbot::engine::{Engine, Parts};
+use kitbot::store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "kitbot",
+    version,
+    about = "Le robot du kit d'accompagnement à distance des Missions Locales"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CliRole {
+    Membre,
+    Coordination,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Chat with the bot in this terminal, no homeserver needed.
+    Console {
+        /// Config file (optional: the built-in example is used otherwise).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Data folder (default: the config's data_dir).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Who you are in the conversation.
+        #[arg(long = "as", default_value = "@vous:console.local")]
+        user: String,
+        #[arg(long, value_enum, default_value = "membre")]
+        role: CliRole,
+        /// The Mission Locale id (default: the first in the config).
+        #[arg(long)]
+        mission_locale: Option<String>,
+    },
+    /// Check the config, commands/ and kit-snippets/; print every problem.
+    Check {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KITBOT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,kitbot=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Cmd::Console {
+            config,
+            data_dir,
+            user,
+            role,
+            mission_locale,
+        } => console(config, data_dir, user, role, mission_locale),
+        Cmd::Check { config } => return check(config),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("kitbot : {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
+    Config::load(path).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("configuration invalide :\n{}", lines.join("\n"))
+    })
+}
+
+fn build_engine(config: Config) -> anyhow::Result<Engine> {
+    let commands = Engine::load_commands(&config).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("commandes invalides :\n{}", lines.join("\n"))
+    })?;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = Store::open(&config.data_dir.join("store"))
+        .map_err(|e| anyhow::anyhow!("{e} (dossier {})", config.data_dir.display()))?;
+    Ok(Engine::new(Parts {
+        config,
+        commands,
+        store,
+        clock: Arc::new(SystemClock),
+    }))
+}
+
+fn console(
+    config: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    user: String,
+    role: CliRole,
+    mission_locale: Option<String>,
+) -> anyhow::Result<()> {
+    let mut config = load_config(config.as_deref())?;
+    if let Some(dir) = data_dir {
+        config.data_dir = dir;
+    }
+    if !kitbot::config::is_user_id(&user) {
+        anyhow::bail!(
+            "--as attend un identifiant Matrix complet, par exemple @camille:ml-exemple.fr"
+        );
+    }
+    let tenant = match mission_locale {
+        Some(id) => {
+            config
+                .mission(&id)
+                .ok_or_else(|| anyhow::anyhow!("Mission Locale inconnue : {id}"))?;
+            id
+        }
+        None => config.missions[0].id.clone(),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let engine = build_engine(config)?;
+        let who = kitbot::console::ConsoleIdentity {
+            user,
+            role: match role {
+                CliRole::Membre => Role::Membre,
+                CliRole::Coordination => Role::Coordination,
+            },
+            tenant,
+        };
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let (_posts_tx, posts_rx) = tokio::sync::mpsc::channel(64);
+        let result = kitbot::console::run(engine.clone(), who, posts_rx, shutdown).await;
+        engine.store().flush().await?;
+        result
+    })
+}
+
+fn check(config: Option<PathBuf>) -> ExitCode {
+    let report = kitbot::check::run(config.as_deref());
+    for line in &report.lines {
+        println!("{line}");
+    }
+    if report.problems.is_empty() {
+        println!("Tout est en ordre.");
+        ExitCode::SUCCESS
+    } else {
+        for problem in &report.problems {
+            eprintln!("{problem}");
+        }
+        eprintln!("{} problème(s) trouvé(s).", report.problems.len());
+        ExitCode::FAILURE
+    }
+}

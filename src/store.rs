@@ -1,0 +1,264 @@
+//! The store: one `sled::Db`, one tree per entity, values as JSON in a versioned envelope
+//! (`{"v": 1, "d": …}`), a `meta` tree holding the schema version, migrations run at open.
+//!
+//! sled 0.34 flushes on its own only every 500 ms: whoever tells a user "saved" calls
+//! [`Store::flush`] first. sled takes an exclusive lock on its folder, so exports and backups run
+//! inside the bot's process or with the bot stopped. sled calls are synchronous and fast for
+//! point reads and writes; long scans belong in `spawn_blocking`.
+
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// The schema version this build writes and expects.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened, read or written.
+    #[error("base de données : {0}")]
+    Sled(#[from] sled::Error),
+    /// A stored value could not be decoded (corruption, or written by a newer kitbot).
+    #[error("valeur illisible dans « {tree} » : {cause}")]
+    Decode { tree: String, cause: String },
+    /// The store was written by a newer kitbot than this one.
+    #[error("ce dossier de données vient d'une version plus récente de kitbot (schéma {found}, attendu ≤ {SCHEMA_VERSION})")]
+    TooNew { found: u32 },
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope<T> {
+    v: u32,
+    d: T,
+}
+
+/// A cheap clonable handle on the database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: sled::Db,
+}
+
+impl Store {
+    /// Open (or create) the store in `dir`, and migrate it to [`SCHEMA_VERSION`].
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            // The working set is small; the default 1 GiB cache would only cost memory.
+            .cache_capacity(16 * 1024 * 1024)
+            .open()?;
+        let store = Store { db };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// A store that lives in memory and a temporary folder, for tests and benchmarks.
+    pub fn temporary() -> Result<Store, StoreError> {
+        let db = sled::Config::new()
+            .temporary(true)
+            .cache_capacity(16 * 1024 * 1024)
+            .open()?;
+        let store = Store { db };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let meta = self.db.open_tree("meta")?;
+        let found = match meta.get("schema_version")? {
+            Some(bytes) => std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|s| s.parse::<u32>().ok())
+                .ok_or_else(|| StoreError::Decode {
+                    tree: "meta".into(),
+                    cause: "schema_version".into(),
+                })?,
+            None => 0,
+        };
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { found });
+        }
+        // Version 0 is an empty, new store; there is no older layout to convert yet. A future
+        // schema change adds a step here, from `found` up to SCHEMA_VERSION.
+        if found < SCHEMA_VERSION {
+            meta.insert("schema_version", SCHEMA_VERSION.to_string().as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// The raw sled tree named `name`.
+    pub fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
+        Ok(self.db.open_tree(name)?)
+    }
+
+    pub fn put<T: Serialize>(&self, tree: &str, key: &[u8], value: &T) -> Result<(), StoreError> {
+        let bytes = encode(value);
+        self.tree(tree)?.insert(key, bytes)?;
+        Ok(())
+    }
+
+    pub fn get<T: DeserializeOwned>(
+        &self,
+        tree: &str,
+        key: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        match self.tree(tree)?.get(key)? {
+            Some(bytes) => decode(tree, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub fn remove(&self, tree: &str, key: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.tree(tree)?.remove(key)?.is_some())
+    }
+
+    /// Every value whose key starts with `prefix`, in key order.
+    pub fn scan_prefix<T: DeserializeOwned>(
+        &self,
+        tree: &str,
+        prefix: &[u8],
+    ) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree(tree)?.scan_prefix(prefix) {
+            let (key, bytes) = item?;
+            out.push((key.to_vec(), decode(tree, &bytes)?));
+        }
+        Ok(out)
+    }
+
+    /// Insert `key` only if absent; true when this call inserted it. Used to handle each Matrix
+    /// event exactly once, across gap fills and restarts.
+    pub fn insert_if_absent(
+        &self,
+        tree: &str,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .tree(tree)?
+            .compare_and_swap(key, None as Option<&[u8]>, Some(value))?;
+        Ok(result.is_ok())
+    }
+
+    /// A new number from a named counter, unique in this store (never reused, also after restarts).
+    pub fn next_number(&self, counter: &str) -> Result<u64, StoreError> {
+        let meta = self.tree("meta")?;
+        let key = format!("counter:{counter}");
+        let value = meta.update_and_fetch(key.as_bytes(), |old| {
+            let n = old
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_be_bytes)
+                .unwrap_or(0);
+            Some((n + 1).to_be_bytes().to_vec())
+        })?;
+        Ok(value
+            .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
+            .map(u64::from_be_bytes)
+            .unwrap_or(1))
+    }
+
+    /// Write everything to disk. Call before telling anyone that something is saved.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    /// Synchronous flush, for shutdown paths outside async code.
+    pub fn flush_blocking(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Bytes used on disk.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()?)
+    }
+}
+
+/// Encode a value in the versioned envelope.
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising our own plain data types to JSON cannot fail (no maps with non-string keys).
+    serde_json::to_vec(&Envelope {
+        v: SCHEMA_VERSION,
+        d: value,
+    })
+    .unwrap_or_default()
+}
+
+/// Decode a value from its envelope.
+pub fn decode<T: DeserializeOwned>(tree: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    let env: Envelope<T> = serde_json::from_slice(bytes).map_err(|e| StoreError::Decode {
+        tree: tree.to_owned(),
+        cause: e.to_string(),
+    })?;
+    if env.v > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { found: env.v });
+    }
+    Ok(env.d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Item {
+        name: String,
+    }
+
+    #[test]
+    fn round_trip_and_counters() {
+        let store = Store::temporary().expect("open");
+        store
+            .put("items", b"a", &Item { name: "x".into() })
+            .expect("put");
+        assert_eq!(
+            store.get::<Item>("items", b"a").expect("get"),
+            Some(Item { name: "x".into() })
+        );
+        assert_eq!(store.next_number("r").expect("n"), 1);
+        assert_eq!(store.next_number("r").expect("n"), 2);
+        assert!(store.insert_if_absent("seen", b"e1", b"1").expect("cas"));
+        assert!(!store.insert_if_absent("seen", b"e1", b"1").expect("cas"));
+    }
+
+    #[test]
+    fn survives_reopen_and_refuses_newer_schemas() {
+        let dir = tempfile::tempdir().expect("tmp");
+        {
+            let store = Store::open(dir.path()).expect("open");
+            store
+                .put("items", b"a", &Item { name: "x".into() })
+                .expect("put");
+            store.flush_blocking().expect("flush");
+        }
+        {
+            let store = Store::open(dir.path()).expect("reopen");
+            assert!(store.get::<Item>("items", b"a").expect("get").is_some());
+            store
+                .tree("meta")
+                .expect("meta")
+                .insert("schema_version", b"99")
+                .expect("set");
+            store.flush_blocking().expect("flush");
+        }
+        assert!(matches!(
+            Store::open(dir.path()),
+            Err(StoreError::TooNew { found: 99 })
+        ));
+    }
+
+    #[test]
+    fn corrupt_values_are_errors() {
+        let store = Store::temporary().expect("open");
+        store
+            .tree("items")
+            .expect("tree")
+            .insert(b"a", b"not json".to_vec())
+            .expect("raw");
+        assert!(matches!(
+            store.get::<Item>("items", b"a"),
+            Err(StoreError::Decode { .. })
+        ));
+    }
+}

@@ -1,0 +1,5 @@
+//! Every sentence a user reads that is not in `commands/*.toml`, in French, one file per domain.
+//! Same tone everywhere: short, friendly, the next step last. Code elsewhere never spells out
+//! user-facing French.
+
+pub mod engine;
