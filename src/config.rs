@@ -447,8 +447,9 @@ fn has_server(s: &str) -> bool {
 pub fn is_user_id(s: &str) -> bool {
     s.starts_with('@') && has_server(s)
 }
+/// Room ids are `!opaque:server` up to room version 11, and `!opaque` from version 12 on.
 pub fn is_room_id(s: &str) -> bool {
-    s.starts_with('!') && has_server(s)
+    s.starts_with('!') && s.len() > 2 && !s.contains(char::is_whitespace)
 }
 pub fn is_alias(s: &str) -> bool {
     s.starts_with('#') && has_server(s)

@@ -50,6 +50,11 @@ enum Cmd {
         #[arg(long)]
         mission_locale: Option<String>,
     },
+    /// Run the bot on a Matrix homeserver.
+    Run {
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Check the config, commands/ and kit-snippets/; print every problem.
     Check {
         #[arg(long)]
@@ -74,6 +79,7 @@ fn main() -> ExitCode {
             role,
             mission_locale,
         } => console(config, data_dir, user, role, mission_locale),
+        Cmd::Run { config } => run(config),
         Cmd::Check { config } => return check(config),
     };
     match result {
@@ -150,6 +156,52 @@ fn console(
         engine.store().flush().await?;
         result
     })
+}
+
+fn run(config: PathBuf) -> anyhow::Result<()> {
+    let config = load_config(Some(&config))?;
+    anyhow::ensure!(
+        config.matrix.is_some(),
+        "la section [matrix] manque dans la configuration"
+    );
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let engine = build_engine(config)?;
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        spawn_signal_watch(shutdown.clone());
+        let (_posts_tx, posts_rx) = tokio::sync::mpsc::channel(256);
+        let result = kitbot::matrix::run(engine.clone(), posts_rx, shutdown).await;
+        engine.store().flush().await?;
+        result
+    })
+}
+
+/// Cancel `shutdown` on ctrl-c or SIGTERM.
+fn spawn_signal_watch(shutdown: tokio_util::sync::CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(term) => term,
+                    Err(err) => {
+                        tracing::error!(cause = %err, "cannot watch SIGTERM");
+                        let _ = ctrl_c.await;
+                        shutdown.cancel();
+                        return;
+                    }
+                };
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("stop requested");
+        shutdown.cancel();
+    });
 }
 
 fn check(config: Option<PathBuf>) -> ExitCode {

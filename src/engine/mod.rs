@@ -33,7 +33,7 @@ pub struct Incoming {
     pub kind: IncomingKind,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IncomingKind {
     /// A text message (body as plain text).
     Message { body: String },

@@ -1,0 +1,260 @@
+//! End-to-end tests of the Matrix side against a real Synapse, with real matrix-sdk clients as
+//! the humans and the real `kitbot run` process as the bot.
+
+#![recursion_limit = "256"]
+
+mod util;
+
+use std::collections::HashSet;
+
+use matrix_sdk::ruma::events::relation::Thread;
+use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
+use matrix_sdk::ruma::OwnedEventId;
+use util::{counts, Bot, Human, Tenant};
+
+/// A human creates a room (plain or encrypted), a bot configured for it is invited and joins.
+async fn room_with_bot(encrypted: bool) -> (Human, Bot, matrix_sdk::ruma::OwnedRoomId) {
+    let alice = Human::new("alice").await;
+    let room = alice.create_room(encrypted, &[]).await;
+    let room_id = room.room_id().to_owned();
+    let mut bot = Bot::new(
+        &[Tenant {
+            id: "ml-test",
+            rooms: vec![room_id.to_string()],
+            coordination_level: 50,
+        }],
+        &["localhost"],
+    )
+    .await;
+    bot.start();
+    room.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite");
+    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    (alice, bot, room_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ping_in_a_plain_room_gets_a_notice_in_reply_and_in_thread() {
+    let (alice, mut bot, room_id) = room_with_bot(false).await;
+    let ping = alice.say(&room_id, "!ping").await;
+    let reply = alice.wait_reply(&ping).await;
+    assert_eq!(reply.msgtype, "m.notice");
+    assert_eq!(reply.sender, bot.user_id);
+    assert!(reply.body.contains("Pong"), "{}", reply.body);
+    assert!(
+        !reply.mentions_room && reply.mentioned_users.is_empty(),
+        "a reply pings nobody"
+    );
+
+    // In a thread, the answer stays in the thread.
+    let root = alice.say(&room_id, "Fil de discussion").await;
+    let mut content = RoomMessageEventContent::text_plain("!aide");
+    content.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root.clone())));
+    let room = alice.room(&room_id);
+    let in_thread: OwnedEventId = room.send(content).await.expect("send").response.event_id;
+    let reply = alice.wait_reply(&in_thread).await;
+    assert_eq!(reply.thread_root.as_deref(), Some(root.as_str()));
+    assert!(
+        reply.body.contains("Commandes disponibles"),
+        "{}",
+        reply.body
+    );
+
+    // Unknown commands get a suggestion; ordinary messages get nothing.
+    let typo = alice.say(&room_id, "!pnig").await;
+    assert!(alice.wait_reply(&typo).await.body.contains("!ping"));
+    assert_eq!(bot.stop(), Some(0), "clean exit on SIGTERM");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ping_in_an_encrypted_room() {
+    let (alice, mut bot, room_id) = room_with_bot(true).await;
+    let room = alice.wait_room(&room_id).await;
+    assert!(room
+        .latest_encryption_state()
+        .await
+        .expect("state")
+        .is_encrypted());
+    for _ in 0..3 {
+        let ping = alice.say(&room_id, "!ping").await;
+        let reply = alice.wait_reply(&ping).await;
+        assert_eq!(reply.msgtype, "m.notice");
+        assert!(reply.body.contains("Pong"), "{}", reply.body);
+    }
+    assert_eq!(bot.stop(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invites_from_outside_the_allowlist_or_into_unknown_rooms_are_declined() {
+    let alice = Human::new("alice").await;
+    let team = alice.create_room(false, &[]).await;
+    let mut bot = Bot::new(
+        &[Tenant {
+            id: "ml-test",
+            rooms: vec![team.room_id().to_string()],
+            coordination_level: 50,
+        }],
+        &["@nobody:localhost"],
+    )
+    .await;
+    bot.start();
+    // Alice is not in the allowlist: even a configured room is refused.
+    team.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite");
+    alice
+        .wait_membership(&team.room_id().to_owned(), &bot.user_id, "leave")
+        .await;
+    assert_eq!(bot.stop(), Some(0));
+
+    // An allowlisted user inviting into a room of no Mission Locale is refused too.
+    let mut bot2 = Bot::new(
+        &[Tenant {
+            id: "ml-test",
+            rooms: vec![team.room_id().to_string()],
+            coordination_level: 50,
+        }],
+        &["localhost"],
+    )
+    .await;
+    bot2.start();
+    let stray = alice.create_room(false, &[&bot2.owned_user_id()]).await;
+    alice
+        .wait_membership(&stray.room_id().to_owned(), &bot2.user_id, "leave")
+        .await;
+    assert_eq!(bot2.stop(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_sent_while_down_are_answered_once_and_history_never() {
+    let alice = Human::new("alice").await;
+    let room = alice.create_room(false, &[]).await;
+    let room_id = room.room_id().to_owned();
+    // Sent before the bot ever joined: history, never answered.
+    let before_join = alice.say(&room_id, "!ping").await;
+    let mut bot = Bot::new(
+        &[Tenant {
+            id: "ml-test",
+            rooms: vec![room_id.to_string()],
+            coordination_level: 50,
+        }],
+        &["localhost"],
+    )
+    .await;
+    bot.start();
+    let device = bot.device_id();
+    room.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite");
+    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    let first = alice.say(&room_id, "!ping").await;
+    alice.wait_reply(&first).await;
+
+    assert_eq!(bot.stop(), Some(0));
+    let mut while_down = Vec::new();
+    for _ in 0..15 {
+        while_down.push(alice.say(&room_id, "!ping").await);
+    }
+    bot.start();
+    assert_eq!(bot.device_id(), device, "a restart reuses the device");
+    for id in &while_down {
+        alice.wait_reply(id).await;
+    }
+    // A fresh command after the backlog proves the backlog is done; then count.
+    let last = alice.say(&room_id, "!ping").await;
+    alice.wait_reply(&last).await;
+    for id in while_down.iter().chain([&first, &last]) {
+        assert_eq!(alice.replies_to(id).len(), 1, "exactly one answer to {id}");
+    }
+    assert!(
+        alice.replies_to(&before_join).is_empty(),
+        "history before the join is never answered"
+    );
+
+    // The bot's account has one device only.
+    let devices: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/_matrix/client/v3/devices", util::synapse().url))
+        .bearer_auth(bot.access_token())
+        .send()
+        .await
+        .expect("devices")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        devices["devices"].as_array().map(Vec::len),
+        Some(1),
+        "{devices}"
+    );
+    assert_eq!(bot.stop(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_200_commands_from_20_users_gets_200_answers_exactly_once() {
+    let (alice, mut bot, room_id) = room_with_bot(false).await;
+    let room = alice.room(&room_id);
+    let mut users = Vec::new();
+    for _ in 0..20 {
+        let user = Human::new("burst").await;
+        room.invite_user_by_id(&user.user_id).await.expect("invite");
+        user.join(&room_id).await;
+        users.push(user);
+    }
+    let mut sends = Vec::new();
+    for (u, user) in users.iter().enumerate() {
+        let user_room = user.client.get_room(&room_id).expect("joined");
+        sends.push(async move {
+            let mut ids = Vec::new();
+            for i in 0..10 {
+                let body = format!("!ping {u}-{i}");
+                ids.push(
+                    user_room
+                        .send(RoomMessageEventContent::text_plain(body))
+                        .await
+                        .expect("send")
+                        .response
+                        .event_id,
+                );
+            }
+            ids
+        });
+    }
+    let ids: Vec<OwnedEventId> = futures_util::future::join_all(sends)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(ids.len(), 200);
+    let wanted: HashSet<String> = ids.iter().map(ToString::to_string).collect();
+    let seen = alice
+        .wait_for("200 answers", |seen| {
+            let answered: HashSet<&str> = seen
+                .iter()
+                .filter_map(|s| s.in_reply_to.as_deref())
+                .filter(|id| wanted.contains(*id))
+                .collect();
+            answered.len() == wanted.len()
+        })
+        .await;
+    // Once more after everything: no duplicate arrived late.
+    let marker = alice.say(&room_id, "!ping").await;
+    alice.wait_reply(&marker).await;
+    let per_command = counts(
+        alice
+            .seen()
+            .into_iter()
+            .filter_map(|s| s.in_reply_to)
+            .filter(|id| wanted.contains(id)),
+    );
+    assert_eq!(per_command.len(), 200, "seen {}", seen.len());
+    assert!(
+        per_command.values().all(|&n| n == 1),
+        "duplicates: {:?}",
+        per_command
+            .iter()
+            .filter(|(_, &n)| n > 1)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(bot.stop(), Some(0));
+}
