@@ -107,5 +107,14 @@ pub fn run(config_path: Option<&std::path::Path>) -> Report {
             .push(format!("Commandes : {}", commands.specs().len())),
         Err(problems) => report.problems.extend(problems),
     }
+    match crate::engine::Engine::load_kit(&config) {
+        Ok(kit) => report.lines.push(format!(
+            "Kit : {} fiches, {} thèmes, {} parcours",
+            kit.cards().len(),
+            kit.themes().len(),
+            kit.parcours().len()
+        )),
+        Err(problems) => report.problems.extend(problems),
+    }
     report
 }

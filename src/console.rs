@@ -79,7 +79,11 @@ pub async fn run(
         }
         tokio::select! {
             _ = shutdown.cancelled() => break,
-            Some(post) = posts.recv() => {
+                        Some(post) = posts.recv() => {
+                if let Outgoing::Post { txn_id, room_id, .. } = &post {
+                    counter += 1;
+                    engine.record_post(txn_id, room_id, &format!("$console-post-{counter}"));
+                }
                 writeln!(stdout, "\n{}", render(&post))?;
             }
             line = lines_rx.recv() => {

@@ -103,12 +103,17 @@ fn build_engine(config: Config) -> anyhow::Result<Engine> {
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("commandes invalides :\n{}", lines.join("\n"))
     })?;
+    let kit = Engine::load_kit(&config).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("fiches du kit invalides :\n{}", lines.join("\n"))
+    })?;
     std::fs::create_dir_all(&config.data_dir)?;
     let store = Store::open(&config.data_dir.join("store"))
         .map_err(|e| anyhow::anyhow!("{e} (dossier {})", config.data_dir.display()))?;
     Ok(Engine::new(Parts {
         config,
         commands,
+        kit,
         store,
         clock: Arc::new(SystemClock),
     }))
@@ -151,8 +156,12 @@ fn console(
             tenant,
         };
         let shutdown = tokio_util::sync::CancellationToken::new();
-        let (_posts_tx, posts_rx) = tokio::sync::mpsc::channel(64);
-        let result = kitbot::console::run(engine.clone(), who, posts_rx, shutdown).await;
+        let (posts_tx, posts_rx) = tokio::sync::mpsc::channel(64);
+        let tasks = background_tasks(&engine, posts_tx, &shutdown);
+        let result = kitbot::console::run(engine.clone(), who, posts_rx, shutdown.clone()).await;
+        shutdown.cancel();
+        tasks.close();
+        tasks.wait().await;
         engine.store().flush().await?;
         result
     })
@@ -169,11 +178,34 @@ fn run(config: PathBuf) -> anyhow::Result<()> {
         let engine = build_engine(config)?;
         let shutdown = tokio_util::sync::CancellationToken::new();
         spawn_signal_watch(shutdown.clone());
-        let (_posts_tx, posts_rx) = tokio::sync::mpsc::channel(256);
-        let result = kitbot::matrix::run(engine.clone(), posts_rx, shutdown).await;
+        let (posts_tx, posts_rx) = tokio::sync::mpsc::channel(256);
+        let tasks = background_tasks(&engine, posts_tx, &shutdown);
+        let result = kitbot::matrix::run(engine.clone(), posts_rx, shutdown.clone()).await;
+        shutdown.cancel();
+        tasks.close();
+        tasks.wait().await;
         engine.store().flush().await?;
         result
     })
+}
+
+/// The scheduler and the retention purge, stopped by `shutdown`.
+fn background_tasks(
+    engine: &Engine,
+    posts: tokio::sync::mpsc::Sender<kitbot::engine::Outgoing>,
+    shutdown: &tokio_util::sync::CancellationToken,
+) -> tokio_util::task::TaskTracker {
+    let tracker = tokio_util::task::TaskTracker::new();
+    tracker.spawn(kitbot::nudges::run_scheduler(
+        engine.clone(),
+        posts,
+        shutdown.clone(),
+    ));
+    tracker.spawn(kitbot::reflections::run_retention(
+        engine.clone(),
+        shutdown.clone(),
+    ));
+    tracker
 }
 
 /// Cancel `shutdown` on ctrl-c or SIGTERM.

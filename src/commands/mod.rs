@@ -4,7 +4,11 @@
 //! Unknown input is a variant ([`Command::Unknown`]), not an error.
 
 mod aide;
+mod kit;
+mod nudges;
+mod parcours;
 mod ping;
+mod reflections;
 pub mod spec;
 mod unknown;
 
@@ -17,6 +21,10 @@ use crate::engine::{Engine, Incoming, Outgoing};
 pub enum Command {
     Aide(aide::Aide),
     Ping,
+    Kit(kit::KitCommand),
+    Parcours(parcours::ParcoursCommand),
+    Nudge(nudges::NudgeCommand),
+    Reflection(reflections::ReflectionCommand),
     /// A word after the prefix that names no command.
     Unknown {
         word: String,
@@ -37,6 +45,10 @@ impl Command {
         match name {
             "aide" => Command::Aide(aide::Aide::parse(args)),
             "ping" => Command::Ping,
+            "parcours" => Command::Parcours(parcours::ParcoursCommand::parse(args)),
+            _ if kit::KitCommand::parse(name, args).is_some() => {
+                Command::Kit(kit::KitCommand::parse(name, args).unwrap_or(kit::KitCommand::Themes))
+            }
             // A TOML file without Rust behaviour yet: answer as for an unknown word rather than fail.
             other => Command::Unknown {
                 word: other.to_owned(),
@@ -49,6 +61,8 @@ impl Command {
         match self {
             Command::Aide(_) => "aide",
             Command::Ping => "ping",
+            Command::Kit(cmd) => cmd.name(),
+            Command::Parcours(_) => "parcours",
             Command::Unknown { .. } => "inconnue",
         }
     }
@@ -61,6 +75,8 @@ impl Command {
         match self {
             Command::Aide(cmd) => Ok(cmd.apply(engine, incoming)),
             Command::Ping => Ok(ping::apply(engine, incoming)),
+            Command::Kit(cmd) => Ok(cmd.apply(engine, incoming)),
+            Command::Parcours(cmd) => cmd.apply(engine, incoming).await,
             Command::Unknown { word } => Ok(unknown::apply(engine, incoming, word)),
         }
     }

@@ -12,6 +12,7 @@ use crate::check::Problem;
 use crate::clock::SharedClock;
 use crate::commands::{Command, CommandSet, Role};
 use crate::config::{Config, MissionLocale};
+use crate::kit::Kit;
 use crate::store::Store;
 use crate::strings::engine as s;
 
@@ -104,6 +105,7 @@ pub enum Outgoing {
 pub struct Parts {
     pub config: Config,
     pub commands: CommandSet,
+    pub kit: Kit,
     pub store: Store,
     pub clock: SharedClock,
 }
@@ -111,6 +113,7 @@ pub struct Parts {
 struct Inner {
     config: Config,
     commands: CommandSet,
+    kit: Kit,
     store: Store,
     clock: SharedClock,
     /// Woken whenever the schedule changes, so the scheduler task recomputes its next due time.
@@ -129,6 +132,7 @@ impl Engine {
             inner: Arc::new(Inner {
                 config: parts.config,
                 commands: parts.commands,
+                kit: parts.kit,
                 store: parts.store,
                 clock: parts.clock,
                 schedule_changed: Notify::new(),
@@ -146,6 +150,29 @@ impl Engine {
         CommandSet::from_files(&files)
     }
 
+    /// Load the kit named by the config (or the embedded one). A malformed card is an error:
+    /// the bot refuses to start rather than silently drop it.
+    pub fn load_kit(config: &Config) -> Result<Kit, Vec<Problem>> {
+        let result = match &config.kit_dir {
+            Some(dir) => Kit::load_dir(dir),
+            None => Kit::from_files(&crate::assets::embedded("kit-snippets/")),
+        };
+        result.map_err(|problems| {
+            problems
+                .into_iter()
+                .map(|p| Problem {
+                    file: p.file,
+                    line: p.line,
+                    message: p.message,
+                })
+                .collect()
+        })
+    }
+
+    pub fn kit(&self) -> &Kit {
+        &self.inner.kit
+    }
+
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
@@ -160,6 +187,11 @@ impl Engine {
     }
     pub fn mission(&self, id: &str) -> Option<&MissionLocale> {
         self.inner.config.mission(id)
+    }
+
+    /// The adapter posted an `Outgoing::Post` (identified by its `txn_id`) as `event_id`.
+    pub fn record_post(&self, txn_id: &str, room_id: &str, event_id: &str) {
+        crate::nudges::on_posted(self, txn_id, room_id, event_id);
     }
 
     /// Tell the scheduler that the schedule changed.
@@ -182,7 +214,11 @@ impl Engine {
             // Reactions, edits and redactions matter to nudges and reflections only.
             IncomingKind::Reaction { .. }
             | IncomingKind::Edit { .. }
-            | IncomingKind::Redaction { .. } => Vec::new(),
+            | IncomingKind::Redaction { .. } => {
+                let mut out = crate::nudges::on_event(self, incoming).await;
+                out.extend(crate::reflections::on_event(self, incoming).await);
+                out
+            }
         }
     }
 
@@ -234,10 +270,12 @@ pub(crate) mod tests {
     pub(crate) fn engine_at(now: &str) -> (Engine, FixedClock) {
         let config = Config::load(None).expect("example config");
         let commands = Engine::load_commands(&config).expect("commands");
+        let kit = Engine::load_kit(&config).expect("kit");
         let clock = FixedClock::new(t(now));
         let engine = Engine::new(Parts {
             config,
             commands,
+            kit,
             store: Store::temporary().expect("store"),
             clock: Arc::new(clock.clone()),
         });

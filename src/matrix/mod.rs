@@ -21,6 +21,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
+use futures_util::StreamExt as _;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::TimelineEvent;
 use matrix_sdk::room::MessagesOptions;
@@ -46,6 +47,14 @@ const SYNC_TOKEN_KEY: &[u8] = b"matrix_since";
 const MAX_GAP_PAGES: usize = 50;
 /// Reactions whose target the engine needs to see (saving one's own message as a reflection).
 const REACTIONS_NEEDING_TARGET: &[&str] = &["📝"];
+/// Answers in flight at once per room.
+const SEND_CONCURRENCY: usize = 8;
+
+/// The engine's answers to one event, ready to send.
+struct Prepared {
+    event_id: String,
+    outgoing: Vec<Outgoing>,
+}
 
 /// The running adapter: a cheap clonable handle.
 #[derive(Clone)]
@@ -408,9 +417,18 @@ impl Adapter {
                     }
                 }
                 events.extend(update.timeline.events.iter().cloned());
+                // The engine sees the room's events one by one, in order; the answers go out
+                // concurrently (a few at a time), which keeps bursts fast.
+                let mut in_flight = futures_util::stream::FuturesUnordered::new();
                 for event in events {
-                    self.handle_event(&room, &event).await;
+                    if let Some(prepared) = self.prepare_event(&room, &event).await {
+                        in_flight.push(self.deliver(prepared));
+                        if in_flight.len() >= SEND_CONCURRENCY {
+                            in_flight.next().await;
+                        }
+                    }
                 }
+                while in_flight.next().await.is_some() {}
             });
         join_all(work).await;
     }
@@ -512,32 +530,28 @@ impl Adapter {
         Role::Membre
     }
 
+    /// Turn one timeline event into the engine's answers, unless it was handled already, is
+    /// history from before the bot joined, or is nothing the bot cares about.
     #[tracing::instrument(skip_all, fields(room_id = %room.room_id(), event_id))]
-    async fn handle_event(&self, room: &Room, event: &TimelineEvent) {
-        let Some(event_id) = event.event_id() else {
-            return;
-        };
+    async fn prepare_event(&self, room: &Room, event: &TimelineEvent) -> Option<Prepared> {
+        let event_id = event.event_id()?;
         tracing::Span::current().record("event_id", event_id.as_str());
         if self.already_handled(event_id.as_str()) {
-            return;
+            return None;
         }
         let Ok(parsed) = event.raw().deserialize() else {
             if event.kind.is_utd() {
                 tracing::warn!("unable to decrypt an event; it is skipped");
             }
-            return;
+            return None;
         };
-        let Some(classified) = convert::classify(&parsed, &self.own_user) else {
-            return;
-        };
+        let classified = convert::classify(&parsed, &self.own_user)?;
         if let Some(joined) = self.joined_at(room).await {
             if classified.sent_at < joined {
-                return;
+                return None;
             }
         }
-        let Some(info) = self.room_info(room).await else {
-            return;
-        };
+        let info = self.room_info(room).await?;
         let role = self.role_of(room, &info, &classified.sender).await;
         let mut kind = classified.kind;
         if let IncomingKind::Reaction {
@@ -566,23 +580,32 @@ impl Adapter {
             kind,
         };
         let outgoing = self.engine.handle(&incoming).await;
+        Some(Prepared {
+            event_id: classified.event_id,
+            outgoing,
+        })
+    }
+
+    /// Send the answers to one event, then record the event as handled (only if they all went
+    /// out: otherwise a restart tries again, and the transaction ids avoid doubles).
+    async fn deliver(&self, prepared: Prepared) {
         let mut all_sent = true;
-        for (index, out) in outgoing.iter().enumerate() {
-            let seed = format!("{}:{index}", classified.event_id);
+        for (index, out) in prepared.outgoing.iter().enumerate() {
+            let seed = format!("{}:{index}", prepared.event_id);
             if let Err(err) =
                 send::send(&self.client, self.engine.store(), &self.rooms, out, &seed).await
             {
                 all_sent = false;
-                tracing::error!(cause = %format!("{err:#}"), "could not send an answer");
+                tracing::error!(cause = %format!("{err:#}"), event_id = %prepared.event_id, "could not send an answer");
             }
         }
-        if all_sent || outgoing.is_empty() {
+        if all_sent {
             let now = self.engine.now().timestamp_millis().to_string();
-            if let Err(err) =
-                self.engine
-                    .store()
-                    .insert_if_absent("handled", event_id.as_bytes(), now.as_bytes())
-            {
+            if let Err(err) = self.engine.store().insert_if_absent(
+                "handled",
+                prepared.event_id.as_bytes(),
+                now.as_bytes(),
+            ) {
                 tracing::error!(cause = %err, "could not record a handled event");
             }
         }
@@ -615,10 +638,16 @@ impl Adapter {
                 Outgoing::Post { txn_id, .. } => txn_id.clone(),
                 other => format!("{other:?}"),
             };
-            if let Err(err) =
-                send::send(&self.client, self.engine.store(), &self.rooms, &out, &seed).await
-            {
-                tracing::error!(cause = %format!("{err:#}"), "could not send a scheduled message");
+            match send::send(&self.client, self.engine.store(), &self.rooms, &out, &seed).await {
+                Ok(Some(event_id)) => {
+                    if let Outgoing::Post { room_id, .. } = &out {
+                        self.engine.record_post(&seed, room_id, event_id.as_str());
+                    }
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::error!(cause = %format!("{err:#}"), "could not send a scheduled message")
+                }
             }
         }
     }

@@ -3,3 +3,5 @@
 //! user-facing French.
 
 pub mod engine;
+pub mod kit;
+pub mod schedule;

@@ -15,13 +15,14 @@ use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::api::client::filter::{FilterDefinition, RoomEventFilter, RoomFilter};
 use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoom;
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
 use matrix_sdk::ruma::events::room::message::{MessageType, Relation, RoomMessageEventContent};
 use matrix_sdk::ruma::events::{
     AnySyncMessageLikeEvent, AnySyncTimelineEvent, InitialStateEvent, SyncMessageLikeEvent,
 };
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UInt};
 use matrix_sdk::{Client, Room};
 use tokio::sync::Notify;
 
@@ -302,6 +303,15 @@ impl Drop for Human {
 
 impl Human {
     pub async fn new(prefix: &str) -> Human {
+        Self::build(prefix, true).await
+    }
+
+    /// A human who only sends (no background sync): cheaper, for crowds.
+    pub async fn sender(prefix: &str) -> Human {
+        Self::build(prefix, false).await
+    }
+
+    async fn build(prefix: &str, syncing: bool) -> Human {
         let s = synapse();
         let name = unique(prefix);
         s.register(&name, "password").await;
@@ -325,7 +335,19 @@ impl Human {
         let task = {
             let (client, seen, changed) = (client.clone(), seen.clone(), changed.clone());
             tokio::spawn(async move {
-                let mut settings = SyncSettings::default().timeout(Duration::from_secs(10));
+                if !syncing {
+                    return;
+                }
+                // A large timeline limit: a limited timeline would hide answers from the test.
+                let mut timeline = RoomEventFilter::default();
+                timeline.limit = Some(UInt::from(5000u32));
+                let mut room_filter = RoomFilter::default();
+                room_filter.timeline = timeline;
+                let mut filter = FilterDefinition::default();
+                filter.room = room_filter;
+                let mut settings = SyncSettings::default()
+                    .timeout(Duration::from_secs(10))
+                    .filter(filter.into());
                 loop {
                     match client.sync_once(settings.clone()).await {
                         Ok(response) => {

@@ -1,0 +1,895 @@
+//! The search index over the cards: BM25F over weighted fields, with query-time synonyms,
+//! typo tolerance and card ids named in the question.
+//!
+//! Owns the index built once at load (term postings with precomputed scores, the surface
+//! vocabulary and its deletion neighbourhood for typo lookup, the analysed synonym groups) and
+//! the ranking of a question. It does not own text analysis (`text.rs`) or what is shown to the
+//! user (`render.rs`).
+//!
+//! Scoring. Each card is split into fields with weights (titre and tags 3, theme name 2, intro
+//! 1.5, rest of the body 1). For a term t and card d the BM25F pseudo-frequency is
+//! `tf~ = Σ_f w_f · tf_f / (1 − b_f + b_f · len_f / avglen_f)` (b = 0.75 for prose, less for
+//! title and tags), and the posting stores `idf(t) · tf~ / (k1 + tf~)` (k1 = 1.2), so a query
+//! only adds precomputed numbers.
+//!
+//! A question becomes a list of clauses, one per meaningful word. A clause holds alternatives:
+//! the word's own stem (weight 1) or two neighbouring words joined ("mal être" → "maletre");
+//! the members of its synonym group (weight 0.7, a multi-word member scores the mean of its
+//! words; the whole group is scaled to the idf of its most common member, so that a rare
+//! spelling does not outweigh a common one); longer card words it is the start of ("hebdo" →
+//! "hebdomadaire"); for an unknown word of 4 letters or more, card words one edit away
+//! (weight 0.5). A card scores the best alternative of each clause, summed over clauses.
+//!
+//! Ranking is by that BM25F score. Whether the best card is good enough to answer uses two more
+//! figures: coverage, the idf-weighted share of the question's words the card matches (a word
+//! the kit does not know weighs as much as its rarest word), and confidence, the score times
+//! (½ + coverage). See `render::MIN_CONFIDENCE`.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::card::Card;
+use super::catalog::Theme;
+use super::text::{
+    fold, for_each_token, for_each_word, is_meaningful, truncate_chars, within_one_edit,
+    FrenchStemmer, Token,
+};
+
+/// Characters of a question that are analysed; the rest of a long paste is ignored.
+pub const MAX_QUESTION_CHARS: usize = 2_000;
+
+const K1: f32 = 1.2;
+/// Field weights, in the order of [`Field`].
+const FIELD_WEIGHTS: [f32; FIELDS] = [3.0, 3.0, 2.0, 1.5, 1.0];
+/// Length normalisation per field: full (0.75) for prose, light for the title and tags (a card
+/// with many tags should not see each of them count less), none for the theme name.
+const FIELD_B: [f32; FIELDS] = [0.5, 0.3, 0.0, 0.75, 0.75];
+const FIELDS: usize = 5;
+/// Share of a question word covered by a synonym of it.
+const SYNONYM_COVER: f32 = 0.9;
+/// Weight of a synonym of the question's word.
+const SYNONYM_WEIGHT: f32 = 0.7;
+/// Weight of a vocabulary word an unknown question word is the beginning of.
+const PREFIX_WEIGHT: f32 = 0.7;
+/// Weight of a longer card word a known question word is the beginning of ("prefere" →
+/// "preference"): Snowball leaves such families apart.
+const KNOWN_PREFIX_WEIGHT: f32 = 0.5;
+/// Shortest known question word (in chars) whose longer forms are looked up.
+const KNOWN_PREFIX_MIN_CHARS: usize = 5;
+/// A prefix matching more distinct stems than this is too vague to use.
+const MAX_PREFIX_STEMS: usize = 3;
+/// Weight of a vocabulary word one edit away from an unknown question word.
+const TYPO_WEIGHT: f32 = 0.5;
+/// Share of the score kept by a card matching none of the question's weight (see `search`).
+const COVERAGE_BASE: f32 = 0.5;
+/// Shortest question word (in chars) eligible for typo correction.
+const TYPO_MIN_CHARS: usize = 4;
+/// Vocabulary words shorter than this are not in the typo index (a 4-letter question word can
+/// still reach a 3-letter word by one deletion).
+const TYPO_VOCAB_MIN_CHARS: usize = 3;
+
+#[derive(Clone, Copy)]
+enum Field {
+    Titre = 0,
+    Tags = 1,
+    Theme = 2,
+    Intro = 3,
+    Body = 4,
+}
+
+/// FxHash: a fast non-cryptographic hash for the index's maps. Only the project's cards are
+/// inserted (questions only look up), so hash flooding is not a concern.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        for b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+type FastSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
+
+/// One ranked card.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Hit {
+    /// Card id.
+    pub id: String,
+    /// Relevance; comparable between cards of one question only.
+    pub score: f32,
+}
+
+/// Everything the renderer needs to know about a search, beyond the ranking.
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    /// Ranked hits, named cards first.
+    pub hits: Vec<(u32, f32)>,
+    /// How many leading hits are cards whose id the question names.
+    pub named: usize,
+    /// Meaningful words found in the question (0: empty, emoji or stop words only).
+    pub clauses: usize,
+    /// Confidence of each hit (see `search`), for the answer threshold.
+    pub confidence: Vec<f32>,
+    /// Coverage of each hit: the idf-weighted share of the question's words it matches.
+    pub coverage: Vec<f32>,
+}
+
+impl Outcome {
+    /// True when hit `i` is good enough to be offered as an answer (see
+    /// [`super::render::MIN_CONFIDENCE`]).
+    pub fn answers(&self, i: usize) -> bool {
+        i < self.named
+            || self
+                .confidence
+                .get(i)
+                .is_some_and(|c| *c >= super::render::MIN_CONFIDENCE)
+            || self
+                .coverage
+                .get(i)
+                .is_some_and(|c| *c >= super::render::MIN_COVERAGE)
+    }
+}
+
+/// One synonym group member, analysed.
+#[derive(Default)]
+struct Member {
+    /// Every word in order, stop words included (stemmed when meaningful, folded otherwise), so
+    /// that "sur place" matches "sur place" and not any "place".
+    seq: Vec<String>,
+    /// Its meaningful stems, compounds included: what a question is expanded to.
+    terms: Vec<String>,
+}
+
+pub(crate) struct Index {
+    n_docs: usize,
+    /// Stem → term id.
+    terms: FastMap<String, u32>,
+    /// Term id → (card index, precomputed score), by card index.
+    postings: Vec<Vec<(u32, f32)>>,
+    /// Term id → inverse document frequency.
+    idf: Vec<f32>,
+    /// Idf of a term found in a single card: the weight of a word the kit does not know.
+    max_idf: f32,
+    /// Surface words (folded, unstemmed) of the cards and synonyms, with their stem.
+    surfaces: Vec<(String, String)>,
+    /// Sorted (hash of a surface word or of it with one char deleted, surface index).
+    deletes: Vec<(u64, u32)>,
+    /// Synonym groups, each member analysed.
+    groups: Vec<Vec<Member>>,
+    /// First stem of a member → (group, member).
+    group_starts: FastMap<String, Vec<(u32, u32)>>,
+    /// Stems that occur in some synonym member (such a word is known, not a typo).
+    synonym_stems: FastSet<String>,
+    /// Card id → card index.
+    ids: FastMap<String, u32>,
+}
+
+/// The best match of each card for the clause being scored.
+struct ClauseAcc {
+    best: Vec<f32>,
+    best_weight: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+impl ClauseAcc {
+    fn new(n: usize) -> Self {
+        Self {
+            best: vec![0.0; n],
+            best_weight: vec![0.0; n],
+            touched: Vec::new(),
+        }
+    }
+
+    /// Card `d` matches an alternative worth `value`, of weight `weight`.
+    fn keep(&mut self, d: u32, value: f32, weight: f32) {
+        let i = d as usize;
+        if self.best_weight[i] == 0.0 {
+            self.touched.push(d);
+        }
+        self.best[i] = self.best[i].max(value);
+        self.best_weight[i] = self.best_weight[i].max(weight);
+    }
+
+    /// Hands each matched card's best (value, weight) to `f`, and resets.
+    fn drain(&mut self, mut f: impl FnMut(u32, f32, f32)) {
+        for d in self.touched.drain(..) {
+            let i = d as usize;
+            f(d, self.best[i], self.best_weight[i]);
+            self.best[i] = 0.0;
+            self.best_weight[i] = 0.0;
+        }
+    }
+}
+
+/// One meaningful word of the question: its alternatives, and how much it weighs in the
+/// coverage (the idf of its rarest alternative; a word the kit does not know weighs most).
+struct Clause {
+    alts: Vec<Alt>,
+    idf: f32,
+}
+
+/// A query alternative: terms scored together (their mean), times a weight.
+struct Alt {
+    terms: Vec<Option<u32>>,
+    weight: f32,
+    kind: AltKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AltKind {
+    /// The question's own word (or two of its words joined).
+    Exact,
+    /// A member of the word's synonym group.
+    Synonym,
+    /// A typo fix or a longer form of the word.
+    Approx,
+}
+
+impl Alt {
+    /// How much matching this alternative covers of the question's word: fully for the word
+    /// itself, nearly for a synonym, by its weight for an approximation.
+    fn cover(&self) -> f32 {
+        match self.kind {
+            AltKind::Exact => 1.0,
+            AltKind::Synonym => SYNONYM_COVER,
+            AltKind::Approx => self.weight,
+        }
+    }
+
+    fn exact(term: u32) -> Alt {
+        Alt {
+            terms: vec![Some(term)],
+            weight: 1.0,
+            kind: AltKind::Exact,
+        }
+    }
+
+    fn approx(term: u32, weight: f32) -> Alt {
+        Alt {
+            terms: vec![Some(term)],
+            weight,
+            kind: AltKind::Approx,
+        }
+    }
+}
+
+impl Index {
+    pub fn build(cards: &[Card], themes: &[Theme], synonyms: &[Vec<String>]) -> Index {
+        let stemmer = FrenchStemmer;
+
+        let mut terms: FastMap<String, u32> = FastMap::default();
+        // Surface word → term id, so each distinct word is stemmed once.
+        let mut stem_cache: FastMap<String, u32> = FastMap::default();
+        let mut term_stems: Vec<String> = Vec::new();
+        let mut per_doc: Vec<Vec<(u32, [u16; FIELDS])>> = Vec::with_capacity(cards.len());
+        let mut lengths: Vec<[u32; FIELDS]> = Vec::with_capacity(cards.len());
+        let mut doc_tf: FastMap<u32, [u16; FIELDS]> = FastMap::default();
+
+        for card in cards {
+            doc_tf.clear();
+            let mut len = [0u32; FIELDS];
+            let theme_name = themes
+                .iter()
+                .find(|t| t.slug == card.theme)
+                .map_or(card.theme.as_str(), |t| t.nom.as_str());
+            let mut tags = card.tags.join(" ");
+            tags.push(' ');
+            tags.push_str(&card.canaux.join(" "));
+            tags.push(' ');
+            tags.push_str(&card.id.replace('-', " "));
+            let rest = strip_urls(&format!("{}\n{}", card.essayer, card.vigilance));
+            let intro = strip_urls(&card.intro);
+            let fields: [(Field, &str); FIELDS] = [
+                (Field::Titre, &card.titre),
+                (Field::Tags, &tags),
+                (Field::Theme, theme_name),
+                (Field::Intro, &intro),
+                (Field::Body, &rest),
+            ];
+            for (field, text) in fields {
+                let f = field as usize;
+                for_each_word(&fold(text), |word| {
+                    let term = match stem_cache.get(word) {
+                        Some(t) => *t,
+                        None => {
+                            let stem = stemmer.stem(word);
+                            let next = u32::try_from(term_stems.len()).unwrap_or(u32::MAX);
+                            let t = *terms.entry(stem.clone()).or_insert_with(|| {
+                                term_stems.push(stem);
+                                next
+                            });
+                            stem_cache.insert(word.to_owned(), t);
+                            t
+                        }
+                    };
+                    let slot = doc_tf.entry(term).or_insert([0; FIELDS]);
+                    slot[f] = slot[f].saturating_add(1);
+                    len[f] += 1;
+                });
+            }
+            per_doc.push(doc_tf.iter().map(|(t, tf)| (*t, *tf)).collect());
+            lengths.push(len);
+        }
+
+        let n_docs = cards.len();
+        let mut avg = [0f32; FIELDS];
+        for len in &lengths {
+            for f in 0..FIELDS {
+                avg[f] += len[f] as f32;
+            }
+        }
+        for a in &mut avg {
+            *a = (*a / n_docs.max(1) as f32).max(1.0);
+        }
+
+        let mut df = vec![0u32; term_stems.len()];
+        for doc in &per_doc {
+            for (t, _) in doc {
+                df[*t as usize] += 1;
+            }
+        }
+        let mut postings: Vec<Vec<(u32, f32)>> =
+            df.iter().map(|d| Vec::with_capacity(*d as usize)).collect();
+        for (d, doc) in per_doc.iter().enumerate() {
+            let d32 = u32::try_from(d).unwrap_or(u32::MAX);
+            for (t, tf) in doc {
+                let mut pseudo = 0f32;
+                for f in 0..FIELDS {
+                    if tf[f] > 0 {
+                        let b = FIELD_B[f];
+                        let norm = 1.0 - b + b * lengths[d][f] as f32 / avg[f];
+                        pseudo += FIELD_WEIGHTS[f] * f32::from(tf[f]) / norm;
+                    }
+                }
+                let n = n_docs as f32;
+                let dft = df[*t as usize] as f32;
+                let idf = (1.0 + (n - dft + 0.5) / (dft + 0.5)).ln();
+                postings[*t as usize].push((d32, idf * pseudo / (K1 + pseudo)));
+            }
+        }
+        for list in &mut postings {
+            list.sort_unstable_by_key(|(d, _)| *d);
+        }
+        let idf_of = |dft: f32| (1.0 + (n_docs as f32 - dft + 0.5) / (dft + 0.5)).ln();
+        let idf: Vec<f32> = df.iter().map(|d| idf_of(*d as f32)).collect();
+        let max_idf = idf_of(1.0);
+
+        // Synonyms, analysed like the cards.
+        let mut groups: Vec<Vec<Member>> = Vec::with_capacity(synonyms.len());
+        let mut group_starts: FastMap<String, Vec<(u32, u32)>> = FastMap::default();
+        let mut synonym_stems = FastSet::default();
+        let mut surfaces: Vec<(String, String)> = stem_cache
+            .iter()
+            .map(|(w, t)| (w.clone(), term_stems[*t as usize].clone()))
+            .collect();
+        let mut seen_surfaces: FastSet<String> = stem_cache.keys().cloned().collect();
+        for (g, group) in synonyms.iter().enumerate() {
+            let mut members = Vec::with_capacity(group.len());
+            for (m, member) in group.iter().enumerate() {
+                let mut parsed = Member::default();
+                for_each_token(&fold(member), |word, kind| {
+                    let meaningful = is_meaningful(word);
+                    let stem = if meaningful {
+                        stemmer.stem(word)
+                    } else {
+                        word.to_owned()
+                    };
+                    if meaningful {
+                        if seen_surfaces.insert(word.to_owned()) {
+                            surfaces.push((word.to_owned(), stem.clone()));
+                        }
+                        parsed.terms.push(stem.clone());
+                    }
+                    if kind == Token::Word {
+                        parsed.seq.push(stem);
+                    }
+                });
+                if parsed.terms.is_empty() {
+                    // Validation rejects such a member; nothing to match or expand to.
+                    members.push(parsed);
+                    continue;
+                }
+                if let Some(first) = parsed.seq.first() {
+                    group_starts
+                        .entry(first.clone())
+                        .or_default()
+                        .push((g as u32, m as u32));
+                }
+                synonym_stems.extend(parsed.terms.iter().cloned());
+                members.push(parsed);
+            }
+            groups.push(members);
+        }
+        // Sorted for a deterministic typo correction, whatever the hash map order.
+        surfaces.sort_unstable();
+
+        let mut deletes = Vec::with_capacity(surfaces.len() * 8);
+        for (i, (word, _)) in surfaces.iter().enumerate() {
+            let n = word.chars().count();
+            if n < TYPO_VOCAB_MIN_CHARS {
+                continue;
+            }
+            let i = i as u32;
+            deletes.push((hash_without(word, usize::MAX), i));
+            for k in 0..n {
+                deletes.push((hash_without(word, k), i));
+            }
+        }
+        deletes.sort_unstable();
+        deletes.dedup();
+
+        let ids = cards
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i as u32))
+            .collect();
+
+        Index {
+            n_docs,
+            terms,
+            postings,
+            idf,
+            max_idf,
+            surfaces,
+            deletes,
+            groups,
+            group_starts,
+            synonym_stems,
+            ids,
+        }
+    }
+
+    /// Ranks the cards for a question; at most `top` hits, all with a positive score.
+    pub fn search(&self, question: &str, top: usize) -> Outcome {
+        let question = truncate_chars(question, MAX_QUESTION_CHARS);
+        let named = self.named_ids(question);
+        let clauses = self.clauses(question);
+        let idf_total: f32 = clauses.iter().map(|c| c.idf).sum();
+
+        let n = self.n_docs;
+        // Per card: summed BM25F and summed coverage over the clauses.
+        let (mut total, mut covered) = (vec![0f32; n], vec![0f32; n]);
+        let mut clause_acc = ClauseAcc::new(n);
+        // Per card within a multi-word alternative: running sum.
+        let mut sum = vec![0f32; n];
+        let mut touched_docs: Vec<u32> = Vec::new();
+        let mut touched_alt: Vec<u32> = Vec::new();
+
+        for clause in &clauses {
+            for alt in &clause.alts {
+                if let [Some(t)] = alt.terms.as_slice() {
+                    for &(d, s) in &self.postings[*t as usize] {
+                        clause_acc.keep(d, alt.weight * s, alt.cover());
+                    }
+                    continue;
+                }
+                let parts = alt.terms.len().max(1) as f32;
+                for t in alt.terms.iter().flatten() {
+                    for &(d, s) in &self.postings[*t as usize] {
+                        if sum[d as usize] == 0.0 {
+                            touched_alt.push(d);
+                        }
+                        sum[d as usize] += s;
+                    }
+                }
+                for d in touched_alt.drain(..) {
+                    let v = alt.weight * sum[d as usize] / parts;
+                    sum[d as usize] = 0.0;
+                    clause_acc.keep(d, v, alt.cover());
+                }
+            }
+            clause_acc.drain(|d, value, weight| {
+                let i = d as usize;
+                if total[i] == 0.0 {
+                    touched_docs.push(d);
+                }
+                total[i] += value;
+                covered[i] += clause.idf * weight;
+            });
+        }
+        // Confidence = BM25F × (½ + coverage): one common word matched in a long question is
+        // weak evidence, most of the question matched is strong.
+        let coverage = |i: usize| {
+            if idf_total > 0.0 {
+                covered[i] / idf_total
+            } else {
+                0.0
+            }
+        };
+        let confidence = |i: usize| total[i] * (COVERAGE_BASE + coverage(i));
+        let mut ranked: Vec<(u32, f32, f32)> = touched_docs
+            .iter()
+            .map(|d| (*d, total[*d as usize], confidence(*d as usize)))
+            .filter(|(d, s, _)| *s > 0.0 && !named.contains(d))
+            .collect();
+        // Ranked by BM25F: on the evaluation set, ranking by confidence puts a card that
+        // matches many weak words above the one that matches the question's key word.
+        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+
+        // Named cards go first, above the best ranked score and the answer threshold, in the
+        // order the question names them.
+        let lead = ranked
+            .first()
+            .map_or(0.0, |r| r.1)
+            .max(super::render::MIN_CONFIDENCE);
+        let mut hits: Vec<(u32, f32)> = named
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (*d, lead + (named.len() - i) as f32))
+            .collect();
+        let mut conf: Vec<f32> = hits.iter().map(|h| h.1).collect();
+        let mut cover: Vec<f32> = vec![1.0; hits.len()];
+        for (d, sc, c) in ranked.into_iter().take(top.saturating_sub(hits.len())) {
+            hits.push((d, sc));
+            conf.push(c);
+            cover.push(coverage(d as usize));
+        }
+        hits.truncate(top);
+        conf.truncate(top);
+        cover.truncate(top);
+        Outcome {
+            named: named.len().min(hits.len()),
+            hits,
+            clauses: clauses.len(),
+            confidence: conf,
+            coverage: cover,
+        }
+    }
+
+    /// Cards whose id appears as a whole word of the question (ASCII case ignored).
+    fn named_ids(&self, question: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        for word in question.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+            let word = word.trim_matches('-');
+            if word.is_empty() || word.len() > 80 {
+                continue;
+            }
+            let found = if word.bytes().any(|b| b.is_ascii_uppercase()) {
+                self.ids.get(&word.to_ascii_lowercase())
+            } else {
+                self.ids.get(word)
+            };
+            if let Some(d) = found {
+                if !out.contains(d) {
+                    out.push(*d);
+                }
+            }
+        }
+        out
+    }
+
+    /// Turns a question into clauses (see the module doc).
+    fn clauses(&self, question: &str) -> Vec<Clause> {
+        let stemmer = FrenchStemmer;
+        // Every word, stop words included, to rejoin words split by a space ("mal être",
+        // "rendez vous"); `Token::Compound` entries already are joined forms.
+        let mut raw: Vec<(String, Token)> = Vec::new();
+        for_each_token(&fold(question), |word, kind| {
+            raw.push((word.to_owned(), kind))
+        });
+
+        // (primary stem, alternatives) per meaningful word, in question order.
+        let mut words: Vec<(String, Vec<Alt>)> = Vec::new();
+        // Index in `words` of each raw word, when it is meaningful.
+        let mut slot_of: Vec<Option<usize>> = Vec::with_capacity(raw.len());
+        for (word, _) in &raw {
+            if !is_meaningful(word) {
+                slot_of.push(None);
+                continue;
+            }
+            slot_of.push(Some(words.len()));
+            let stem = stemmer.stem(word);
+            if let Some(t) = self.terms.get(&stem) {
+                let mut alts = vec![Alt::exact(*t)];
+                if word.chars().count() >= KNOWN_PREFIX_MIN_CHARS {
+                    alts.extend(
+                        self.prefix_candidates(word)
+                            .iter()
+                            .filter(|s| **s != stem)
+                            .filter_map(|s| self.terms.get(s))
+                            .map(|t| Alt::approx(*t, KNOWN_PREFIX_WEIGHT)),
+                    );
+                }
+                words.push((stem, alts));
+            } else if self.synonym_stems.contains(&stem) || word.chars().count() < TYPO_MIN_CHARS {
+                words.push((stem, Vec::new()));
+            } else {
+                // Unknown word: a truncation ("hebdo", "tuto") or a typo of a card word.
+                let mut alts: Vec<Alt> = self
+                    .prefix_candidates(word)
+                    .iter()
+                    .filter_map(|s| self.terms.get(s))
+                    .map(|t| Alt::approx(*t, PREFIX_WEIGHT))
+                    .collect();
+                let fixes = self.typo_candidates(word);
+                alts.extend(
+                    fixes
+                        .iter()
+                        .filter_map(|s| self.terms.get(s))
+                        .map(|t| Alt::approx(*t, TYPO_WEIGHT)),
+                );
+                let primary = fixes.first().cloned().unwrap_or(stem);
+                words.push((primary, alts));
+            }
+        }
+
+        // Two neighbouring words whose joined form is a card word ("mal être" → "maletre", the
+        // way "mal-être" is indexed) add that word to the first meaningful one's clause.
+        let plain: Vec<usize> = (0..raw.len())
+            .filter(|i| raw[*i].1 == Token::Word)
+            .collect();
+        for pair in plain.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            if slot_of[a].is_none() && slot_of[b].is_none() {
+                // Two stop words ("de la") never make a word of the kit.
+                continue;
+            }
+            let joined = format!("{}{}", raw[a].0, raw[b].0);
+            if !is_meaningful(&joined) || joined.chars().count() < TYPO_MIN_CHARS {
+                continue;
+            }
+            let Some(t) = self.terms.get(&stemmer.stem(&joined)) else {
+                continue;
+            };
+            if let Some(w) = slot_of[a].or(slot_of[b]) {
+                words[w].1.push(Alt::exact(*t));
+            }
+        }
+
+        // Synonyms: a member found in the question (its words in a row, stop words included)
+        // adds the group's other members to the clause of its first meaningful word.
+        let mut keys: Vec<&str> = Vec::with_capacity(raw.len());
+        let mut key_slot: Vec<Option<usize>> = Vec::with_capacity(raw.len());
+        for (i, (word, kind)) in raw.iter().enumerate() {
+            if *kind == Token::Word {
+                keys.push(slot_of[i].map_or(word.as_str(), |w| words[w].0.as_str()));
+                key_slot.push(slot_of[i]);
+            }
+        }
+        let mut extra: Vec<(usize, Alt)> = Vec::new();
+        for (i, key) in keys.iter().enumerate() {
+            let Some(starts) = self.group_starts.get(*key) else {
+                continue;
+            };
+            for &(g, m) in starts {
+                let group = &self.groups[g as usize];
+                let member = &group[m as usize];
+                let end = i + member.seq.len();
+                let matches =
+                    end <= keys.len() && member.seq.iter().zip(&keys[i..end]).all(|(a, b)| a == b);
+                let Some(slot) = key_slot[i..end.min(keys.len())].iter().flatten().next() else {
+                    continue;
+                };
+                if !matches {
+                    continue;
+                }
+                for (other_idx, other) in group.iter().enumerate() {
+                    if other_idx == m as usize || other.terms.is_empty() {
+                        continue;
+                    }
+                    let terms: Vec<Option<u32>> = other
+                        .terms
+                        .iter()
+                        .map(|s| self.terms.get(s).copied())
+                        .collect();
+                    if terms.iter().all(Option::is_none) {
+                        continue;
+                    }
+                    extra.push((
+                        *slot,
+                        Alt {
+                            terms,
+                            weight: SYNONYM_WEIGHT,
+                            kind: AltKind::Synonym,
+                        },
+                    ));
+                }
+            }
+        }
+        for (i, alt) in extra {
+            words[i].1.push(alt);
+        }
+
+        // A word repeated in the question counts once.
+        let mut seen: FastMap<String, usize> = FastMap::default();
+        let mut merged: Vec<Vec<Alt>> = Vec::with_capacity(words.len());
+        for (stem, alts) in words {
+            match seen.get(&stem) {
+                Some(i) => merged[*i].extend(alts),
+                None => {
+                    seen.insert(stem, merged.len());
+                    merged.push(alts);
+                }
+            }
+        }
+        merged
+            .into_iter()
+            .map(|alts| self.finish_clause(alts))
+            .collect()
+    }
+
+    /// Deduplicates a word's alternatives, sets its coverage weight, and caps its synonyms.
+    fn finish_clause(&self, alts: Vec<Alt>) -> Clause {
+        // The same stand-in reached twice ("jeune" and "jeunes" in one group) counts once.
+        let mut unique: Vec<Alt> = Vec::with_capacity(alts.len());
+        for alt in alts {
+            match unique.iter_mut().find(|u| u.terms == alt.terms) {
+                Some(u) => u.weight = u.weight.max(alt.weight),
+                None => unique.push(alt),
+            }
+        }
+        let alt_idf = |a: &Alt| {
+            a.terms
+                .iter()
+                .flatten()
+                .map(|t| self.idf[*t as usize])
+                .reduce(f32::max)
+        };
+        // A word and its synonyms are one concept, as common as its most common member:
+        // "rdv" is rare in the cards but "rendez-vous" is everywhere, so a card saying "rdv" must
+        // not beat one saying "rendez-vous"; "jeune" is in every card and its synonym "usager"
+        // must not take over the question. Each member is scaled down to the concept's idf.
+        let concept = unique
+            .iter()
+            .filter(|a| a.kind != AltKind::Approx)
+            .filter_map(alt_idf)
+            .reduce(f32::min);
+        let has_synonyms = unique.iter().any(|a| a.kind == AltKind::Synonym);
+        if let (true, Some(concept)) = (has_synonyms, concept) {
+            for alt in unique.iter_mut().filter(|a| a.kind != AltKind::Approx) {
+                if let Some(own) = alt_idf(alt) {
+                    if own > concept {
+                        alt.weight *= concept / own;
+                    }
+                }
+            }
+        }
+        // Coverage weight: the concept's idf, else the best approximation's, else the idf of
+        // the rarest word (a word the kit does not know at all weighs most).
+        let idf = concept
+            .or_else(|| unique.iter().filter_map(alt_idf).reduce(f32::max))
+            .unwrap_or(self.max_idf);
+        Clause { alts: unique, idf }
+    }
+
+    /// Stems of the vocabulary words that `word` is the beginning of ("hebdo" →
+    /// "hebdomadaire"), when there are few of them: a short prefix of many words says nothing.
+    fn prefix_candidates(&self, word: &str) -> Vec<String> {
+        let start = self.surfaces.partition_point(|(w, _)| w.as_str() < word);
+        let mut stems: Vec<String> = Vec::new();
+        for (surface, stem) in &self.surfaces[start..] {
+            if !surface.starts_with(word) {
+                break;
+            }
+            if !stems.contains(stem) {
+                if stems.len() == MAX_PREFIX_STEMS {
+                    return Vec::new();
+                }
+                stems.push(stem.clone());
+            }
+        }
+        stems
+    }
+
+    /// Stems of the vocabulary words one edit away from `word`, most frequent first.
+    fn typo_candidates(&self, word: &str) -> Vec<String> {
+        let n = word.chars().count();
+        let mut found: Vec<u32> = Vec::new();
+        for k in std::iter::once(usize::MAX).chain(0..n) {
+            let h = hash_without(word, k);
+            let start = self.deletes.partition_point(|(x, _)| *x < h);
+            for &(x, i) in &self.deletes[start..] {
+                if x != h {
+                    break;
+                }
+                if !found.contains(&i) && within_one_edit(word, &self.surfaces[i as usize].0) {
+                    found.push(i);
+                }
+            }
+        }
+        let mut stems: Vec<String> = Vec::new();
+        for i in found {
+            let stem = &self.surfaces[i as usize].1;
+            if !stems.contains(stem) {
+                stems.push(stem.clone());
+            }
+        }
+        let df = |s: &String| {
+            self.terms
+                .get(s)
+                .map_or(0, |t| self.postings[*t as usize].len())
+        };
+        stems.sort_by(|a, b| df(b).cmp(&df(a)).then(a.cmp(b)));
+        stems
+    }
+}
+
+/// FNV-1a over the chars of `word`, skipping the char at `skip` (`usize::MAX`: none).
+fn hash_without(word: &str, skip: usize) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, c) in word.chars().enumerate() {
+        if i == skip {
+            continue;
+        }
+        for b in (c as u32).to_le_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Removes link targets (`](https://…)`) and bare URLs from card text: their words ("https",
+/// "www", domain parts) would only add noise to the index.
+fn strip_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let target = rest.find("](");
+        let bare = rest
+            .find("http://")
+            .into_iter()
+            .chain(rest.find("https://"))
+            .min();
+        match (target, bare) {
+            (Some(t), b) if b.is_none_or(|b| t < b) => {
+                out.push_str(&rest[..=t]);
+                let after = &rest[t + 2..];
+                rest = match after.find(')') {
+                    Some(close) => &after[close + 1..],
+                    None => after,
+                };
+            }
+            (_, Some(b)) => {
+                out.push_str(&rest[..b]);
+                let after = &rest[b..];
+                let end = after.find(char::is_whitespace).unwrap_or(after.len());
+                out.push(' ');
+                rest = &after[end..];
+            }
+            (_, None) => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_urls;
+
+    #[test]
+    fn urls_are_stripped_from_indexed_text() {
+        let cases = [
+            (
+                "voir [la CNIL](https://www.cnil.fr/x) ici",
+                "voir [la CNIL] ici",
+            ),
+            ("site https://example.org/a?b=c puis", "site   puis"),
+            ("rien à enlever", "rien à enlever"),
+            ("[lien](sans fin", "[lien]sans fin"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(strip_urls(input), expected, "{input}");
+        }
+    }
+}

@@ -1,0 +1,483 @@
+//! French text analysis for the kit search, and Markdown escaping for chat output.
+//!
+//! Owns: case and accent folding, elision (`l'`, `d'`, `qu'`…, straight or typographic
+//! apostrophe), hyphenated compounds, French stop words, Snowball stemming, the edit distance used
+//! for typo tolerance, and [`escape_md`]. It does not own the index or the scoring (see
+//! `index.rs`): the same analysis runs on cards at build time and on questions at query time, so
+//! both sides always agree on what a "word" is.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
+/// Longest word kept by the tokenizer, in characters: longer runs are URLs, hashes or noise, and
+/// would only bloat the vocabulary.
+const MAX_WORD_CHARS: usize = 40;
+
+/// Folds text for comparison: lowercase, accents stripped (NFD then combining marks removed),
+/// ligatures expanded, typographic apostrophes turned into `'`. `Vísio` and `visio` fold alike.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        // Fast path: most of the text is ASCII.
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        for lower in c.to_lowercase() {
+            decompose_canonical(lower, |d| {
+                if !is_combining_mark(d) {
+                    push_folded(&mut out, d);
+                }
+            });
+        }
+    }
+    out
+}
+
+fn push_folded(out: &mut String, c: char) {
+    match c {
+        'œ' => out.push_str("oe"),
+        'æ' => out.push_str("ae"),
+        'ß' => out.push_str("ss"),
+        '\u{2019}' | '\u{2018}' | '\u{02bc}' | '\u{2032}' | '\u{00b4}' => out.push('\''),
+        '\u{2010}' | '\u{2011}' => out.push('-'),
+        _ => out.push(c),
+    }
+}
+
+/// Returns the longest prefix of `text` holding at most `max_chars` characters, cut on a char
+/// boundary. Questions are analysed on this prefix only, so a 64 KB paste costs no more than a
+/// long sentence.
+pub fn truncate_chars(text: &str, max_chars: usize) -> &str {
+    match text.char_indices().nth(max_chars) {
+        Some((idx, _)) => &text[..idx],
+        None => text,
+    }
+}
+
+/// Elided articles and pronouns: in `l'autonomie` or `qu'il` the part before the apostrophe
+/// carries no meaning for search.
+fn is_elision(word: &str) -> bool {
+    matches!(
+        word,
+        "l" | "d"
+            | "j"
+            | "m"
+            | "n"
+            | "s"
+            | "t"
+            | "c"
+            | "qu"
+            | "jusqu"
+            | "lorsqu"
+            | "puisqu"
+            | "quoiqu"
+    )
+}
+
+/// French stop words, folded. The Snowball list, plus question and chat filler ("comment",
+/// "faire", "bonjour"…) that a professional types around the real subject of a question.
+const STOP_WORDS: &[&str] = &[
+    // Snowball French list (folded).
+    "au", "aux", "avec", "ce", "ces", "dans", "de", "des", "du", "elle", "en", "et", "eux", "il",
+    "ils", "je", "la", "le", "les", "leur", "lui", "ma", "mais", "me", "meme", "mes", "moi", "mon",
+    "ne", "nos", "notre", "nous", "on", "ou", "par", "pas", "pour", "qu", "que", "qui", "sa", "se",
+    "ses", "son", "sur", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre",
+    "vous", "ete", "etee", "etees", "etes", "etant", "etante", "etants", "etantes", "suis", "es",
+    "est", "sommes", "sont", "serai", "seras", "sera", "serons", "serez", "seront", "serais",
+    "serait", "serions", "seriez", "seraient", "etais", "etait", "etions", "etiez", "etaient",
+    "fus", "fut", "fumes", "futes", "furent", "sois", "soit", "soyons", "soyez", "soient", "fusse",
+    "fusses", "fussions", "fussiez", "fussent", "ayant", "ayante", "ayantes", "ayants", "eu",
+    "eue", "eues", "eus", "ai", "as", "avons", "avez", "ont", "aurai", "auras", "aura", "aurons",
+    "aurez", "auront", "aurais", "aurait", "aurions", "auriez", "auraient", "avais", "avait",
+    "avions", "aviez", "avaient", "eut", "eumes", "eutes", "eurent", "aie", "aies", "ait", "ayons",
+    "ayez", "aient", "eusse", "eusses", "eussions", "eussiez", "eussent",
+    // Other function words.
+    "cette", "cet", "ceci", "cela", "ca", "celui", "celle", "ceux", "celles", "leurs", "dont",
+    "comme", "si", "sans", "sous", "vers", "chez", "ici", "tout", "tous", "toute", "toutes",
+    "tres", "plus", "moins", "aussi", "alors", "donc", "car", "ni", "or", "puis", "deja", "encore",
+    "bien", "quelque", "quelques", "autre", "autres", "lors", "etc", "non", "oui", "ya", "quoi",
+    "lorsque", "puisque", "jusque", "afin", "avoir", "etre", "peu", "trop", "beaucoup", "vraiment",
+    // Question and chat filler.
+    "comment", "quel", "quelle", "quels", "quelles", "combien", "pourquoi", "quand", "lequel",
+    "laquelle", "faire", "fait", "fais", "font", "peut", "peux", "peuvent", "pouvons", "pouvez",
+    "pourrait", "pourrais", "puis", "veux", "veut", "voudrais", "voudrait", "faut", "faudrait",
+    "dois", "doit", "devons", "devez", "bonjour", "salut", "merci", "svp", "stp", "mieux", "chose",
+    "choses", "truc", "trucs", "idee", "idees", "conseil", "conseils", "astuce", "astuces",
+    "besoin", "aider", "aide", "va", "vais", "vas", "vont", "aller", "fera", "ferai", "ferait",
+    "feront", "faisons", "faites", "aujourd", "hui", "ok", "okay",
+];
+
+fn stop_words() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| STOP_WORDS.iter().copied().collect())
+}
+
+/// True for a folded word that carries no search meaning.
+pub fn is_stop_word(folded: &str) -> bool {
+    stop_words().contains(folded)
+}
+
+/// What [`for_each_token`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token {
+    /// A run of letters and digits.
+    Word,
+    /// The joined form of a hyphenated compound, after its parts.
+    Compound,
+}
+
+/// Calls `emit` with every word of an already folded text, in order, stop words included.
+///
+/// Elided prefixes are dropped (`l'autonomie` → `autonomie`); a hyphenated compound yields its
+/// parts and then its joined form (`e-mail` → `e`, `mail`, `email`). One buffer is reused for the
+/// whole text: no allocation per word.
+pub fn for_each_token(folded: &str, mut emit: impl FnMut(&str, Token)) {
+    let mut word = String::new();
+    let mut compound = String::new();
+    let mut parts = 0usize;
+
+    let mut chars = folded.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() {
+            word.push(c);
+            compound.push(c);
+            continue;
+        }
+        let next_is_alnum = chars.peek().is_some_and(|n| n.is_alphanumeric());
+        if c == '\'' && next_is_alnum && parts == 0 && is_elision(&word) {
+            word.clear();
+            compound.clear();
+            continue;
+        }
+        if c == '-' && !word.is_empty() && next_is_alnum {
+            emit(&word, Token::Word);
+            word.clear();
+            parts += 1;
+            continue;
+        }
+        // Any other character ends the word and the compound.
+        if !word.is_empty() {
+            emit(&word, Token::Word);
+            word.clear();
+        }
+        if parts > 0 {
+            emit(&compound, Token::Compound);
+        }
+        compound.clear();
+        parts = 0;
+    }
+    if !word.is_empty() {
+        emit(&word, Token::Word);
+    }
+    if parts > 0 {
+        emit(&compound, Token::Compound);
+    }
+}
+
+/// Calls `emit` with every meaningful folded word of an already folded text, in order: the
+/// tokens of [`for_each_token`] minus stop words, one-character words and overlong runs.
+/// `rendez-vous` gives `rendez`, `rendezvous`.
+pub fn for_each_word(folded: &str, mut emit: impl FnMut(&str)) {
+    for_each_token(folded, |word, _| {
+        if is_meaningful(word) {
+            emit(word);
+        }
+    });
+}
+
+/// True for a folded word worth searching: not a stop word, 2 to 40 characters.
+pub fn is_meaningful(word: &str) -> bool {
+    let len = word.chars().count();
+    (2..=MAX_WORD_CHARS).contains(&len) && !is_stop_word(word)
+}
+
+/// Folds `text` and returns its meaningful words (see [`for_each_word`]). Convenient for tests
+/// and for short strings; the index uses the streaming form.
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_word(&fold(text), |w| out.push(w.to_owned()));
+    out
+}
+
+/// The French Snowball stemmer, applied to folded words (both sides of the search are folded, so
+/// they stem alike).
+#[derive(Clone, Copy)]
+pub struct FrenchStemmer;
+
+impl FrenchStemmer {
+    /// Stems one folded word.
+    pub fn stem(self, word: &str) -> String {
+        static STEMMER: OnceLock<Stemmer> = OnceLock::new();
+        let stemmer = STEMMER.get_or_init(|| Stemmer::create(Algorithm::French));
+        stemmer.stem(word).into_owned()
+    }
+}
+
+/// Folds, tokenizes and stems `text`: the exact term sequence the index sees.
+pub fn analyze(text: &str) -> Vec<String> {
+    let stemmer = FrenchStemmer;
+    let mut out = Vec::new();
+    for_each_word(&fold(text), |w| out.push(stemmer.stem(w)));
+    out
+}
+
+/// True when `a` and `b` are at most one edit apart (insertion, deletion, substitution, or
+/// transposition of two neighbours). Works on chars, without allocating.
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let mut ai = a.chars();
+    let mut bi = b.chars();
+    // Skip the common prefix.
+    loop {
+        let (ca, cb) = (ai.clone().next(), bi.clone().next());
+        match (ca, cb) {
+            (Some(x), Some(y)) if x == y => {
+                ai.next();
+                bi.next();
+            }
+            _ => break,
+        }
+    }
+    let rest_a = ai.as_str();
+    let rest_b = bi.as_str();
+    match la.cmp(&lb) {
+        std::cmp::Ordering::Greater => tail(rest_a).eq(rest_b.chars()),
+        std::cmp::Ordering::Less => rest_a.chars().eq(tail(rest_b)),
+        std::cmp::Ordering::Equal => {
+            // Substitution: the tails after the first difference match.
+            if tail(rest_a).eq(tail(rest_b)) {
+                return true;
+            }
+            // Transposition of the two first differing chars.
+            let mut xa = rest_a.chars();
+            let mut xb = rest_b.chars();
+            match (xa.next(), xa.next(), xb.next(), xb.next()) {
+                (Some(a0), Some(a1), Some(b0), Some(b1)) => {
+                    a0 == b1 && a1 == b0 && xa.as_str() == xb.as_str()
+                }
+                _ => false,
+            }
+        }
+    }
+}
+
+/// The chars of `x` after its first one.
+fn tail(x: &str) -> std::str::Chars<'_> {
+    let mut it = x.chars();
+    it.next();
+    it
+}
+
+pub use crate::text::edit_distance;
+
+/// Escapes user text for inclusion in a Markdown chat message.
+///
+/// Backslash-escapes `\ * _ ` [ ] < > & # ! |` so that nothing the user typed becomes
+/// formatting, a link or raw HTML once the message is rendered, and inserts a word joiner
+/// (U+2060) after every `@` followed by a letter, digit or `_`, so neither `@room` nor a Matrix
+/// ID (`@alice:example.org`) survives as a mention.
+pub fn escape_md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '&' | '#' | '!' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '@' => {
+                out.push('@');
+                if chars
+                    .peek()
+                    .is_some_and(|n| n.is_alphanumeric() || *n == '_')
+                {
+                    out.push('\u{2060}');
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Prepares user text to be quoted inline: whitespace collapsed to single spaces, cut to
+/// `max_chars` characters (with an ellipsis), then escaped with [`escape_md`].
+pub fn quote_inline(text: &str, max_chars: usize) -> String {
+    let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cut = truncate_chars(&collapsed, max_chars);
+    let mut out = escape_md(cut);
+    if cut.len() < collapsed.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Case {
+        input: &'static str,
+        expected: &'static str,
+    }
+
+    #[test]
+    fn folding_strips_case_accents_and_ligatures() {
+        let cases = [
+            Case {
+                input: "Visio",
+                expected: "visio",
+            },
+            Case {
+                input: "vísio",
+                expected: "visio",
+            },
+            Case {
+                input: "VISIOCONFÉRENCE",
+                expected: "visioconference",
+            },
+            Case {
+                input: "Œuvre cœur",
+                expected: "oeuvre coeur",
+            },
+            Case {
+                input: "l’autonomie",
+                expected: "l'autonomie",
+            },
+            Case {
+                input: "Ça déçoit à Noël",
+                expected: "ca decoit a noel",
+            },
+        ];
+        for case in cases {
+            assert_eq!(fold(case.input), case.expected, "fold({:?})", case.input);
+        }
+    }
+
+    #[test]
+    fn words_handle_elision_compounds_and_stop_words() {
+        let cases: [(&str, &[&str]); 9] = [
+            ("l'autonomie", &["autonomie"]),
+            ("L’Autonomie numérique", &["autonomie", "numerique"]),
+            ("d'un jeune", &["jeune"]),
+            ("qu'il appelle", &["appelle"]),
+            ("jusqu'au soir", &["soir"]),
+            ("aujourd'hui le mal-être", &["mal", "maletre"]),
+            ("un e-mail", &["mail", "email"]),
+            ("prendre rendez-vous", &["prendre", "rendez", "rendezvous"]),
+            ("comment faire pour le, la, les ?", &[]),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(words(input), expected, "words({input:?})");
+        }
+    }
+
+    #[test]
+    fn stemming_merges_inflections() {
+        let groups: [&[&str]; 4] = [
+            &["rappel", "rappels"],
+            &["jeune", "jeunes"],
+            &["appeler", "appelle", "appelez"],
+            &["visioconférence", "visioconférences", "Visioconference"],
+        ];
+        for group in groups {
+            let stems: Vec<Vec<String>> = group.iter().map(|w| analyze(w)).collect();
+            for s in &stems {
+                assert_eq!(s, &stems[0], "{group:?} should share a stem: {stems:?}");
+            }
+            assert_eq!(stems[0].len(), 1);
+        }
+    }
+
+    #[test]
+    fn analysis_ignores_emoji_html_and_markdown() {
+        assert_eq!(analyze("📱 <b>**SMS**</b> 🙂"), analyze("sms"));
+        assert!(analyze("🙂🙂 ?!").is_empty());
+    }
+
+    #[test]
+    fn one_edit_detection() {
+        let cases = [
+            ("visio", "visio", true),
+            ("visoi", "visio", true),
+            ("vissio", "visio", true),
+            ("visi", "visio", true),
+            ("vizio", "visio", true),
+            ("vizoi", "visio", false),
+            ("snapchat", "snap", false),
+            ("élan", "elan", true),
+        ];
+        for (a, b, expected) in cases {
+            assert_eq!(within_one_edit(a, b), expected, "{a} vs {b}");
+            assert_eq!(within_one_edit(b, a), expected, "{b} vs {a}");
+        }
+        assert_eq!(edit_distance("sms-rapel", "sms-rappel"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn escaping_neutralises_markdown_html_and_mentions() {
+        let cases = [
+            Case {
+                input: "**gras**",
+                expected: "\\*\\*gras\\*\\*",
+            },
+            Case {
+                input: "<script>",
+                expected: "\\<script\\>",
+            },
+            Case {
+                input: "[x](http://a)",
+                expected: "\\[x\\](http://a)",
+            },
+            Case {
+                input: "a & b | c # d !",
+                expected: "a \\& b \\| c \\# d \\!",
+            },
+            Case {
+                input: "@room",
+                expected: "@\u{2060}room",
+            },
+            Case {
+                input: "@alice:example.org",
+                expected: "@\u{2060}alice:example.org",
+            },
+            Case {
+                input: "a @ b",
+                expected: "a @ b",
+            },
+            Case {
+                input: "`code` _x_ \\",
+                expected: "\\`code\\` \\_x\\_ \\\\",
+            },
+        ];
+        for case in cases {
+            assert_eq!(
+                escape_md(case.input),
+                case.expected,
+                "escape_md({:?})",
+                case.input
+            );
+        }
+        let quoted = quote_inline("a\n\n   b  **c**", 100);
+        assert_eq!(quoted, "a b \\*\\*c\\*\\*");
+        assert_eq!(quote_inline("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn truncation_respects_char_boundaries() {
+        assert_eq!(truncate_chars("éééé", 2), "éé");
+        assert_eq!(truncate_chars("ab", 5), "ab");
+        assert_eq!(truncate_chars("🙂🙂🙂", 1), "🙂");
+    }
+}
