@@ -43,16 +43,23 @@ impl Command {
     /// Build the command named `name` (a canonical name from `commands/`) from its arguments.
     pub fn parse(name: &str, args: &str) -> Command {
         match name {
-            "aide" => Command::Aide(aide::Aide::parse(args)),
-            "ping" => Command::Ping,
-            "parcours" => Command::Parcours(parcours::ParcoursCommand::parse(args)),
-            _ if kit::KitCommand::parse(name, args).is_some() => {
-                Command::Kit(kit::KitCommand::parse(name, args).unwrap_or(kit::KitCommand::Themes))
-            }
-            // A TOML file without Rust behaviour yet: answer as for an unknown word rather than fail.
-            other => Command::Unknown {
-                word: other.to_owned(),
-            },
+            "aide" => return Command::Aide(aide::Aide::parse(args)),
+            "ping" => return Command::Ping,
+            "parcours" => return Command::Parcours(parcours::ParcoursCommand::parse(args)),
+            _ => {}
+        }
+        if let Some(cmd) = kit::KitCommand::parse(name, args) {
+            return Command::Kit(cmd);
+        }
+        if let Some(cmd) = nudges::NudgeCommand::parse(name, args) {
+            return Command::Nudge(cmd);
+        }
+        if let Some(cmd) = reflections::ReflectionCommand::parse(name, args) {
+            return Command::Reflection(cmd);
+        }
+        // A TOML file without Rust behaviour: answer as for an unknown word, never fail.
+        Command::Unknown {
+            word: name.to_owned(),
         }
     }
 
@@ -63,6 +70,8 @@ impl Command {
             Command::Ping => "ping",
             Command::Kit(cmd) => cmd.name(),
             Command::Parcours(_) => "parcours",
+            Command::Nudge(cmd) => cmd.name(),
+            Command::Reflection(cmd) => cmd.name(),
             Command::Unknown { .. } => "inconnue",
         }
     }
@@ -77,6 +86,8 @@ impl Command {
             Command::Ping => Ok(ping::apply(engine, incoming)),
             Command::Kit(cmd) => Ok(cmd.apply(engine, incoming)),
             Command::Parcours(cmd) => cmd.apply(engine, incoming).await,
+            Command::Nudge(cmd) => cmd.apply(engine, incoming).await,
+            Command::Reflection(cmd) => cmd.apply(engine, incoming).await,
             Command::Unknown { word } => Ok(unknown::apply(engine, incoming, word)),
         }
     }
