@@ -13,6 +13,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::check::{line_of, Problem};
+use crate::schedule::{HolidayRegion, QuietRules};
 
 /// The example config, embedded: it is also the default when no config file is given.
 pub const EXAMPLE: &str = include_str!("../bot.toml.example");
@@ -124,6 +125,8 @@ pub struct RawQuiet {
     pub weekends: bool,
     #[serde(default = "yes")]
     pub holidays: bool,
+    /// Whose public holidays: guessed from the time zone when absent.
+    pub holiday_region: Option<HolidayRegion>,
 }
 
 impl Default for RawQuiet {
@@ -133,6 +136,7 @@ impl Default for RawQuiet {
             end: default_quiet_end(),
             weekends: true,
             holidays: true,
+            holiday_region: None,
         }
     }
 }
@@ -195,15 +199,6 @@ pub struct MatrixConfig {
     pub timeline_limit: u32,
 }
 
-/// Quiet hours of a Mission Locale, applied when nudging.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Quiet {
-    pub start: NaiveTime,
-    pub end: NaiveTime,
-    pub weekends: bool,
-    pub holidays: bool,
-}
-
 /// A Mission Locale: one tenant. Nothing of one is ever shown in another's rooms.
 #[derive(Debug, Clone)]
 pub struct MissionLocale {
@@ -215,7 +210,8 @@ pub struct MissionLocale {
     pub space: Option<String>,
     pub coordination_level: i64,
     pub retention_months: u32,
-    pub quiet: Quiet,
+    /// Quiet hours, days and public holidays: no nudge then.
+    pub quiet: QuietRules,
 }
 
 /// The checked configuration.
@@ -380,11 +376,15 @@ impl Config {
                 space: ml.space,
                 coordination_level: ml.coordination_level,
                 retention_months: ml.retention_months,
-                quiet: Quiet {
+                quiet: QuietRules {
                     start: start.unwrap_or(NaiveTime::MIN),
                     end: end.unwrap_or(NaiveTime::MIN),
                     weekends: ml.quiet_hours.weekends,
                     holidays: ml.quiet_hours.holidays,
+                    region: ml
+                        .quiet_hours
+                        .holiday_region
+                        .unwrap_or_else(|| HolidayRegion::from_tz(tz)),
                 },
             });
         }
