@@ -31,6 +31,12 @@ enum CliRole {
     Coordination,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Chat with the bot in this terminal, no homeserver needed.
@@ -54,6 +60,31 @@ enum Cmd {
     Run {
         #[arg(long)]
         config: PathBuf,
+    },
+    /// Search the kit offline, as `!kit` does in chat.
+    Ask {
+        question: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// How many cards to list.
+        #[arg(long, default_value_t = 3)]
+        top: usize,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print the next firings of a schedule phrase ("chaque lundi à 9h", "0 9 * * 1-5").
+    Schedule {
+        phrase: String,
+        /// IANA time zone.
+        #[arg(long, default_value = "Europe/Paris")]
+        tz: String,
+        /// Start from this instant (RFC 3339) instead of now.
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long, default_value_t = 3)]
+        next: usize,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
     /// Check the config, commands/ and kit-snippets/; print every problem.
     Check {
@@ -81,6 +112,37 @@ fn main() -> ExitCode {
         } => console(config, data_dir, user, role, mission_locale),
         Cmd::Run { config } => run(config),
         Cmd::Check { config } => return check(config),
+        Cmd::Ask {
+            question,
+            format,
+            top,
+            config,
+        } => ask(config, &question, format, top),
+        Cmd::Schedule {
+            phrase,
+            tz,
+            from,
+            next,
+            format,
+        } => {
+            match kitbot::schedule::cli(
+                &phrase,
+                &tz,
+                from.as_deref(),
+                next,
+                format == Format::Json,
+                chrono::Utc::now(),
+            ) {
+                Ok(text) => {
+                    println!("{text}");
+                    Ok(())
+                }
+                Err(err) => {
+                    eprintln!("{err}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -234,6 +296,19 @@ fn spawn_signal_watch(shutdown: tokio_util::sync::CancellationToken) {
         tracing::info!("stop requested");
         shutdown.cancel();
     });
+}
+
+fn ask(config: Option<PathBuf>, question: &str, format: Format, top: usize) -> anyhow::Result<()> {
+    let config = load_config(config.as_deref())?;
+    let kit = Engine::load_kit(&config).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("fiches du kit invalides :\n{}", lines.join("\n"))
+    })?;
+    println!(
+        "{}",
+        kitbot::kit::cli_ask(&kit, question, format == Format::Json, top.clamp(1, 50))
+    );
+    Ok(())
 }
 
 fn check(config: Option<PathBuf>) -> ExitCode {

@@ -22,6 +22,7 @@ async fn room_with_bot(encrypted: bool) -> (Human, Bot, matrix_sdk::ruma::OwnedR
             id: "ml-test",
             rooms: vec![room_id.to_string()],
             coordination_level: 50,
+            extra: "",
         }],
         &["localhost"],
     )
@@ -94,6 +95,7 @@ async fn invites_from_outside_the_allowlist_or_into_unknown_rooms_are_declined()
             id: "ml-test",
             rooms: vec![team.room_id().to_string()],
             coordination_level: 50,
+            extra: "",
         }],
         &["@nobody:localhost"],
     )
@@ -114,6 +116,7 @@ async fn invites_from_outside_the_allowlist_or_into_unknown_rooms_are_declined()
             id: "ml-test",
             rooms: vec![team.room_id().to_string()],
             coordination_level: 50,
+            extra: "",
         }],
         &["localhost"],
     )
@@ -138,6 +141,7 @@ async fn commands_sent_while_down_are_answered_once_and_history_never() {
             id: "ml-test",
             rooms: vec![room_id.to_string()],
             coordination_level: 50,
+            extra: "",
         }],
         &["localhost"],
     )

@@ -551,6 +551,8 @@ pub struct Tenant<'a> {
     pub id: &'a str,
     pub rooms: Vec<String>,
     pub coordination_level: i64,
+    /// More TOML lines for this `[[mission_locale]]` (e.g. a `[mission_locale.quiet_hours]` table).
+    pub extra: &'a str,
 }
 
 impl Bot {
@@ -573,8 +575,8 @@ impl Bot {
         );
         for t in tenants {
             toml.push_str(&format!(
-                "\n[[mission_locale]]\nid = \"{}\"\nname = \"ML {}\"\nrooms = {:?}\ncoordination_level = {}\n",
-                t.id, t.id, t.rooms, t.coordination_level
+                                "\n[[mission_locale]]\nid = \"{}\"\nname = \"ML {}\"\nrooms = {:?}\ncoordination_level = {}\n{}\n",
+                t.id, t.id, t.rooms, t.coordination_level, t.extra
             ));
         }
         let config = dir.join("bot.toml");

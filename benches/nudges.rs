@@ -1,0 +1,2 @@
+//! Benchmark of the nudges (being built).
+fn main() {}

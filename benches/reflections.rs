@@ -1,0 +1,2 @@
+//! Benchmark of the reflections (being built).
+fn main() {}
