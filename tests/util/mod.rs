@@ -219,8 +219,7 @@ federation_domain_whitelist: []
         let url = format!("{}/_matrix/client/versions", self.url);
         loop {
             if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
-                let request =
-                    format!("GET /_matrix/client/versions HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+                let request = "GET /_matrix/client/versions HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
                 if stream.write_all(request.as_bytes()).is_ok() {
                     let mut first = String::new();
                     if BufReader::new(stream).read_line(&mut first).is_ok()
