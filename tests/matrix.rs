@@ -271,3 +271,22 @@ async fn devices(bot: &Bot) -> Vec<String> {
     ids.sort();
     ids
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_member_can_talk_to_the_bot_in_a_direct_message() {
+    let (alice, mut bot, _team) = room_with_bot(false).await;
+    // Alice is in a team room of the Mission Locale: her DM invite is accepted.
+    let dm = alice.client.create_dm(&bot.owned_user_id()).await.expect("create dm");
+    let dm_id = dm.room_id().to_owned();
+    alice.wait_membership(&dm_id, &bot.user_id, "join").await;
+    let ping = alice.say(&dm_id, "!ping").await;
+    assert!(alice.wait_reply(&ping).await.body.contains("Pong"));
+    let kit = alice.say(&dm_id, "!kit rappel rdv sms").await;
+    assert!(alice.wait_reply(&kit).await.body.contains("sms-rappel"));
+
+    // Someone allowlisted but in no Mission Locale room is refused a DM.
+    let stranger = Human::new("stranger").await;
+    let dm = stranger.client.create_dm(&bot.owned_user_id()).await.expect("create dm");
+    stranger.wait_membership(&dm.room_id().to_owned(), &bot.user_id, "leave").await;
+    assert_eq!(bot.stop(), Some(0));
+}

@@ -301,17 +301,21 @@ impl Drop for Human {
 }
 
 impl Human {
-    pub async fn new(prefix: &str) -> Human {
-        Self::build(prefix, true).await
+        pub async fn new(prefix: &str) -> Human {
+        Self::build(synapse(), prefix, true).await
+    }
+
+    /// A syncing human on another Synapse than the shared one.
+    pub async fn on(s: &Synapse, prefix: &str) -> Human {
+        Self::build(s, prefix, true).await
     }
 
     /// A human who only sends (no background sync): cheaper, for crowds.
-    pub async fn sender(prefix: &str) -> Human {
-        Self::build(prefix, false).await
+        pub async fn sender(prefix: &str) -> Human {
+        Self::build(synapse(), prefix, false).await
     }
 
-    async fn build(prefix: &str, syncing: bool) -> Human {
-        let s = synapse();
+    async fn build(s: &Synapse, prefix: &str, syncing: bool) -> Human {
         let name = unique(prefix);
         s.register(&name, "password").await;
         let client = Client::builder()
@@ -560,8 +564,12 @@ impl Bot {
         Self::with_extra(tenants, allowed, "").await
     }
 
-    pub async fn with_extra(tenants: &[Tenant<'_>], allowed: &[&str], extra_bot: &str) -> Bot {
-        let s = synapse();
+        pub async fn with_extra(tenants: &[Tenant<'_>], allowed: &[&str], extra_bot: &str) -> Bot {
+        Self::on(synapse(), tenants, allowed, extra_bot).await
+    }
+
+    /// A bot on a given Synapse.
+    pub async fn on(s: &Synapse, tenants: &[Tenant<'_>], allowed: &[&str], extra_bot: &str) -> Bot {
         let name = unique("kitbot");
         let user_id = s.register(&name, "bot-password").await;
         let dir = std::env::temp_dir().join(format!("kitbot-test-{name}"));
@@ -672,6 +680,11 @@ impl Bot {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+        /// The bot process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     pub fn log(&self) -> Vec<String> {

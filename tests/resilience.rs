@@ -1,0 +1,57 @@
+//! The bot against a homeserver that goes away and comes back, and against Synapse's default
+//! rate limits (`M_LIMIT_EXCEEDED`). Each test has its own Synapse, since they disturb it.
+
+#![recursion_limit = "256"]
+
+mod util;
+
+use util::{Bot, Human, Synapse, Tenant};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_reconnects_after_a_homeserver_outage() {
+    let synapse = Synapse::start(true);
+    let alice = Human::on(&synapse, "alice").await;
+    let room = alice.create_room(false, &[]).await;
+    let room_id = room.room_id().to_owned();
+    let tenant = Tenant { id: "ml-test", rooms: vec![room_id.to_string()], coordination_level: 50, extra: "" };
+    let mut bot = Bot::on(&synapse, &[tenant], &["localhost"], "").await;
+    bot.start();
+    room.invite_user_by_id(&bot.owned_user_id()).await.expect("invite");
+    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    let before = alice.say(&room_id, "!ping").await;
+    alice.wait_reply(&before).await;
+
+    synapse.stop();
+    synapse.launch();
+    // The bot was never restarted: it must have reconnected by itself.
+    let after = alice.say(&room_id, "!ping").await;
+    let reply = alice.wait_reply(&after).await;
+    assert!(reply.body.contains("Pong"));
+    assert!(bot.log().iter().any(|l| l.contains("sync failed, retrying")), "the outage was seen and survived");
+    assert_eq!(bot.stop(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_rate_limits_delay_answers_but_lose_none() {
+    // Synapse's defaults: rc_message 0.2/s with a burst of 10.
+    let synapse = Synapse::start(false);
+    let alice = Human::on(&synapse, "alice").await;
+    let room = alice.create_room(false, &[]).await;
+    let room_id = room.room_id().to_owned();
+    let tenant = Tenant { id: "ml-test", rooms: vec![room_id.to_string()], coordination_level: 50, extra: "" };
+    let mut bot = Bot::on(&synapse, &[tenant], &["localhost"], "").await;
+    bot.start();
+    room.invite_user_by_id(&bot.owned_user_id()).await.expect("invite");
+    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    let mut ids = Vec::new();
+    for _ in 0..13 {
+        ids.push(alice.say(&room_id, "!ping").await);
+    }
+    for id in &ids {
+        alice.wait_reply(id).await;
+    }
+    for id in &ids {
+        assert_eq!(alice.replies_to(id).len(), 1, "one answer to {id}");
+    }
+    assert_eq!(bot.stop(), Some(0));
+}
