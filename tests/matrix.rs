@@ -276,7 +276,11 @@ async fn devices(bot: &Bot) -> Vec<String> {
 async fn a_team_member_can_talk_to_the_bot_in_a_direct_message() {
     let (alice, mut bot, _team) = room_with_bot(false).await;
     // Alice is in a team room of the Mission Locale: her DM invite is accepted.
-    let dm = alice.client.create_dm(&bot.owned_user_id()).await.expect("create dm");
+    let dm = alice
+        .client
+        .create_dm(&bot.owned_user_id())
+        .await
+        .expect("create dm");
     let dm_id = dm.room_id().to_owned();
     alice.wait_membership(&dm_id, &bot.user_id, "join").await;
     let ping = alice.say(&dm_id, "!ping").await;
@@ -286,7 +290,41 @@ async fn a_team_member_can_talk_to_the_bot_in_a_direct_message() {
 
     // Someone allowlisted but in no Mission Locale room is refused a DM.
     let stranger = Human::new("stranger").await;
-    let dm = stranger.client.create_dm(&bot.owned_user_id()).await.expect("create dm");
-    stranger.wait_membership(&dm.room_id().to_owned(), &bot.user_id, "leave").await;
+    let dm = stranger
+        .client
+        .create_dm(&bot.owned_user_id())
+        .await
+        .expect("create dm");
+    stranger
+        .wait_membership(&dm.room_id().to_owned(), &bot.user_id, "leave")
+        .await;
+    assert_eq!(bot.stop(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_alias_created_after_the_bot_started_is_recognised() {
+    let alice = Human::new("alice").await;
+    let local = util::unique("equipe");
+    let alias = format!("#{local}:localhost");
+    let tenant = Tenant {
+        id: "ml-test",
+        rooms: vec![alias.clone()],
+        coordination_level: 50,
+        extra: "",
+    };
+    let mut bot = Bot::new(&[tenant], &["localhost"]).await;
+    bot.start();
+    let mut request = matrix_sdk::ruma::api::client::room::create_room::v3::Request::new();
+    request.room_alias_name = Some(local);
+    request.invite = vec![bot.owned_user_id()];
+    let room = alice
+        .client
+        .create_room(request)
+        .await
+        .expect("create room");
+    let room_id = room.room_id().to_owned();
+    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    let ping = alice.say(&room_id, "!ping").await;
+    assert!(alice.wait_reply(&ping).await.body.contains("Pong"));
     assert_eq!(bot.stop(), Some(0));
 }

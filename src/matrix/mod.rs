@@ -68,6 +68,9 @@ pub struct Adapter {
     spaces: Arc<Vec<(OwnedRoomId, String)>>,
     /// When the bot joined each room: older messages are history, never answered.
     joined_at: Arc<Mutex<HashMap<OwnedRoomId, DateTime<Utc>>>>,
+    /// Configured aliases that did not resolve yet (room created after the bot started):
+    /// (alias, tenant), tried again when an unknown room shows up.
+    pending_aliases: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 /// Run the bot until `shutdown`: log in, sync, answer, send what the scheduler hands over on
@@ -96,6 +99,7 @@ pub async fn run(
         own_user,
         spaces: Arc::new(Vec::new()),
         joined_at: Arc::default(),
+        pending_aliases: Arc::default(),
     };
     let adapter = adapter.with_tenants().await;
     let tracker = TaskTracker::new();
@@ -197,7 +201,11 @@ impl Adapter {
                         },
                     ),
                     None => {
-                        tracing::warn!(room, mission_locale = %ml.id, "configured room could not be resolved")
+                        tracing::warn!(room, mission_locale = %ml.id, "configured room could not be resolved yet");
+                        self.pending_aliases
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((room.clone(), ml.id.clone()));
                     }
                 }
             }
@@ -280,6 +288,29 @@ impl Adapter {
 
     /// The tenant of a room: configured, recorded DM, or child of a configured Space.
     async fn room_info(&self, room: &Room) -> Option<RoomInfo> {
+        if let Some(info) = self.rooms.get(room.room_id().as_str()) {
+            return Some(info);
+        }
+        let pending: Vec<(String, String)> = self
+            .pending_aliases
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for (alias, tenant) in pending {
+            if let Some(id) = self.resolve(&alias).await {
+                self.rooms.insert(
+                    id.as_str(),
+                    RoomInfo {
+                        tenant,
+                        direct: false,
+                    },
+                );
+                self.pending_aliases
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .retain(|(a, _)| *a != alias);
+            }
+        }
         if let Some(info) = self.rooms.get(room.room_id().as_str()) {
             return Some(info);
         }
