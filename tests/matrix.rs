@@ -328,3 +328,47 @@ async fn a_configured_alias_created_after_the_bot_started_is_recognised() {
     assert!(alice.wait_reply(&ping).await.body.contains("Pong"));
     assert_eq!(bot.stop(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_of_a_mission_locale_space_belong_to_it() {
+    use matrix_sdk::ruma::events::space::child::SpaceChildEventContent;
+    use matrix_sdk::ruma::serde::Raw;
+    use matrix_sdk::ruma::OwnedServerName;
+
+    let alice = Human::new("alice").await;
+    let mut request = matrix_sdk::ruma::api::client::room::create_room::v3::Request::new();
+    let creation = serde_json::json!({"type": "m.space"});
+    request.creation_content = Some(Raw::from_json_string(creation.to_string()).expect("raw"));
+    let space = alice.client.create_room(request).await.expect("space");
+    let space_id = space.room_id().to_owned();
+    let extra = format!("space = \"{space_id}\"");
+    let tenant = Tenant {
+        id: "ml-espace",
+        rooms: vec![],
+        coordination_level: 50,
+        extra: &extra,
+    };
+    let mut bot = Bot::new(&[tenant], &["localhost"]).await;
+    bot.start();
+    space
+        .invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite to space");
+    alice.wait_membership(&space_id, &bot.user_id, "join").await;
+
+    // A new team room, declared as a child of the space, then the bot invited to it.
+    let room = alice.create_room(false, &[]).await;
+    let room_id = room.room_id().to_owned();
+    let via: Vec<OwnedServerName> = vec!["localhost".try_into().expect("server")];
+    space
+        .send_state_event_for_key(&room_id, SpaceChildEventContent::new(via))
+        .await
+        .expect("space child");
+    room.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite");
+    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    let ping = alice.say(&room_id, "!ping").await;
+    assert!(alice.wait_reply(&ping).await.body.contains("Pong"));
+    assert_eq!(bot.stop(), Some(0));
+}

@@ -71,7 +71,20 @@ pub struct Adapter {
     /// Configured aliases that did not resolve yet (room created after the bot started):
     /// (alias, tenant), tried again when an unknown room shows up.
     pending_aliases: Arc<Mutex<Vec<(String, String)>>>,
+    /// Encrypted events whose key had not arrived yet: retried after each sync for a while,
+    /// since keys can come late (key forwarding, backup).
+    undecrypted: Arc<Mutex<Vec<Undecrypted>>>,
 }
+
+#[derive(Clone)]
+struct Undecrypted {
+    room_id: OwnedRoomId,
+    event: TimelineEvent,
+    first_seen: std::time::Instant,
+}
+
+/// How long an undecryptable event is retried before it is given up.
+const UNDECRYPTED_RETRY: Duration = Duration::from_secs(15 * 60);
 
 /// Run the bot until `shutdown`: log in, sync, answer, send what the scheduler hands over on
 /// `posts`. Returns after the store is flushed.
@@ -100,6 +113,7 @@ pub async fn run(
         spaces: Arc::new(Vec::new()),
         joined_at: Arc::default(),
         pending_aliases: Arc::default(),
+        undecrypted: Arc::default(),
     };
     let adapter = adapter.with_tenants().await;
     let tracker = TaskTracker::new();
@@ -462,6 +476,35 @@ impl Adapter {
                 while in_flight.next().await.is_some() {}
             });
         join_all(work).await;
+        self.retry_undecrypted().await;
+    }
+
+    /// Try again the encrypted events that could not be decrypted earlier.
+    async fn retry_undecrypted(&self) {
+        let pending: Vec<Undecrypted> =
+            std::mem::take(&mut *self.undecrypted.lock().unwrap_or_else(|e| e.into_inner()));
+        for item in pending {
+            let Some(room) = self.client.get_room(&item.room_id) else {
+                continue;
+            };
+            let raw = item.event.raw().cast_ref_unchecked::<matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent>();
+            match room.decrypt_event(raw, None).await {
+                Ok(decrypted) if !decrypted.kind.is_utd() => {
+                    if let Some(prepared) = self.prepare_event(&room, &decrypted).await {
+                        self.deliver(prepared).await;
+                    }
+                }
+                _ if item.first_seen.elapsed() < UNDECRYPTED_RETRY => {
+                    self.undecrypted
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(item);
+                }
+                _ => {
+                    tracing::warn!(room_id = %item.room_id, "gave up on an event that could not be decrypted")
+                }
+            }
+        }
     }
 
     /// The events between `since` (the previous sync) and `prev_batch` (the start of a limited
@@ -570,10 +613,22 @@ impl Adapter {
         if self.already_handled(event_id.as_str()) {
             return None;
         }
-        let Ok(parsed) = event.raw().deserialize() else {
-            if event.kind.is_utd() {
-                tracing::warn!("unable to decrypt an event; it is skipped");
+        if event.kind.is_utd() {
+            let mut pending = self.undecrypted.lock().unwrap_or_else(|e| e.into_inner());
+            if !pending
+                .iter()
+                .any(|u| u.event.event_id().as_ref() == Some(&event_id))
+            {
+                tracing::info!("unable to decrypt an event yet; will retry when keys arrive");
+                pending.push(Undecrypted {
+                    room_id: room.room_id().to_owned(),
+                    event: event.clone(),
+                    first_seen: std::time::Instant::now(),
+                });
             }
+            return None;
+        }
+        let Ok(parsed) = event.raw().deserialize() else {
             return None;
         };
         let classified = convert::classify(&parsed, &self.own_user)?;
