@@ -3,7 +3,7 @@
 
 // One folding and one escaping for the whole crate; the kit's search owns them because it
 // needs the finest folding (ligatures, typographic apostrophes).
-pub use crate::kit::text::{escape_md, fold};
+pub use crate::kit::text::{escape_md, fold, quote_inline};
 
 /// Edit distance (optimal string alignment: insertions, deletions, substitutions and swaps of
 /// two neighbours each cost 1), for "did you mean" suggestions.
