@@ -171,3 +171,75 @@ pub fn command_word<'a>(body: &'a str, prefix: &str) -> Option<(&'a str, &'a str
     }
     Some((word, args.trim()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, body: &str) -> (String, String) {
+        (format!("commands/{name}.toml"), body.to_owned())
+    }
+
+    #[test]
+    fn every_shipped_command_loads_and_every_example_parses() {
+        let files = crate::assets::embedded("commands/");
+        let set = CommandSet::from_files(&files).unwrap_or_else(|p| panic!("{p:#?}"));
+        assert_eq!(set.specs().len(), files.len());
+        for spec in set.specs() {
+            for example in &spec.usage {
+                let (found, _) = set.split(example, "!").expect("example parses");
+                assert_eq!(found.name, spec.name, "{example}");
+            }
+        }
+    }
+
+    #[test]
+    fn broken_command_files_are_reported() {
+        let ok = "name = \"a\"\naliases = [\"b\"]\nrole = \"membre\"\nsummary = \"s\"\nusage = [\"!a\"]\nhelp = \"h\"\n";
+        struct Case {
+            files: Vec<(String, String)>,
+            expected: &'static str,
+        }
+        let cases = [
+            Case {
+                files: vec![
+                    file("a", ok),
+                    file("c", &ok.replace("\"a\"", "\"c\"").replace("!a", "!c")),
+                ],
+                expected: "déjà utilisé",
+            },
+            Case {
+                files: vec![file("a", &ok.replace("membre", "chef"))],
+                expected: "unknown variant",
+            },
+            Case {
+                files: vec![file("a", &ok.replace("[\"!a\"]", "[\"!zz\"]"))],
+                expected: "ne désigne pas",
+            },
+            Case {
+                files: vec![file("x", ok)],
+                expected: "ne correspond pas",
+            },
+            Case {
+                files: vec![file("a", "name = ")],
+                expected: "",
+            },
+        ];
+        for case in cases {
+            let problems = CommandSet::from_files(&case.files).expect_err("invalid");
+            let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            assert!(all.iter().any(|p| p.contains(case.expected)), "{all:#?}");
+        }
+    }
+
+    #[test]
+    fn suggestions_and_command_words() {
+        let set = CommandSet::from_files(&crate::assets::embedded("commands/")).expect("valid");
+        assert_eq!(set.suggest("aied").map(|s| s.name.as_str()), Some("aide"));
+        assert_eq!(set.suggest("PNIG").map(|s| s.name.as_str()), Some("ping"));
+        assert!(set.suggest("xylophone").is_none());
+        assert_eq!(command_word("  !aide  ping ", "!"), Some(("aide", "ping")));
+        assert_eq!(command_word("aide", "!"), None);
+        assert_eq!(set.lookup("HELP").map(|s| s.name.as_str()), Some("aide"));
+    }
+}
