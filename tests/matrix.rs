@@ -372,3 +372,52 @@ async fn rooms_of_a_mission_locale_space_belong_to_it() {
     assert!(alice.wait_reply(&ping).await.body.contains("Pong"));
     assert_eq!(bot.stop(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_can_log_in_with_an_access_token_file() {
+    let alice = Human::new("alice").await;
+    let room = alice.create_room(false, &[]).await;
+    let room_id = room.room_id().to_owned();
+    let tenant = Tenant {
+        id: "ml-test",
+        rooms: vec![room_id.to_string()],
+        coordination_level: 50,
+        extra: "",
+    };
+    let mut bot = Bot::new(&[tenant], &["localhost"]).await;
+    // An operator who prefers a token: log in once by hand, keep the token in a file.
+    let login: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/_matrix/client/v3/login", util::synapse().url))
+        .json(&serde_json::json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": bot.name}, "password": "bot-password", "initial_device_display_name": "kitbot (jeton)"}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let token_file = bot.dir.join("token");
+    std::fs::write(&token_file, login["access_token"].as_str().expect("token"))
+        .expect("write token");
+    let config = std::fs::read_to_string(&bot.config).expect("config");
+    std::fs::write(
+        &bot.config,
+        config.replace(
+            "password_env = \"KITBOT_TEST_PASSWORD\"",
+            &format!("access_token_file = {:?}", token_file.display().to_string()),
+        ),
+    )
+    .expect("rewrite config");
+    bot.start();
+    assert_eq!(
+        bot.device_id(),
+        login["device_id"].as_str().expect("device"),
+        "the token's own device is used"
+    );
+    room.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite");
+    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    let ping = alice.say(&room_id, "!ping").await;
+    assert!(alice.wait_reply(&ping).await.body.contains("Pong"));
+    assert_eq!(bot.stop(), Some(0));
+}
