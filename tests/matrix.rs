@@ -421,3 +421,32 @@ async fn the_bot_can_log_in_with_an_access_token_file() {
     assert!(alice.wait_reply(&ping).await.body.contains("Pong"));
     assert_eq!(bot.stop(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redeployed_bot_recovers_its_encryption_secrets_with_the_recovery_key() {
+    let (alice, mut bot, room_id) = room_with_bot(true).await;
+    let ping = alice.say(&room_id, "!ping").await;
+    alice.wait_reply(&ping).await;
+    let key_file = bot.dir.join("data/matrix/recovery-key");
+    let deadline = std::time::Instant::now() + util::TIMEOUT;
+    while !key_file.exists() {
+        assert!(std::time::Instant::now() < deadline, "no recovery key written:\n{}", bot.log().join("\n"));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let key = std::fs::read_to_string(&key_file).expect("recovery key");
+    assert_eq!(bot.stop(), Some(0));
+
+    // The whole data folder is lost; only the recovery key was kept by the operator.
+    std::fs::remove_dir_all(bot.dir.join("data")).expect("wipe data");
+    std::fs::create_dir_all(bot.dir.join("data/matrix")).expect("mkdir");
+    std::fs::write(&key_file, key).expect("restore key");
+    bot.start();
+    let deadline = std::time::Instant::now() + util::TIMEOUT;
+    while !bot.log().iter().any(|l| l.contains("recovered encryption secrets")) {
+        assert!(std::time::Instant::now() < deadline, "no recovery:\n{}", bot.log().join("\n"));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let ping = alice.say(&room_id, "!ping").await;
+    assert!(alice.wait_reply(&ping).await.body.contains("Pong"), "the new device answers in the encrypted room");
+    assert_eq!(bot.stop(), Some(0));
+}
