@@ -47,6 +47,8 @@ const SYNC_TOKEN_KEY: &[u8] = b"matrix_since";
 const MAX_GAP_PAGES: usize = 50;
 /// Reactions whose target the engine needs to see (saving one's own message as a reflection).
 const REACTIONS_NEEDING_TARGET: &[&str] = &["📝"];
+/// How long the ids of handled events are remembered (a sync never goes back further).
+const HANDLED_KEPT_DAYS: i64 = 30;
 /// Answers in flight at once per room.
 const SEND_CONCURRENCY: usize = 8;
 
@@ -146,6 +148,7 @@ pub async fn run(
         engine.store().flush().await?;
     }
     adapter.join_configured_rooms().await;
+    prune_handled(&engine, HANDLED_KEPT_DAYS);
     {
         let (client, dir) = (client.clone(), data_dir.clone());
         tracker.spawn(async move { session::ensure_recovery(&client, &dir).await });
@@ -198,6 +201,27 @@ pub async fn run(
     tracker.wait().await;
     engine.store().flush().await?;
     Ok(())
+}
+
+/// Forget handled-event ids older than `days`, so the `handled` tree does not grow forever.
+fn prune_handled(engine: &Engine, days: i64) {
+    let cutoff = (engine.now() - chrono::Duration::days(days)).timestamp_millis();
+    let Ok(tree) = engine.store().tree("handled") else {
+        return;
+    };
+    let mut removed = 0usize;
+    for (key, value) in tree.iter().flatten() {
+        let at = std::str::from_utf8(&value)
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0);
+        if at < cutoff && tree.remove(key).is_ok() {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, "forgot old handled-event ids");
+    }
 }
 
 impl Adapter {
@@ -736,5 +760,32 @@ impl Adapter {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::tests::engine_at;
+
+    #[test]
+    fn old_handled_ids_are_forgotten_recent_ones_kept() {
+        let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+        let store = engine.store();
+        let old = (engine.now() - chrono::Duration::days(31))
+            .timestamp_millis()
+            .to_string();
+        let recent = (engine.now() - chrono::Duration::days(1))
+            .timestamp_millis()
+            .to_string();
+        store
+            .insert_if_absent("handled", b"$old", old.as_bytes())
+            .expect("insert");
+        store
+            .insert_if_absent("handled", b"$recent", recent.as_bytes())
+            .expect("insert");
+        super::prune_handled(&engine, 30);
+        let tree = store.tree("handled").expect("tree");
+        assert!(!tree.contains_key("$old").expect("read"));
+        assert!(tree.contains_key("$recent").expect("read"));
     }
 }
