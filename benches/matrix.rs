@@ -25,50 +25,60 @@ fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-async fn measure(encrypted: bool, count: usize) -> (Vec<Duration>, Option<u64>) {
+async fn measure(encrypted: bool, count: usize) -> (Vec<Duration>, Option<u64>, Option<u64>) {
     let alice = Human::new("alice").await;
     let room = alice.create_room(encrypted, &[]).await;
     let room_id = room.room_id().to_owned();
-    let tenant = Tenant { id: "bench", rooms: vec![room_id.to_string()], coordination_level: 50, extra: "" };
+    let tenant = Tenant {
+        id: "bench",
+        rooms: vec![room_id.to_string()],
+        coordination_level: 50,
+        extra: "",
+    };
     let mut bot = Bot::new(&[tenant], &["localhost"]).await;
     bot.start();
-    room.invite_user_by_id(&bot.owned_user_id()).await.expect("invite");
+    room.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite");
     alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    let idle = bot.pid().and_then(rss_kib);
     // Warm-up (key sharing in encrypted rooms), not counted.
     let warm = alice.say(&room_id, "!ping").await;
     alice.wait_reply(&warm).await;
     let mut latencies = Vec::with_capacity(count);
     for _ in 0..count {
-                let id = alice.say(&room_id, "!ping").await;
+        let id = alice.say(&room_id, "!ping").await;
         let sent = Instant::now();
         alice.wait_reply(&id).await;
         latencies.push(sent.elapsed());
     }
-    // Idle memory: let the bot settle on a quiet long-poll, then read its RSS.
-    let idle_probe = alice.say(&room_id, "!ping").await;
-    alice.wait_reply(&idle_probe).await;
-    let rss = bot.pid().and_then(rss_kib);
+    let after = bot.pid().and_then(rss_kib);
     bot.stop();
     latencies.sort();
-    (latencies, rss)
+    (latencies, idle, after)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
     let count = if bench { 100 } else { 5 };
-    println!("| room | messages | median | p95 | max | bot RSS after |");
-    println!("|---|---|---|---|---|---|");
+    println!("| room | messages | median | p95 | max | bot RSS idle (joined, before the first command) | bot RSS after |");
+    println!("|---|---|---|---|---|---|---|");
     for encrypted in [false, true] {
-        let (lat, rss) = measure(encrypted, count).await;
+        let (lat, idle, after) = measure(encrypted, count).await;
+        let mib = |k: Option<u64>| {
+            k.map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
+                .unwrap_or_else(|| "?".into())
+        };
         println!(
-            "| {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {} |",
+            "| {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {} | {} |",
             if encrypted { "encrypted" } else { "plain" },
             lat.len(),
             percentile(&lat, 0.5).as_secs_f64() * 1000.0,
             percentile(&lat, 0.95).as_secs_f64() * 1000.0,
             lat.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
-            rss.map(|k| format!("{:.1} MiB", k as f64 / 1024.0)).unwrap_or_else(|| "?".into()),
+            mib(idle),
+            mib(after),
         );
     }
 }
