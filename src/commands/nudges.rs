@@ -1,27 +1,63 @@
-//! The nudges commands (being built).
+//! The nudges commands, one file each under `nudges/`: `!relance` and `!relances`
+//! (coordination, checked by the engine from `commands/*.toml`), `!me-rappeler`,
+//! `!mes-rappels` and `!silence` (everyone). `common.rs` holds what they share.
+
+mod common;
+mod me_rappeler;
+mod mes_rappels;
+mod relance;
+mod relances;
+mod silence;
+
+pub(crate) use common::{firings_block, zone};
 
 use crate::engine::{Engine, Incoming, Outgoing};
 
 use super::CommandError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NudgeCommand {}
+pub enum NudgeCommand {
+    Relance(relance::Relance),
+    Relances(relances::Relances),
+    MeRappeler(me_rappeler::MeRappeler),
+    MesRappels(mes_rappels::MesRappels),
+    Silence(silence::Silence),
+}
 
 impl NudgeCommand {
     /// The command named `name` (a canonical name from `commands/`), if it is one of these.
-    pub fn parse(_name: &str, _args: &str) -> Option<NudgeCommand> {
-        None
+    pub fn parse(name: &str, args: &str) -> Option<NudgeCommand> {
+        Some(match name {
+            "relance" => NudgeCommand::Relance(relance::Relance::parse(args)),
+            "relances" => NudgeCommand::Relances(relances::Relances::parse(args)),
+            "me-rappeler" => NudgeCommand::MeRappeler(me_rappeler::MeRappeler::parse(args)),
+            "mes-rappels" => NudgeCommand::MesRappels(mes_rappels::MesRappels::parse(args)),
+            "silence" => NudgeCommand::Silence(silence::Silence::parse(args)),
+            _ => return None,
+        })
     }
 
     pub fn name(&self) -> &'static str {
-        match *self {}
+        match self {
+            NudgeCommand::Relance(_) => "relance",
+            NudgeCommand::Relances(_) => "relances",
+            NudgeCommand::MeRappeler(_) => "me-rappeler",
+            NudgeCommand::MesRappels(_) => "mes-rappels",
+            NudgeCommand::Silence(_) => "silence",
+        }
     }
 
     pub async fn apply(
         &self,
-        _engine: &Engine,
-        _incoming: &Incoming,
+        engine: &Engine,
+        incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
-        match *self {}
+        match self {
+            NudgeCommand::Relance(cmd) => cmd.apply(engine, incoming).await,
+            NudgeCommand::Relances(cmd) => cmd.apply(engine, incoming).await,
+            NudgeCommand::MeRappeler(cmd) => cmd.apply(engine, incoming).await,
+            NudgeCommand::MesRappels(cmd) => cmd.apply(engine, incoming).await,
+            NudgeCommand::Silence(cmd) => cmd.apply(engine, incoming).await,
+        }
     }
 }

@@ -1,18 +1,77 @@
-//! `!parcours`: with no argument, the adoption paths of the kit and their steps.
+//! `!parcours`: with no argument (everyone), the adoption paths of the kit and their steps.
+//! Subcommands (coordination), for this room's run of a parcours:
+//!
+//! - `!parcours demarrer <nom> <cadence>` — e.g. `!parcours demarrer premiers-pas chaque lundi
+//!   à 9h`: one step is posted at each firing (card title, "Essayer cette semaine", an
+//!   invitation to react ✅), then a closing message; one running parcours per room;
+//! - `!parcours etat` — per step, how many team members reacted ✅ and who, the current step and
+//!   the next posting;
+//! - `!parcours pause`, `!parcours reprendre`;
+//! - `!parcours suivant` — post the next step now (the cadence goes on from there);
+//! - `!parcours arreter`.
 
+use crate::commands::nudges::{firings_block, zone};
+use crate::commands::Role;
 use crate::engine::{reply, Engine, Incoming, Outgoing};
 use crate::kit::render_parcours_list;
+use crate::kit::text::quote_inline;
+use crate::nudges::model::{self, Run, RunState, Slot};
+use crate::nudges::plan;
+use crate::schedule::{self, format_fr};
+use crate::strings::nudges as s;
+use crate::text::{escape_md, fold};
 
 use super::CommandError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParcoursCommand {
     List,
+    Start { name: String, when: String },
+    State,
+    Pause,
+    Resume,
+    Next,
+    Stop,
+    Unknown { word: String },
 }
 
 impl ParcoursCommand {
-    pub fn parse(_args: &str) -> ParcoursCommand {
-        ParcoursCommand::List
+    pub fn parse(args: &str) -> ParcoursCommand {
+        let args = args.trim();
+        let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+        match fold(first).as_str() {
+            "" | "liste" => ParcoursCommand::List,
+            "demarrer" | "lancer" | "commencer" => {
+                let rest = rest.trim();
+                let (name, when) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                ParcoursCommand::Start {
+                    name: name.to_owned(),
+                    when: when.trim().to_owned(),
+                }
+            }
+            "etat" | "suivi" => ParcoursCommand::State,
+            "pause" => ParcoursCommand::Pause,
+            "reprendre" => ParcoursCommand::Resume,
+            "suivant" | "suivante" => ParcoursCommand::Next,
+            "arreter" | "stop" | "terminer" => ParcoursCommand::Stop,
+            _ => ParcoursCommand::Unknown {
+                word: first.to_owned(),
+            },
+        }
+    }
+
+    /// The subcommand as typed in its canonical form, for refusals.
+    fn word(&self) -> String {
+        match self {
+            ParcoursCommand::List => String::new(),
+            ParcoursCommand::Start { .. } => "demarrer".into(),
+            ParcoursCommand::State => "etat".into(),
+            ParcoursCommand::Pause => "pause".into(),
+            ParcoursCommand::Resume => "reprendre".into(),
+            ParcoursCommand::Next => "suivant".into(),
+            ParcoursCommand::Stop => "arreter".into(),
+            ParcoursCommand::Unknown { word } => quote_inline(word, 30),
+        }
     }
 
     pub async fn apply(
@@ -20,8 +79,236 @@ impl ParcoursCommand {
         engine: &Engine,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
-        match self {
-            ParcoursCommand::List => Ok(vec![reply(incoming, render_parcours_list(engine.kit()))]),
-        }
+        let answer = match self {
+            ParcoursCommand::List => render_parcours_list(engine.kit()),
+            _ if !incoming.role.allows(Role::Coordination) => {
+                s::refused_parcours_subcommand(&self.word())
+            }
+            ParcoursCommand::Unknown { word } => s::parcours_unknown_sub(&quote_inline(word, 30)),
+            _ if incoming.is_direct => s::ROOM_ONLY.to_owned(),
+            ParcoursCommand::Start { name, when } => start(engine, incoming, name, when).await?,
+            ParcoursCommand::State => state(engine, incoming)?,
+            ParcoursCommand::Pause => pause(engine, incoming).await?,
+            ParcoursCommand::Resume => resume(engine, incoming).await?,
+            ParcoursCommand::Next => next(engine, incoming).await?,
+            ParcoursCommand::Stop => stop(engine, incoming).await?,
+        };
+        Ok(vec![reply(incoming, answer)])
     }
+}
+
+async fn start(
+    engine: &Engine,
+    incoming: &Incoming,
+    name: &str,
+    when: &str,
+) -> Result<String, CommandError> {
+    if name.is_empty() || when.is_empty() {
+        return Ok(s::START_USAGE.to_owned());
+    }
+    let kit = engine.kit();
+    let wanted = fold(name);
+    let Some(parcours) = kit
+        .parcours()
+        .iter()
+        .find(|p| fold(&p.id) == wanted || fold(&p.titre) == wanted)
+    else {
+        let ids: Vec<String> = kit
+            .parcours()
+            .iter()
+            .map(|p| format!("`{}`", p.id))
+            .collect();
+        return Ok(s::unknown_parcours(
+            &quote_inline(name, 40),
+            &ids.join(", "),
+        ));
+    };
+    let (tz, quiet) = zone(engine, incoming);
+    let quiet = plan::rules(&quiet);
+    let now = engine.now();
+    let schedule = match schedule::parse(when, tz, now) {
+        Ok(schedule) => schedule,
+        Err(err) => return Ok(s::bad_when(&err.to_string())),
+    };
+    if schedule.is_one_off() {
+        return Ok(s::START_NEEDS_RHYTHM.to_owned());
+    }
+    let Some(slot) = plan::slot_after(&schedule, tz, quiet, now) else {
+        return Ok(s::NEVER_FIRES.to_owned());
+    };
+    let store = engine.store();
+    let run = {
+        let _guard = model::write_lock();
+        if let Some(running) =
+            model::current_run(store, &incoming.tenant, &incoming.room_id)?.filter(Run::is_running)
+        {
+            return Ok(s::already_running(&running.title));
+        }
+        let run = Run {
+            tenant: incoming.tenant.clone(),
+            room_id: incoming.room_id.clone(),
+            number: store.next_number(&format!("parcours:{}", incoming.tenant))?,
+            parcours: parcours.id.clone(),
+            title: parcours.titre.clone(),
+            steps: parcours.etapes.len(),
+            schedule,
+            started_by: incoming.sender.clone(),
+            started_at: now,
+            state: RunState::Active,
+            slot: Some(slot),
+            next_step: 0,
+            posted: Vec::new(),
+            ticks: Vec::new(),
+        };
+        model::save_run(store, &run)?;
+        run
+    };
+    store.flush().await?;
+    engine.schedule_changed();
+    Ok(s::run_started(
+        &run.title,
+        run.steps,
+        &run.schedule.describe_fr(tz),
+        &firings_block(&run.schedule, tz, quiet, run.slot, now),
+    ))
+}
+
+fn state(engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
+    let Some(run) = model::current_run(engine.store(), &incoming.tenant, &incoming.room_id)? else {
+        return Ok(s::NO_RUN.to_owned());
+    };
+    let (tz, _) = zone(engine, incoming);
+    let now = engine.now();
+    let kit = engine.kit();
+    let steps: Vec<String> = match kit.parcours_by_id(&run.parcours) {
+        Some(p) => p
+            .etapes
+            .iter()
+            .map(|e| {
+                kit.card(&e.fiche)
+                    .map_or_else(|| e.fiche.clone(), |c| c.titre.clone())
+            })
+            .collect(),
+        None => (1..=run.steps).map(|n| n.to_string()).collect(),
+    };
+    let label = match run.state {
+        RunState::Active => s::RUN_ACTIVE,
+        RunState::Paused => s::RUN_PAUSED,
+        RunState::Done => s::RUN_DONE,
+        RunState::Stopped => s::RUN_STOPPED,
+    };
+    let mut out = s::run_state_title(&run.title, label);
+    out.push_str("\n\n");
+    let lines: Vec<String> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, title)| {
+            if run.posted.iter().any(|p| p.step == i) {
+                let who: Vec<String> = run.tickers(i).iter().map(|u| escape_md(u)).collect();
+                s::step_line_posted(i + 1, title, who.len(), &who.join(", "))
+            } else {
+                s::step_line_future(i + 1, title)
+            }
+        })
+        .collect();
+    out.push_str(&lines.join("\n"));
+    match (run.state, run.slot) {
+        (RunState::Active, Some(slot)) => {
+            out.push_str("\n\n");
+            let when = format_fr(slot.due, tz, now);
+            if run.next_step < run.steps {
+                out.push_str(&s::step_current(run.next_step + 1, &when));
+            } else {
+                out.push_str(&s::step_closing(&when));
+            }
+        }
+        (RunState::Paused, _) => {
+            out.push_str("\n\n");
+            out.push_str(s::RUN_WAITING);
+        }
+        _ => {}
+    }
+    Ok(out)
+}
+
+/// Change the room's running parcours under the write lock; `change` returns the answer.
+async fn with_running(
+    engine: &Engine,
+    incoming: &Incoming,
+    change: impl FnOnce(&mut Run) -> Result<String, String>,
+) -> Result<String, CommandError> {
+    let store = engine.store();
+    let answer = {
+        let _guard = model::write_lock();
+        let Some(mut run) =
+            model::current_run(store, &incoming.tenant, &incoming.room_id)?.filter(Run::is_running)
+        else {
+            return Ok(s::NO_RUNNING.to_owned());
+        };
+        match change(&mut run) {
+            Ok(answer) => {
+                model::save_run(store, &run)?;
+                answer
+            }
+            Err(answer) => return Ok(answer),
+        }
+    };
+    store.flush().await?;
+    engine.schedule_changed();
+    Ok(answer)
+}
+
+async fn pause(engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
+    with_running(engine, incoming, |run| {
+        run.state = RunState::Paused;
+        run.slot = None;
+        Ok(s::run_paused(&run.title))
+    })
+    .await
+}
+
+async fn resume(engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
+    let (tz, quiet) = zone(engine, incoming);
+    let now = engine.now();
+    with_running(engine, incoming, |run| {
+        if run.state != RunState::Paused {
+            return Err(s::run_not_paused(&run.title));
+        }
+        let quiet = plan::rules(&quiet);
+        run.state = RunState::Active;
+        run.slot = plan::slot_after(&run.schedule, tz, quiet, now);
+        Ok(s::run_resumed(
+            &run.title,
+            &firings_block(&run.schedule, tz, quiet, run.slot, now),
+        ))
+    })
+    .await
+}
+
+async fn next(engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
+    let now = engine.now();
+    with_running(engine, incoming, |run| {
+        // Due now: the scheduler posts it (and records its event id for the ✅ count); the
+        // following firings come from the schedule again.
+        run.state = RunState::Active;
+        run.slot = Some(Slot {
+            nominal: now,
+            due: now,
+        });
+        Ok(if run.next_step < run.steps {
+            s::run_next_now(run.next_step + 1)
+        } else {
+            s::RUN_CLOSING_NOW.to_owned()
+        })
+    })
+    .await
+}
+
+async fn stop(engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
+    with_running(engine, incoming, |run| {
+        run.state = RunState::Stopped;
+        run.slot = None;
+        Ok(s::run_stopped(&run.title, run.posted.len()))
+    })
+    .await
 }

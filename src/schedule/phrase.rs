@@ -130,9 +130,9 @@ fn classify(piece: &str, orig: &str) -> Tok {
     }
 }
 
-const UNIT_WORDS: [&str; 14] = [
+const UNIT_WORDS: [&str; 18] = [
     "min", "mn", "minute", "minutes", "h", "heure", "heures", "jour", "jours", "j", "semaine",
-    "semaines", "mois", "ans",
+    "semaines", "mois", "ans", "s", "sec", "seconde", "secondes",
 ];
 
 fn join_orig(a: &str, b: &str) -> String {
@@ -968,10 +968,11 @@ fn parse_date(
     once_on(date, time, ctx)
 }
 
-/// "dans 2 jours", "dans 3 heures", "dans 1h30", "dans 2 semaines à 9h".
+/// "dans 2 jours", "dans 3 heures", "dans 1h30", "dans 2 semaines à 9h", "dans 30 secondes"
+/// (seconds exist so that a test, or a newcomer trying the bot, can see a nudge arrive now).
 fn parse_in(dans: &Tok, toks: &[Tok], ctx: &Ctx) -> Result<Schedule, ScheduleError> {
     let mut c = Cursor::new(toks);
-    let (mut months, mut days, mut minutes) = (0u64, 0u64, 0u64);
+    let (mut months, mut days, mut minutes, mut seconds) = (0u64, 0u64, 0u64, 0u64);
     let whole = || {
         let text: Vec<&str> = std::iter::once(dans)
             .chain(toks.iter())
@@ -994,6 +995,7 @@ fn parse_in(dans: &Tok, toks: &[Tok], ctx: &Ctx) -> Result<Schedule, ScheduleErr
         } else if let Some(n) = number_of(tok) {
             match c.word_at(1) {
                 Some("minute" | "minutes" | "min" | "mn") => minutes = minutes.saturating_add(n),
+                Some("seconde" | "secondes" | "sec" | "s") => seconds = seconds.saturating_add(n),
                 Some("h" | "heure" | "heures") => {
                     minutes = minutes.saturating_add(n.saturating_mul(60))
                 }
@@ -1043,13 +1045,13 @@ fn parse_in(dans: &Tok, toks: &[Tok], ctx: &Ctx) -> Result<Schedule, ScheduleErr
         None
     };
     c.finish()?;
-    if clock.is_some() && minutes > 0 {
+    if clock.is_some() && (minutes > 0 || seconds > 0) {
         return Err(bad());
     }
     let too_far = ScheduleError::TooFar {
         years: MAX_YEARS_AHEAD,
     };
-    if months > 1_200 || days > 100_000 || minutes > 100_000_000 {
+    if months > 1_200 || days > 100_000 || minutes > 100_000_000 || seconds > 1_000_000_000 {
         return Err(too_far);
     }
     let base = ctx.local_now.with_nanosecond(0).unwrap_or(ctx.local_now);
@@ -1065,6 +1067,7 @@ fn parse_in(dans: &Tok, toks: &[Tok], ctx: &Ctx) -> Result<Schedule, ScheduleErr
     .ok_or(too_far.clone())?;
     let at = at
         .checked_add_signed(Duration::minutes(minutes as i64))
+        .and_then(|at| at.checked_add_signed(Duration::seconds(seconds as i64)))
         .ok_or(too_far)?;
     once(at, ctx)
 }

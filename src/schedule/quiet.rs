@@ -15,7 +15,8 @@ pub use super::holidays::{is_public_holiday, HolidayRegion};
 pub struct QuietRules {
     /// Start of the nightly quiet window (default 19:00).
     pub start: NaiveTime,
-    /// End of the window (default 08:00); may be earlier than `start` (overnight).
+    /// End of the window (default 08:00); may be earlier than `start` (overnight). Equal to
+    /// `start` (e.g. both "00:00"): no quiet window at all.
     pub end: NaiveTime,
     /// `true`: no nudges on Saturdays and Sundays.
     pub weekends: bool,
@@ -32,6 +33,11 @@ impl QuietRules {
             region: HolidayRegion::from_tz(tz),
             ..QuietRules::default()
         }
+    }
+
+    /// True when nothing is ever quiet: no window (`start == end`), weekends and holidays open.
+    pub fn is_never_quiet(&self) -> bool {
+        self.start == self.end && !self.weekends && !self.holidays
     }
 
     fn in_window(&self, t: NaiveTime) -> bool {

@@ -765,3 +765,41 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn seconds_delays_fire_to_the_second() {
+    let now = at("2026-11-25T10:00:07+01:00");
+    for (input, expected) in [
+        ("dans 30 secondes", "2026-11-25T10:00:37+01:00"),
+        ("dans 5 s", "2026-11-25T10:00:12+01:00"),
+        ("dans 1 minute et 10 secondes", "2026-11-25T10:01:17+01:00"),
+    ] {
+        let schedule = parse(input, PARIS, now).expect(input);
+        assert_eq!(schedule, Schedule::Once { at: at(expected) }, "{input}");
+    }
+    assert!(matches!(
+        parse("dans 2 jours à 9h et 3 secondes", PARIS, now),
+        Err(ScheduleError::BadDuration { .. }) | Err(ScheduleError::NotUnderstood { .. })
+    ));
+    let (schedule, rest) =
+        parse_leading("dans 20 secondes : Pause café", PARIS, now).expect("leading");
+    assert!(schedule.is_one_off());
+    assert_eq!(rest, "Pause café");
+}
+
+#[test]
+fn equal_quiet_bounds_mean_no_quiet_window() {
+    let rules = QuietRules {
+        start: NaiveTime::MIN,
+        end: NaiveTime::MIN,
+        weekends: false,
+        holidays: false,
+        region: HolidayRegion::Metropole,
+    };
+    assert!(rules.is_never_quiet());
+    // Saturday night, Christmas: all allowed.
+    for t in ["2026-11-28T23:30:00+01:00", "2026-12-25T03:00:00+01:00"] {
+        assert_eq!(next_allowed(at(t), PARIS, &rules), at(t), "{t}");
+    }
+    assert!(!QuietRules::default().is_never_quiet());
+}

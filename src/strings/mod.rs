@@ -4,4 +4,5 @@
 
 pub mod engine;
 pub mod kit;
+pub mod nudges;
 pub mod schedule;

@@ -301,7 +301,7 @@ impl Drop for Human {
 }
 
 impl Human {
-        pub async fn new(prefix: &str) -> Human {
+    pub async fn new(prefix: &str) -> Human {
         Self::build(synapse(), prefix, true).await
     }
 
@@ -311,7 +311,7 @@ impl Human {
     }
 
     /// A human who only sends (no background sync): cheaper, for crowds.
-        pub async fn sender(prefix: &str) -> Human {
+    pub async fn sender(prefix: &str) -> Human {
         Self::build(synapse(), prefix, false).await
     }
 
@@ -564,7 +564,7 @@ impl Bot {
         Self::with_extra(tenants, allowed, "").await
     }
 
-        pub async fn with_extra(tenants: &[Tenant<'_>], allowed: &[&str], extra_bot: &str) -> Bot {
+    pub async fn with_extra(tenants: &[Tenant<'_>], allowed: &[&str], extra_bot: &str) -> Bot {
         Self::on(synapse(), tenants, allowed, extra_bot).await
     }
 
@@ -682,7 +682,7 @@ impl Bot {
         }
     }
 
-        /// The bot process's id, while it runs.
+    /// The bot process's id, while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
     }

@@ -1,0 +1,95 @@
+//! `!me-rappeler <quand> : <texte>` (everyone): a personal reminder, sent in a direct message.
+//! Quiet hours do not apply (the person chose the time); a silence (`!silence`) delays it.
+
+use crate::commands::CommandError;
+use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::nudges::model::{self, Content, Nudge, Target};
+use crate::nudges::plan;
+use crate::schedule;
+use crate::strings::nudges as s;
+
+use super::common::{firings_block, until_text, zone, MAX_TEXT_CHARS};
+
+/// Most reminders one person keeps.
+pub const MAX_PER_PERSON: usize = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeRappeler {
+    pub text: String,
+}
+
+impl MeRappeler {
+    pub fn parse(args: &str) -> MeRappeler {
+        MeRappeler {
+            text: args.trim().to_owned(),
+        }
+    }
+
+    pub async fn apply(
+        &self,
+        engine: &Engine,
+        incoming: &Incoming,
+    ) -> Result<Vec<Outgoing>, CommandError> {
+        Ok(vec![reply(incoming, self.answer(engine, incoming).await?)])
+    }
+
+    async fn answer(&self, engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
+        if self.text.is_empty() {
+            return Ok(s::REMINDER_USAGE.to_owned());
+        }
+        let (tz, _) = zone(engine, incoming);
+        let now = engine.now();
+        let (schedule, rest) = match schedule::parse_leading(&self.text, tz, now) {
+            Ok(found) => found,
+            Err(err) => return Ok(s::bad_when(&err.to_string())),
+        };
+        let text = rest.trim();
+        if text.is_empty() {
+            return Ok(s::REMINDER_NEED_TEXT.to_owned());
+        }
+        if text.chars().count() > MAX_TEXT_CHARS {
+            return Ok(s::too_long(MAX_TEXT_CHARS));
+        }
+        let store = engine.store();
+        if model::nudges_of(store, &incoming.tenant, &incoming.sender)?.len() >= MAX_PER_PERSON {
+            return Ok(s::too_many_reminders(MAX_PER_PERSON));
+        }
+        let Some(slot) = plan::slot_after(&schedule, tz, None, now) else {
+            return Ok(s::NEVER_FIRES.to_owned());
+        };
+        let number = store.next_number(&format!("reminder:{}", incoming.tenant))?;
+        let nudge = Nudge {
+            tenant: incoming.tenant.clone(),
+            number,
+            target: Target::Person {
+                user_id: incoming.sender.clone(),
+            },
+            author: incoming.sender.clone(),
+            schedule,
+            content: Content::Text {
+                text: text.to_owned(),
+            },
+            mentions: Vec::new(),
+            mention_room: false,
+            created_at: now,
+            paused: false,
+            paused_until: None,
+            slot: Some(slot),
+            sent: 0,
+        };
+        {
+            let _guard = model::write_lock();
+            model::save_nudge(store, &nudge)?;
+        }
+        store.flush().await?;
+        engine.schedule_changed();
+        let silenced = model::silenced_until(store, &incoming.tenant, &incoming.sender, now)?
+            .map(|until| until_text(until, tz, now));
+        Ok(s::reminder_created(
+            &nudge.label(),
+            &nudge.schedule.describe_fr(tz),
+            &firings_block(&nudge.schedule, tz, None, nudge.slot, now),
+            silenced.as_deref(),
+        ))
+    }
+}

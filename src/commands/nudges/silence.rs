@@ -1,0 +1,62 @@
+//! `!silence 2 semaines` / `!silence jusqu'au 4 janvier` (everyone): pauses every nudge
+//! addressed to the sender — personal reminders wait for the end of the silence, room nudges
+//! stop citing them. `!silence fin` ends it; `!silence` alone tells where it stands.
+
+use crate::commands::CommandError;
+use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::nudges::model;
+use crate::strings::nudges as s;
+use crate::text::fold;
+
+use super::common::{parse_until, until_text, zone};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Silence {
+    Status,
+    End,
+    Until { text: String },
+}
+
+impl Silence {
+    pub fn parse(args: &str) -> Silence {
+        let args = args.trim();
+        match fold(args).as_str() {
+            "" => Silence::Status,
+            "fin" | "stop" | "arreter" | "terminer" | "off" => Silence::End,
+            _ => Silence::Until {
+                text: args.to_owned(),
+            },
+        }
+    }
+
+    pub async fn apply(
+        &self,
+        engine: &Engine,
+        incoming: &Incoming,
+    ) -> Result<Vec<Outgoing>, CommandError> {
+        let (tz, _) = zone(engine, incoming);
+        let now = engine.now();
+        let store = engine.store();
+        let (tenant, user) = (&incoming.tenant, &incoming.sender);
+        let answer = match self {
+            Silence::Status => match model::silenced_until(store, tenant, user, now)? {
+                Some(until) => s::silence_status(&until_text(until, tz, now)),
+                None => s::SILENCE_NONE.to_owned(),
+            },
+            Silence::End => {
+                model::set_silence(store, tenant, user, None)?;
+                store.flush().await?;
+                s::SILENCE_ENDED.to_owned()
+            }
+            Silence::Until { text } => match parse_until(text, tz, now) {
+                Ok(until) => {
+                    model::set_silence(store, tenant, user, Some(until))?;
+                    store.flush().await?;
+                    s::silence_set(&until_text(until, tz, now))
+                }
+                Err(err) => format!("{err}\n\n{}", s::SILENCE_USAGE),
+            },
+        };
+        Ok(vec![reply(incoming, answer)])
+    }
+}

@@ -1,0 +1,25 @@
+//! The text of a posted nudge. Owns nothing but the assembly: the French words come from
+//! `strings::nudges` and `strings::kit`, the card text from the kit.
+
+use crate::engine::Engine;
+use crate::text::escape_md;
+
+use super::model::{Content, Nudge};
+use crate::strings::nudges as s;
+
+/// Markdown of a nudge: the coordinator's words (escaped: no formatting, no stray mention), or
+/// a card's title and "Essayer cette semaine".
+pub fn nudge_text(engine: &Engine, nudge: &Nudge) -> String {
+    match &nudge.content {
+        Content::Text { text } => s::nudge_post(&escape_md(text)),
+        Content::Card { id } => match engine.kit().card(id) {
+            Some(card) => s::card_post(
+                &card.titre,
+                &crate::strings::kit::kit_try_label(&card.duree),
+                &card.essayer,
+                &card.id,
+            ),
+            None => s::nudge_post(&escape_md(id)),
+        },
+    }
+}

@@ -1,0 +1,708 @@
+//! Tests of the nudges through the engine: the commands as a coordinator or a member types
+//! them, and the scheduler task under tokio's paused time with a FixedClock moved in step
+//! (the scheduler sleeps in tokio time and reads "now" from the clock; nothing really waits).
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::FixedClock;
+use crate::commands::Role;
+use crate::engine::tests::{ask, engine_at, message, t};
+use crate::engine::{Engine, Incoming, IncomingKind, Outgoing};
+
+use super::model::{self, OUTBOX};
+
+const ROOM: &str = "!room:example.org";
+
+async fn ask_in(engine: &Engine, room: &str, body: &str, role: Role) -> String {
+    let mut incoming = message(body, role, engine.now());
+    incoming.room_id = room.to_owned();
+    replies(engine.handle(&incoming).await)
+}
+
+async fn ask_as(engine: &Engine, user: &str, body: &str) -> String {
+    let mut incoming = message(body, Role::Membre, engine.now());
+    incoming.sender = user.to_owned();
+    replies(engine.handle(&incoming).await)
+}
+
+fn replies(out: Vec<Outgoing>) -> String {
+    out.into_iter()
+        .filter_map(|o| match o {
+            Outgoing::Reply { markdown, .. } => Some(markdown),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The scheduler of `engine`, running in the background, and its posts.
+struct Running {
+    posts: mpsc::Receiver<Outgoing>,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    fn start(engine: &Engine) -> Running {
+        let (tx, posts) = mpsc::channel(64);
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(super::run_scheduler(engine.clone(), tx, shutdown.clone()));
+        Running {
+            posts,
+            shutdown,
+            task,
+        }
+    }
+
+    /// The next post within `within` of (paused) tokio time, or None.
+    async fn next(&mut self, within: StdDuration) -> Option<Outgoing> {
+        tokio::time::timeout(within, self.posts.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    async fn stop(self) {
+        self.shutdown.cancel();
+        self.task.await.expect("scheduler ends cleanly");
+    }
+}
+
+/// Move the FixedClock and tokio's paused time together, so that the scheduler's sleep ends
+/// when the clock says the firing is due.
+async fn advance(clock: &FixedClock, by: Duration) {
+    clock.advance(by);
+    tokio::time::advance(by.to_std().expect("positive")).await;
+}
+
+fn post_parts(out: &Outgoing) -> (&str, &str, &str, bool, bool) {
+    match out {
+        Outgoing::Post {
+            room_id,
+            markdown,
+            txn_id,
+            notice,
+            mentions,
+        } => (
+            room_id,
+            markdown,
+            txn_id,
+            *notice,
+            mentions.room || !mentions.users.is_empty(),
+        ),
+        other => panic!("expected a post, got {other:?}"),
+    }
+}
+
+fn reaction(engine: &Engine, user: &str, target: &str, key: &str, event_id: &str) -> Incoming {
+    let mut incoming = message("", Role::Membre, engine.now());
+    incoming.sender = user.to_owned();
+    incoming.event_id = event_id.to_owned();
+    incoming.kind = IncomingKind::Reaction {
+        target: target.to_owned(),
+        key: key.to_owned(),
+        target_sender: None,
+        target_body: None,
+    };
+    incoming
+}
+
+// ----- commands -----
+
+#[tokio::test]
+async fn a_nudge_is_confirmed_with_its_id_and_next_three_firings() {
+    // Monday 30 November 2026, 09:00 in Paris.
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    let answer = ask(
+        &engine,
+        "!relance chaque lundi à 9h : Qui a testé la visio ?",
+        Role::Coordination,
+    )
+    .await;
+    for expected in [
+        "**R1**",
+        "chaque lundi à 09:00",
+        "Qui a testé la visio ?",
+        "lundi 7 décembre à 09:00",
+        "lundi 14 décembre à 09:00",
+        "lundi 21 décembre à 09:00",
+        "`!relance annuler R1`",
+    ] {
+        assert!(answer.contains(expected), "{expected:?} in {answer}");
+    }
+    let second = ask(
+        &engine,
+        "!relance demain à 10h : sms-rappel",
+        Role::Coordination,
+    )
+    .await;
+    assert!(
+        second.contains("**R2**") && second.contains("Fiche"),
+        "{second}"
+    );
+    assert!(second.contains("mardi 1er décembre à 10:00"), "{second}");
+}
+
+#[tokio::test]
+async fn quiet_hours_move_a_firing_and_the_confirmation_says_so() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    let answer = ask(
+        &engine,
+        "!relance chaque samedi à 10h : Bon week-end",
+        Role::Coordination,
+    )
+    .await;
+    assert!(answer.contains("lundi 7 décembre à 08:00"), "{answer}");
+    assert!(
+        answer.contains("prévu samedi 5 décembre à 10:00, décalé"),
+        "{answer}"
+    );
+    // Friday 25 December 2026 is a public holiday: the evening firing of Thursday 24 waits too.
+    let answer = ask(
+        &engine,
+        "!relance le 24 décembre à 20h : Joyeuses fêtes",
+        Role::Coordination,
+    )
+    .await;
+    assert!(answer.contains("lundi 28 décembre à 08:00"), "{answer}");
+}
+
+#[tokio::test]
+async fn members_get_a_polite_refusal_and_the_listing_stays_open() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    for body in [
+        "!relance chaque lundi à 9h : x",
+        "!relances",
+        "!parcours demarrer premiers-pas chaque lundi à 9h",
+        "!parcours etat",
+    ] {
+        let answer = ask(&engine, body, Role::Membre).await;
+        assert!(
+            answer.contains("réservée à la coordination"),
+            "{body}: {answer}"
+        );
+    }
+    let answer = ask(&engine, "!parcours", Role::Membre).await;
+    assert!(answer.contains("premiers-pas"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_room_sees_only_its_own_nudges() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    ask_in(
+        &engine,
+        "!a:example.org",
+        "!relance chaque lundi à 9h : Salon A",
+        Role::Coordination,
+    )
+    .await;
+    ask_in(
+        &engine,
+        "!b:example.org",
+        "!relance chaque mardi à 9h : Salon B",
+        Role::Coordination,
+    )
+    .await;
+    let a = ask_in(&engine, "!a:example.org", "!relances", Role::Coordination).await;
+    assert!(a.contains("Salon A") && !a.contains("Salon B"), "{a}");
+    let refused = ask_in(
+        &engine,
+        "!a:example.org",
+        "!relance annuler R2",
+        Role::Coordination,
+    )
+    .await;
+    assert!(
+        refused.contains("Je ne trouve pas la relance « R2 »"),
+        "{refused}"
+    );
+    let all = ask_in(
+        &engine,
+        "!a:example.org",
+        "!relances toutes",
+        Role::Coordination,
+    )
+    .await;
+    assert!(
+        all.contains("Salon A") && all.contains("Salon B") && all.contains("2 salon"),
+        "{all}"
+    );
+}
+
+#[tokio::test]
+async fn pause_resume_modify_and_cancel() {
+    let (engine, clock) = engine_at("2026-11-30T08:00:00Z");
+    ask(
+        &engine,
+        "!relance chaque lundi à 9h : Point équipe",
+        Role::Coordination,
+    )
+    .await;
+    let paused = ask(
+        &engine,
+        "!relance pause R1 jusqu'au 4 janvier",
+        Role::Coordination,
+    )
+    .await;
+    assert!(
+        paused.contains("jusqu'au lundi 4 janvier 2027")
+            && paused.contains("lundi 4 janvier 2027 à 09:00"),
+        "{paused}"
+    );
+    let listed = ask(&engine, "!relances", Role::Coordination).await;
+    assert!(listed.contains("en pause jusqu'au"), "{listed}");
+    let paused = ask(&engine, "!relance pause R1", Role::Coordination).await;
+    assert!(paused.contains("en pause"), "{paused}");
+    clock.advance(Duration::days(3));
+    let resumed = ask(&engine, "!relance reprendre R1", Role::Coordination).await;
+    assert!(resumed.contains("lundi 7 décembre à 09:00"), "{resumed}");
+    let again = ask(&engine, "!relance reprendre R1", Role::Coordination).await;
+    assert!(again.contains("n'est pas en pause"), "{again}");
+    let modified = ask(
+        &engine,
+        "!relance modifier R1 chaque mardi à 14h",
+        Role::Coordination,
+    )
+    .await;
+    assert!(
+        modified.contains("chaque mardi à 14:00") && modified.contains("mardi 8 décembre à 14:00"),
+        "{modified}"
+    );
+    let bad = ask(
+        &engine,
+        "!relance modifier R1 quand tu veux",
+        Role::Coordination,
+    )
+    .await;
+    assert!(bad.contains("Exemple"), "{bad}");
+    let cancelled = ask(&engine, "!relance annuler r1", Role::Coordination).await;
+    assert!(cancelled.contains("R1** annulée"), "{cancelled}");
+    assert!(ask(&engine, "!relances", Role::Coordination)
+        .await
+        .contains("Aucune relance"));
+}
+
+#[tokio::test]
+async fn malformed_relances_are_answered_with_an_example() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    struct Case {
+        body: &'static str,
+        expected: &'static str,
+    }
+    let cases = [
+        Case {
+            body: "!relance",
+            expected: "Écrivez quand",
+        },
+        Case {
+            body: "!relance chaque lundi à 9h",
+            expected: "pas quoi envoyer",
+        },
+        Case {
+            body: "!relance hier à 9h : trop tard",
+            expected: "Exemple",
+        },
+        Case {
+            body: "!relance annuler bidule",
+            expected: "n'est pas un numéro",
+        },
+        Case {
+            body: "!relance pause R9",
+            expected: "Je ne trouve pas",
+        },
+        Case {
+            body: "!parcours demarrer premiers-pas demain à 9h",
+            expected: "rythme régulier",
+        },
+        Case {
+            body: "!parcours demarrer inconnu chaque lundi",
+            expected: "premiers-pas",
+        },
+        Case {
+            body: "!parcours valse",
+            expected: "Je ne connais pas « valse »",
+        },
+    ];
+    for c in cases {
+        let answer = ask(&engine, c.body, Role::Coordination).await;
+        assert!(answer.contains(c.expected), "{}: {answer}", c.body);
+    }
+    let huge = format!("!relance demain à 9h : {}", "x".repeat(5000));
+    assert!(ask(&engine, &huge, Role::Coordination)
+        .await
+        .contains("trop long"));
+}
+
+#[tokio::test]
+async fn personal_reminders_and_silence() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    let alice = "@alice:example.org";
+    let answer = ask_as(&engine, alice, "!me-rappeler demain à 9h : appeler Sam").await;
+    assert!(
+        answer.contains("**P1**") && answer.contains("mardi 1er décembre à 09:00"),
+        "{answer}"
+    );
+    let other = ask_as(&engine, "@bob:example.org", "!mes-rappels").await;
+    assert!(other.contains("aucun rappel"), "{other}");
+    let mine = ask_as(&engine, alice, "!mes-rappels").await;
+    assert!(
+        mine.contains("P1") && mine.contains("appeler Sam"),
+        "{mine}"
+    );
+    let silence = ask_as(&engine, alice, "!silence 2 semaines").await;
+    assert!(silence.contains("lundi 14 décembre"), "{silence}");
+    assert!(ask_as(&engine, alice, "!silence")
+        .await
+        .contains("jusqu'au lundi 14 décembre"));
+    assert!(ask_as(&engine, alice, "!silence fin")
+        .await
+        .contains("terminé"));
+    assert!(ask_as(&engine, alice, "!silence")
+        .await
+        .contains("pas en silence"));
+    assert!(
+        ask_as(&engine, "@bob:example.org", "!mes-rappels annuler P1")
+            .await
+            .contains("Je ne trouve pas")
+    );
+    assert!(ask_as(&engine, alice, "!mes-rappels annuler P1")
+        .await
+        .contains("annulé"));
+}
+
+// ----- the scheduler -----
+
+#[tokio::test(start_paused = true)]
+async fn a_nudge_fires_at_its_time_once_as_text_mentioning_nobody() {
+    let (engine, clock) = engine_at("2026-11-30T08:00:00Z");
+    let mut running = Running::start(&engine);
+    // Created after the scheduler started: the change wakes it.
+    ask(
+        &engine,
+        "!relance dans 10 minutes : Café",
+        Role::Coordination,
+    )
+    .await;
+    advance(&clock, Duration::minutes(9)).await;
+    assert!(
+        running.next(StdDuration::from_secs(30)).await.is_none(),
+        "nothing before its time"
+    );
+    advance(&clock, Duration::minutes(1)).await;
+    let post = running
+        .next(StdDuration::from_secs(60))
+        .await
+        .expect("fired");
+    assert_eq!(engine.now(), t("2026-11-30T08:10:00Z"), "not early");
+    let (room, markdown, txn, notice, mentions) = post_parts(&post);
+    assert_eq!(room, ROOM);
+    assert_eq!(markdown, "🔔 Café");
+    assert!(!notice && !mentions, "m.text that pings nobody");
+    assert!(
+        txn.starts_with("nudge|demo|!room:example.org|0000000001|2026-11-30T08:10:00"),
+        "{txn}"
+    );
+    super::on_posted(&engine, txn, ROOM, "$post1");
+    assert!(engine
+        .store()
+        .scan_prefix::<model::Pending>(OUTBOX, b"")
+        .expect("scan")
+        .is_empty());
+    // A one-off is gone once sent.
+    assert!(ask(&engine, "!relances", Role::Coordination)
+        .await
+        .contains("Aucune relance"));
+    advance(&clock, Duration::days(1)).await;
+    assert!(
+        running.next(StdDuration::from_secs(86_400)).await.is_none(),
+        "fired once"
+    );
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_weekly_nudge_goes_on_and_a_paused_one_stays_quiet() {
+    let (engine, clock) = engine_at("2026-11-30T08:00:00Z");
+    ask(
+        &engine,
+        "!relance chaque jour à 10h : @bob:example.org café ?",
+        Role::Coordination,
+    )
+    .await;
+    ask(
+        &engine,
+        "!relance chaque jour à 11h : Pause",
+        Role::Coordination,
+    )
+    .await;
+    ask(&engine, "!relance pause R2", Role::Coordination).await;
+    let mut running = Running::start(&engine);
+    for day in 0..3 {
+        advance(&clock, Duration::hours(if day == 0 { 1 } else { 22 })).await;
+        let post = running
+            .next(StdDuration::from_secs(60))
+            .await
+            .expect("daily post");
+        let Outgoing::Post {
+            mentions, markdown, ..
+        } = &post
+        else {
+            panic!("{post:?}")
+        };
+        assert_eq!(
+            mentions.users,
+            ["@bob:example.org"],
+            "the person named is notified"
+        );
+        assert!(markdown.contains("café"), "{markdown}");
+        // 11:00, R2's time: it is paused.
+        advance(&clock, Duration::hours(2)).await;
+        assert!(
+            running.next(StdDuration::from_secs(1)).await.is_none(),
+            "R2 is paused"
+        );
+    }
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_downtime_the_latest_firing_goes_late_once_and_older_ones_are_summed_up() {
+    let (engine, clock) = engine_at("2026-11-30T08:00:00Z");
+    ask(
+        &engine,
+        "!relance chaque jour à 10h : Café",
+        Role::Coordination,
+    )
+    .await;
+    ask(
+        &engine,
+        "!relance demain à 8h : Réunion",
+        Role::Coordination,
+    )
+    .await;
+    // The bot is down from Monday 09:00 to Tuesday 10:30 (Paris).
+    clock.set(t("2026-12-01T09:30:00Z"));
+    let mut running = Running::start(&engine);
+    let late = running
+        .next(StdDuration::from_secs(1))
+        .await
+        .expect("late post");
+    let (_, markdown, late_txn, notice, _) = post_parts(&late);
+    assert!(
+        markdown.starts_with("🔔 Café") && markdown.contains("30 min de retard"),
+        "{markdown}"
+    );
+    assert!(!notice);
+    let late_txn = late_txn.to_owned();
+    let summary = running
+        .next(StdDuration::from_secs(1))
+        .await
+        .expect("summary");
+    let (_, text, _, notice, _) = post_parts(&summary);
+    assert!(notice, "the summary is a notice");
+    assert!(
+        text.contains("Pendant mon absence, 2 relances n'ont pas été envoyées"),
+        "{text}"
+    );
+    assert!(
+        text.contains("R1 (prévue lundi 30 novembre à 10:00)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("R2 (prévue mardi 1er décembre à 08:00)"),
+        "{text}"
+    );
+    assert!(
+        running.next(StdDuration::from_secs(600)).await.is_none(),
+        "nothing else"
+    );
+
+    // A crash before the adapter confirmed: the same posts again, with the same txn ids.
+    running.stop().await;
+    let mut running = Running::start(&engine);
+    let again = running
+        .next(StdDuration::from_secs(1))
+        .await
+        .expect("re-handed");
+    let again_txn = post_parts(&again).2.to_owned();
+    let again2 = running
+        .next(StdDuration::from_secs(1))
+        .await
+        .expect("re-handed");
+    let txns = [again_txn.clone(), post_parts(&again2).2.to_owned()];
+    assert!(
+        txns.contains(&late_txn),
+        "same transaction id: the homeserver drops the double"
+    );
+    assert!(running.next(StdDuration::from_secs(600)).await.is_none());
+    for (i, txn) in txns.iter().enumerate() {
+        super::on_posted(&engine, txn, ROOM, &format!("$p{i}"));
+    }
+    running.stop().await;
+    // Confirmed: a third start sends nothing; the schedule goes on the next day.
+    let mut running = Running::start(&engine);
+    assert!(running.next(StdDuration::from_secs(600)).await.is_none());
+    advance(&clock, Duration::minutes(23 * 60 + 30)).await;
+    let next = running
+        .next(StdDuration::from_secs(60))
+        .await
+        .expect("next day");
+    assert_eq!(post_parts(&next).1, "🔔 Café");
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_parcours_posts_one_step_per_firing_and_counts_ticks() {
+    let (engine, clock) = engine_at("2026-11-30T08:00:00Z");
+    let started = ask(
+        &engine,
+        "!parcours demarrer premiers-pas chaque jour à 10h",
+        Role::Coordination,
+    )
+    .await;
+    assert!(
+        started.contains("Premiers pas à distance")
+            && started.contains("lundi 30 novembre à 10:00"),
+        "{started}"
+    );
+    let busy = ask(
+        &engine,
+        "!parcours demarrer equipe-hybride chaque jour à 10h",
+        Role::Coordination,
+    )
+    .await;
+    assert!(busy.contains("déjà en cours"), "{busy}");
+    let mut running = Running::start(&engine);
+    advance(&clock, Duration::hours(1)).await;
+    let step = running
+        .next(StdDuration::from_secs(60))
+        .await
+        .expect("step 1");
+    let (_, markdown, txn, notice, _) = post_parts(&step);
+    assert!(
+        markdown.contains("étape 1 sur 8") && markdown.contains("Observer les usages"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("✅"), "{markdown}");
+    assert!(!notice);
+    super::on_posted(&engine, txn, ROOM, "$step1");
+    assert_eq!(
+        super::card_of_post(&engine, ROOM, "$step1").as_deref(),
+        Some("observer-usages")
+    );
+
+    for (user, key, id) in [
+        ("@bob:example.org", "✅", "$r1"),
+        ("@carla:example.org", "✔️", "$r2"),
+        ("@bob:example.org", "👍🏽", "$r3"),
+        ("@dan:example.org", "❤️", "$r4"),
+    ] {
+        assert!(engine
+            .handle(&reaction(&engine, user, "$step1", key, id))
+            .await
+            .is_empty());
+    }
+    let state = ask(&engine, "!parcours etat", Role::Coordination).await;
+    assert!(
+        state.contains("— ✅ 2 (") && state.contains("bob") && state.contains("carla"),
+        "{state}"
+    );
+    assert!(state.contains("Prochaine étape : 2"), "{state}");
+    // Carla takes her reaction back.
+    let mut undo = message("", Role::Membre, engine.now());
+    undo.sender = "@carla:example.org".into();
+    undo.kind = IncomingKind::Redaction {
+        target: "$r2".into(),
+    };
+    engine.handle(&undo).await;
+    let state = ask(&engine, "!parcours etat", Role::Coordination).await;
+    assert!(
+        state.contains("— ✅ 1 (") && !state.contains("carla"),
+        "{state}"
+    );
+    assert_eq!(
+        super::adoption_figures(&engine, "demo"),
+        [("Premiers pas à distance".to_owned(), 1, 1)]
+    );
+
+    // `suivant` posts step 2 now; `pause` stops the cadence; `reprendre` restarts it.
+    assert!(ask(&engine, "!parcours suivant", Role::Coordination)
+        .await
+        .contains("étape 2"));
+    let step2 = running
+        .next(StdDuration::from_secs(1))
+        .await
+        .expect("step 2 now");
+    assert!(post_parts(&step2).1.contains("étape 2 sur 8"));
+    assert!(ask(&engine, "!parcours pause", Role::Coordination)
+        .await
+        .contains("en pause"));
+    advance(&clock, Duration::days(2)).await;
+    assert!(
+        running
+            .next(StdDuration::from_secs(3 * 86_400))
+            .await
+            .is_none(),
+        "paused"
+    );
+    assert!(ask(&engine, "!parcours reprendre", Role::Coordination)
+        .await
+        .contains("repris"));
+    let stopped = ask(&engine, "!parcours arreter", Role::Coordination).await;
+    assert!(stopped.contains("2 étape(s)"), "{stopped}");
+    assert!(ask(&engine, "!parcours etat", Role::Coordination)
+        .await
+        .contains("arrêté"));
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_personal_reminder_arrives_by_direct_message_after_a_silence() {
+    let (engine, clock) = engine_at("2026-11-30T08:00:00Z");
+    let alice = "@alice:example.org";
+    ask_as(
+        &engine,
+        alice,
+        "!me-rappeler dans 1 heure : relire la fiche",
+    )
+    .await;
+    ask_as(&engine, alice, "!silence 3 heures").await;
+    let mut running = Running::start(&engine);
+    advance(&clock, Duration::hours(1)).await;
+    assert!(
+        running.next(StdDuration::from_secs(60)).await.is_none(),
+        "silenced"
+    );
+    advance(&clock, Duration::hours(2)).await;
+    let dm = running
+        .next(StdDuration::from_secs(3600))
+        .await
+        .expect("after the silence");
+    match dm {
+        Outgoing::Direct {
+            user_id,
+            tenant,
+            markdown,
+            ..
+        } => {
+            assert_eq!((user_id.as_str(), tenant.as_str()), (alice, "demo"));
+            assert!(markdown.contains("relire la fiche"), "{markdown}");
+        }
+        other => panic!("expected a direct message, got {other:?}"),
+    }
+    running.stop().await;
+}
+
+#[test]
+fn ticks_accept_variants_and_skin_tones() {
+    for key in ["✅", "✔️", "✔", "☑️", "👍", "👍🏽"] {
+        assert!(super::is_tick(key), "{key}");
+    }
+    for key in ["❤️", "👎", "✅✅", ""] {
+        assert!(!super::is_tick(key), "{key}");
+    }
+}

@@ -1,0 +1,191 @@
+//! End-to-end tests of the nudges on a real Synapse with the real `kitbot run` process: a nudge
+//! created a few seconds ahead arrives; a firing that falls while the bot is down is sent late,
+//! once; ✅ reactions on a parcours step are counted in `!parcours etat`; a team member who is
+//! not coordinator gets a polite refusal. Quiet hours are switched off for these rooms, so the
+//! tests pass at any hour of any day.
+
+#![recursion_limit = "256"]
+
+mod util;
+
+use std::time::Duration;
+
+use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+use matrix_sdk::ruma::events::relation::Annotation;
+use matrix_sdk::ruma::OwnedRoomId;
+use util::{Bot, Human, Seen, Tenant};
+
+/// No quiet window (start == end), weekends and holidays open.
+const NO_QUIET: &str =
+    "[mission_locale.quiet_hours]\nweekends = false\nholidays = false\nstart = \"00:00\"\nend = \"00:00\"";
+
+/// Alice (power level 100: coordination) and Bob (a member) in a room with a running bot.
+async fn team() -> (Human, Human, Bot, OwnedRoomId) {
+    let alice = Human::new("alice").await;
+    let room = alice.create_room(false, &[]).await;
+    let room_id = room.room_id().to_owned();
+    let mut bot = Bot::new(
+        &[Tenant {
+            id: "ml-test",
+            rooms: vec![room_id.to_string()],
+            coordination_level: 50,
+            extra: NO_QUIET,
+        }],
+        &["localhost"],
+    )
+    .await;
+    bot.start();
+    room.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite bot");
+    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    let bob = Human::new("bob").await;
+    room.invite_user_by_id(&bob.user_id)
+        .await
+        .expect("invite bob");
+    bob.join(&room_id).await;
+    alice
+        .wait_membership(&room_id, bob.user_id.as_str(), "join")
+        .await;
+    (alice, bob, bot, room_id)
+}
+
+/// Messages from the bot that are not replies (posted nudges) and contain `text`.
+fn posts<'a>(seen: &'a [Seen], bot: &Bot, text: &str) -> Vec<&'a Seen> {
+    seen.iter()
+        .filter(|s| s.sender == bot.user_id && s.in_reply_to.is_none() && s.body.contains(text))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nudge_arrives_as_text_pinging_nobody_and_members_are_refused() {
+    let (alice, bob, mut bot, room_id) = team().await;
+    let ask = alice
+        .say(&room_id, "!relance dans 3 secondes : Café équipe")
+        .await;
+    let confirmation = alice.wait_reply(&ask).await;
+    assert_eq!(confirmation.msgtype, "m.notice");
+    assert!(
+        confirmation.body.contains("R1") && confirmation.body.contains("Prochains envois"),
+        "{}",
+        confirmation.body
+    );
+    let seen = alice
+        .wait_for("the nudge", |seen| {
+            !posts(seen, &bot, "Café équipe").is_empty()
+        })
+        .await;
+    let nudge = posts(&seen, &bot, "Café équipe")[0];
+    assert_eq!(nudge.msgtype, "m.text", "a nudge notifies: m.text");
+    assert!(
+        !nudge.mentions_room && nudge.mentioned_users.is_empty(),
+        "explicit m.mentions of nobody"
+    );
+
+    for body in [
+        "!relance dans 3 secondes : pas autorisé",
+        "!relances",
+        "!parcours demarrer premiers-pas chaque jour à 9h",
+    ] {
+        let id = bob.say(&room_id, body).await;
+        let refusal = bob.wait_reply(&id).await;
+        assert!(
+            refusal.body.contains("réservée à la coordination"),
+            "{body}: {}",
+            refusal.body
+        );
+    }
+    // Everyone may list the parcours and set personal reminders.
+    let id = bob.say(&room_id, "!parcours").await;
+    assert!(bob.wait_reply(&id).await.body.contains("premiers-pas"));
+    assert_eq!(bot.stop(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firing_missed_during_a_restart_is_sent_late_exactly_once() {
+    let (alice, _bob, mut bot, room_id) = team().await;
+    let asked_at = tokio::time::Instant::now();
+    let ask = alice
+        .say(&room_id, "!relance dans 12 secondes : Pendant la panne")
+        .await;
+    alice.wait_reply(&ask).await;
+    assert_eq!(bot.stop(), Some(0));
+    // The bot stays down until the firing time has passed: this wait is the scenario itself,
+    // a deadline on the clock, not a guess about how long something takes.
+    tokio::time::sleep_until(asked_at + Duration::from_secs(14)).await;
+    assert!(
+        posts(&alice.seen(), &bot, "Pendant la panne").is_empty(),
+        "nothing while down"
+    );
+    bot.start();
+    alice
+        .wait_for("the late nudge", |seen| {
+            !posts(seen, &bot, "Pendant la panne").is_empty()
+        })
+        .await;
+    // A command after it proves the bot is past its start-up; then count.
+    let marker = alice.say(&room_id, "!ping").await;
+    alice.wait_reply(&marker).await;
+    assert_eq!(posts(&alice.seen(), &bot, "Pendant la panne").len(), 1);
+    // Another restart sends nothing again.
+    assert_eq!(bot.stop(), Some(0));
+    bot.start();
+    let marker = alice.say(&room_id, "!relances").await;
+    let listing = alice.wait_reply(&marker).await;
+    assert!(listing.body.contains("Aucune relance"), "{}", listing.body);
+    assert_eq!(posts(&alice.seen(), &bot, "Pendant la panne").len(), 1);
+    assert!(
+        posts(&alice.seen(), &bot, "Pendant mon absence").is_empty(),
+        "missed by less than the grace period: no summary"
+    );
+    assert_eq!(bot.stop(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticks_on_a_parcours_step_are_counted() {
+    let (alice, bob, mut bot, room_id) = team().await;
+    let start = alice
+        .say(&room_id, "!parcours demarrer premiers-pas chaque jour à 9h")
+        .await;
+    assert!(alice
+        .wait_reply(&start)
+        .await
+        .body
+        .contains("Premiers pas à distance"));
+    let next = alice.say(&room_id, "!parcours suivant").await;
+    alice.wait_reply(&next).await;
+    let seen = alice
+        .wait_for("step 1", |seen| {
+            !posts(seen, &bot, "étape 1 sur 8").is_empty()
+        })
+        .await;
+    let step = posts(&seen, &bot, "étape 1 sur 8")[0].clone();
+    assert_eq!(step.msgtype, "m.text");
+
+    for human in [&alice, &bob] {
+        human
+            .room(&room_id)
+            .send(ReactionEventContent::new(Annotation::new(
+                step.event_id.clone(),
+                "✅".into(),
+            )))
+            .await
+            .expect("react");
+    }
+    // The bot handles a room's events in order: the question after the reactions sees them.
+    let state = alice.say(&room_id, "!parcours etat").await;
+    let answer = alice.wait_reply(&state).await;
+    assert!(answer.body.contains("✅ 2 ("), "{}", answer.body);
+    assert!(
+        answer.body.contains(alice.user_id.localpart())
+            && answer.body.contains(bob.user_id.localpart()),
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer.body.contains("Prochaine étape : 2"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(bot.stop(), Some(0));
+}
