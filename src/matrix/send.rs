@@ -193,8 +193,10 @@ pub async fn send(
             attachment,
         } => {
             let room = direct_room(client, store, rooms, tenant, user_id).await?;
-            let content = RoomMessageEventContent::notice_markdown(markdown)
-                .add_mentions(RumaMentions::new());
+            // m.text, not m.notice: a personal reminder or an export the person asked for should
+            // notify them (default push rules silence notices). It mentions nobody.
+            let content =
+                RoomMessageEventContent::text_markdown(markdown).add_mentions(RumaMentions::new());
             let txn = txn_id(seed);
             let sent = with_retry("direct", || {
                 room.send(content.clone())
