@@ -430,7 +430,11 @@ async fn a_redeployed_bot_recovers_its_encryption_secrets_with_the_recovery_key(
     let key_file = bot.dir.join("data/matrix/recovery-key");
     let deadline = std::time::Instant::now() + util::TIMEOUT;
     while !key_file.exists() {
-        assert!(std::time::Instant::now() < deadline, "no recovery key written:\n{}", bot.log().join("\n"));
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no recovery key written:\n{}",
+            bot.log().join("\n")
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let key = std::fs::read_to_string(&key_file).expect("recovery key");
@@ -442,11 +446,22 @@ async fn a_redeployed_bot_recovers_its_encryption_secrets_with_the_recovery_key(
     std::fs::write(&key_file, key).expect("restore key");
     bot.start();
     let deadline = std::time::Instant::now() + util::TIMEOUT;
-    while !bot.log().iter().any(|l| l.contains("recovered encryption secrets")) {
-        assert!(std::time::Instant::now() < deadline, "no recovery:\n{}", bot.log().join("\n"));
+    while !bot
+        .log()
+        .iter()
+        .any(|l| l.contains("recovered encryption secrets"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no recovery:\n{}",
+            bot.log().join("\n")
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let ping = alice.say(&room_id, "!ping").await;
-    assert!(alice.wait_reply(&ping).await.body.contains("Pong"), "the new device answers in the encrypted room");
+    assert!(
+        alice.wait_reply(&ping).await.body.contains("Pong"),
+        "the new device answers in the encrypted room"
+    );
     assert_eq!(bot.stop(), Some(0));
 }

@@ -13,10 +13,17 @@ async fn the_bot_reconnects_after_a_homeserver_outage() {
     let alice = Human::on(&synapse, "alice").await;
     let room = alice.create_room(false, &[]).await;
     let room_id = room.room_id().to_owned();
-    let tenant = Tenant { id: "ml-test", rooms: vec![room_id.to_string()], coordination_level: 50, extra: "" };
+    let tenant = Tenant {
+        id: "ml-test",
+        rooms: vec![room_id.to_string()],
+        coordination_level: 50,
+        extra: "",
+    };
     let mut bot = Bot::on(&synapse, &[tenant], &["localhost"], "").await;
     bot.start();
-    room.invite_user_by_id(&bot.owned_user_id()).await.expect("invite");
+    room.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite");
     alice.wait_membership(&room_id, &bot.user_id, "join").await;
     let before = alice.say(&room_id, "!ping").await;
     alice.wait_reply(&before).await;
@@ -27,7 +34,12 @@ async fn the_bot_reconnects_after_a_homeserver_outage() {
     let after = alice.say(&room_id, "!ping").await;
     let reply = alice.wait_reply(&after).await;
     assert!(reply.body.contains("Pong"));
-    assert!(bot.log().iter().any(|l| l.contains("sync failed, retrying")), "the outage was seen and survived");
+    assert!(
+        bot.log()
+            .iter()
+            .any(|l| l.contains("sync failed, retrying")),
+        "the outage was seen and survived"
+    );
     assert_eq!(bot.stop(), Some(0));
 }
 
@@ -38,10 +50,17 @@ async fn default_rate_limits_delay_answers_but_lose_none() {
     let alice = Human::on(&synapse, "alice").await;
     let room = alice.create_room(false, &[]).await;
     let room_id = room.room_id().to_owned();
-    let tenant = Tenant { id: "ml-test", rooms: vec![room_id.to_string()], coordination_level: 50, extra: "" };
+    let tenant = Tenant {
+        id: "ml-test",
+        rooms: vec![room_id.to_string()],
+        coordination_level: 50,
+        extra: "",
+    };
     let mut bot = Bot::on(&synapse, &[tenant], &["localhost"], "").await;
     bot.start();
-    room.invite_user_by_id(&bot.owned_user_id()).await.expect("invite");
+    room.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite");
     alice.wait_membership(&room_id, &bot.user_id, "join").await;
     let mut ids = Vec::new();
     for _ in 0..13 {
