@@ -91,14 +91,51 @@ enum Cmd {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Export a Mission Locale's reflections for the yearly report (bot stopped).
+    Export {
+        #[arg(long)]
+        mission_locale: String,
+        /// Only reflections since this date or duration (2026-01-01, 01/01/2026, 12 mois).
+        #[arg(long)]
+        since: Option<String>,
+        /// csv, json or markdown.
+        #[arg(long)]
+        format: kitbot::reflections::ExportFormat,
+        /// Write to this file instead of the standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Erase everything kept about a person (consent, reflections), as `!oublier` does (bot stopped).
+    Forget {
+        /// Full Matrix id, e.g. @camille:ml-exemple.fr.
+        user: String,
+        /// Only in this Mission Locale (default: every one).
+        #[arg(long)]
+        mission_locale: Option<String>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The bot's own progress is worth reading in a service log, not in a chat in a terminal.
+    let default_filter = match cli.command {
+        // matrix-sdk logs every HTTP error response at ERROR, including the expected 404s of
+        // account data that does not exist yet; kitbot logs the failures that matter itself.
+        Cmd::Run { .. } => "warn,kitbot=info,matrix_sdk::http_client=off",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KITBOT_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,kitbot=info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -112,6 +149,27 @@ fn main() -> ExitCode {
         } => console(config, data_dir, user, role, mission_locale),
         Cmd::Run { config } => run(config),
         Cmd::Check { config } => return check(config),
+        Cmd::Export {
+            mission_locale,
+            since,
+            format,
+            output,
+            config,
+            data_dir,
+        } => export(
+            config,
+            data_dir,
+            &mission_locale,
+            since.as_deref(),
+            format,
+            output,
+        ),
+        Cmd::Forget {
+            user,
+            mission_locale,
+            config,
+            data_dir,
+        } => forget(config, data_dir, &user, mission_locale.as_deref()),
         Cmd::Ask {
             question,
             format,
@@ -326,4 +384,43 @@ fn check(config: Option<PathBuf>) -> ExitCode {
         eprintln!("{} problème(s) trouvé(s).", report.problems.len());
         ExitCode::FAILURE
     }
+}
+
+/// `kitbot export`: the engine on the data folder, the export on stdout or a file.
+fn export(
+    config: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    mission: &str,
+    since: Option<&str>,
+    format: kitbot::reflections::ExportFormat,
+    output: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let mut config = load_config(config.as_deref())?;
+    if let Some(dir) = data_dir {
+        config.data_dir = dir;
+    }
+    let engine = build_engine(config)?;
+    let summary =
+        kitbot::reflections::cli::cli_export(&engine, mission, since, format, output.as_deref())?;
+    eprintln!("{summary}");
+    Ok(())
+}
+
+/// `kitbot forget`: erase a person's data, one line per Mission Locale.
+fn forget(
+    config: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    user: &str,
+    mission: Option<&str>,
+) -> anyhow::Result<()> {
+    let mut config = load_config(config.as_deref())?;
+    if let Some(dir) = data_dir {
+        config.data_dir = dir;
+    }
+    let engine = build_engine(config)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    for line in runtime.block_on(kitbot::reflections::cli::cli_forget(&engine, user, mission))? {
+        println!("{line}");
+    }
+    Ok(())
 }

@@ -37,6 +37,9 @@ struct Envelope<T> {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: sled::Db,
+    /// One flush at a time: several concurrent `flush_async` calls can exhaust sled's own
+    /// thread pool and then never return (seen with 16 authors sharing at once).
+    flush_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -47,7 +50,10 @@ impl Store {
             // The working set is small; the default 1 GiB cache would only cost memory.
             .cache_capacity(16 * 1024 * 1024)
             .open()?;
-        let store = Store { db };
+        let store = Store {
+            db,
+            flush_gate: Default::default(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -58,7 +64,10 @@ impl Store {
             .temporary(true)
             .cache_capacity(16 * 1024 * 1024)
             .open()?;
-        let store = Store { db };
+        let store = Store {
+            db,
+            flush_gate: Default::default(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -159,6 +168,7 @@ impl Store {
 
     /// Write everything to disk. Call before telling anyone that something is saved.
     pub async fn flush(&self) -> Result<(), StoreError> {
+        let _one_at_a_time = self.flush_gate.lock().await;
         self.db.flush_async().await?;
         Ok(())
     }

@@ -5,4 +5,5 @@
 pub mod engine;
 pub mod kit;
 pub mod nudges;
+pub mod reflections;
 pub mod schedule;

@@ -1,0 +1,61 @@
+//! `!bilan [période]` (coordination) — counts of the whole Mission Locale's reflections by
+//! month, practice card and tag, and the adoption figures of its parcours. No reflection text
+//! is quoted, so nothing from one room reaches another.
+//!
+//! Periods: nothing (everything kept), `2026`, `mars 2026`, `2026-03`, `depuis 3 mois`,
+//! `depuis 01/09/2026`.
+
+use crate::commands::CommandError;
+use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::reflections::look;
+use crate::reflections::parse::parse_period;
+use crate::reflections::render::tz_of;
+use crate::strings::engine as se;
+use crate::strings::reflections as s;
+use crate::text::{escape_md, truncate_chars};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bilan {
+    /// As typed; resolved against the clock when applied.
+    pub period: String,
+}
+
+impl Bilan {
+    pub fn parse(args: &str) -> Self {
+        Bilan {
+            period: args.to_owned(),
+        }
+    }
+
+    pub async fn apply(
+        &self,
+        engine: &Engine,
+        incoming: &Incoming,
+    ) -> Result<Vec<Outgoing>, CommandError> {
+        let Some(mission) = engine.mission(&incoming.tenant) else {
+            return Ok(Vec::new());
+        };
+        let tz = tz_of(engine, &incoming.tenant);
+        let Some(period) = parse_period(&self.period, engine.now(), tz) else {
+            let quoted = escape_md(&truncate_chars(&self.period, 60));
+            return Ok(vec![reply(incoming, s::bilan_bad_period(&quoted))]);
+        };
+        let label = look::period_label(&period, mission.retention_months);
+        let store = engine.store().clone();
+        let tenant = incoming.tenant.clone();
+        // The whole Mission Locale is read: off the async threads.
+        let counts =
+            match tokio::task::spawn_blocking(move || look::counts(&store, &tenant, &period, tz))
+                .await
+            {
+                Ok(counts) => counts?,
+                Err(err) => {
+                    tracing::error!(cause = %err, "bilan task failed");
+                    return Ok(vec![reply(incoming, se::INTERNAL_ERROR.to_owned())]);
+                }
+            };
+        let adoption = crate::nudges::adoption_figures(engine, &incoming.tenant);
+        let answer = look::render_bilan(&mission.name, &label, &counts, &adoption, engine.kit());
+        Ok(vec![reply(incoming, answer)])
+    }
+}

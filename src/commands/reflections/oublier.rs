@@ -1,0 +1,62 @@
+//! `!oublier` then `!oublier confirmer` — erase everything kept about you in this Mission
+//! Locale: your reflections, your consent record and its history. The first step says what
+//! would go; the second does it, flushes, and says what went. Reflections already anonymised
+//! are not yours in any traceable way and stay.
+
+use crate::commands::CommandError;
+use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::reflections::rights;
+use crate::strings::reflections as s;
+use crate::text::{escape_md, fold, truncate_chars};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Oublier {
+    Preview,
+    Confirm,
+    Unknown(String),
+}
+
+impl Oublier {
+    pub fn parse(args: &str) -> Self {
+        match fold(args).trim() {
+            "" => Oublier::Preview,
+            "confirmer" | "confirme" | "oui" | "confirm" => Oublier::Confirm,
+            _ => Oublier::Unknown(args.to_owned()),
+        }
+    }
+
+    pub async fn apply(
+        &self,
+        engine: &Engine,
+        incoming: &Incoming,
+    ) -> Result<Vec<Outgoing>, CommandError> {
+        let store = engine.store();
+        let (tenant, user) = (&incoming.tenant, &incoming.sender);
+        let answer = match self {
+            Oublier::Unknown(arg) => s::forget_bad_arg(&escape_md(&truncate_chars(arg, 60))),
+            Oublier::Preview => {
+                let what = rights::preview(store, tenant, user)?;
+                if what.is_nothing() {
+                    s::FORGET_NOTHING.to_owned()
+                } else {
+                    let name = engine
+                        .mission(tenant)
+                        .map(|m| m.name.clone())
+                        .unwrap_or_default();
+                    s::forget_confirm(&escape_md(&name), what.reflections, what.had_consent)
+                }
+            }
+            Oublier::Confirm => {
+                let done = rights::forget(store, tenant, user)?;
+                crate::reflections::flush(store).await?;
+                tracing::info!(tenant = %tenant, event_id = %incoming.event_id, count = done.reflections, "person forgotten");
+                if done.is_nothing() {
+                    s::FORGET_NOTHING.to_owned()
+                } else {
+                    s::forget_done(done.reflections, done.had_consent)
+                }
+            }
+        };
+        Ok(vec![reply(incoming, answer)])
+    }
+}

@@ -1,0 +1,137 @@
+//! The command-line side of reflections: `kitbot export` (with a progress bar on a terminal)
+//! and `kitbot forget`. They run with the bot stopped (sled locks its folder), on the same
+//! engine as the bot.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use super::export::{export, ExportError, ExportFormat, ExportRequest};
+use super::parse::parse_since;
+use super::rights;
+use crate::engine::Engine;
+use crate::store::StoreError;
+use crate::strings::reflections as s;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{}", s::cli_unknown_mission(.0))]
+    UnknownMission(String),
+    #[error("{}", s::cli_bad_since(.0))]
+    BadSince(String),
+    #[error("{}", s::cli_bad_user(.0))]
+    BadUser(String),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{} : {}", s::EXPORT_IO, .0)]
+    Io(#[from] std::io::Error),
+}
+
+/// A progress bar on stderr, redrawn when the percentage changes; silent off a terminal.
+struct Progress {
+    enabled: bool,
+    last: Option<u64>,
+}
+
+impl Progress {
+    fn update(&mut self, done: u64, total: u64) {
+        if !self.enabled || total == 0 {
+            return;
+        }
+        let percent = done * 100 / total;
+        if self.last == Some(percent) {
+            return;
+        }
+        self.last = Some(percent);
+        let filled = (percent / 4) as usize;
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r[{}{}] {percent:>3} % ({done}/{total})",
+            "#".repeat(filled),
+            " ".repeat(25 - filled)
+        );
+        if done == total {
+            let _ = writeln!(err);
+        }
+        let _ = err.flush();
+    }
+}
+
+/// `kitbot export --mission-locale ID [--since DATE] --format F [--output FILE]`. Returns the
+/// summary line.
+pub fn cli_export(
+    engine: &Engine,
+    mission_id: &str,
+    since: Option<&str>,
+    format: ExportFormat,
+    output: Option<&Path>,
+) -> Result<String, CliError> {
+    let mission = engine
+        .mission(mission_id)
+        .ok_or_else(|| CliError::UnknownMission(mission_id.to_owned()))?;
+    let now = engine.now();
+    let since = match since {
+        Some(expr) => Some(
+            parse_since(expr, now, mission.tz)
+                .ok_or_else(|| CliError::BadSince(expr.to_owned()))?,
+        ),
+        None => None,
+    };
+    let request = ExportRequest {
+        store: engine.store(),
+        mission,
+        since,
+        format,
+        now,
+    };
+    let mut progress = Progress {
+        enabled: std::io::stderr().is_terminal(),
+        last: None,
+    };
+    let count = match output {
+        Some(path) => {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            export(&request, &mut file, &mut |d, t| progress.update(d, t))?
+        }
+        None => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            export(&request, &mut stdout, &mut |d, t| progress.update(d, t))?
+        }
+    };
+    // The pseudonym key may have been created just now: keep it, or pseudonyms would change.
+    engine.store().flush_blocking()?;
+    tracing::info!(tenant = %mission_id, count, "export written");
+    Ok(s::cli_exported(count, &mission.name))
+}
+
+/// `kitbot forget @user:server [--mission-locale ID]`: erase everything about the person in
+/// that Mission Locale, or in every one. Returns one line per Mission Locale.
+pub async fn cli_forget(
+    engine: &Engine,
+    user: &str,
+    mission_id: Option<&str>,
+) -> Result<Vec<String>, CliError> {
+    if !crate::config::is_user_id(user) {
+        return Err(CliError::BadUser(user.to_owned()));
+    }
+    let missions: Vec<_> = match mission_id {
+        Some(id) => vec![engine
+            .mission(id)
+            .ok_or_else(|| CliError::UnknownMission(id.to_owned()))?],
+        None => engine.config().missions.iter().collect(),
+    };
+    let mut lines = Vec::new();
+    for mission in missions {
+        let done = rights::forget(engine.store(), &mission.id, user)?;
+        lines.push(s::cli_forgot(
+            &mission.name,
+            done.reflections,
+            done.had_consent,
+        ));
+    }
+    super::flush(engine.store()).await?;
+    tracing::info!(count = lines.len(), "forget done from the command line");
+    Ok(lines)
+}

@@ -1,0 +1,281 @@
+//! Reflections through the real `kitbot` binary: a confirmed reflection survives `kill -9`
+//! (the console twin is driven through stdin, killed right after the ✅, restarted), and
+//! `kitbot export` / `kitbot forget` work on the data folder the bot left.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+const ALICE: &str = "@alice:ml-demo.fr";
+const BOB: &str = "@bob:ml-demo.fr";
+
+fn kitbot() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kitbot"));
+    cmd.env("KITBOT_LOG", "warn");
+    cmd
+}
+
+/// A console twin kept open, its output read line by line.
+struct Console {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Console {
+    fn start(dir: &Path, user: &str) -> Console {
+        let mut child = kitbot()
+            .args(["console", "--data-dir"])
+            .arg(dir)
+            .args(["--as", user])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start kitbot console");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Console {
+            child,
+            stdin,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    fn say(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").expect("write to the console");
+        self.stdin.flush().expect("flush");
+    }
+
+    /// Wait for an output line containing `needle`.
+    fn wait_line(&mut self, needle: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    self.seen.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(_) => panic!("no line with {needle:?}; seen: {:#?}", self.seen),
+            }
+        }
+    }
+
+    /// SIGKILL: no shutdown path runs, nothing is flushed on the way out.
+    fn kill_9(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reaped");
+    }
+}
+
+/// One console run fed a whole script; returns what it printed.
+fn script(dir: &Path, user: &str, lines: &[&str]) -> String {
+    let mut child = kitbot()
+        .args(["console", "--data-dir"])
+        .arg(dir)
+        .args(["--as", user])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start kitbot console");
+    {
+        let mut stdin = child.stdin.take().expect("stdin");
+        for line in lines {
+            writeln!(stdin, "{line}").expect("write");
+        }
+    }
+    let out = child.wait_with_output().expect("console output");
+    assert!(out.status.success(), "console failed: {out:?}");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    kitbot()
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .output()
+        .expect("run kitbot")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_confirmed_reflection_survives_kill_9() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut console = Console::start(dir.path(), ALICE);
+    console.say("!consentement oui");
+    console.wait_line("c'est noté");
+    for i in 1..=3 {
+        console.say(&format!("!reflexion Retour numéro {i} sur la visio #visio"));
+        // The ✅ is printed only after the write is flushed: kill the moment it shows.
+        console.wait_line("[réaction ✅]");
+    }
+    console.kill_9();
+
+    let listed = script(dir.path(), BOB, &["!reflexions"]);
+    for i in 1..=3 {
+        assert!(
+            listed.contains(&format!("Retour numéro {i} sur la visio")),
+            "reflection {i} lost after kill -9:\n{listed}"
+        );
+    }
+    // Consent survived too: a new reflection is accepted at once.
+    let again = script(dir.path(), ALICE, &["!reflexion Après redémarrage"]);
+    assert!(again.contains("[réaction ✅]"), "{again}");
+}
+
+#[test]
+fn export_and_forget_through_the_binary() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    script(
+        d,
+        ALICE,
+        &[
+            "!consentement oui",
+            "!reflexion Le rappel la veille évite les oublis, \"vraiment\" #sms #fiche:sms-rappel",
+            "!reflexion =SOMME(A1) La visio du soir #visio",
+        ],
+    );
+    script(
+        d,
+        BOB,
+        &[
+            "!consentement oui",
+            "!consentement signer",
+            "!reflexion Atelier collectif réussi #atelier",
+        ],
+    );
+
+    let csv = run(
+        &["export", "--mission-locale", "demo", "--format", "csv"],
+        d,
+    );
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    let text = stdout(&csv);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "id,date,salon,auteur,fiche,etiquettes,texte");
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(text.contains(BOB), "Bob signs: {text}");
+    assert!(!text.contains(ALICE), "Alice is pseudonymised: {text}");
+    assert!(text.contains(",p-"), "{text}");
+    assert!(text.contains("\"Le rappel la veille évite les oublis, \"\"vraiment\"\"\""));
+    assert!(text.contains(",'=SOMME(A1)"), "formula defused: {text}");
+    assert!(stderr(&csv).contains("3 réflexion(s) exportée(s)"));
+    assert!(
+        !stderr(&csv).contains('\r'),
+        "no progress bar off a terminal"
+    );
+    // The same pseudonym at the next export.
+    let again = stdout(&run(
+        &["export", "--mission-locale", "demo", "--format", "csv"],
+        d,
+    ));
+    assert_eq!(again, text);
+
+    let json = run(
+        &["export", "--mission-locale", "demo", "--format", "json"],
+        d,
+    );
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("valid JSON");
+    assert_eq!(value["nombre"], 3);
+    let out = d.join("rapport.md");
+    let md = kitbot()
+        .args([
+            "export",
+            "--mission-locale",
+            "demo",
+            "--format",
+            "markdown",
+            "--output",
+        ])
+        .arg(&out)
+        .arg("--data-dir")
+        .arg(d)
+        .output()
+        .expect("run");
+    assert!(md.status.success(), "{}", stderr(&md));
+    let report = std::fs::read_to_string(&out).expect("report written");
+    assert!(report.starts_with("# Réflexions partagées"), "{report}");
+    let future = run(
+        &[
+            "export",
+            "--mission-locale",
+            "demo",
+            "--format",
+            "csv",
+            "--since",
+            "2099-01-01",
+        ],
+        d,
+    );
+    assert_eq!(stdout(&future).lines().count(), 1, "header only");
+    let bad = run(
+        &[
+            "export",
+            "--mission-locale",
+            "demo",
+            "--format",
+            "csv",
+            "--since",
+            "un jour",
+        ],
+        d,
+    );
+    assert!(!bad.status.success() && stderr(&bad).contains("--since"));
+    let unknown = run(
+        &[
+            "export",
+            "--mission-locale",
+            "nulle-part",
+            "--format",
+            "csv",
+        ],
+        d,
+    );
+    assert!(!unknown.status.success() && stderr(&unknown).contains("inconnue"));
+
+    let forget = run(&["forget", ALICE], d);
+    assert!(forget.status.success(), "{}", stderr(&forget));
+    assert!(
+        stdout(&forget).contains("effacé l'accord, son historique et 2 réflexions"),
+        "{}",
+        stdout(&forget)
+    );
+    let after = stdout(&run(
+        &["export", "--mission-locale", "demo", "--format", "csv"],
+        d,
+    ));
+    assert_eq!(after.lines().count(), 2, "only Bob's left: {after}");
+    let state = script(d, ALICE, &["!consentement etat", "!mes-donnees"]);
+    assert!(
+        state.contains("pas donné") && state.contains("Je ne garde rien"),
+        "{state}"
+    );
+    let bad_user = run(&["forget", "alice"], d);
+    assert!(!bad_user.status.success() && stderr(&bad_user).contains("identifiant Matrix"));
+}
