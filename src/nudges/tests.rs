@@ -594,6 +594,24 @@ async fn a_parcours_posts_one_step_per_firing_and_counts_ticks() {
         super::card_of_post(&engine, ROOM, "$step1").as_deref(),
         Some("observer-usages")
     );
+    // A reflection written in the step's thread is linked to the step's card.
+    ask(&engine, "!consentement oui", Role::Membre).await;
+    let mut in_thread = message(
+        "!reflexion On a regardé les usages du soir #terrain",
+        Role::Membre,
+        engine.now(),
+    );
+    in_thread.event_id = "$reflexion-in-thread".into();
+    in_thread.thread_root = Some("$step1".into());
+    let saved = engine.handle(&in_thread).await;
+    assert!(
+        saved
+            .iter()
+            .any(|o| matches!(o, Outgoing::React { key, .. } if key == "✅")),
+        "{saved:?}"
+    );
+    let listed = ask(&engine, "!reflexions", Role::Membre).await;
+    assert!(listed.contains("observer-usages"), "{listed}");
 
     for (user, key, id) in [
         ("@bob:example.org", "✅", "$r1"),
