@@ -15,23 +15,8 @@ use util::{counts, Bot, Human, Tenant};
 /// A human creates a room (plain or encrypted), a bot configured for it is invited and joins.
 async fn room_with_bot(encrypted: bool) -> (Human, Bot, matrix_sdk::ruma::OwnedRoomId) {
     let alice = Human::new("alice").await;
-    let room = alice.create_room(encrypted, &[]).await;
-    let room_id = room.room_id().to_owned();
-    let mut bot = Bot::new(
-        &[Tenant {
-            id: "ml-test",
-            rooms: vec![room_id.to_string()],
-            coordination_level: 50,
-            extra: "",
-        }],
-        &["localhost"],
-    )
-    .await;
-    bot.start();
-    room.invite_user_by_id(&bot.owned_user_id())
-        .await
-        .expect("invite");
-    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    let room_id = alice.create_room(encrypted, &[]).await.room_id().to_owned();
+    let bot = Bot::joined(&alice, &room_id, "").await;
     (alice, bot, room_id)
 }
 

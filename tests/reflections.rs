@@ -13,7 +13,7 @@ use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEven
 use matrix_sdk::ruma::events::relation::Annotation;
 use matrix_sdk::ruma::events::room::message::{ReplacementMetadata, RoomMessageEventContent};
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId};
-use util::{Bot, Human, Tenant};
+use util::{Bot, Human};
 
 /// Reactions a human saw: (sender, target event, key).
 type Reactions = Arc<Mutex<Vec<(String, String, String)>>>;
@@ -53,23 +53,8 @@ async fn wait_check(human: &Human, reactions: &Reactions, bot: &str, target: &Ow
 async fn team_with_bot() -> (Human, Bot, OwnedRoomId, Reactions) {
     let alice = Human::new("alice").await;
     let reactions = watch_reactions(&alice);
-    let room = alice.create_room(false, &[]).await;
-    let room_id = room.room_id().to_owned();
-    let mut bot = Bot::new(
-        &[Tenant {
-            id: "ml-test",
-            rooms: vec![room_id.to_string()],
-            coordination_level: 50,
-            extra: "",
-        }],
-        &["localhost"],
-    )
-    .await;
-    bot.start();
-    room.invite_user_by_id(&bot.owned_user_id())
-        .await
-        .expect("invite");
-    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    let room_id = alice.create_room(false, &[]).await.room_id().to_owned();
+    let bot = Bot::joined(&alice, &room_id, "").await;
     (alice, bot, room_id, reactions)
 }
 

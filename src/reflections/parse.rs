@@ -324,23 +324,9 @@ pub fn parse_period(expr: &str, now: DateTime<Utc>, tz: Tz) -> Option<Period> {
     })
 }
 
-/// A French month name ("mars").
+/// A French month name ("mars"); the words live in `strings::schedule`.
 pub fn month_name(month: u32) -> &'static str {
-    const NAMES: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    NAMES
+    crate::strings::schedule::MONTHS
         .get(month.saturating_sub(1) as usize)
         .copied()
         .unwrap_or("")

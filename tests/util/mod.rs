@@ -568,6 +568,25 @@ impl Bot {
         Self::on(synapse(), tenants, allowed, extra_bot).await
     }
 
+    /// A bot configured for `room_id` (one Mission Locale "ml-test", with `extra` TOML lines),
+    /// started, invited by `inviter` and joined.
+    pub async fn joined(inviter: &Human, room_id: &OwnedRoomId, extra: &str) -> Bot {
+        let tenant = Tenant {
+            id: "ml-test",
+            rooms: vec![room_id.to_string()],
+            coordination_level: 50,
+            extra,
+        };
+        let mut bot = Bot::new(&[tenant], &["localhost"]).await;
+        bot.start();
+        let room = inviter.wait_room(room_id).await;
+        room.invite_user_by_id(&bot.owned_user_id())
+            .await
+            .expect("invite");
+        inviter.wait_membership(room_id, &bot.user_id, "join").await;
+        bot
+    }
+
     /// A bot on a given Synapse.
     pub async fn on(s: &Synapse, tenants: &[Tenant<'_>], allowed: &[&str], extra_bot: &str) -> Bot {
         let name = unique("kitbot");
