@@ -329,29 +329,6 @@ impl Adapter {
         if let Some(info) = self.rooms.get(room.room_id().as_str()) {
             return Some(info);
         }
-        let pending: Vec<(String, String)> = self
-            .pending_aliases
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        for (alias, tenant) in pending {
-            if let Some(id) = self.resolve(&alias).await {
-                self.rooms.insert(
-                    id.as_str(),
-                    RoomInfo {
-                        tenant,
-                        direct: false,
-                    },
-                );
-                self.pending_aliases
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .retain(|(a, _)| *a != alias);
-            }
-        }
-        if let Some(info) = self.rooms.get(room.room_id().as_str()) {
-            return Some(info);
-        }
         for (space_id, tenant) in self.spaces.iter() {
             let Some(space) = self.client.get_room(space_id) else {
                 continue;
@@ -384,7 +361,33 @@ impl Adapter {
         }
     }
 
+    /// Try again the configured aliases that did not resolve yet (a room created after the bot
+    /// started). Only on invites: that is when an unknown room can turn out to be configured.
+    async fn retry_pending_aliases(&self) {
+        let pending: Vec<(String, String)> = self
+            .pending_aliases
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for (alias, tenant) in pending {
+            if let Some(id) = self.resolve(&alias).await {
+                self.rooms.insert(
+                    id.as_str(),
+                    RoomInfo {
+                        tenant,
+                        direct: false,
+                    },
+                );
+                self.pending_aliases
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .retain(|(a, _)| *a != alias);
+            }
+        }
+    }
+
     async fn handle_invite(&self, room: &Room) -> anyhow::Result<()> {
+        self.retry_pending_aliases().await;
         let details = room.invite_details().await?;
         let inviter = details.inviter_id.to_string();
         let is_direct = match details.invitee.event().as_ref() {

@@ -3,11 +3,12 @@
 //! the shared secret, real matrix-sdk clients as the humans, and the real `kitbot` binary as the
 //! bot. Every wait is on an event with a timeout; nothing sleeps on luck.
 
+// Each test binary uses a different part of the harness.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -748,8 +749,4 @@ pub fn counts<T: std::hash::Hash + Eq>(items: impl IntoIterator<Item = T>) -> Ha
         *map.entry(item).or_insert(0) += 1;
     }
     map
-}
-
-pub fn path_exists(p: &Path) -> bool {
-    p.exists()
 }
