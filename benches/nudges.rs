@@ -18,12 +18,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use kitbot::clock::SystemClock;
-use kitbot::commands::Role;
 use kitbot::config::Config;
-use kitbot::engine::{Engine, Incoming, IncomingKind, Outgoing, Parts};
+use kitbot::core::Role;
+use kitbot::core::SystemClock;
+use kitbot::core::{Incoming, IncomingKind, Outgoing};
+use kitbot::engine::{Engine, Parts};
 use kitbot::nudges::model::{self, Content, Nudge, Target};
 use kitbot::nudges::{plan, Index};
+use kitbot::outbox::{SendError, Transport};
 use kitbot::schedule::{self, QuietRules, Schedule};
 use kitbot::store::Store;
 
@@ -258,42 +260,37 @@ async fn bench() {
             }
         }
     }
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Outgoing>(4096);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, DateTime<Utc>)>();
     let shutdown = tokio_util::sync::CancellationToken::new();
-    let task = tokio::spawn(kitbot::nudges::run_scheduler(
-        engine.clone(),
-        tx,
+    let scheduler = tokio::spawn(kitbot::nudges::scheduler::run(
+        engine.scheduler_env(),
+        shutdown.clone(),
+    ));
+    let task = tokio::spawn(kitbot::outbox::deliver(
+        engine.outbox().clone(),
+        std::sync::Arc::new(Timestamps(tx)),
+        engine.delivered_hook(),
         shutdown.clone(),
     ));
     let mut lateness: Vec<f64> = Vec::with_capacity(SOON);
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     while lateness.len() < SOON {
-        let Ok(Some(out)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
+        let Ok(Some((txn, received))) = tokio::time::timeout_at(deadline, rx.recv()).await else {
             break;
         };
-        let received = Utc::now();
-        if let Outgoing::Post {
-            txn_id, room_id, ..
-        } = &out
-        {
-            // The seed ends with the nominal time; with quiet hours off, nominal = due.
-            if let Some(due) = txn_id
-                .rsplit('|')
-                .next()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            {
-                lateness.push(
-                    (received - due.with_timezone(&Utc))
-                        .num_microseconds()
-                        .unwrap_or(0) as f64
-                        / 1000.0,
-                );
-            }
-            engine.record_post(txn_id, room_id, &format!("$bench{}", lateness.len()));
+        // `fire|<item>|<nominal ms>|<part>`; with quiet hours off, nominal = due.
+        let nominal = txn
+            .split('|')
+            .nth(2)
+            .and_then(|ms| ms.parse::<i64>().ok())
+            .and_then(DateTime::from_timestamp_millis);
+        if let Some(due) = nominal {
+            lateness.push((received - due).num_microseconds().unwrap_or(0) as f64 / 1000.0);
         }
     }
     shutdown.cancel();
     let _ = task.await;
+    let _ = scheduler.await;
     lateness.sort_by(f64::total_cmp);
     rows.push((
         format!(
@@ -382,5 +379,15 @@ async fn bench() {
     println!("|---|---:|---|");
     for (what, result, target) in rows {
         println!("| {what} | {result} | {target} |");
+    }
+}
+
+/// Records when each scheduled message reached the "homeserver".
+struct Timestamps(tokio::sync::mpsc::UnboundedSender<(String, DateTime<Utc>)>);
+
+impl Transport for Timestamps {
+    async fn send(&self, txn: &str, _out: &Outgoing) -> Result<Option<String>, SendError> {
+        let _ = self.0.send((txn.to_owned(), Utc::now()));
+        Ok(Some(format!("$bench-{txn}")))
     }
 }

@@ -19,10 +19,11 @@ use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, Utc};
-use kitbot::clock::{FixedClock, SystemClock};
-use kitbot::commands::Role;
 use kitbot::config::Config;
-use kitbot::engine::{Engine, Incoming, IncomingKind, Outgoing, Parts};
+use kitbot::core::Role;
+use kitbot::core::{FixedClock, SystemClock};
+use kitbot::core::{Incoming, IncomingKind, Outgoing};
+use kitbot::engine::{Engine, Parts};
 use kitbot::reflections::db;
 use kitbot::reflections::export::{export, ExportFormat, ExportRequest};
 use kitbot::reflections::model::{ConsentRecord, Origin, Reflection};
@@ -72,7 +73,7 @@ const SENTENCES: [&str; 8] = [
 ];
 const TAGS: [&str; 6] = ["visio", "sms", "atelier", "telephone", "accueil", "equipe"];
 
-fn engine_on(store: Store, clock: Arc<dyn kitbot::clock::Clock>) -> Engine {
+fn engine_on(store: Store, clock: Arc<dyn kitbot::core::Clock>) -> Engine {
     let config = Config::load(None).unwrap_or_else(|p| panic!("example config: {p:?}"));
     let commands = Engine::load_commands(&config).unwrap_or_else(|p| panic!("commands: {p:?}"));
     let kit = Engine::load_kit(&config).unwrap_or_else(|p| panic!("kit: {p:?}"));
@@ -312,7 +313,11 @@ fn main() {
     ));
     let start = Instant::now();
     let report = runtime
-        .block_on(kitbot::reflections::retention::purge(&engine, now))
+        .block_on(kitbot::reflections::retention::purge(
+            engine.store(),
+            &engine.config().missions,
+            now,
+        ))
         .unwrap_or_else(|e| panic!("purge: {e}"));
     assert_eq!(report.expired, 0);
     rows.push(format!(

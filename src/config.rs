@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::check::{line_of, Problem};
+use crate::core::{line_of, Problem};
 use crate::schedule::{HolidayRegion, QuietRules};
 
 /// The example config, embedded: it is also the default when no config file is given.

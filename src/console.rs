@@ -3,12 +3,15 @@
 //! printed, exit at end of input). On a terminal it shows a prompt.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
-use crate::commands::Role;
-use crate::engine::{Engine, Incoming, IncomingKind, Outgoing};
+use crate::core::Role;
+use crate::core::{Incoming, IncomingKind, Outgoing};
+use crate::engine::Engine;
+use crate::outbox::{deliver_ready, SendError, Transport};
 use crate::strings::engine as s;
 
 /// Who is typing in the console, and where.
@@ -39,12 +42,32 @@ pub fn render(out: &Outgoing) -> String {
     }
 }
 
-/// Run the console until end of input or `shutdown`. Scheduled posts that the scheduler hands
-/// over on `posts` are printed as they come.
+/// Prints what the engine sends, as a chat would show it. Post ids are made up, so that ✅
+/// counting and reply threads work in the console too.
+#[derive(Default)]
+pub struct ConsoleTransport {
+    posted: AtomicU64,
+}
+
+impl Transport for ConsoleTransport {
+    async fn send(&self, _txn: &str, out: &Outgoing) -> Result<Option<String>, SendError> {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{}", render(out)).map_err(|e| SendError::Retry {
+            after: None,
+            cause: e.to_string(),
+        })?;
+        let _ = stdout.flush();
+        let n = self.posted.fetch_add(1, Ordering::Relaxed) + 1;
+        Ok(Some(format!("$console-post-{n}")))
+    }
+}
+
+/// Run the console until end of input or `shutdown`. Each line is handled, then its answers
+/// are delivered (printed) before the next line is read; scheduled posts are printed as the
+/// scheduler queues them.
 pub async fn run(
     engine: Engine,
     who: ConsoleIdentity,
-    mut posts: mpsc::Receiver<Outgoing>,
     shutdown: tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<()> {
     let interactive = std::io::stdin().is_terminal();
@@ -59,45 +82,57 @@ pub async fn run(
             }
         }
     });
-    let mut stdout = std::io::stdout();
-    let role = match who.role {
-        Role::Membre => "membre",
-        Role::Coordination => "coordination",
-    };
-    if interactive {
-        let name = engine
-            .mission(&who.tenant)
-            .map(|m| m.name.clone())
-            .unwrap_or_default();
-        writeln!(stdout, "{}", s::console_welcome(&name, &who.user, role))?;
-    }
-    let mut counter = 0u64;
-    loop {
+    let transport = ConsoleTransport::default();
+    let delivered = engine.delivered_hook();
+    let outbox = engine.outbox().clone();
+    let prompt = || -> std::io::Result<()> {
         if interactive {
+            let mut stdout = std::io::stdout();
             write!(stdout, "vous> ")?;
             stdout.flush()?;
         }
+        Ok(())
+    };
+    if interactive {
+        writeln!(
+            std::io::stdout(),
+            "{}",
+            s::console_welcome(
+                &engine_mission_name(&engine, &who),
+                &who.user,
+                who.role.name()
+            )
+        )?;
+    }
+    // What was queued before (a previous session's scheduled posts) goes out first.
+    deliver_ready(&outbox, &transport, &delivered).await?;
+    let mut counter = 0u64;
+    prompt()?;
+    loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
-                        Some(post) = posts.recv() => {
-                if let Outgoing::Post { txn_id, room_id, .. } = &post {
-                    counter += 1;
-                    engine.record_post(txn_id, room_id, &format!("$console-post-{counter}"));
-                }
-                writeln!(stdout, "\n{}", render(&post))?;
+            _ = outbox.wait_queued() => {
+                deliver_ready(&outbox, &transport, &delivered).await?;
             }
             line = lines_rx.recv() => {
                 let Some(line) = line else { break };
                 counter += 1;
                 let incoming = console_incoming(&who, line, counter, engine.now());
-                for out in engine.handle(&incoming).await {
-                    writeln!(stdout, "{}", render(&out))?;
-                }
-                stdout.flush()?;
+                engine.process(&incoming).await?;
+                deliver_ready(&outbox, &transport, &delivered).await?;
+                prompt()?;
             }
         }
     }
+    deliver_ready(&outbox, &transport, &delivered).await?;
     Ok(())
+}
+
+fn engine_mission_name(engine: &Engine, who: &ConsoleIdentity) -> String {
+    engine
+        .mission(&who.tenant)
+        .map(|m| m.name.clone())
+        .unwrap_or_default()
 }
 
 fn console_incoming(who: &ConsoleIdentity, body: String, n: u64, now: DateTime<Utc>) -> Incoming {

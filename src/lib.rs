@@ -23,16 +23,16 @@
 
 pub mod assets;
 pub mod check;
-pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod console;
+pub mod core;
 pub mod engine;
 pub mod kit;
 pub mod matrix;
 pub mod nudges;
+pub mod outbox;
 pub mod reflections;
 pub mod schedule;
 pub mod store;
 pub mod strings;
-pub mod text;

@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use kitbot::clock::SystemClock;
-use kitbot::commands::Role;
 use kitbot::config::Config;
+use kitbot::core::{Problem, Role, ScaledClock, SharedClock, SystemClock};
 use kitbot::engine::{Engine, Parts};
 use kitbot::store::Store;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 #[derive(Parser)]
 #[command(
@@ -23,12 +24,6 @@ use kitbot::store::Store;
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum CliRole {
-    Membre,
-    Coordination,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -51,7 +46,7 @@ enum Cmd {
         #[arg(long = "as", default_value = "@vous:console.local")]
         user: String,
         #[arg(long, value_enum, default_value = "membre")]
-        role: CliRole,
+        role: Role,
         /// The Mission Locale id (default: the first in the config).
         #[arg(long)]
         mission_locale: Option<String>,
@@ -211,22 +206,43 @@ fn main() -> ExitCode {
     }
 }
 
+/// Every problem of a file, as one error naming what was being loaded.
+fn problems_error(what: &str, problems: &[Problem]) -> anyhow::Error {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    anyhow::anyhow!("{what} :\n{}", lines.join("\n"))
+}
+
 fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
-    Config::load(path).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("configuration invalide :\n{}", lines.join("\n"))
-    })
+    Config::load(path).map_err(|problems| problems_error("configuration invalide", &problems))
+}
+
+fn load_kit(config: &Config) -> anyhow::Result<kitbot::kit::Kit> {
+    Engine::load_kit(config)
+        .map_err(|problems| problems_error("fiches du kit invalides", &problems))
+}
+
+/// The clock: the wall clock, or for end-to-end tests only a faster one
+/// (`KITBOT_TIME_SCALE=60`: an hour passes in a minute).
+fn clock() -> SharedClock {
+    match std::env::var("KITBOT_TIME_SCALE")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        Some(factor) if factor > 1 => {
+            tracing::warn!(
+                factor,
+                "KITBOT_TIME_SCALE is set: time runs faster (tests only)"
+            );
+            Arc::new(ScaledClock::new(factor))
+        }
+        _ => Arc::new(SystemClock),
+    }
 }
 
 fn build_engine(config: Config) -> anyhow::Result<Engine> {
-    let commands = Engine::load_commands(&config).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("commandes invalides :\n{}", lines.join("\n"))
-    })?;
-    let kit = Engine::load_kit(&config).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("fiches du kit invalides :\n{}", lines.join("\n"))
-    })?;
+    let commands = Engine::load_commands(&config)
+        .map_err(|problems| problems_error("commandes invalides", &problems))?;
+    let kit = load_kit(&config)?;
     std::fs::create_dir_all(&config.data_dir)?;
     let store = Store::open(&config.data_dir.join("store"))
         .map_err(|e| anyhow::anyhow!("{e} (dossier {})", config.data_dir.display()))?;
@@ -235,15 +251,37 @@ fn build_engine(config: Config) -> anyhow::Result<Engine> {
         commands,
         kit,
         store,
-        clock: Arc::new(SystemClock),
+        clock: clock(),
     }))
+}
+
+/// Run an adapter with the engine's background tasks until it returns, then stop everything in
+/// order: the adapter is done, the background tasks are told and awaited, the store is flushed
+/// last.
+async fn serve<F, Fut>(
+    engine: Engine,
+    shutdown: CancellationToken,
+    adapter: F,
+) -> anyhow::Result<()>
+where
+    F: FnOnce(Engine, CancellationToken) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let tasks = TaskTracker::new();
+    engine.spawn_background(&tasks, &shutdown);
+    let result = adapter(engine.clone(), shutdown.clone()).await;
+    shutdown.cancel();
+    tasks.close();
+    tasks.wait().await;
+    engine.store().flush().await?;
+    result
 }
 
 fn console(
     config: Option<PathBuf>,
     data_dir: Option<PathBuf>,
     user: String,
-    role: CliRole,
+    role: Role,
     mission_locale: Option<String>,
 ) -> anyhow::Result<()> {
     let mut config = load_config(config.as_deref())?;
@@ -267,23 +305,11 @@ fn console(
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let engine = build_engine(config)?;
-        let who = kitbot::console::ConsoleIdentity {
-            user,
-            role: match role {
-                CliRole::Membre => Role::Membre,
-                CliRole::Coordination => Role::Coordination,
-            },
-            tenant,
-        };
-        let shutdown = tokio_util::sync::CancellationToken::new();
-        let (posts_tx, posts_rx) = tokio::sync::mpsc::channel(64);
-        let tasks = background_tasks(&engine, posts_tx, &shutdown);
-        let result = kitbot::console::run(engine.clone(), who, posts_rx, shutdown.clone()).await;
-        shutdown.cancel();
-        tasks.close();
-        tasks.wait().await;
-        engine.store().flush().await?;
-        result
+        let who = kitbot::console::ConsoleIdentity { user, role, tenant };
+        serve(engine, CancellationToken::new(), |engine, shutdown| {
+            kitbot::console::run(engine, who, shutdown)
+        })
+        .await
     })
 }
 
@@ -296,40 +322,14 @@ fn run(config: PathBuf) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let engine = build_engine(config)?;
-        let shutdown = tokio_util::sync::CancellationToken::new();
+        let shutdown = CancellationToken::new();
         spawn_signal_watch(shutdown.clone());
-        let (posts_tx, posts_rx) = tokio::sync::mpsc::channel(256);
-        let tasks = background_tasks(&engine, posts_tx, &shutdown);
-        let result = kitbot::matrix::run(engine.clone(), posts_rx, shutdown.clone()).await;
-        shutdown.cancel();
-        tasks.close();
-        tasks.wait().await;
-        engine.store().flush().await?;
-        result
+        serve(engine, shutdown, kitbot::matrix::run).await
     })
 }
 
-/// The scheduler and the retention purge, stopped by `shutdown`.
-fn background_tasks(
-    engine: &Engine,
-    posts: tokio::sync::mpsc::Sender<kitbot::engine::Outgoing>,
-    shutdown: &tokio_util::sync::CancellationToken,
-) -> tokio_util::task::TaskTracker {
-    let tracker = tokio_util::task::TaskTracker::new();
-    tracker.spawn(kitbot::nudges::run_scheduler(
-        engine.clone(),
-        posts,
-        shutdown.clone(),
-    ));
-    tracker.spawn(kitbot::reflections::run_retention(
-        engine.clone(),
-        shutdown.clone(),
-    ));
-    tracker
-}
-
 /// Cancel `shutdown` on ctrl-c or SIGTERM.
-fn spawn_signal_watch(shutdown: tokio_util::sync::CancellationToken) {
+fn spawn_signal_watch(shutdown: CancellationToken) {
     tokio::spawn(async move {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
@@ -358,10 +358,7 @@ fn spawn_signal_watch(shutdown: tokio_util::sync::CancellationToken) {
 
 fn ask(config: Option<PathBuf>, question: &str, format: Format, top: usize) -> anyhow::Result<()> {
     let config = load_config(config.as_deref())?;
-    let kit = Engine::load_kit(&config).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("fiches du kit invalides :\n{}", lines.join("\n"))
-    })?;
+    let kit = load_kit(&config)?;
     println!(
         "{}",
         kitbot::kit::cli_ask(&kit, question, format == Format::Json, top.clamp(1, 50))
@@ -400,8 +397,15 @@ fn export(
         config.data_dir = dir;
     }
     let engine = build_engine(config)?;
-    let summary =
-        kitbot::reflections::cli::cli_export(&engine, mission, since, format, output.as_deref())?;
+    let summary = kitbot::reflections::cli::cli_export(
+        engine.store(),
+        engine.config(),
+        engine.now(),
+        mission,
+        since,
+        format,
+        output.as_deref(),
+    )?;
     eprintln!("{summary}");
     Ok(())
 }
@@ -419,7 +423,12 @@ fn forget(
     }
     let engine = build_engine(config)?;
     let runtime = tokio::runtime::Runtime::new()?;
-    for line in runtime.block_on(kitbot::reflections::cli::cli_forget(&engine, user, mission))? {
+    for line in runtime.block_on(kitbot::reflections::cli::cli_forget(
+        engine.store(),
+        engine.config(),
+        user,
+        mission,
+    ))? {
         println!("{line}");
     }
     Ok(())

@@ -1,11 +1,12 @@
 //! `!aide` lists the commands the asker may use; `!aide <commande>` shows one command's help,
 //! aliases and examples. Everything it says comes from `commands/*.toml`.
 
-use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::core::text::{ellipsis, escape_md};
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::strings::engine as s;
-use crate::text::{escape_md, truncate_chars};
 
-use super::Role;
+use crate::core::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Aide {
@@ -23,8 +24,8 @@ impl Aide {
         }
     }
 
-    pub fn apply(&self, engine: &Engine, incoming: &Incoming) -> Vec<Outgoing> {
-        let commands = engine.commands();
+    pub fn apply(&self, ctx: &Ctx<'_>, incoming: &Incoming) -> Vec<Outgoing> {
+        let commands = ctx.commands;
         let text = match &self.topic {
             None => {
                 let mut lines = vec![s::HELP_HEADER.to_owned()];
@@ -65,7 +66,7 @@ impl Aide {
                     }
                     lines.join("\n")
                 }
-                None => s::help_unknown_topic(&escape_md(&truncate_chars(topic, 40))),
+                None => s::help_unknown_topic(&escape_md(&ellipsis(topic, 40))),
             },
         };
         vec![reply(incoming, text)]
@@ -74,7 +75,7 @@ impl Aide {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::Role;
+    use crate::core::Role;
     use crate::engine::tests::{ask, engine_at};
 
     #[tokio::test]

@@ -6,7 +6,8 @@
 //!
 //! The search and the wording live in [`crate::kit`]; this file only routes.
 
-use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::kit::{render_fiche, render_kit_answer, render_theme, render_themes};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +44,8 @@ impl KitCommand {
         }
     }
 
-    pub fn apply(&self, engine: &Engine, incoming: &Incoming) -> Vec<Outgoing> {
-        let kit = engine.kit();
+    pub fn apply(&self, ctx: &Ctx<'_>, incoming: &Incoming) -> Vec<Outgoing> {
+        let kit = ctx.kit;
         let text = match self {
             KitCommand::Ask { question } => render_kit_answer(kit, question),
             KitCommand::Fiche { id } => render_fiche(kit, id),
@@ -57,7 +58,7 @@ impl KitCommand {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::Role;
+    use crate::core::Role;
     use crate::engine::tests::{ask, engine_at};
 
     #[tokio::test]

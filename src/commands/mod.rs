@@ -12,9 +12,10 @@ mod reflections;
 pub mod spec;
 mod unknown;
 
-pub use spec::{command_word, CommandSet, CommandSpec, Role};
+pub use spec::{command_word, CommandSet, CommandSpec};
 
-use crate::engine::{Engine, Incoming, Outgoing};
+use crate::core::{Incoming, Outgoing};
+use crate::engine::Ctx;
 
 /// A parsed command, ready to apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,17 +79,17 @@ impl Command {
 
     pub async fn apply(
         &self,
-        engine: &Engine,
+        ctx: &Ctx<'_>,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
         match self {
-            Command::Aide(cmd) => Ok(cmd.apply(engine, incoming)),
-            Command::Ping => Ok(ping::apply(engine, incoming)),
-            Command::Kit(cmd) => Ok(cmd.apply(engine, incoming)),
-            Command::Parcours(cmd) => cmd.apply(engine, incoming).await,
-            Command::Nudge(cmd) => cmd.apply(engine, incoming).await,
-            Command::Reflection(cmd) => cmd.apply(engine, incoming).await,
-            Command::Unknown { word } => Ok(unknown::apply(engine, incoming, word)),
+            Command::Aide(cmd) => Ok(cmd.apply(ctx, incoming)),
+            Command::Ping => Ok(ping::apply(ctx, incoming)),
+            Command::Kit(cmd) => Ok(cmd.apply(ctx, incoming)),
+            Command::Parcours(cmd) => cmd.apply(ctx, incoming).await,
+            Command::Nudge(cmd) => cmd.apply(ctx, incoming).await,
+            Command::Reflection(cmd) => cmd.apply(ctx, incoming).await,
+            Command::Unknown { word } => Ok(unknown::apply(ctx, incoming, word)),
         }
     }
 }

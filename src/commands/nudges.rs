@@ -11,7 +11,8 @@ mod silence;
 
 pub(crate) use common::{firings_block, zone};
 
-use crate::engine::{Engine, Incoming, Outgoing};
+use crate::core::{Incoming, Outgoing};
+use crate::engine::Ctx;
 
 use super::CommandError;
 
@@ -49,15 +50,15 @@ impl NudgeCommand {
 
     pub async fn apply(
         &self,
-        engine: &Engine,
+        ctx: &Ctx<'_>,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
         match self {
-            NudgeCommand::Relance(cmd) => cmd.apply(engine, incoming).await,
-            NudgeCommand::Relances(cmd) => cmd.apply(engine, incoming).await,
-            NudgeCommand::MeRappeler(cmd) => cmd.apply(engine, incoming).await,
-            NudgeCommand::MesRappels(cmd) => cmd.apply(engine, incoming).await,
-            NudgeCommand::Silence(cmd) => cmd.apply(engine, incoming).await,
+            NudgeCommand::Relance(cmd) => cmd.apply(ctx, incoming).await,
+            NudgeCommand::Relances(cmd) => cmd.apply(ctx, incoming).await,
+            NudgeCommand::MeRappeler(cmd) => cmd.apply(ctx, incoming).await,
+            NudgeCommand::MesRappels(cmd) => cmd.apply(ctx, incoming).await,
+            NudgeCommand::Silence(cmd) => cmd.apply(ctx, incoming).await,
         }
     }
 }

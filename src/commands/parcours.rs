@@ -11,15 +11,17 @@
 //! - `!parcours arreter`.
 
 use crate::commands::nudges::{firings_block, zone};
-use crate::commands::Role;
-use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::core::text::quote_inline;
+use crate::core::text::{escape_md, fold};
+use crate::core::Role;
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::kit::render_parcours_list;
-use crate::kit::text::quote_inline;
-use crate::nudges::model::{self, Run, RunState, Slot};
+use crate::nudges::model::{Run, RunState, Slot};
 use crate::nudges::plan;
+use crate::nudges::Updated;
 use crate::schedule::{self, format_fr};
 use crate::strings::nudges as s;
-use crate::text::{escape_md, fold};
 
 use super::CommandError;
 
@@ -76,29 +78,29 @@ impl ParcoursCommand {
 
     pub async fn apply(
         &self,
-        engine: &Engine,
+        ctx: &Ctx<'_>,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
         let answer = match self {
-            ParcoursCommand::List => render_parcours_list(engine.kit()),
+            ParcoursCommand::List => render_parcours_list(ctx.kit),
             _ if !incoming.role.allows(Role::Coordination) => {
                 s::refused_parcours_subcommand(&self.word())
             }
             ParcoursCommand::Unknown { word } => s::parcours_unknown_sub(&quote_inline(word, 30)),
             _ if incoming.is_direct => s::ROOM_ONLY.to_owned(),
-            ParcoursCommand::Start { name, when } => start(engine, incoming, name, when).await?,
-            ParcoursCommand::State => state(engine, incoming)?,
-            ParcoursCommand::Pause => pause(engine, incoming).await?,
-            ParcoursCommand::Resume => resume(engine, incoming).await?,
-            ParcoursCommand::Next => next(engine, incoming).await?,
-            ParcoursCommand::Stop => stop(engine, incoming).await?,
+            ParcoursCommand::Start { name, when } => start(ctx, incoming, name, when).await?,
+            ParcoursCommand::State => state(ctx, incoming)?,
+            ParcoursCommand::Pause => pause(ctx, incoming).await?,
+            ParcoursCommand::Resume => resume(ctx, incoming).await?,
+            ParcoursCommand::Next => next(ctx, incoming).await?,
+            ParcoursCommand::Stop => stop(ctx, incoming).await?,
         };
         Ok(vec![reply(incoming, answer)])
     }
 }
 
 async fn start(
-    engine: &Engine,
+    ctx: &Ctx<'_>,
     incoming: &Incoming,
     name: &str,
     when: &str,
@@ -106,7 +108,7 @@ async fn start(
     if name.is_empty() || when.is_empty() {
         return Ok(s::START_USAGE.to_owned());
     }
-    let kit = engine.kit();
+    let kit = ctx.kit;
     let wanted = fold(name);
     let Some(parcours) = kit
         .parcours()
@@ -123,9 +125,9 @@ async fn start(
             &ids.join(", "),
         ));
     };
-    let (tz, quiet) = zone(engine, incoming);
+    let (tz, quiet) = zone(ctx);
     let quiet = plan::rules(&quiet);
-    let now = engine.now();
+    let now = ctx.now;
     let schedule = match schedule::parse(when, tz, now) {
         Ok(schedule) => schedule,
         Err(err) => return Ok(s::bad_when(&err.to_string())),
@@ -136,35 +138,26 @@ async fn start(
     let Some(slot) = plan::slot_after(&schedule, tz, quiet, now) else {
         return Ok(s::NEVER_FIRES.to_owned());
     };
-    let store = engine.store();
-    let run = {
-        let _guard = model::write_lock();
-        if let Some(running) =
-            model::current_run(store, &incoming.tenant, &incoming.room_id)?.filter(Run::is_running)
-        {
-            return Ok(s::already_running(&running.title));
-        }
-        let run = Run {
-            tenant: incoming.tenant.clone(),
-            room_id: incoming.room_id.clone(),
-            number: store.next_number(&format!("parcours:{}", incoming.tenant))?,
-            parcours: parcours.id.clone(),
-            title: parcours.titre.clone(),
-            steps: parcours.etapes.len(),
-            schedule,
-            started_by: incoming.sender.clone(),
-            started_at: now,
-            state: RunState::Active,
-            slot: Some(slot),
-            next_step: 0,
-            posted: Vec::new(),
-            ticks: Vec::new(),
-        };
-        model::save_run(store, &run)?;
-        run
+    let run = Run {
+        tenant: incoming.tenant.clone(),
+        room_id: incoming.room_id.clone(),
+        number: 0,
+        parcours: parcours.id.clone(),
+        title: parcours.titre.clone(),
+        steps: parcours.etapes.len(),
+        schedule,
+        started_by: incoming.sender.clone(),
+        started_at: now,
+        state: RunState::Active,
+        slot: Some(slot),
+        next_step: 0,
+        posted: Vec::new(),
+        ticks: Vec::new(),
     };
-    store.flush().await?;
-    engine.schedule_changed();
+    let run = match ctx.nudges.start_run(&incoming.event_id, run).await? {
+        Ok(created) => created.item,
+        Err(running) => return Ok(s::already_running(&running.title)),
+    };
     Ok(s::run_started(
         &run.title,
         run.steps,
@@ -173,13 +166,16 @@ async fn start(
     ))
 }
 
-fn state(engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
-    let Some(run) = model::current_run(engine.store(), &incoming.tenant, &incoming.room_id)? else {
+fn state(ctx: &Ctx<'_>, incoming: &Incoming) -> Result<String, CommandError> {
+    let Some(run) = ctx
+        .nudges
+        .current_run(&incoming.tenant, &incoming.room_id)?
+    else {
         return Ok(s::NO_RUN.to_owned());
     };
-    let (tz, _) = zone(engine, incoming);
-    let now = engine.now();
-    let kit = engine.kit();
+    let (tz, _) = zone(ctx);
+    let now = ctx.now;
+    let kit = ctx.kit;
     let steps: Vec<String> = match kit.parcours_by_id(&run.parcours) {
         Some(p) => p
             .etapes
@@ -231,35 +227,27 @@ fn state(engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
     Ok(out)
 }
 
-/// Change the room's running parcours under the write lock; `change` returns the answer.
+/// Change the room's running parcours (through the nudges service, under its lock);
+/// `change` returns the answer.
 async fn with_running(
-    engine: &Engine,
+    ctx: &Ctx<'_>,
     incoming: &Incoming,
     change: impl FnOnce(&mut Run) -> Result<String, String>,
 ) -> Result<String, CommandError> {
-    let store = engine.store();
-    let answer = {
-        let _guard = model::write_lock();
-        let Some(mut run) =
-            model::current_run(store, &incoming.tenant, &incoming.room_id)?.filter(Run::is_running)
-        else {
-            return Ok(s::NO_RUNNING.to_owned());
-        };
-        match change(&mut run) {
-            Ok(answer) => {
-                model::save_run(store, &run)?;
-                answer
-            }
-            Err(answer) => return Ok(answer),
-        }
-    };
-    store.flush().await?;
-    engine.schedule_changed();
-    Ok(answer)
+    Ok(
+        match ctx
+            .nudges
+            .update_running(&incoming.tenant, &incoming.room_id, change)
+            .await?
+        {
+            Updated::Saved(answer) | Updated::Refused(answer) => answer,
+            Updated::Missing => s::NO_RUNNING.to_owned(),
+        },
+    )
 }
 
-async fn pause(engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
-    with_running(engine, incoming, |run| {
+async fn pause(ctx: &Ctx<'_>, incoming: &Incoming) -> Result<String, CommandError> {
+    with_running(ctx, incoming, |run| {
         run.state = RunState::Paused;
         run.slot = None;
         Ok(s::run_paused(&run.title))
@@ -267,10 +255,10 @@ async fn pause(engine: &Engine, incoming: &Incoming) -> Result<String, CommandEr
     .await
 }
 
-async fn resume(engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
-    let (tz, quiet) = zone(engine, incoming);
-    let now = engine.now();
-    with_running(engine, incoming, |run| {
+async fn resume(ctx: &Ctx<'_>, incoming: &Incoming) -> Result<String, CommandError> {
+    let (tz, quiet) = zone(ctx);
+    let now = ctx.now;
+    with_running(ctx, incoming, |run| {
         if run.state != RunState::Paused {
             return Err(s::run_not_paused(&run.title));
         }
@@ -285,9 +273,9 @@ async fn resume(engine: &Engine, incoming: &Incoming) -> Result<String, CommandE
     .await
 }
 
-async fn next(engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
-    let now = engine.now();
-    with_running(engine, incoming, |run| {
+async fn next(ctx: &Ctx<'_>, incoming: &Incoming) -> Result<String, CommandError> {
+    let now = ctx.now;
+    with_running(ctx, incoming, |run| {
         // Due now: the scheduler posts it (and records its event id for the ✅ count); the
         // following firings come from the schedule again.
         run.state = RunState::Active;
@@ -304,8 +292,8 @@ async fn next(engine: &Engine, incoming: &Incoming) -> Result<String, CommandErr
     .await
 }
 
-async fn stop(engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
-    with_running(engine, incoming, |run| {
+async fn stop(ctx: &Ctx<'_>, incoming: &Incoming) -> Result<String, CommandError> {
+    with_running(ctx, incoming, |run| {
         run.state = RunState::Stopped;
         run.slot = None;
         Ok(s::run_stopped(&run.title, run.posted.len()))

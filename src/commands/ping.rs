@@ -1,11 +1,12 @@
 //! `!ping`: answers at once with the bot's version and the time between the command's sending
 //! (server timestamp) and the answer.
 
-use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::strings::engine as s;
 
-pub fn apply(engine: &Engine, incoming: &Incoming) -> Vec<Outgoing> {
-    let latency = (engine.now() - incoming.sent_at).num_milliseconds().max(0);
+pub fn apply(ctx: &Ctx<'_>, incoming: &Incoming) -> Vec<Outgoing> {
+    let latency = (ctx.now - incoming.sent_at).num_milliseconds().max(0);
     vec![reply(incoming, s::pong(env!("CARGO_PKG_VERSION"), latency))]
 }
 
@@ -13,9 +14,9 @@ pub fn apply(engine: &Engine, incoming: &Incoming) -> Vec<Outgoing> {
 mod tests {
     use chrono::Duration;
 
-    use crate::commands::Role;
+    use crate::core::Outgoing;
+    use crate::core::Role;
     use crate::engine::tests::{engine_at, message};
-    use crate::engine::Outgoing;
 
     #[tokio::test]
     async fn answers_with_version_and_latency() {

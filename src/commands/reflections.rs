@@ -10,7 +10,8 @@ mod oublier;
 mod reflexion;
 mod reflexions;
 
-use crate::engine::{Engine, Incoming, Outgoing};
+use crate::core::{Incoming, Outgoing};
+use crate::engine::Ctx;
 
 use super::CommandError;
 
@@ -53,16 +54,16 @@ impl ReflectionCommand {
 
     pub async fn apply(
         &self,
-        engine: &Engine,
+        ctx: &Ctx<'_>,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
         match self {
-            ReflectionCommand::Consentement(cmd) => cmd.apply(engine, incoming).await,
-            ReflectionCommand::Reflexion(cmd) => cmd.apply(engine, incoming).await,
-            ReflectionCommand::Reflexions(cmd) => cmd.apply(engine, incoming),
-            ReflectionCommand::Bilan(cmd) => cmd.apply(engine, incoming).await,
-            ReflectionCommand::MesDonnees => mes_donnees::apply(engine, incoming),
-            ReflectionCommand::Oublier(cmd) => cmd.apply(engine, incoming).await,
+            ReflectionCommand::Consentement(cmd) => cmd.apply(ctx, incoming).await,
+            ReflectionCommand::Reflexion(cmd) => cmd.apply(ctx, incoming).await,
+            ReflectionCommand::Reflexions(cmd) => cmd.apply(ctx, incoming),
+            ReflectionCommand::Bilan(cmd) => cmd.apply(ctx, incoming).await,
+            ReflectionCommand::MesDonnees => mes_donnees::apply(ctx, incoming),
+            ReflectionCommand::Oublier(cmd) => cmd.apply(ctx, incoming).await,
         }
     }
 }

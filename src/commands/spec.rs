@@ -6,25 +6,11 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use crate::check::Problem;
-use crate::text::{edit_distance, fold};
+use crate::core::text::{cut_chars, edit_distance, fold};
 
-/// Who may use a command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Every member of a team room.
-    Membre,
-    /// Members at or above the Mission Locale's coordination power level.
-    Coordination,
-}
-
-impl Role {
-    /// Whether someone with role `self` may use a command that requires `needed`.
-    pub fn allows(self, needed: Role) -> bool {
-        self >= needed
-    }
-}
+/// Longer words are never a near-miss of a command name (the longest is about 20 letters).
+const MAX_SUGGESTED_CHARS: usize = 32;
+use crate::core::{Problem, Role};
 
 /// One command, as written in its TOML file.
 #[derive(Debug, Clone, Deserialize)]
@@ -147,9 +133,10 @@ impl CommandSet {
         self.lookup(word).map(|spec| (spec, rest))
     }
 
-    /// The closest known command to a mistyped word, when it is close enough.
+    /// The closest known command to a mistyped word, when it is close enough. The word is cut
+    /// first: a 64 KB "word" costs no more than a short one.
     pub fn suggest(&self, word: &str) -> Option<&CommandSpec> {
-        let word = fold(word);
+        let word = fold(cut_chars(word, MAX_SUGGESTED_CHARS));
         let (dist, idx) = self
             .by_word
             .iter()

@@ -1,16 +1,17 @@
 //! A word after the prefix that names no command: say so, and suggest the closest command.
 
-use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::core::text::{ellipsis, escape_md};
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::strings::engine as s;
-use crate::text::{escape_md, truncate_chars};
 
-pub fn apply(engine: &Engine, incoming: &Incoming, word: &str) -> Vec<Outgoing> {
-    let suggestion = engine
-        .commands()
+pub fn apply(ctx: &Ctx<'_>, incoming: &Incoming, word: &str) -> Vec<Outgoing> {
+    let suggestion = ctx
+        .commands
         .suggest(word)
         .filter(|spec| incoming.role.allows(spec.role))
         .map(|spec| spec.name.clone());
-    let shown = escape_md(&truncate_chars(word, 40));
+    let shown = escape_md(&ellipsis(word, 40));
     vec![reply(
         incoming,
         s::unknown_command(&shown, suggestion.as_deref()),

@@ -1,105 +1,31 @@
-//! The engine: where the product lives. It receives an [`Incoming`] (tenant, room, sender, role,
-//! text or reaction, thread context, time) and returns [`Outgoing`] actions. It knows nothing
-//! about Matrix or terminals; the adapters translate on both sides. Time comes from an injected
-//! [`Clock`](crate::clock::Clock), so tests are deterministic.
+//! The engine: where the product lives, and the only place that composes the domains. It
+//! receives an [`Incoming`] (tenant, room, sender, role, text or reaction, thread context, time)
+//! and returns [`Outgoing`] actions. For each event it builds a [`Ctx`] (the Mission Locale, its
+//! zone and quiet hours, the role, now, the services) and hands it to the command; reactions,
+//! edits and redactions it classifies itself (is this a `!reflexion`? a tick?) before a domain
+//! sees them. It knows nothing about Matrix or terminals: the adapters translate on both sides,
+//! and every answer leaves through the [`Outbox`]. Time comes from an injected clock, so tests
+//! are deterministic.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
+use chrono_tz::Tz;
+use futures_util::FutureExt as _;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
-use crate::check::Problem;
-use crate::clock::SharedClock;
-use crate::commands::{Command, CommandSet, Role};
+use crate::commands::{command_word, Command, CommandError, CommandSet};
 use crate::config::{Config, MissionLocale};
+use crate::core::{is_memo, is_tick, Incoming, IncomingKind, Outgoing, Problem, SharedClock};
 use crate::kit::Kit;
-use crate::store::Store;
+use crate::nudges::{Nudges, SchedulerEnv};
+use crate::outbox::{Delivered, Outbox};
+use crate::reflections::{self, Text};
+use crate::schedule::QuietRules;
+use crate::store::{Store, StoreError};
 use crate::strings::engine as s;
-
-/// What happened, as the engine needs to know it.
-#[derive(Debug, Clone)]
-pub struct Incoming {
-    /// The Mission Locale (tenant) the room belongs to.
-    pub tenant: String,
-    pub room_id: String,
-    /// A direct-message room between the bot and the sender.
-    pub is_direct: bool,
-    pub sender: String,
-    pub role: Role,
-    pub event_id: String,
-    /// The thread the event belongs to, if any.
-    pub thread_root: Option<String>,
-    /// When the sender sent it (server timestamp).
-    pub sent_at: DateTime<Utc>,
-    pub kind: IncomingKind,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IncomingKind {
-    /// A text message (body as plain text).
-    Message { body: String },
-    /// A reaction `key` on the event `target`, with what the adapter knows of that event.
-    Reaction {
-        target: String,
-        key: String,
-        target_sender: Option<String>,
-        target_body: Option<String>,
-    },
-    /// The sender edited their message `target`; `body` is the new text.
-    Edit { target: String, body: String },
-    /// The message `target` was deleted.
-    Redaction { target: String },
-}
-
-/// Who a posted message notifies.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Mentions {
-    pub users: Vec<String>,
-    /// `@room`: only when the coordinator asked and the bot's power level allows it.
-    pub room: bool,
-}
-
-/// A file sent with a direct message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attachment {
-    pub filename: String,
-    pub mime: String,
-    pub bytes: Vec<u8>,
-}
-
-/// What the engine asks an adapter to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outgoing {
-    /// An `m.notice` in reply to `to_event` (and in its thread, if any). Markdown.
-    Reply {
-        room_id: String,
-        to_event: String,
-        thread_root: Option<String>,
-        markdown: String,
-    },
-    /// A reaction on an event.
-    React {
-        room_id: String,
-        event_id: String,
-        key: String,
-    },
-    /// A new message in a room (nudges, parcours steps). `txn_id` is derived from what is posted
-    /// and when, so that a retry after a crash cannot post it twice.
-    Post {
-        room_id: String,
-        markdown: String,
-        mentions: Mentions,
-        txn_id: String,
-        notice: bool,
-    },
-    /// A direct message to a user, within a Mission Locale.
-    Direct {
-        user_id: String,
-        tenant: String,
-        markdown: String,
-        attachment: Option<Attachment>,
-    },
-}
 
 /// Everything the engine needs, loaded and checked.
 pub struct Parts {
@@ -111,13 +37,13 @@ pub struct Parts {
 }
 
 struct Inner {
-    config: Config,
+    config: Arc<Config>,
     commands: CommandSet,
     kit: Kit,
     store: Store,
     clock: SharedClock,
-    /// Woken whenever the schedule changes, so the scheduler task recomputes its next due time.
-    schedule_changed: Notify,
+    nudges: Nudges,
+    outbox: Outbox,
 }
 
 /// A cheap clonable handle on the engine.
@@ -126,16 +52,58 @@ pub struct Engine {
     inner: Arc<Inner>,
 }
 
+/// What a command is handed to answer one event: the event, its Mission Locale, now, and the
+/// services. Built by the engine for each event; commands never see the engine itself.
+pub struct Ctx<'a> {
+    pub incoming: &'a Incoming,
+    pub mission: &'a MissionLocale,
+    pub now: DateTime<Utc>,
+    pub config: &'a Config,
+    pub commands: &'a CommandSet,
+    pub kit: &'a Kit,
+    pub store: &'a Store,
+    pub nudges: &'a Nudges,
+}
+
+impl Ctx<'_> {
+    /// A notice in reply to the event, in its thread if it was in one.
+    pub fn reply(&self, markdown: String) -> Outgoing {
+        reply(self.incoming, markdown)
+    }
+
+    /// The Mission Locale's time zone.
+    pub fn tz(&self) -> Tz {
+        self.mission.tz
+    }
+
+    /// The Mission Locale's quiet hours.
+    pub fn quiet(&self) -> &QuietRules {
+        &self.mission.quiet
+    }
+
+    /// What a reflection event needs.
+    pub fn reflections(&self) -> reflections::Env<'_> {
+        reflections::Env {
+            store: self.store,
+            kit: self.kit,
+            now: self.now,
+        }
+    }
+}
+
 impl Engine {
     pub fn new(parts: Parts) -> Engine {
+        let nudges = Nudges::new(parts.store.clone());
+        let outbox = Outbox::new(parts.store.clone(), parts.clock.clone());
         Engine {
             inner: Arc::new(Inner {
-                config: parts.config,
+                config: Arc::new(parts.config),
                 commands: parts.commands,
                 kit: parts.kit,
                 store: parts.store,
                 clock: parts.clock,
-                schedule_changed: Notify::new(),
+                nudges,
+                outbox,
             }),
         }
     }
@@ -153,26 +121,15 @@ impl Engine {
     /// Load the kit named by the config (or the embedded one). A malformed card is an error:
     /// the bot refuses to start rather than silently drop it.
     pub fn load_kit(config: &Config) -> Result<Kit, Vec<Problem>> {
-        let result = match &config.kit_dir {
+        match &config.kit_dir {
             Some(dir) => Kit::load_dir(dir),
             None => Kit::from_files(&crate::assets::embedded("kit-snippets/")),
-        };
-        result.map_err(|problems| {
-            problems
-                .into_iter()
-                .map(|p| Problem {
-                    file: p.file,
-                    line: p.line,
-                    message: p.message,
-                })
-                .collect()
-        })
+        }
     }
 
     pub fn kit(&self) -> &Kit {
         &self.inner.kit
     }
-
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
@@ -182,6 +139,15 @@ impl Engine {
     pub fn store(&self) -> &Store {
         &self.inner.store
     }
+    pub fn nudges(&self) -> &Nudges {
+        &self.inner.nudges
+    }
+    pub fn outbox(&self) -> &Outbox {
+        &self.inner.outbox
+    }
+    pub fn clock(&self) -> &SharedClock {
+        &self.inner.clock
+    }
     pub fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
@@ -189,42 +155,104 @@ impl Engine {
         self.inner.config.mission(id)
     }
 
-    /// The adapter posted an `Outgoing::Post` (identified by its `txn_id`) as `event_id`.
-    pub fn record_post(&self, txn_id: &str, room_id: &str, event_id: &str) {
-        crate::nudges::on_posted(self, txn_id, room_id, event_id);
-    }
-
-    /// Tell the scheduler that the schedule changed.
-    pub fn schedule_changed(&self) {
-        self.inner.schedule_changed.notify_one();
-    }
-
-    /// Wait until the schedule changes.
-    pub async fn wait_schedule_change(&self) {
-        self.inner.schedule_changed.notified().await;
-    }
-
-    /// Handle one event. Never fails: problems become a French answer and a log line.
-    pub async fn handle(&self, incoming: &Incoming) -> Vec<Outgoing> {
-        if self.mission(&incoming.tenant).is_none() {
-            return Vec::new();
+    /// Handle one event and queue its answers in the outbox, recording the event as handled
+    /// in the same write: false when it was handled already (nothing done). A panic while
+    /// handling is contained to this event: it is answered with the internal-error sentence,
+    /// logged with its id, and never handled again.
+    pub async fn process(&self, incoming: &Incoming) -> Result<bool, StoreError> {
+        if self.inner.outbox.is_handled(&incoming.event_id) {
+            return Ok(false);
         }
+        let answers = match AssertUnwindSafe(self.handle(incoming)).catch_unwind().await {
+            Ok(answers) => answers,
+            Err(_) => {
+                tracing::error!(event_id = %incoming.event_id, "handling this event panicked; answered with the internal error");
+                vec![reply(incoming, s::INTERNAL_ERROR.to_owned())]
+            }
+        };
+        self.inner.outbox.record_event(&incoming.event_id, answers)
+    }
+
+    /// Handle one event: the answers, not yet queued. Never fails: problems become a French
+    /// answer and a log line.
+    pub async fn handle(&self, incoming: &Incoming) -> Vec<Outgoing> {
+        let Some(mission) = self.mission(&incoming.tenant) else {
+            return Vec::new();
+        };
+        let ctx = Ctx {
+            incoming,
+            mission,
+            now: self.now(),
+            config: &self.inner.config,
+            commands: &self.inner.commands,
+            kit: &self.inner.kit,
+            store: &self.inner.store,
+            nudges: &self.inner.nudges,
+        };
         match &incoming.kind {
-            IncomingKind::Message { body } => self.handle_message(incoming, body).await,
-            // Reactions, edits and redactions matter to nudges and reflections only.
-            IncomingKind::Reaction { .. }
-            | IncomingKind::Edit { .. }
-            | IncomingKind::Redaction { .. } => {
-                let mut out = crate::nudges::on_event(self, incoming).await;
-                out.extend(crate::reflections::on_event(self, incoming).await);
-                out
+            IncomingKind::Message { body } => self.handle_message(&ctx, body).await,
+            IncomingKind::Reaction {
+                target,
+                key,
+                target_sender,
+                target_body,
+            } => {
+                if is_tick(key) {
+                    if let Err(err) = self.inner.nudges.add_tick(
+                        &incoming.tenant,
+                        &incoming.room_id,
+                        &incoming.sender,
+                        &incoming.event_id,
+                        target,
+                    ) {
+                        tracing::error!(cause = %err, event_id = %incoming.event_id, "could not record a tick");
+                    }
+                }
+                if is_memo(key) {
+                    let text = target_body.as_deref().map(|b| self.classify_text(b));
+                    return reflections::on_memo(
+                        ctx.reflections(),
+                        incoming,
+                        target,
+                        target_sender.as_deref(),
+                        text,
+                    )
+                    .await;
+                }
+                Vec::new()
+            }
+            IncomingKind::Edit { target, body } => {
+                reflections::on_edit(
+                    ctx.reflections(),
+                    incoming,
+                    target,
+                    self.classify_text(body),
+                )
+                .await
+            }
+            IncomingKind::Redaction { target } => {
+                if let Err(err) = self.inner.nudges.remove_tick(&incoming.room_id, target) {
+                    tracing::error!(cause = %err, event_id = %incoming.event_id, "could not remove a tick");
+                }
+                reflections::on_redaction(&self.inner.store, incoming, target).await
             }
         }
     }
 
-    async fn handle_message(&self, incoming: &Incoming, body: &str) -> Vec<Outgoing> {
+    /// Whether a message is a `!reflexion` (and its arguments), another command, or plain text.
+    fn classify_text<'b>(&self, body: &'b str) -> Text<'b> {
         let prefix = &self.inner.config.prefix;
-        let Some((word, args)) = crate::commands::command_word(body, prefix) else {
+        match self.inner.commands.split(body, prefix) {
+            Some((spec, args)) if spec.name == "reflexion" => Text::Reflexion(args),
+            _ if command_word(body, prefix).is_some() => Text::OtherCommand,
+            _ => Text::Plain(body),
+        }
+    }
+
+    async fn handle_message(&self, ctx: &Ctx<'_>, body: &str) -> Vec<Outgoing> {
+        let incoming = ctx.incoming;
+        let prefix = &self.inner.config.prefix;
+        let Some((word, args)) = command_word(body, prefix) else {
             return Vec::new();
         };
         let command = match self.inner.commands.split(body, prefix) {
@@ -236,12 +264,108 @@ impl Engine {
                 word: word.to_owned(),
             },
         };
-        match command.apply(self, incoming).await {
+        match command.apply(ctx, incoming).await {
             Ok(out) => out,
-            Err(err) => {
-                tracing::error!(cause = %err, command = %command.name(), "command failed");
-                vec![reply(incoming, s::INTERNAL_ERROR.to_owned())]
+            Err(CommandError::Store(err)) => {
+                tracing::error!(cause = %err, command = %command.name(), event_id = %incoming.event_id, "a write failed; nothing was changed");
+                vec![reply(incoming, s::NOT_SAVED.to_owned())]
             }
+        }
+    }
+
+    /// What the delivery task reports back: a posted nudge or step is remembered by its event
+    /// id (for ✅ counting and reply threads).
+    pub fn delivered_hook(&self) -> Delivered {
+        let nudges = self.inner.nudges.clone();
+        Arc::new(move |item, event_id| {
+            if let (Some(note), Some(event_id), Outgoing::Post { room_id, .. }) =
+                (&item.note, event_id, &item.out)
+            {
+                nudges.on_posted(note, room_id, event_id);
+            }
+        })
+    }
+
+    /// What the scheduler works with.
+    pub fn scheduler_env(&self) -> SchedulerEnv {
+        SchedulerEnv {
+            nudges: self.inner.nudges.clone(),
+            outbox: self.inner.outbox.clone(),
+            kit: self.inner.kit.clone(),
+            config: self.inner.config.clone(),
+            clock: self.inner.clock.clone(),
+        }
+    }
+
+    /// Start the background tasks (the scheduler, the daily retention purge, the pruning of
+    /// old ids) on `tracker`, each restarted if it panics, all stopped by `shutdown`.
+    pub fn spawn_background(&self, tracker: &TaskTracker, shutdown: &CancellationToken) {
+        let env = self.scheduler_env();
+        supervise(tracker, shutdown, "scheduler", move |stop| {
+            crate::nudges::scheduler::run(env.clone(), stop)
+        });
+        let (store, missions, clock) = (
+            self.inner.store.clone(),
+            Arc::new(self.inner.config.missions.clone()),
+            self.inner.clock.clone(),
+        );
+        supervise(tracker, shutdown, "retention", move |stop| {
+            reflections::run_retention(store.clone(), missions.clone(), clock.clone(), stop)
+        });
+        let outbox = self.inner.outbox.clone();
+        supervise(tracker, shutdown, "pruning", move |stop| {
+            prune_daily(outbox.clone(), stop)
+        });
+    }
+}
+
+/// Run `task` on `tracker` until `shutdown`; when it panics, log it at error and start it again
+/// (after a second, so that a task failing at once does not spin).
+pub fn supervise<F, Fut>(
+    tracker: &TaskTracker,
+    shutdown: &CancellationToken,
+    name: &'static str,
+    task: F,
+) where
+    F: Fn(CancellationToken) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let shutdown = shutdown.clone();
+    tracker.spawn(async move {
+        loop {
+            let run = tokio::spawn(task(shutdown.clone()));
+            match run.await {
+                Ok(()) => return,
+                Err(err) if err.is_panic() => {
+                    tracing::error!(task = name, "background task panicked; restarting it");
+                }
+                Err(err) => {
+                    tracing::error!(task = name, cause = %err, "background task failed; restarting it");
+                }
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            }
+        }
+    });
+}
+
+/// Forget old delivered transaction ids and handled event ids, at start and then daily.
+async fn prune_daily(outbox: Outbox, shutdown: CancellationToken) {
+    loop {
+        match outbox.prune() {
+            Ok((delivered, handled)) => tracing::info!(
+                delivered,
+                handled,
+                pending = outbox.len(),
+                "pruned old delivery and handled-event ids"
+            ),
+            Err(err) => tracing::error!(cause = %err, "pruning failed"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)) => {}
         }
     }
 }
@@ -257,114 +381,4 @@ pub fn reply(incoming: &Incoming, markdown: String) -> Outgoing {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use crate::clock::FixedClock;
-
-    pub(crate) fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("valid time")
-            .with_timezone(&Utc)
-    }
-
-    pub(crate) fn engine_at(now: &str) -> (Engine, FixedClock) {
-        let config = Config::load(None).expect("example config");
-        let commands = Engine::load_commands(&config).expect("commands");
-        let kit = Engine::load_kit(&config).expect("kit");
-        let clock = FixedClock::new(t(now));
-        let engine = Engine::new(Parts {
-            config,
-            commands,
-            kit,
-            store: Store::temporary().expect("store"),
-            clock: Arc::new(clock.clone()),
-        });
-        (engine, clock)
-    }
-
-    pub(crate) fn message(body: &str, role: Role, at: DateTime<Utc>) -> Incoming {
-        Incoming {
-            tenant: "demo".into(),
-            room_id: "!room:example.org".into(),
-            is_direct: false,
-            sender: "@alice:example.org".into(),
-            role,
-            event_id: "$e1".into(),
-            thread_root: None,
-            sent_at: at,
-            kind: IncomingKind::Message { body: body.into() },
-        }
-    }
-
-    pub(crate) async fn ask(engine: &Engine, body: &str, role: Role) -> String {
-        let out = engine.handle(&message(body, role, engine.now())).await;
-        out.into_iter()
-            .filter_map(|o| match o {
-                Outgoing::Reply { markdown, .. } => Some(markdown),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    #[tokio::test]
-    async fn ordinary_messages_get_no_answer() {
-        let (engine, _) = engine_at("2026-11-30T08:00:00Z");
-        for body in [
-            "bonjour",
-            "",
-            "   ",
-            "!",
-            "! aide",
-            "point d'exclamation !aide",
-        ] {
-            assert_eq!(ask(&engine, body, Role::Membre).await, "", "{body:?}");
-        }
-    }
-
-    #[tokio::test]
-    async fn unknown_commands_suggest_the_closest() {
-        let (engine, _) = engine_at("2026-11-30T08:00:00Z");
-        let answer = ask(&engine, "!aied", Role::Membre).await;
-        assert!(answer.contains("`!aide`"), "{answer}");
-        let answer = ask(&engine, "!zzzzzzzz", Role::Membre).await;
-        assert!(
-            answer.contains("Je ne connais pas") && !answer.contains("Vouliez"),
-            "{answer}"
-        );
-    }
-
-    #[tokio::test]
-    async fn hostile_input_is_answered_safely() {
-        let (engine, _) = engine_at("2026-11-30T08:00:00Z");
-        let huge = format!("!{}", "x".repeat(64 * 1024));
-        let answer = ask(&engine, &huge, Role::Membre).await;
-        assert!(answer.len() < 1000, "a 64 KB word is not echoed whole");
-        let answer = ask(&engine, "!<b>@room</b>", Role::Membre).await;
-        assert!(
-            !answer.contains("<b>") && !answer.contains("@room"),
-            "{answer}"
-        );
-        let answer = ask(&engine, "!👋🏽\u{202e}", Role::Membre).await;
-        assert!(answer.contains("Je ne connais pas"), "{answer}");
-    }
-
-    #[tokio::test]
-    async fn replies_follow_the_thread() {
-        let (engine, _) = engine_at("2026-11-30T08:00:00Z");
-        let mut incoming = message("!ping", Role::Membre, engine.now());
-        incoming.thread_root = Some("$root".into());
-        let out = engine.handle(&incoming).await;
-        assert!(
-            matches!(&out[..], [Outgoing::Reply { thread_root: Some(r), to_event, .. }] if r == "$root" && to_event == "$e1")
-        );
-    }
-
-    #[tokio::test]
-    async fn unknown_tenants_get_nothing() {
-        let (engine, _) = engine_at("2026-11-30T08:00:00Z");
-        let mut incoming = message("!ping", Role::Membre, engine.now());
-        incoming.tenant = "autre".into();
-        assert!(engine.handle(&incoming).await.is_empty());
-    }
-}
+pub(crate) mod tests;

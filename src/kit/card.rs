@@ -5,8 +5,9 @@
 //! "Points de vigilance", and every check that needs only the file itself. Checks across files
 //! (duplicate ids, unknown themes) live in `mod.rs`, where all files are known.
 
-use super::problem::{file_stem, is_kebab, Fields, KitProblem, TomlSource};
+use super::problem::{file_stem, is_kebab, Fields, TomlSource};
 use super::text::fold;
+use crate::core::Problem;
 use crate::strings::kit as s;
 
 /// Longest body accepted, in characters: a card is read in a chat window, between two tasks.
@@ -56,19 +57,15 @@ pub const SECTION_VIGILANCE: &str = "Points de vigilance";
 
 /// Parses and validates one card file. Problems are appended to `problems`; `None` when the
 /// card is unusable (the caller turns that into a failed load, never a silent skip).
-pub(crate) fn parse_card(path: &str, text: &str, problems: &mut Vec<KitProblem>) -> Option<Card> {
+pub(crate) fn parse_card(path: &str, text: &str, problems: &mut Vec<Problem>) -> Option<Card> {
     let before = problems.len();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Some(split) = split_front_matter(text) else {
-        problems.push(KitProblem::new(path, Some(1), s::PROBLEM_NO_FRONT_MATTER));
+        problems.push(Problem::at(path, Some(1), s::PROBLEM_NO_FRONT_MATTER));
         return None;
     };
     let Some(close_line) = split.close_line else {
-        problems.push(KitProblem::new(
-            path,
-            Some(1),
-            s::PROBLEM_UNCLOSED_FRONT_MATTER,
-        ));
+        problems.push(Problem::at(path, Some(1), s::PROBLEM_UNCLOSED_FRONT_MATTER));
         return None;
     };
     let src = TomlSource {
@@ -123,14 +120,14 @@ pub(crate) fn parse_card(path: &str, text: &str, problems: &mut Vec<KitProblem>)
     let sections = split_sections(split.body, body_first_line);
     let body_line = Some(body_first_line);
     if body.chars().count() > MAX_BODY_CHARS {
-        problems.push(KitProblem::new(
+        problems.push(Problem::at(
             path,
             body_line,
             s::problem_body_too_long(body.chars().count(), MAX_BODY_CHARS),
         ));
     }
     if sections.intro.is_empty() {
-        problems.push(KitProblem::new(path, body_line, s::PROBLEM_NO_INTRO));
+        problems.push(Problem::at(path, body_line, s::PROBLEM_NO_INTRO));
     }
     let essayer = section(path, &sections, SECTION_ESSAYER, problems);
     let vigilance = section(path, &sections, SECTION_VIGILANCE, problems);
@@ -157,7 +154,7 @@ pub(crate) fn parse_card(path: &str, text: &str, problems: &mut Vec<KitProblem>)
 fn parse_sources(
     src: &TomlSource<'_>,
     table: &toml::Table,
-    problems: &mut Vec<KitProblem>,
+    problems: &mut Vec<Problem>,
 ) -> Option<Vec<Source>> {
     let top_line = src.key_line("sources", None);
     let items = match table.get("sources") {
@@ -228,12 +225,12 @@ fn section(
     path: &str,
     sections: &Sections,
     heading: &str,
-    problems: &mut Vec<KitProblem>,
+    problems: &mut Vec<Problem>,
 ) -> Option<String> {
     let key = fold(heading);
     match sections.named.iter().find(|(name, _, _)| *name == key) {
         None => {
-            problems.push(KitProblem::new(
+            problems.push(Problem::at(
                 path,
                 Some(sections.body_first_line),
                 s::problem_missing_section(heading),
@@ -241,7 +238,7 @@ fn section(
             None
         }
         Some((_, line, content)) if content.is_empty() => {
-            problems.push(KitProblem::new(
+            problems.push(Problem::at(
                 path,
                 Some(*line),
                 s::problem_empty_section(heading),
@@ -351,7 +348,7 @@ Un SMS la veille évite les rendez-vous manqués.
 - Pas de données sensibles par SMS.
 ";
 
-    fn parse(path: &str, text: &str) -> (Option<Card>, Vec<KitProblem>) {
+    fn parse(path: &str, text: &str) -> (Option<Card>, Vec<Problem>) {
         let mut problems = Vec::new();
         let card = parse_card(path, text, &mut problems);
         (card, problems)
@@ -506,9 +503,9 @@ Un SMS la veille évite les rendez-vous manqués.
 
     #[test]
     fn display_names_file_and_line() {
-        let p = KitProblem::new("kit-snippets/x.md", Some(3), "message");
+        let p = Problem::at("kit-snippets/x.md", Some(3), "message");
         assert_eq!(p.to_string(), "kit-snippets/x.md:3: message");
-        let p = KitProblem::new("kit-snippets/themes.toml", None, "message");
+        let p = Problem::at("kit-snippets/themes.toml", None, "message");
         assert_eq!(p.to_string(), "kit-snippets/themes.toml: message");
     }
 

@@ -4,8 +4,9 @@
 //! that need only the file itself. Whether a parcours names existing cards is checked in
 //! `mod.rs`, once every card is loaded.
 
-use super::problem::{file_stem, is_kebab, Fields, KitProblem, TomlSource};
+use super::problem::{file_stem, is_kebab, Fields, TomlSource};
 use super::text::analyze;
+use crate::core::Problem;
 use crate::strings::kit as s;
 
 /// A theme cards belong to.
@@ -50,7 +51,7 @@ impl Etape {
 }
 
 /// Parses `themes.toml`: `[[theme]]` tables with `slug`, `nom`, `description`.
-pub(crate) fn parse_themes(path: &str, text: &str, problems: &mut Vec<KitProblem>) -> Vec<Theme> {
+pub(crate) fn parse_themes(path: &str, text: &str, problems: &mut Vec<Problem>) -> Vec<Theme> {
     let src = TomlSource {
         file: path,
         text,
@@ -127,7 +128,7 @@ pub(crate) fn parse_themes(path: &str, text: &str, problems: &mut Vec<KitProblem
 pub(crate) fn parse_synonyms(
     path: &str,
     text: &str,
-    problems: &mut Vec<KitProblem>,
+    problems: &mut Vec<Problem>,
 ) -> Vec<Vec<String>> {
     let src = TomlSource {
         file: path,
@@ -193,7 +194,7 @@ pub(crate) fn parse_synonyms(
 pub(crate) fn parse_parcours(
     path: &str,
     text: &str,
-    problems: &mut Vec<KitProblem>,
+    problems: &mut Vec<Problem>,
 ) -> Option<Parcours> {
     let before = problems.len();
     let src = TomlSource {

@@ -31,8 +31,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use super::card::Card;
 use super::catalog::Theme;
 use super::text::{
-    fold, for_each_token, for_each_word, is_meaningful, truncate_chars, within_one_edit,
-    FrenchStemmer, Token,
+    cut_chars, fold, for_each_token, for_each_word, is_meaningful, within_one_edit, FrenchStemmer,
+    Token,
 };
 
 /// Characters of a question that are analysed; the rest of a long paste is ignored.
@@ -459,7 +459,7 @@ impl Index {
 
     /// Ranks the cards for a question; at most `top` hits, all with a positive score.
     pub fn search(&self, question: &str, top: usize) -> Outcome {
-        let question = truncate_chars(question, MAX_QUESTION_CHARS);
+        let question = cut_chars(question, MAX_QUESTION_CHARS);
         let named = self.named_ids(question);
         let clauses = self.clauses(question);
         let idf_total: f32 = clauses.iter().map(|c| c.idf).sum();

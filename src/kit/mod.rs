@@ -4,8 +4,8 @@
 //! Layout:
 //! - `card.rs`: one card file (TOML front matter + Markdown body) and its own checks;
 //! - `catalog.rs`: `themes.toml`, `synonymes.toml`, `parcours/*.toml`;
-//! - `problem.rs`: [`KitProblem`] and the line lookup behind every problem;
-//! - `text.rs`: folding, elision, stop words, stemming, edit distance, [`escape_md`];
+//! - `problem.rs`: the line lookup behind every [`Problem`] of a kit file;
+//! - `text.rs`: the search's analysis (elision, stop words, stemming, typo tolerance);
 //! - `index.rs`: the BM25F index and the ranking of a question;
 //! - `render.rs`: the French Markdown answers of `!kit`, `!fiche`, `!themes`, `!theme`,
 //!   `!parcours`, parcours steps, and `kitbot ask`.
@@ -25,18 +25,16 @@ pub mod text;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::core::Problem;
+use crate::strings::kit as s;
 pub use card::{Card, Source, MAX_BODY_CHARS, SECTION_ESSAYER, SECTION_VIGILANCE};
 pub use catalog::{Etape, Parcours, Theme};
+use index::Index;
 pub use index::{Hit, MAX_QUESTION_CHARS};
-pub use problem::KitProblem;
 pub use render::{
     cli_ask, render_fiche, render_kit_answer, render_parcours_list, render_step, render_theme,
     render_themes, MIN_CONFIDENCE, MIN_COVERAGE,
 };
-pub use text::escape_md;
-
-use crate::strings::kit as s;
-use index::Index;
 
 /// The loaded kit. Cheap to clone: everything sits behind one `Arc`.
 #[derive(Clone)]
@@ -90,7 +88,7 @@ impl Kit {
     /// `("kit-snippets/sms-rappel.md", "+++\n…")`. Cards are the `.md` files (a `README.md` and
     /// hidden files are skipped), `themes.toml` and `synonymes.toml` sit at the top, parcours in
     /// a `parcours/` folder. Any other file is a problem. Returns every problem found.
-    pub fn from_files(files: &[(String, String)]) -> Result<Kit, Vec<KitProblem>> {
+    pub fn from_files(files: &[(String, String)]) -> Result<Kit, Vec<Problem>> {
         let mut problems = Vec::new();
         let root = files
             .first()
@@ -122,11 +120,7 @@ impl Kit {
                         &mut synonyms_file
                     };
                     if let Some((first, _)) = slot {
-                        problems.push(KitProblem::new(
-                            &path,
-                            None,
-                            s::problem_duplicate_file(first),
-                        ));
+                        problems.push(Problem::at(&path, None, s::problem_duplicate_file(first)));
                     } else {
                         *slot = Some((path, text.clone()));
                     }
@@ -136,9 +130,7 @@ impl Kit {
                         parcours_list.push((p, path));
                     }
                 }
-                Role::Unknown => {
-                    problems.push(KitProblem::new(&path, None, s::PROBLEM_UNKNOWN_FILE))
-                }
+                Role::Unknown => problems.push(Problem::at(&path, None, s::PROBLEM_UNKNOWN_FILE)),
             }
         }
 
@@ -146,7 +138,7 @@ impl Kit {
         let themes = match &themes_file {
             Some((path, text)) => catalog::parse_themes(path, text, &mut problems),
             None => {
-                problems.push(KitProblem::new(
+                problems.push(Problem::at(
                     &format!("{root}/themes.toml"),
                     None,
                     s::PROBLEM_NO_THEMES_FILE,
@@ -161,7 +153,7 @@ impl Kit {
         };
 
         if cards.is_empty() && !problems.iter().any(|p| p.file.ends_with(".md")) {
-            problems.push(KitProblem::new(&root, None, s::PROBLEM_NO_CARD));
+            problems.push(Problem::at(&root, None, s::PROBLEM_NO_CARD));
         }
 
         // Checks across files.
@@ -169,7 +161,7 @@ impl Kit {
         for pair in cards.windows(2) {
             if pair[0].0.id == pair[1].0.id {
                 let (_, path, text) = &pair[1];
-                problems.push(KitProblem::new(
+                problems.push(Problem::at(
                     path,
                     front_key_line(text, "id"),
                     s::problem_duplicate_card(&pair[1].0.id, &pair[0].1),
@@ -180,7 +172,7 @@ impl Kit {
             for (card, path, text) in &cards {
                 if !themes.iter().any(|t| t.slug == card.theme) {
                     let known: Vec<&str> = themes.iter().map(|t| t.slug.as_str()).collect();
-                    problems.push(KitProblem::new(
+                    problems.push(Problem::at(
                         path,
                         front_key_line(text, "theme"),
                         s::problem_unknown_theme(&card.theme, &known),
@@ -191,7 +183,7 @@ impl Kit {
         parcours_list.sort_by(|a, b| a.0.id.cmp(&b.0.id).then(a.1.cmp(&b.1)));
         for pair in parcours_list.windows(2) {
             if pair[0].0.id == pair[1].0.id {
-                problems.push(KitProblem::new(
+                problems.push(Problem::at(
                     &pair[1].1,
                     None,
                     s::problem_duplicate_parcours(&pair[1].0.id, &pair[0].1),
@@ -204,7 +196,7 @@ impl Kit {
                     .binary_search_by(|c| c.0.id.as_str().cmp(&etape.fiche))
                     .is_ok();
                 if !known {
-                    problems.push(KitProblem::new(
+                    problems.push(Problem::at(
                         path,
                         etape.line,
                         s::problem_parcours_unknown_card(&etape.fiche),
@@ -233,7 +225,7 @@ impl Kit {
     /// Loads the kit folder `dir` (e.g. `kit-snippets`): every `.md` below it, `themes.toml`,
     /// `synonymes.toml`, `parcours/*.toml`. Problems name files relative to `dir`'s parent
     /// (`kit-snippets/x.md`), like [`Kit::from_files`].
-    pub fn load_dir(dir: &Path) -> Result<Kit, Vec<KitProblem>> {
+    pub fn load_dir(dir: &Path) -> Result<Kit, Vec<Problem>> {
         let root_name = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -246,7 +238,7 @@ impl Kit {
         let mut problems = Vec::new();
         let mut paths = Vec::new();
         if let Err(err) = collect_files(dir, &mut paths) {
-            return Err(vec![KitProblem::new(
+            return Err(vec![Problem::at(
                 &root_name,
                 None,
                 s::problem_read_dir(&err.to_string()),
@@ -264,9 +256,9 @@ impl Kit {
             match std::fs::read(&path) {
                 Ok(bytes) => match String::from_utf8(bytes) {
                     Ok(text) => files.push((shown, text)),
-                    Err(_) => problems.push(KitProblem::new(&shown, None, s::PROBLEM_NOT_UTF8)),
+                    Err(_) => problems.push(Problem::at(&shown, None, s::PROBLEM_NOT_UTF8)),
                 },
-                Err(err) => problems.push(KitProblem::new(
+                Err(err) => problems.push(Problem::at(
                     &shown,
                     None,
                     s::problem_read_file(&err.to_string()),

@@ -1,37 +1,12 @@
 //! Validation problems of the kit files, and the helpers that locate them in a file.
 //!
-//! Owns [`KitProblem`] (one problem, with its file and line, shown to the operator by
+//! Owns the helpers that turn a kit file's mistakes into [`Problem`]s (shown to the operator by
 //! `kitbot check` and at start-up) and [`TomlSource`], which parses a TOML text, maps toml's byte
 //! spans to line numbers and finds the line of a key so that every problem can name its line.
 //! It does not decide what is valid: `card.rs` and `catalog.rs` do.
 
+use crate::core::Problem;
 use crate::strings::kit as s;
-
-/// One problem found while loading the kit. Loading reports all of them at once.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{}: {}", .file, line_suffix(*.line), .message)]
-pub struct KitProblem {
-    /// Path relative to the kit folder's parent, e.g. `kit-snippets/sms-rappel.md`.
-    pub file: String,
-    /// 1-based line in that file, when the problem has one.
-    pub line: Option<usize>,
-    /// What is wrong, in French (operators read it).
-    pub message: String,
-}
-
-fn line_suffix(line: Option<usize>) -> String {
-    line.map(|l| format!(":{l}")).unwrap_or_default()
-}
-
-impl KitProblem {
-    pub(crate) fn new(file: &str, line: Option<usize>, message: impl Into<String>) -> Self {
-        Self {
-            file: file.to_owned(),
-            line,
-            message: message.into(),
-        }
-    }
-}
 
 /// A TOML text embedded at some line of a file (a card's front matter starts on line 2), with
 /// the helpers to report problems on the right line.
@@ -44,10 +19,10 @@ pub(crate) struct TomlSource<'a> {
 
 impl<'a> TomlSource<'a> {
     /// Parses the text as a TOML table; a syntax error becomes a problem on the error's line.
-    pub fn parse(&self) -> Result<toml::Table, KitProblem> {
+    pub fn parse(&self) -> Result<toml::Table, Problem> {
         toml::from_str::<toml::Table>(self.text).map_err(|err| {
             let line = err.span().map(|span| self.line_of_offset(span.start));
-            KitProblem::new(
+            Problem::at(
                 self.file,
                 line.or(Some(self.first_line)),
                 s::problem_toml_syntax(err.message().trim()),
@@ -106,8 +81,8 @@ impl<'a> TomlSource<'a> {
     }
 
     /// A problem in this file.
-    pub fn problem(&self, line: Option<usize>, message: impl Into<String>) -> KitProblem {
-        KitProblem::new(self.file, line, message)
+    pub fn problem(&self, line: Option<usize>, message: impl Into<String>) -> Problem {
+        Problem::at(self.file, line, message)
     }
 }
 
@@ -118,7 +93,7 @@ pub(crate) struct Fields<'s, 'a> {
     pub table: &'s toml::Table,
     /// Line of the table's header (`[[etapes]]`…), `None` for the top-level table.
     pub header: Option<usize>,
-    pub problems: &'s mut Vec<KitProblem>,
+    pub problems: &'s mut Vec<Problem>,
 }
 
 impl Fields<'_, '_> {

@@ -7,8 +7,8 @@
 //! question can never inject formatting, HTML or a mention.
 
 use super::card::Card;
-use super::text::{edit_distance, escape_md, fold, quote_inline};
 use super::{Kit, Parcours, Theme};
+use crate::core::text::{edit_distance, escape_md, fold, quote_inline};
 use crate::strings::kit as s;
 
 /// The best card is offered as an answer when the question names it, when its confidence (BM25F

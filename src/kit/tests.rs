@@ -120,7 +120,7 @@ fn fixture() -> Kit {
     }
 }
 
-fn problems_of(files: Vec<(String, String)>) -> Vec<KitProblem> {
+fn problems_of(files: Vec<(String, String)>) -> Vec<Problem> {
     match Kit::from_files(&files) {
         Ok(_) => panic!("this kit should not load"),
         Err(problems) => problems,

@@ -1,62 +1,21 @@
-//! French text analysis for the kit search, and Markdown escaping for chat output.
+//! French text analysis for the kit search.
 //!
-//! Owns: case and accent folding, elision (`l'`, `d'`, `qu'`…, straight or typographic
-//! apostrophe), hyphenated compounds, French stop words, Snowball stemming, the edit distance used
-//! for typo tolerance, and [`escape_md`]. It does not own the index or the scoring (see
-//! `index.rs`): the same analysis runs on cards at build time and on questions at query time, so
+//! Owns: elision (`l'`, `d'`, `qu'`…, straight or typographic apostrophe), hyphenated
+//! compounds, French stop words, Snowball stemming and one-edit typo tolerance, on top of the
+//! crate's one folding ([`crate::core::text::fold`]). It does not own the index or the scoring
+//! (see `index.rs`): the same analysis runs on cards at build time and on questions at query time, so
 //! both sides always agree on what a "word" is.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
-use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
+pub use crate::core::text::{cut_chars, edit_distance, fold};
 
 /// Longest word kept by the tokenizer, in characters: longer runs are URLs, hashes or noise, and
 /// would only bloat the vocabulary.
 const MAX_WORD_CHARS: usize = 40;
-
-/// Folds text for comparison: lowercase, accents stripped (NFD then combining marks removed),
-/// ligatures expanded, typographic apostrophes turned into `'`. `Vísio` and `visio` fold alike.
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        // Fast path: most of the text is ASCII.
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-            continue;
-        }
-        for lower in c.to_lowercase() {
-            decompose_canonical(lower, |d| {
-                if !is_combining_mark(d) {
-                    push_folded(&mut out, d);
-                }
-            });
-        }
-    }
-    out
-}
-
-fn push_folded(out: &mut String, c: char) {
-    match c {
-        'œ' => out.push_str("oe"),
-        'æ' => out.push_str("ae"),
-        'ß' => out.push_str("ss"),
-        '\u{2019}' | '\u{2018}' | '\u{02bc}' | '\u{2032}' | '\u{00b4}' => out.push('\''),
-        '\u{2010}' | '\u{2011}' => out.push('-'),
-        _ => out.push(c),
-    }
-}
-
-/// Returns the longest prefix of `text` holding at most `max_chars` characters, cut on a char
-/// boundary. Questions are analysed on this prefix only, so a 64 KB paste costs no more than a
-/// long sentence.
-pub fn truncate_chars(text: &str, max_chars: usize) -> &str {
-    match text.char_indices().nth(max_chars) {
-        Some((idx, _)) => &text[..idx],
-        None => text,
-    }
-}
 
 /// Elided articles and pronouns: in `l'autonomie` or `qu'il` the part before the apostrophe
 /// carries no meaning for search.
@@ -278,91 +237,9 @@ fn tail(x: &str) -> std::str::Chars<'_> {
     it
 }
 
-pub use crate::text::edit_distance;
-
-/// Escapes user text for inclusion in a Markdown chat message.
-///
-/// Backslash-escapes `\ * _ ` [ ] < > & # ! |` so that nothing the user typed becomes
-/// formatting, a link or raw HTML once the message is rendered, and inserts a word joiner
-/// (U+2060) after every `@` followed by a letter, digit or `_`, so neither `@room` nor a Matrix
-/// ID (`@alice:example.org`) survives as a mention.
-pub fn escape_md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '&' | '#' | '!' | '|' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '@' => {
-                out.push('@');
-                if chars
-                    .peek()
-                    .is_some_and(|n| n.is_alphanumeric() || *n == '_')
-                {
-                    out.push('\u{2060}');
-                }
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Prepares user text to be quoted inline: whitespace collapsed to single spaces, cut to
-/// `max_chars` characters (with an ellipsis), then escaped with [`escape_md`].
-pub fn quote_inline(text: &str, max_chars: usize) -> String {
-    let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let cut = truncate_chars(&collapsed, max_chars);
-    let mut out = escape_md(cut);
-    if cut.len() < collapsed.len() {
-        out.push('…');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct Case {
-        input: &'static str,
-        expected: &'static str,
-    }
-
-    #[test]
-    fn folding_strips_case_accents_and_ligatures() {
-        let cases = [
-            Case {
-                input: "Visio",
-                expected: "visio",
-            },
-            Case {
-                input: "vísio",
-                expected: "visio",
-            },
-            Case {
-                input: "VISIOCONFÉRENCE",
-                expected: "visioconference",
-            },
-            Case {
-                input: "Œuvre cœur",
-                expected: "oeuvre coeur",
-            },
-            Case {
-                input: "l’autonomie",
-                expected: "l'autonomie",
-            },
-            Case {
-                input: "Ça déçoit à Noël",
-                expected: "ca decoit a noel",
-            },
-        ];
-        for case in cases {
-            assert_eq!(fold(case.input), case.expected, "fold({:?})", case.input);
-        }
-    }
 
     #[test]
     fn words_handle_elision_compounds_and_stop_words() {
@@ -423,61 +300,5 @@ mod tests {
         }
         assert_eq!(edit_distance("sms-rapel", "sms-rappel"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
-    }
-
-    #[test]
-    fn escaping_neutralises_markdown_html_and_mentions() {
-        let cases = [
-            Case {
-                input: "**gras**",
-                expected: "\\*\\*gras\\*\\*",
-            },
-            Case {
-                input: "<script>",
-                expected: "\\<script\\>",
-            },
-            Case {
-                input: "[x](http://a)",
-                expected: "\\[x\\](http://a)",
-            },
-            Case {
-                input: "a & b | c # d !",
-                expected: "a \\& b \\| c \\# d \\!",
-            },
-            Case {
-                input: "@room",
-                expected: "@\u{2060}room",
-            },
-            Case {
-                input: "@alice:example.org",
-                expected: "@\u{2060}alice:example.org",
-            },
-            Case {
-                input: "a @ b",
-                expected: "a @ b",
-            },
-            Case {
-                input: "`code` _x_ \\",
-                expected: "\\`code\\` \\_x\\_ \\\\",
-            },
-        ];
-        for case in cases {
-            assert_eq!(
-                escape_md(case.input),
-                case.expected,
-                "escape_md({:?})",
-                case.input
-            );
-        }
-        let quoted = quote_inline("a\n\n   b  **c**", 100);
-        assert_eq!(quoted, "a b \\*\\*c\\*\\*");
-        assert_eq!(quote_inline("abcdef", 3), "abc…");
-    }
-
-    #[test]
-    fn truncation_respects_char_boundaries() {
-        assert_eq!(truncate_chars("éééé", 2), "éé");
-        assert_eq!(truncate_chars("ab", 5), "ab");
-        assert_eq!(truncate_chars("🙂🙂🙂", 1), "🙂");
     }
 }

@@ -9,7 +9,7 @@ use matrix_sdk::ruma::events::{
     AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
 };
 
-use crate::engine::IncomingKind;
+use crate::core::IncomingKind;
 
 /// An event the engine should see.
 #[derive(Debug, Clone, PartialEq)]

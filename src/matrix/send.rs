@@ -1,11 +1,12 @@
-//! Outgoing actions → Matrix sends. Replies are `m.notice` in reply to the command (in its thread
-//! when it was in one) with empty `m.mentions`, so they ping nobody. Posts carry an explicit
-//! `m.mentions`; `@room` only when asked and allowed by the bot's power level. Every send has a
-//! transaction id derived from what it answers, so a retry after a crash is deduplicated by the
-//! homeserver, and rate limits (`M_LIMIT_EXCEEDED`) are waited out.
+//! The outbox's items → Matrix sends. Replies are `m.notice` in reply to the command (in its
+//! thread when it was in one) with empty `m.mentions`, so they ping nobody. Posts carry an
+//! explicit `m.mentions`; `@room` only when asked and allowed by the bot's power level. Every
+//! send carries the item's transaction id (derived from what caused it), so a retry after a
+//! crash is deduplicated by the homeserver. Errors are sorted for the outbox: rate limits
+//! (`M_LIMIT_EXCEEDED`, with the delay the server asks), network trouble and server errors are
+//! retried later; a request the homeserver refuses as such is never retried.
 
 use std::future::IntoFuture as _;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use matrix_sdk::attachment::AttachmentConfig;
@@ -18,7 +19,8 @@ use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserI
 use matrix_sdk::{Client, Room};
 use sha2::{Digest, Sha256};
 
-use crate::engine::{Mentions, Outgoing};
+use crate::core::{Mentions, Outgoing};
+use crate::outbox::{SendError, Transport};
 use crate::store::Store;
 
 use super::tenants::{RoomInfo, RoomMap};
@@ -37,44 +39,38 @@ fn room(client: &Client, room_id: &str) -> anyhow::Result<Room> {
         .with_context(|| format!("salon inconnu {room_id}"))
 }
 
-/// How long to wait before retrying after `err`, if it is worth retrying.
-fn retry_delay(err: &matrix_sdk::Error, attempt: u32) -> Option<Duration> {
+/// What a failed call means for the outbox: wait and retry (rate limits, network trouble,
+/// server errors), or never (the homeserver refused the request itself).
+fn classify_error(err: &matrix_sdk::Error, what: &str) -> SendError {
+    let cause = format!("{what}: {err}");
     match err.client_api_error_kind() {
-        Some(ErrorKind::LimitExceeded(data)) => Some(match &data.retry_after {
-            Some(RetryAfter::Delay(d)) => *d,
-            Some(RetryAfter::DateTime(t)) => t
-                .duration_since(std::time::SystemTime::now())
-                .unwrap_or(Duration::from_millis(500)),
-            None => Duration::from_millis(500 << attempt.min(6)),
-        }),
-        Some(_) => None,
-        // Network trouble: the homeserver may be restarting.
-        None if matches!(err, matrix_sdk::Error::Http(_)) => {
-            Some(Duration::from_millis(500 << attempt.min(6)))
-        }
-        None => None,
+        Some(ErrorKind::LimitExceeded(data)) => SendError::Retry {
+            after: match &data.retry_after {
+                Some(RetryAfter::Delay(d)) => Some(*d),
+                Some(RetryAfter::DateTime(t)) => {
+                    t.duration_since(std::time::SystemTime::now()).ok()
+                }
+                None => None,
+            },
+            cause,
+        },
+        Some(
+            ErrorKind::Forbidden
+            | ErrorKind::NotFound
+            | ErrorKind::BadJson
+            | ErrorKind::NotJson
+            | ErrorKind::InvalidParam
+            | ErrorKind::TooLarge,
+        ) => SendError::Never { cause },
+        // Anything else (network, 5xx, an unknown error code): the homeserver may recover.
+        _ => SendError::Retry { after: None, cause },
     }
 }
 
-/// Retry `op` while the homeserver says to wait (rate limits) or is unreachable, a few times.
-async fn with_retry<T, F, Fut>(what: &str, mut op: F) -> anyhow::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = matrix_sdk::Result<T>>,
-{
-    let mut attempt = 0;
-    loop {
-        match op().await {
-            Ok(value) => return Ok(value),
-            Err(err) => match retry_delay(&err, attempt) {
-                Some(delay) if attempt < 8 => {
-                    tracing::warn!(cause = %err, ?delay, what, "send failed, retrying");
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                _ => return Err(anyhow::Error::new(err).context(what.to_owned())),
-            },
-        }
+/// A failure of ours before the homeserver was even asked (a malformed id): it will never work.
+fn never(err: anyhow::Error) -> SendError {
+    SendError::Never {
+        cause: format!("{err:#}"),
     }
 }
 
@@ -100,124 +96,132 @@ async fn may_mention_room(room: &Room) -> bool {
     }
 }
 
-/// Send one action. `seed` makes the transaction id (the event being answered and the index of
-/// this action, or the nudge id and firing time for posts). Returns the new event's id.
-pub async fn send(
-    client: &Client,
-    store: &Store,
-    rooms: &RoomMap,
-    out: &Outgoing,
-    seed: &str,
-) -> anyhow::Result<Option<OwnedEventId>> {
-    match out {
-        Outgoing::Reply {
-            room_id,
-            to_event,
-            thread_root,
-            markdown,
-        } => {
-            let room = room(client, room_id)?;
-            let to_event = OwnedEventId::try_from(to_event.as_str()).context("event id")?;
-            let mut content = RoomMessageEventContent::notice_markdown(markdown)
-                .add_mentions(RumaMentions::new());
-            content.relates_to = Some(match thread_root {
-                Some(root) => {
-                    let root = OwnedEventId::try_from(root.as_str()).context("thread root")?;
-                    Relation::Thread(Thread::reply(root, to_event))
+/// The [`Transport`] the outbox delivers through: one Matrix send per item, with the item's
+/// transaction id, errors sorted into "retry later" and "never".
+pub struct MatrixTransport {
+    client: Client,
+    store: Store,
+    rooms: RoomMap,
+}
+
+impl MatrixTransport {
+    pub fn new(client: Client, store: Store, rooms: RoomMap) -> Self {
+        Self {
+            client,
+            store,
+            rooms,
+        }
+    }
+
+    async fn send_content(
+        room: &Room,
+        content: impl matrix_sdk::ruma::events::MessageLikeEventContent + Clone,
+        txn: &str,
+        what: &str,
+    ) -> Result<Option<String>, SendError> {
+        room.send(content)
+            .with_transaction_id(txn_id(txn))
+            .into_future()
+            .await
+            .map(|sent| Some(sent.response.event_id.to_string()))
+            .map_err(|err| classify_error(&err, what))
+    }
+}
+
+impl Transport for MatrixTransport {
+    async fn send(&self, txn: &str, out: &Outgoing) -> Result<Option<String>, SendError> {
+        let client = &self.client;
+        match out {
+            Outgoing::Reply {
+                room_id,
+                to_event,
+                thread_root,
+                markdown,
+            } => {
+                let room = room(client, room_id).map_err(never)?;
+                let to_event = OwnedEventId::try_from(to_event.as_str())
+                    .context("event id")
+                    .map_err(never)?;
+                let mut content = RoomMessageEventContent::notice_markdown(markdown)
+                    .add_mentions(RumaMentions::new());
+                content.relates_to = Some(match thread_root {
+                    Some(root) => {
+                        let root = OwnedEventId::try_from(root.as_str())
+                            .context("thread root")
+                            .map_err(never)?;
+                        Relation::Thread(Thread::reply(root, to_event))
+                    }
+                    None => Relation::Reply(matrix_sdk::ruma::events::relation::Reply::new(
+                        InReplyTo::new(to_event),
+                    )),
+                });
+                Self::send_content(&room, content, txn, "reply").await
+            }
+            Outgoing::React {
+                room_id,
+                event_id,
+                key,
+            } => {
+                let room = room(client, room_id).map_err(never)?;
+                let target = OwnedEventId::try_from(event_id.as_str())
+                    .context("event id")
+                    .map_err(never)?;
+                let content = ReactionEventContent::new(Annotation::new(target, key.clone()));
+                Self::send_content(&room, content, txn, "reaction").await
+            }
+            Outgoing::Post {
+                room_id,
+                markdown,
+                mentions,
+                notice,
+            } => {
+                let room = room(client, room_id).map_err(never)?;
+                let mut mentions = mentions.clone();
+                if mentions.room && !may_mention_room(&room).await {
+                    tracing::warn!(
+                        room_id,
+                        "@room asked but the bot's power level does not allow it"
+                    );
+                    mentions.room = false;
                 }
-                None => Relation::Reply(matrix_sdk::ruma::events::relation::Reply::new(
-                    InReplyTo::new(to_event),
-                )),
-            });
-            let txn = txn_id(seed);
-            let sent = with_retry("reply", || {
-                room.send(content.clone())
-                    .with_transaction_id(txn.clone())
-                    .into_future()
-            })
-            .await?;
-            Ok(Some(sent.response.event_id))
-        }
-        Outgoing::React {
-            room_id,
-            event_id,
-            key,
-        } => {
-            let room = room(client, room_id)?;
-            let target = OwnedEventId::try_from(event_id.as_str()).context("event id")?;
-            let content = ReactionEventContent::new(Annotation::new(target, key.clone()));
-            let txn = txn_id(seed);
-            let sent = with_retry("reaction", || {
-                room.send(content.clone())
-                    .with_transaction_id(txn.clone())
-                    .into_future()
-            })
-            .await?;
-            Ok(Some(sent.response.event_id))
-        }
-        Outgoing::Post {
-            room_id,
-            markdown,
-            mentions,
-            txn_id: seed,
-            notice,
-        } => {
-            let room = room(client, room_id)?;
-            let mut mentions = mentions.clone();
-            if mentions.room && !may_mention_room(&room).await {
-                tracing::warn!(
-                    room_id,
-                    "@room asked but the bot's power level does not allow it"
-                );
-                mentions.room = false;
+                let content = if *notice {
+                    RoomMessageEventContent::notice_markdown(markdown)
+                } else {
+                    RoomMessageEventContent::text_markdown(markdown)
+                }
+                .add_mentions(ruma_mentions(&mentions));
+                Self::send_content(&room, content, txn, "post").await
             }
-            let content = if *notice {
-                RoomMessageEventContent::notice_markdown(markdown)
-            } else {
-                RoomMessageEventContent::text_markdown(markdown)
+            Outgoing::Direct {
+                user_id,
+                tenant,
+                markdown,
+                attachment,
+            } => {
+                let room = direct_room(client, &self.store, &self.rooms, tenant, user_id)
+                    .await
+                    .map_err(|err| SendError::Retry {
+                        after: None,
+                        cause: format!("{err:#}"),
+                    })?;
+                // m.text, not m.notice: a personal reminder or an export the person asked for
+                // should notify them (default push rules silence notices). It mentions nobody.
+                let content = RoomMessageEventContent::text_markdown(markdown)
+                    .add_mentions(RumaMentions::new());
+                let sent = Self::send_content(&room, content, txn, "direct").await?;
+                if let Some(file) = attachment {
+                    let mime: mime::Mime =
+                        file.mime.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+                    // Its own transaction id, derived from the message's: a retry after the
+                    // text went out sends the file once.
+                    let config = AttachmentConfig::new().txn_id(txn_id(&format!("{txn}|file")));
+                    room.send_attachment(file.filename.clone(), &mime, file.bytes.clone(), config)
+                        .into_future()
+                        .await
+                        .map_err(|err| classify_error(&err, "attachment"))?;
+                }
+                Ok(sent)
             }
-            .add_mentions(ruma_mentions(&mentions));
-            let txn = txn_id(seed);
-            let sent = with_retry("post", || {
-                room.send(content.clone())
-                    .with_transaction_id(txn.clone())
-                    .into_future()
-            })
-            .await?;
-            Ok(Some(sent.response.event_id))
-        }
-        Outgoing::Direct {
-            user_id,
-            tenant,
-            markdown,
-            attachment,
-        } => {
-            let room = direct_room(client, store, rooms, tenant, user_id).await?;
-            // m.text, not m.notice: a personal reminder or an export the person asked for should
-            // notify them (default push rules silence notices). It mentions nobody.
-            let content =
-                RoomMessageEventContent::text_markdown(markdown).add_mentions(RumaMentions::new());
-            let txn = txn_id(seed);
-            let sent = with_retry("direct", || {
-                room.send(content.clone())
-                    .with_transaction_id(txn.clone())
-                    .into_future()
-            })
-            .await?;
-            if let Some(file) = attachment {
-                let mime: mime::Mime = file.mime.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
-                with_retry("attachment", || {
-                    room.send_attachment(
-                        file.filename.clone(),
-                        &mime,
-                        file.bytes.clone(),
-                        AttachmentConfig::new(),
-                    )
-                    .into_future()
-                })
-                .await?;
-            }
-            Ok(Some(sent.response.event_id))
         }
     }
 }

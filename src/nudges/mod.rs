@@ -2,11 +2,17 @@
 //! personal reminders, and the scheduler task that posts them. Everything lives in the store and
 //! survives restarts.
 //!
+//! [`Nudges`] is the one door to that data, and it keeps the rules itself: every change takes
+//! its lock, is written, flushed to disk and then wakes the scheduler, inside its own methods,
+//! so no caller can forget a step. Creations are keyed by the event that asked for them: the
+//! same command handled twice (a replay after a crash) finds its nudge instead of making a
+//! second one.
+//!
 //! Files: `model.rs` (records, keys, store helpers), `plan.rs` (when things fire: quiet hours,
 //! catching up after downtime; pure), `scheduler.rs` (the one task that sleeps until the next
-//! firing), `render.rs` (the text of a nudge), and here the hooks the engine and the adapters
-//! call. The chat commands are in `commands/nudges/` and `commands/parcours.rs`; every French
-//! sentence in `strings::nudges`.
+//! firing and queues what is due in the outbox), `render.rs` (the text of a nudge). The chat
+//! commands are in `commands/nudges/` and `commands/parcours.rs`; every French sentence in
+//! `strings::nudges`.
 
 pub mod model;
 pub mod plan;
@@ -14,164 +20,386 @@ mod render;
 pub mod scheduler;
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
 
-use crate::engine::{Engine, Incoming, IncomingKind, Outgoing};
+use crate::store::{Store, StoreError};
 
-use model::{PostRef, Posted, ReactionRef, Tick, OUTBOX, POSTS, REACTIONS};
-pub use scheduler::Index;
+use model::{Nudge, PostRef, Posted, ReactionRef, Run, Target, Tick, POSTS, REACTIONS};
+pub use scheduler::{Index, SchedulerEnv};
 
-/// Reaction keys that mean "tried it". Variation selectors and skin tones are ignored.
-const TICKS: [&str; 4] = ["✅", "✔", "☑", "👍"];
+/// Creations already made, by the event that asked: `{tenant}|{event id}` → item key.
+const ORIGINS: &str = "nudge_origins";
 
-fn is_tick(key: &str) -> bool {
-    let bare: String = key
-        .chars()
-        .filter(|c| *c != '\u{FE0F}' && !('\u{1F3FB}'..='\u{1F3FF}').contains(c))
-        .collect();
-    TICKS.contains(&bare.as_str())
+/// A cheap clonable handle on the nudges, parcours runs, silences and ✅ ticks.
+#[derive(Clone, Debug)]
+pub struct Nudges {
+    inner: Arc<Inner>,
 }
 
-/// Reactions, edits and redactions that matter to nudges: a ✅ on a parcours step counts the
-/// person as having tried it; removing the reaction takes it back. Answers nothing in chat.
-pub async fn on_event(engine: &Engine, incoming: &Incoming) -> Vec<Outgoing> {
-    let result = match &incoming.kind {
-        IncomingKind::Reaction { target, key, .. } if is_tick(key) => {
-            add_tick(engine, incoming, target)
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    /// Commands and the scheduler both read-modify-write records; each such short, synchronous
+    /// sequence holds this lock (never across an `.await`).
+    writes: Mutex<()>,
+    /// Woken after every change, so the scheduler recomputes its next due time.
+    changed: Notify,
+}
+
+/// What [`Nudges::create`] and [`Nudges::start_run`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created<T> {
+    pub item: T,
+    /// The event had created it already (a replay): nothing new was made.
+    pub replayed: bool,
+}
+
+/// What an update found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Updated<T, A> {
+    /// Changed, saved and flushed.
+    Saved(T),
+    /// The change refused, with this answer; nothing was written.
+    Refused(A),
+    /// No such record.
+    Missing,
+}
+
+impl Nudges {
+    pub fn new(store: Store) -> Nudges {
+        Nudges {
+            inner: Arc::new(Inner {
+                store,
+                writes: Mutex::new(()),
+                changed: Notify::new(),
+            }),
         }
-        IncomingKind::Redaction { target } => remove_tick(engine, incoming, target),
-        _ => Ok(()),
-    };
-    if let Err(err) = result {
-        tracing::error!(cause = %err, event_id = %incoming.event_id, "could not record a reaction");
     }
-    Vec::new()
-}
 
-fn add_tick(
-    engine: &Engine,
-    incoming: &Incoming,
-    target: &str,
-) -> Result<(), crate::store::StoreError> {
-    let store = engine.store();
-    let post_key = format!("{}|{target}", incoming.room_id);
-    let Some(post) = store.get::<PostRef>(POSTS, post_key.as_bytes())? else {
-        return Ok(());
-    };
-    let Posted::Step { run, step } = post.posted else {
-        return Ok(());
-    };
-    if post.tenant != incoming.tenant {
-        return Ok(());
+    fn store(&self) -> &Store {
+        &self.inner.store
     }
-    let _guard = model::write_lock();
-    let Some(mut record) = model::get_run(store, &run)? else {
-        return Ok(());
-    };
-    if record.ticks.iter().any(|t| t.event_id == incoming.event_id) {
-        return Ok(());
-    }
-    record.ticks.push(Tick {
-        step,
-        user: incoming.sender.clone(),
-        event_id: incoming.event_id.clone(),
-    });
-    store.put(model::RUNS, run.as_bytes(), &record)?;
-    let reaction_key = format!("{}|{}", incoming.room_id, incoming.event_id);
-    store.put(
-        REACTIONS,
-        reaction_key.as_bytes(),
-        &ReactionRef {
-            run,
-            step,
-            user: incoming.sender.clone(),
-        },
-    )
-}
 
-fn remove_tick(
-    engine: &Engine,
-    incoming: &Incoming,
-    target: &str,
-) -> Result<(), crate::store::StoreError> {
-    let store = engine.store();
-    let reaction_key = format!("{}|{target}", incoming.room_id);
-    let Some(reaction) = store.get::<ReactionRef>(REACTIONS, reaction_key.as_bytes())? else {
-        return Ok(());
-    };
-    let _guard = model::write_lock();
-    if let Some(mut record) = model::get_run(store, &reaction.run)? {
-        record.ticks.retain(|t| t.event_id != target);
-        store.put(model::RUNS, reaction.run.as_bytes(), &record)?;
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        self.inner.writes.lock().unwrap_or_else(|e| e.into_inner())
     }
-    store.remove(REACTIONS, reaction_key.as_bytes())?;
-    Ok(())
-}
 
-/// The adapter posted `seed` (an `Outgoing::Post` txn id) as `event_id` in `room_id`: the post
-/// leaves the outbox, and what it was about is kept by event id (✅ counting, reply threads).
-pub fn on_posted(engine: &Engine, seed: &str, room_id: &str, event_id: &str) {
-    let store = engine.store();
-    let result = (|| {
-        let Some(pending) = store.get::<model::Pending>(OUTBOX, seed.as_bytes())? else {
+    /// Write to disk, then tell the scheduler.
+    async fn commit(&self) -> Result<(), StoreError> {
+        self.store().flush().await?;
+        self.inner.changed.notify_one();
+        Ok(())
+    }
+
+    /// Wait until something changed (the scheduler's wake-up).
+    pub async fn changed(&self) {
+        self.inner.changed.notified().await;
+    }
+
+    // ----- reading -----------------------------------------------------------------------
+
+    pub fn get(&self, key: &str) -> Result<Option<Nudge>, StoreError> {
+        model::get_nudge(self.store(), key)
+    }
+
+    /// Room nudges of a room (`place` = room id) or reminders of a person (`place` = user id).
+    pub fn of_place(&self, tenant: &str, place: &str) -> Result<Vec<Nudge>, StoreError> {
+        model::nudges_of(self.store(), tenant, place)
+    }
+
+    /// Every room nudge of a tenant (personal reminders excluded).
+    pub fn room_nudges_of_tenant(&self, tenant: &str) -> Result<Vec<Nudge>, StoreError> {
+        model::room_nudges_of_tenant(self.store(), tenant)
+    }
+
+    /// The room's current run (active or paused), else its latest one.
+    pub fn current_run(&self, tenant: &str, room_id: &str) -> Result<Option<Run>, StoreError> {
+        model::current_run(self.store(), tenant, room_id)
+    }
+
+    /// When the person's silence ends, if they are silenced at `now`.
+    pub fn silenced_until(
+        &self,
+        tenant: &str,
+        user: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        model::silenced_until(self.store(), tenant, user, now)
+    }
+
+    /// The card a posted nudge or parcours step was about, by the event id of the post.
+    pub fn card_of_post(&self, room_id: &str, event_id: &str) -> Option<String> {
+        let key = format!("{room_id}|{event_id}");
+        match self.store().get::<PostRef>(POSTS, key.as_bytes()) {
+            Ok(post) => post.and_then(|p| p.card),
+            Err(err) => {
+                tracing::error!(cause = %err, "could not read a posted nudge");
+                None
+            }
+        }
+    }
+
+    /// Adoption figures of a Mission Locale's parcours, one line per parcours (all rooms
+    /// added): (parcours title, steps posted, ✅ reactions — one per person and step).
+    pub fn adoption_figures(&self, tenant: &str) -> Vec<(String, usize, usize)> {
+        let prefix = format!("{tenant}|");
+        let runs = match self
+            .store()
+            .scan_prefix::<Run>(model::RUNS, prefix.as_bytes())
+        {
+            Ok(runs) => runs,
+            Err(err) => {
+                tracing::error!(cause = %err, "could not read the parcours runs");
+                return Vec::new();
+            }
+        };
+        let mut by_parcours: BTreeMap<String, (String, usize, usize)> = BTreeMap::new();
+        for (_, run) in runs {
+            let entry = by_parcours
+                .entry(run.parcours.clone())
+                .or_insert_with(|| (run.title.clone(), 0, 0));
+            entry.1 += run.posted.len();
+            entry.2 += run.tick_count();
+        }
+        by_parcours.into_values().collect()
+    }
+
+    // ----- changing ----------------------------------------------------------------------
+
+    /// Save a new nudge asked for by the event `origin`; its number is given here. When the
+    /// event created one already (a replay), that one is returned and nothing is written.
+    pub async fn create(&self, origin: &str, nudge: Nudge) -> Result<Created<Nudge>, StoreError> {
+        let counter = match nudge.target {
+            Target::Room { .. } => format!("nudge:{}", nudge.tenant),
+            Target::Person { .. } => format!("reminder:{}", nudge.tenant),
+        };
+        let origin_key = format!("{}|{origin}", nudge.tenant);
+        let created = {
+            let _guard = self.lock();
+            let known = self.store().get::<String>(ORIGINS, origin_key.as_bytes())?;
+            match known.map(|key| self.get(&key)).transpose()?.flatten() {
+                Some(existing) => Created {
+                    item: existing,
+                    replayed: true,
+                },
+                None => {
+                    let nudge = Nudge {
+                        number: self.store().next_number(&counter)?,
+                        ..nudge
+                    };
+                    model::save_nudge(self.store(), &nudge)?;
+                    self.store()
+                        .put(ORIGINS, origin_key.as_bytes(), &nudge.key())?;
+                    Created {
+                        item: nudge,
+                        replayed: false,
+                    }
+                }
+            }
+        };
+        if !created.replayed {
+            self.commit().await?;
+        }
+        Ok(created)
+    }
+
+    /// Re-read the nudge `key`, change it and save it. `change` returns `Some(answer)` to
+    /// refuse (nothing is written).
+    pub async fn update<A>(
+        &self,
+        key: &str,
+        change: impl FnOnce(&mut Nudge) -> Option<A>,
+    ) -> Result<Updated<Nudge, A>, StoreError> {
+        let nudge = {
+            let _guard = self.lock();
+            let Some(mut nudge) = self.get(key)? else {
+                return Ok(Updated::Missing);
+            };
+            if let Some(answer) = change(&mut nudge) {
+                return Ok(Updated::Refused(answer));
+            }
+            model::save_nudge(self.store(), &nudge)?;
+            nudge
+        };
+        self.commit().await?;
+        Ok(Updated::Saved(nudge))
+    }
+
+    /// Delete the nudge `key`; the deleted record, if there was one.
+    pub async fn remove(&self, key: &str) -> Result<Option<Nudge>, StoreError> {
+        let removed = {
+            let _guard = self.lock();
+            let Some(nudge) = self.get(key)? else {
+                return Ok(None);
+            };
+            model::delete_nudge(self.store(), &nudge)?;
+            nudge
+        };
+        self.commit().await?;
+        Ok(Some(removed))
+    }
+
+    /// Start a parcours run in its room, asked for by the event `origin`, unless one is already
+    /// running there (then `Err` with that run). A replay returns the run the event started.
+    pub async fn start_run(
+        &self,
+        origin: &str,
+        run: Run,
+    ) -> Result<Result<Created<Run>, Run>, StoreError> {
+        let origin_key = format!("{}|{origin}", run.tenant);
+        let created = {
+            let _guard = self.lock();
+            let known = self.store().get::<String>(ORIGINS, origin_key.as_bytes())?;
+            if let Some(existing) = known
+                .map(|key| model::get_run(self.store(), &key))
+                .transpose()?
+                .flatten()
+            {
+                return Ok(Ok(Created {
+                    item: existing,
+                    replayed: true,
+                }));
+            }
+            if let Some(running) =
+                model::current_run(self.store(), &run.tenant, &run.room_id)?.filter(Run::is_running)
+            {
+                return Ok(Err(running));
+            }
+            let run = Run {
+                number: self
+                    .store()
+                    .next_number(&format!("parcours:{}", run.tenant))?,
+                ..run
+            };
+            model::save_run(self.store(), &run)?;
+            self.store()
+                .put(ORIGINS, origin_key.as_bytes(), &run.key())?;
+            run
+        };
+        self.commit().await?;
+        Ok(Ok(Created {
+            item: created,
+            replayed: false,
+        }))
+    }
+
+    /// Change the room's running parcours (active or paused). `change` returns the answer to
+    /// give, `Err` to refuse (nothing is written).
+    pub async fn update_running(
+        &self,
+        tenant: &str,
+        room_id: &str,
+        change: impl FnOnce(&mut Run) -> Result<String, String>,
+    ) -> Result<Updated<String, String>, StoreError> {
+        let answer = {
+            let _guard = self.lock();
+            let Some(mut run) =
+                model::current_run(self.store(), tenant, room_id)?.filter(Run::is_running)
+            else {
+                return Ok(Updated::Missing);
+            };
+            match change(&mut run) {
+                Ok(answer) => {
+                    model::save_run(self.store(), &run)?;
+                    answer
+                }
+                Err(answer) => return Ok(Updated::Refused(answer)),
+            }
+        };
+        self.commit().await?;
+        Ok(Updated::Saved(answer))
+    }
+
+    /// Silence the nudges addressed to a person until `until` (`None` ends the silence).
+    pub async fn set_silence(
+        &self,
+        tenant: &str,
+        user: &str,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        {
+            let _guard = self.lock();
+            model::set_silence(self.store(), tenant, user, until)?;
+        }
+        self.commit().await
+    }
+
+    /// A ✅ (`reaction_id`) by `user` on the post `target` in `room_id`: when the post is a
+    /// parcours step of `tenant`, the person is counted as having tried it. Not flushed: nobody
+    /// is told, and a tick lost in a crash is one reaction to add again.
+    pub fn add_tick(
+        &self,
+        tenant: &str,
+        room_id: &str,
+        user: &str,
+        reaction_id: &str,
+        target: &str,
+    ) -> Result<(), StoreError> {
+        let store = self.store();
+        let post_key = format!("{room_id}|{target}");
+        let Some(post) = store.get::<PostRef>(POSTS, post_key.as_bytes())? else {
             return Ok(());
         };
+        let Posted::Step { run, step } = post.posted else {
+            return Ok(());
+        };
+        if post.tenant != tenant {
+            return Ok(());
+        }
+        let _guard = self.lock();
+        let Some(mut record) = model::get_run(store, &run)? else {
+            return Ok(());
+        };
+        if record.ticks.iter().any(|t| t.event_id == reaction_id) {
+            return Ok(());
+        }
+        record.ticks.push(Tick {
+            step,
+            user: user.to_owned(),
+            event_id: reaction_id.to_owned(),
+        });
+        store.put(model::RUNS, run.as_bytes(), &record)?;
+        let reaction_key = format!("{room_id}|{reaction_id}");
+        store.put(
+            REACTIONS,
+            reaction_key.as_bytes(),
+            &ReactionRef {
+                run,
+                step,
+                user: user.to_owned(),
+            },
+        )
+    }
+
+    /// The reaction `reaction_id` in `room_id` was removed: its tick goes too.
+    pub fn remove_tick(&self, room_id: &str, reaction_id: &str) -> Result<(), StoreError> {
+        let store = self.store();
+        let reaction_key = format!("{room_id}|{reaction_id}");
+        let Some(reaction) = store.get::<ReactionRef>(REACTIONS, reaction_key.as_bytes())? else {
+            return Ok(());
+        };
+        let _guard = self.lock();
+        if let Some(mut record) = model::get_run(store, &reaction.run)? {
+            record.ticks.retain(|t| t.event_id != reaction_id);
+            store.put(model::RUNS, reaction.run.as_bytes(), &record)?;
+        }
+        store.remove(REACTIONS, reaction_key.as_bytes())?;
+        Ok(())
+    }
+
+    /// A post the scheduler queued (its `note`, a [`PostRef`]) went out as `event_id` in
+    /// `room_id`: what it was about is kept by event id (✅ counting, reply threads).
+    pub fn on_posted(&self, note: &serde_json::Value, room_id: &str, event_id: &str) {
+        let Ok(post_ref) = serde_json::from_value::<PostRef>(note.clone()) else {
+            tracing::error!("a posted nudge carried an unreadable note");
+            return;
+        };
         let key = format!("{room_id}|{event_id}");
-        store.put(POSTS, key.as_bytes(), &pending.post_ref)?;
-        store.remove(OUTBOX, seed.as_bytes()).map(|_| ())
-    })();
-    if let Err(err) = result {
-        tracing::error!(cause = %err, "could not record a posted nudge");
-    }
-}
-
-/// The card a posted nudge or parcours step was about, by the event id of the post.
-pub fn card_of_post(engine: &Engine, room_id: &str, event_id: &str) -> Option<String> {
-    let key = format!("{room_id}|{event_id}");
-    match engine.store().get::<PostRef>(POSTS, key.as_bytes()) {
-        Ok(post) => post.and_then(|p| p.card),
-        Err(err) => {
-            tracing::error!(cause = %err, "could not read a posted nudge");
-            None
+        if let Err(err) = self.store().put(POSTS, key.as_bytes(), &post_ref) {
+            tracing::error!(cause = %err, "could not record a posted nudge");
         }
     }
 }
-
-/// Adoption figures of a Mission Locale's parcours, one line per parcours (all rooms added):
-/// (parcours title, steps posted, ✅ reactions — one per person and step).
-pub fn adoption_figures(engine: &Engine, tenant: &str) -> Vec<(String, usize, usize)> {
-    let prefix = format!("{tenant}|");
-    let runs = match engine
-        .store()
-        .scan_prefix::<model::Run>(model::RUNS, prefix.as_bytes())
-    {
-        Ok(runs) => runs,
-        Err(err) => {
-            tracing::error!(cause = %err, "could not read the parcours runs");
-            return Vec::new();
-        }
-    };
-    let mut by_parcours: BTreeMap<String, (String, usize, usize)> = BTreeMap::new();
-    for (_, run) in runs {
-        let entry = by_parcours
-            .entry(run.parcours.clone())
-            .or_insert_with(|| (run.title.clone(), 0, 0));
-        entry.1 += run.posted.len();
-        entry.2 += run.tick_count();
-    }
-    by_parcours.into_values().collect()
-}
-
-/// The scheduler: sleeps until the next due firing, hands due posts over on `posts`.
-pub async fn run_scheduler(
-    engine: Engine,
-    posts: mpsc::Sender<Outgoing>,
-    shutdown: CancellationToken,
-) {
-    scheduler::run(engine, posts, shutdown).await;
-}
-
-#[cfg(test)]
-mod tests;

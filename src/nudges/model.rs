@@ -1,8 +1,8 @@
 //! What the nudges domain keeps in the store, and the few helpers that read and write it.
 //! Owns the record types (room nudges, personal reminders, parcours runs, posted messages,
-//! ✅ reactions, the outbox of posts handed to an adapter, silences) and their keys. Every key
-//! starts with the tenant or with a room id (a room belongs to one tenant), so tenant isolation
-//! is structural. It does not decide when anything fires (`plan.rs`) nor send it (`scheduler.rs`).
+//! ✅ reactions, silences) and their keys. Every key starts with the tenant or with a room id
+//! (a room belongs to one tenant), so tenant isolation is structural. Only [`super::Nudges`]
+//! and the scheduler write through these helpers, under the nudges lock. It does not decide when anything fires (`plan.rs`) nor send it (`scheduler.rs`).
 //!
 //! Trees:
 //! - `nudges`: `{tenant}|{room id or user id}|{number:010}` → [`Nudge`] (room nudges `R7` and
@@ -10,11 +10,9 @@
 //! - `parcours_runs`: `{tenant}|{room id}|{number:010}` → [`Run`];
 //! - `nudge_posts`: `{room id}|{event id}` → [`PostRef`] (what a posted message was about);
 //! - `nudge_reactions`: `{room id}|{reaction event id}` → [`ReactionRef`] (to undo a ✅);
-//! - `nudge_outbox`: `{seed}` → [`Pending`] (handed to the adapter, not yet confirmed);
 //! - `nudge_silences`: `{tenant}|{user id}` → end of the person's silence;
+//! - `nudge_origins`: `{tenant}|{event id}` → the item an event created (replays find it);
 //! - `nudge_dirty`: item keys changed by a command since the scheduler last looked.
-
-use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,7 +24,6 @@ pub const NUDGES: &str = "nudges";
 pub const RUNS: &str = "parcours_runs";
 pub const POSTS: &str = "nudge_posts";
 pub const REACTIONS: &str = "nudge_reactions";
-pub const OUTBOX: &str = "nudge_outbox";
 pub const SILENCES: &str = "nudge_silences";
 pub const DIRTY: &str = "nudge_dirty";
 
@@ -233,19 +230,6 @@ pub struct ReactionRef {
     pub user: String,
 }
 
-/// A post handed to the adapter and not yet confirmed (`on_posted`). Re-handed with the same
-/// transaction id after a restart, so that the homeserver deduplicates it if it did go out.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pending {
-    pub room_id: String,
-    pub markdown: String,
-    pub mentions: Vec<String>,
-    pub mention_room: bool,
-    pub notice: bool,
-    pub handed_at: DateTime<Utc>,
-    pub post_ref: PostRef,
-}
-
 /// `{tenant}|{place}|{number:010}`: zero-padded so that keys sort by number.
 pub fn item_key(tenant: &str, place: &str, number: u64) -> String {
     format!("{tenant}|{place}|{number:010}")
@@ -282,14 +266,6 @@ impl ItemTree {
     }
 }
 
-/// Commands and the scheduler both read-modify-write nudges and runs; this lock makes each
-/// of those short, synchronous sequences atomic (it is never held across an `.await`).
-static WRITES: Mutex<()> = Mutex::new(());
-
-pub fn write_lock() -> MutexGuard<'static, ()> {
-    WRITES.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 pub fn get_nudge(store: &Store, key: &str) -> Result<Option<Nudge>, StoreError> {
     store.get(NUDGES, key.as_bytes())
 }
@@ -298,7 +274,8 @@ pub fn get_run(store: &Store, key: &str) -> Result<Option<Run>, StoreError> {
     store.get(RUNS, key.as_bytes())
 }
 
-/// Write a nudge and tell the scheduler's index (call `engine.schedule_changed()` after).
+/// Write a nudge and leave a mark for the scheduler's index (through [`super::Nudges`], which
+/// flushes and wakes the scheduler).
 pub fn save_nudge(store: &Store, nudge: &Nudge) -> Result<(), StoreError> {
     let key = nudge.key();
     store.put(NUDGES, key.as_bytes(), nudge)?;

@@ -1,40 +1,53 @@
-//! The scheduler: one task that sleeps until the next due firing, or until a command changes
-//! the schedule (`engine.schedule_changed()`), then hands the due posts to the adapter. No
-//! polling: it wakes for a firing, a change or shutdown, nothing else.
+//! The scheduler: one task that sleeps until the next due firing, or until a change of the
+//! nudges wakes it ([`super::Nudges`] does after every write), then queues the due messages in
+//! the outbox. No polling: it wakes for a firing, a change or shutdown, nothing else.
 //!
 //! The store is the truth; the [`Index`] (due time → item key) is rebuilt from it at start-up
-//! and kept in step through the `nudge_dirty` marks that commands leave. Each firing is
-//! decided under the nudges write lock and written before it is handed over: the post goes to
-//! the outbox first (keyed by its transaction seed), then the record moves on. A post that was
-//! handed over but never confirmed by the adapter is handed again after a restart, with the
-//! same transaction id, so the homeserver drops it if it had gone out: never twice, never lost.
+//! and kept in step through the `nudge_dirty` marks that changes leave. Each firing is decided
+//! under the nudges lock: its messages are queued in the outbox with a transaction id naming
+//! the item and its nominal instant, then the record moves on. A crash between the two fires
+//! the same instant again after the restart, and the outbox refuses the transaction id it
+//! already holds or delivered: never twice, never lost.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::{Engine, Mentions, Outgoing};
-use crate::kit::render_step;
+use crate::config::Config;
+use crate::core::{Mentions, Outgoing, SharedClock};
+use crate::kit::{render_step, Kit};
+use crate::outbox::{txn_for_firing, Draft, Outbox};
 use crate::schedule::format_fr;
 use crate::store::{decode, Store, StoreError};
 use crate::strings::nudges as s;
 
 use super::model::{
-    self, get_nudge, get_run, silenced_until, ItemTree, Pending, PostRef, Posted, PostedStep,
-    RunState, Slot, Target, NUDGES, OUTBOX, RUNS,
+    self, get_nudge, get_run, silenced_until, ItemTree, PostRef, Posted, PostedStep, RunState,
+    Slot, Target, NUDGES, RUNS,
 };
 use super::plan;
 use super::render;
+use super::Nudges;
 
 /// Longest sleep before looking again (timers far in the future gain nothing, and a clock
 /// change on the host is noticed within this).
 const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(3600);
 /// A post later than this says so.
 const LATE_NOTE_AFTER: i64 = 2;
+
+/// What the scheduler works with: the nudges, where to queue, the kit (card texts, parcours
+/// steps), the Missions Locales (zones, quiet hours, grace) and the clock.
+#[derive(Clone)]
+pub struct SchedulerEnv {
+    pub nudges: Nudges,
+    pub outbox: Outbox,
+    pub kit: Kit,
+    pub config: Arc<Config>,
+    pub clock: SharedClock,
+}
 
 /// An item the scheduler knows: which tree, which key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -147,13 +160,13 @@ enum Dest {
 /// What one round of firings produces.
 #[derive(Default)]
 struct Batch {
-    outs: Vec<Outgoing>,
+    drafts: Vec<Draft>,
     missed: BTreeMap<Dest, Vec<String>>,
 }
 
-/// Run until `shutdown`: load, re-hand unconfirmed posts, then fire as time comes.
-pub async fn run(engine: Engine, posts: mpsc::Sender<Outgoing>, shutdown: CancellationToken) {
-    let store = engine.store().clone();
+/// Run until `shutdown`: load, then fire as time comes.
+pub async fn run(env: SchedulerEnv, shutdown: CancellationToken) {
+    let store = env.nudges.store().clone();
     let started = std::time::Instant::now();
     let loaded = tokio::task::spawn_blocking(move || {
         // The full load covers every change made before it.
@@ -177,36 +190,25 @@ pub async fn run(engine: Engine, posts: mpsc::Sender<Outgoing>, shutdown: Cancel
         ms = started.elapsed().as_millis() as u64,
         "scheduler loaded"
     );
-    match recover_outbox(&engine, engine.now()) {
-        Ok(outs) => {
-            if !hand_over(outs, &posts, &shutdown).await {
-                return;
-            }
-        }
-        Err(err) => tracing::error!(cause = %err, "could not read the nudges outbox"),
-    }
     loop {
         if shutdown.is_cancelled() {
             break;
         }
-        if let Err(err) = index.sync(engine.store()) {
+        if let Err(err) = index.sync(env.nudges.store()) {
             tracing::error!(cause = %err, "could not read a changed nudge");
         }
-        let now = engine.now();
+        let now = env.clock.now();
         let due = index.take_due(now);
         if !due.is_empty() {
-            let batch = fire(&engine, &mut index, due, now);
-            if !hand_over(batch, &posts, &shutdown).await {
-                return;
-            }
+            fire(&env, &mut index, due, now);
             continue;
         }
         let wait = index
             .next_due()
-            .map(|d| (d - now).to_std().unwrap_or_default().min(MAX_SLEEP));
+            .map(|d| env.clock.real_wait(d - now).min(MAX_SLEEP));
         tokio::select! {
             _ = shutdown.cancelled() => break,
-            _ = engine.wait_schedule_change() => {}
+            _ = env.nudges.changed() => {}
             _ = sleep_or_forever(wait) => {}
         }
     }
@@ -219,89 +221,47 @@ async fn sleep_or_forever(wait: Option<std::time::Duration>) {
     }
 }
 
-/// Send to the adapter; false when it is gone or shutdown came first.
-async fn hand_over(
-    outs: Vec<Outgoing>,
-    posts: &mpsc::Sender<Outgoing>,
-    shutdown: &CancellationToken,
-) -> bool {
-    for out in outs {
-        tokio::select! {
-            _ = shutdown.cancelled() => return false,
-            sent = posts.send(out) => if sent.is_err() { return false },
-        }
-    }
-    true
+fn grace(env: &SchedulerEnv) -> Duration {
+    Duration::minutes(i64::from(env.config.grace_minutes))
 }
 
-/// Posts handed over before a stop and never confirmed: again, if still within the grace
-/// period (the same transaction id lets the homeserver drop a double); forgotten otherwise.
-fn recover_outbox(engine: &Engine, now: DateTime<Utc>) -> Result<Vec<Outgoing>, StoreError> {
-    let grace = grace(engine);
-    let mut outs = Vec::new();
-    for (key, pending) in engine.store().scan_prefix::<Pending>(OUTBOX, b"")? {
-        if now - pending.handed_at <= grace {
-            outs.push(pending_post(
-                String::from_utf8_lossy(&key).into_owned(),
-                &pending,
-            ));
-        } else {
-            tracing::warn!(
-                room_id = %pending.room_id,
-                "a post was never confirmed and is too old to send again"
-            );
-            engine.store().remove(OUTBOX, &key)?;
-        }
-    }
-    Ok(outs)
-}
-
-fn grace(engine: &Engine) -> Duration {
-    Duration::minutes(i64::from(engine.config().grace_minutes))
-}
-
-fn pending_post(seed: String, p: &Pending) -> Outgoing {
-    Outgoing::Post {
-        room_id: p.room_id.clone(),
-        markdown: p.markdown.clone(),
-        mentions: Mentions {
-            users: p.mentions.clone(),
-            room: p.mention_room,
+/// A room post, with what it is about as the outbox note.
+fn post_draft(
+    txn: String,
+    room_id: &str,
+    markdown: String,
+    mentions: Mentions,
+    notice: bool,
+    post_ref: &PostRef,
+) -> Draft {
+    Draft {
+        txn,
+        out: Outgoing::Post {
+            room_id: room_id.to_owned(),
+            markdown,
+            mentions,
+            notice,
         },
-        txn_id: seed,
-        notice: p.notice,
+        note: serde_json::to_value(post_ref).ok(),
     }
 }
 
-/// Write `pending` to the outbox and return the post, unless the same firing is already there
-/// (a restart between writing it and moving the record on: the recovery sends it).
-fn outbox_post(
-    store: &Store,
-    seed: String,
-    pending: Pending,
-) -> Result<Option<Outgoing>, StoreError> {
-    if store.get::<Pending>(OUTBOX, seed.as_bytes())?.is_some() {
-        return Ok(None);
-    }
-    store.put(OUTBOX, seed.as_bytes(), &pending)?;
-    Ok(Some(pending_post(seed, &pending)))
-}
-
-/// Fire every due item; returns what to hand over, summaries last.
-fn fire(
-    engine: &Engine,
-    index: &mut Index,
-    due: Vec<ItemKey>,
-    now: DateTime<Utc>,
-) -> Vec<Outgoing> {
-    let mut batch = Batch::default();
+/// Fire every due item: each under the nudges lock, its messages queued before its record
+/// moves on. Summaries of missed firings are queued last.
+fn fire(env: &SchedulerEnv, index: &mut Index, due: Vec<ItemKey>, now: DateTime<Utc>) {
+    let mut missed: BTreeMap<Dest, Vec<String>> = BTreeMap::new();
     for key in due {
         let next = {
-            let _guard = model::write_lock();
-            match key.tree {
-                ItemTree::Nudge => fire_nudge(engine, &key.key, now, &mut batch),
-                ItemTree::Run => fire_run(engine, &key.key, now, &mut batch),
+            let _guard = env.nudges.lock();
+            let mut batch = Batch::default();
+            let next = match key.tree {
+                ItemTree::Nudge => fire_nudge(env, &key.key, now, &mut batch),
+                ItemTree::Run => fire_run(env, &key.key, now, &mut batch),
+            };
+            for (dest, lines) in batch.missed {
+                missed.entry(dest).or_default().extend(lines);
             }
+            next
         };
         match next {
             Ok(next) => index.set(key, next),
@@ -312,58 +272,57 @@ fn fire(
             }
         }
     }
-    let Batch { mut outs, missed } = batch;
-    for (dest, lines) in missed {
-        if let Err(err) = summary(engine, dest, &lines, now, &mut outs) {
-            tracing::error!(cause = %err, "could not write a missed-firings summary");
-        }
+    let drafts: Vec<Draft> = missed
+        .into_iter()
+        .map(|(dest, lines)| summary(dest, &lines, now))
+        .collect();
+    if let Err(err) = env.outbox.queue(drafts) {
+        tracing::error!(cause = %err, "could not queue a missed-firings summary");
     }
-    outs
 }
 
-fn summary(
-    engine: &Engine,
-    dest: Dest,
-    lines: &[String],
-    now: DateTime<Utc>,
-    outs: &mut Vec<Outgoing>,
-) -> Result<(), StoreError> {
+fn summary(dest: Dest, lines: &[String], now: DateTime<Utc>) -> Draft {
     let markdown = s::missed_summary(lines);
     match dest {
-        Dest::Room { tenant, room_id } => {
-            let seed = format!("missed|{room_id}|{}", now.timestamp_millis());
-            let pending = Pending {
-                room_id,
-                markdown,
-                mentions: Vec::new(),
-                mention_room: false,
-                notice: true,
-                handed_at: now,
-                post_ref: PostRef {
-                    tenant,
-                    posted: Posted::Other,
-                    card: None,
-                },
-            };
-            outs.extend(outbox_post(engine.store(), seed, pending)?);
-        }
-        Dest::Person { tenant, user_id } => outs.push(Outgoing::Direct {
-            user_id,
-            tenant,
+        Dest::Room { tenant, room_id } => post_draft(
+            txn_for_firing(&format!("missed|{room_id}"), now, "summary"),
+            &room_id,
             markdown,
-            attachment: None,
-        }),
+            Mentions::default(),
+            true,
+            &PostRef {
+                tenant,
+                posted: Posted::Other,
+                card: None,
+            },
+        ),
+        Dest::Person { tenant, user_id } => Draft {
+            txn: txn_for_firing(&format!("missed|{tenant}|{user_id}"), now, "summary"),
+            out: Outgoing::Direct {
+                user_id,
+                tenant,
+                markdown,
+                attachment: None,
+            },
+            note: None,
+        },
     }
-    Ok(())
+}
+
+/// Queue a firing's messages (under the nudges lock, before the record moves on).
+fn queue(env: &SchedulerEnv, batch: &mut Batch) -> Result<(), StoreError> {
+    env.outbox
+        .queue(std::mem::take(&mut batch.drafts))
+        .map(|_| ())
 }
 
 fn fire_nudge(
-    engine: &Engine,
+    env: &SchedulerEnv,
     key: &str,
     now: DateTime<Utc>,
     batch: &mut Batch,
 ) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let store = engine.store();
+    let store = env.nudges.store();
     let Some(mut nudge) = get_nudge(store, key)? else {
         return Ok(None);
     };
@@ -373,7 +332,7 @@ fn fire_nudge(
     if slot.due > now {
         return Ok(Some(slot.due));
     }
-    let Some(mission) = engine.mission(&nudge.tenant) else {
+    let Some(mission) = env.config.mission(&nudge.tenant) else {
         // The Mission Locale left the configuration: keep the record, fire nothing.
         return Ok(None);
     };
@@ -397,47 +356,50 @@ fn fire_nudge(
             return Ok(nudge.slot.map(|s| s.due));
         }
     }
-    let c = plan::catch_up(&nudge.schedule, tz, quiet, slot, now, grace(engine));
+    let c = plan::catch_up(&nudge.schedule, tz, quiet, slot, now, grace(env));
     if let Some(send) = c.send {
-        let mut markdown = render::nudge_text(engine, &nudge);
+        let mut markdown = render::nudge_text(&env.kit, &nudge);
         let late = (now - send.due).num_minutes();
         if late >= LATE_NOTE_AFTER {
             markdown.push_str("\n\n");
             markdown.push_str(&s::late_note(late));
         }
-        let seed = format!("nudge|{key}|{}", send.nominal.to_rfc3339());
+        let txn = txn_for_firing(key, send.nominal, "nudge");
         match &nudge.target {
             Target::Room { room_id } => {
-                let mut mentions = Vec::new();
+                let mut users = Vec::new();
                 for user in &nudge.mentions {
                     if silenced_until(store, &nudge.tenant, user, now)?.is_none() {
-                        mentions.push(user.clone());
+                        users.push(user.clone());
                     }
                 }
-                let pending = Pending {
-                    room_id: room_id.clone(),
-                    markdown,
-                    mentions,
-                    mention_room: nudge.mention_room,
-                    notice: false,
-                    handed_at: now,
-                    post_ref: PostRef {
-                        tenant: nudge.tenant.clone(),
-                        posted: Posted::Nudge {
-                            number: nudge.number,
-                        },
-                        card: nudge.card().map(str::to_owned),
-                    },
+                let mentions = Mentions {
+                    users,
+                    room: nudge.mention_room,
                 };
-                batch.outs.extend(outbox_post(store, seed, pending)?);
+                let post_ref = PostRef {
+                    tenant: nudge.tenant.clone(),
+                    posted: Posted::Nudge {
+                        number: nudge.number,
+                    },
+                    card: nudge.card().map(str::to_owned),
+                };
+                batch.drafts.push(post_draft(
+                    txn, room_id, markdown, mentions, false, &post_ref,
+                ));
             }
-            Target::Person { user_id } => batch.outs.push(Outgoing::Direct {
-                user_id: user_id.clone(),
-                tenant: nudge.tenant.clone(),
-                markdown,
-                attachment: None,
+            Target::Person { user_id } => batch.drafts.push(Draft {
+                txn,
+                out: Outgoing::Direct {
+                    user_id: user_id.clone(),
+                    tenant: nudge.tenant.clone(),
+                    markdown,
+                    attachment: None,
+                },
+                note: None,
             }),
         }
+        queue(env, batch)?;
         nudge.sent += 1;
     }
     if c.missed > 0 {
@@ -472,12 +434,12 @@ fn fire_nudge(
 }
 
 fn fire_run(
-    engine: &Engine,
+    env: &SchedulerEnv,
     key: &str,
     now: DateTime<Utc>,
     batch: &mut Batch,
 ) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let store = engine.store();
+    let store = env.nudges.store();
     let Some(mut run) = get_run(store, key)? else {
         return Ok(None);
     };
@@ -487,11 +449,11 @@ fn fire_run(
     if slot.due > now {
         return Ok(Some(slot.due));
     }
-    let Some(mission) = engine.mission(&run.tenant) else {
+    let Some(mission) = env.config.mission(&run.tenant) else {
         return Ok(None);
     };
     let tz = mission.tz;
-    let Some(parcours) = engine.kit().parcours_by_id(&run.parcours) else {
+    let Some(parcours) = env.kit.parcours_by_id(&run.parcours) else {
         tracing::warn!(parcours = %run.parcours, "a running parcours left the kit; stopped");
         run.state = RunState::Stopped;
         run.slot = None;
@@ -504,12 +466,12 @@ fn fire_run(
         plan::rules(&mission.quiet),
         slot,
         now,
-        grace(engine),
+        grace(env),
     );
     let mut finished = false;
     if let Some(send) = c.send {
         let step = run.next_step;
-        let mut markdown = render_step(engine.kit(), parcours, step);
+        let mut markdown = render_step(&env.kit, parcours, step);
         let late = (now - send.due).num_minutes();
         if late >= LATE_NOTE_AFTER {
             markdown.push_str("\n\n");
@@ -529,21 +491,20 @@ fn fire_run(
             finished = true;
             (Posted::Other, None)
         };
-        let seed = format!("step|{key}|{step}|{}", send.nominal.to_rfc3339());
-        let pending = Pending {
-            room_id: run.room_id.clone(),
-            markdown,
-            mentions: Vec::new(),
-            mention_room: false,
-            notice: false,
-            handed_at: now,
-            post_ref: PostRef {
-                tenant: run.tenant.clone(),
-                posted,
-                card,
-            },
+        let post_ref = PostRef {
+            tenant: run.tenant.clone(),
+            posted,
+            card,
         };
-        batch.outs.extend(outbox_post(store, seed, pending)?);
+        batch.drafts.push(post_draft(
+            txn_for_firing(key, send.nominal, &format!("step{step}")),
+            &run.room_id,
+            markdown,
+            Mentions::default(),
+            false,
+            &post_ref,
+        ));
+        queue(env, batch)?;
     }
     if c.missed > 0 {
         let when = c

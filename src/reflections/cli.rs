@@ -1,15 +1,17 @@
 //! The command-line side of reflections: `kitbot export` (with a progress bar on a terminal)
 //! and `kitbot forget`. They run with the bot stopped (sled locks its folder), on the same
-//! engine as the bot.
+//! store and rules as the bot.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
+
 use super::export::{export, ExportError, ExportFormat, ExportRequest};
 use super::parse::parse_since;
 use super::rights;
-use crate::engine::Engine;
-use crate::store::StoreError;
+use crate::config::Config;
+use crate::store::{Store, StoreError};
 use crate::strings::reflections as s;
 
 #[derive(Debug, thiserror::Error)]
@@ -62,16 +64,17 @@ impl Progress {
 /// `kitbot export --mission-locale ID [--since DATE] --format F [--output FILE]`. Returns the
 /// summary line.
 pub fn cli_export(
-    engine: &Engine,
+    store: &Store,
+    config: &Config,
+    now: DateTime<Utc>,
     mission_id: &str,
     since: Option<&str>,
     format: ExportFormat,
     output: Option<&Path>,
 ) -> Result<String, CliError> {
-    let mission = engine
+    let mission = config
         .mission(mission_id)
         .ok_or_else(|| CliError::UnknownMission(mission_id.to_owned()))?;
-    let now = engine.now();
     let since = match since {
         Some(expr) => Some(
             parse_since(expr, now, mission.tz)
@@ -80,7 +83,7 @@ pub fn cli_export(
         None => None,
     };
     let request = ExportRequest {
-        store: engine.store(),
+        store,
         mission,
         since,
         format,
@@ -101,7 +104,7 @@ pub fn cli_export(
         }
     };
     // The pseudonym key may have been created just now: keep it, or pseudonyms would change.
-    engine.store().flush_blocking()?;
+    store.flush_blocking()?;
     tracing::info!(tenant = %mission_id, count, "export written");
     Ok(s::cli_exported(count, &mission.name))
 }
@@ -109,7 +112,8 @@ pub fn cli_export(
 /// `kitbot forget @user:server [--mission-locale ID]`: erase everything about the person in
 /// that Mission Locale, or in every one. Returns one line per Mission Locale.
 pub async fn cli_forget(
-    engine: &Engine,
+    store: &Store,
+    config: &Config,
     user: &str,
     mission_id: Option<&str>,
 ) -> Result<Vec<String>, CliError> {
@@ -117,21 +121,21 @@ pub async fn cli_forget(
         return Err(CliError::BadUser(user.to_owned()));
     }
     let missions: Vec<_> = match mission_id {
-        Some(id) => vec![engine
+        Some(id) => vec![config
             .mission(id)
             .ok_or_else(|| CliError::UnknownMission(id.to_owned()))?],
-        None => engine.config().missions.iter().collect(),
+        None => config.missions.iter().collect(),
     };
     let mut lines = Vec::new();
     for mission in missions {
-        let done = rights::forget(engine.store(), &mission.id, user)?;
+        let done = rights::forget(store, &mission.id, user)?;
         lines.push(s::cli_forgot(
             &mission.name,
             done.reflections,
             done.had_consent,
         ));
     }
-    super::flush(engine.store()).await?;
+    super::flush(store).await?;
     tracing::info!(count = lines.len(), "forget done from the command line");
     Ok(lines)
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::db;
 use super::model::{ConsentAction, ConsentRecord, Reflection, CHOICE_DAYS};
-use crate::engine::{Engine, Incoming};
+use crate::core::Incoming;
 use crate::store::{Store, StoreError};
 
 /// What to do with the reflections kept, once consent is withdrawn.
@@ -67,9 +67,11 @@ pub fn choice_deadline(since: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// `!consentement oui`.
-pub async fn grant(engine: &Engine, incoming: &Incoming) -> Result<GrantOutcome, StoreError> {
-    let store = engine.store();
-    let now = engine.now();
+pub async fn grant(
+    store: &Store,
+    incoming: &Incoming,
+    now: DateTime<Utc>,
+) -> Result<GrantOutcome, StoreError> {
     let mut outcome = GrantOutcome::New;
     db::update_consent(store, &incoming.tenant, &incoming.sender, |old| {
         let mut rec = old.unwrap_or_else(|| ConsentRecord::new(&incoming.tenant, &incoming.sender));
@@ -101,13 +103,12 @@ pub async fn grant(engine: &Engine, incoming: &Incoming) -> Result<GrantOutcome,
 
 /// `!consentement non [effacer|anonymiser]`.
 pub async fn withdraw(
-    engine: &Engine,
+    store: &Store,
     incoming: &Incoming,
     choice: Option<Choice>,
+    now: DateTime<Utc>,
 ) -> Result<WithdrawOutcome, StoreError> {
-    let store = engine.store();
     let (tenant, user) = (&incoming.tenant, &incoming.sender);
-    let now = engine.now();
     let Some(current) = db::consent(store, tenant, user)? else {
         return Ok(WithdrawOutcome::NotGiven);
     };
@@ -174,12 +175,12 @@ pub async fn withdraw(
 
 /// `!consentement signer|anonyme`. `None` when there is no consent record to attach it to.
 pub async fn set_signed(
-    engine: &Engine,
+    store: &Store,
     incoming: &Incoming,
     signed: bool,
+    now: DateTime<Utc>,
 ) -> Result<Option<()>, StoreError> {
-    let now = engine.now();
-    let done = db::update_consent(engine.store(), &incoming.tenant, &incoming.sender, |old| {
+    let done = db::update_consent(store, &incoming.tenant, &incoming.sender, |old| {
         let mut rec = old?;
         if rec.signed != signed {
             rec.signed = signed;
@@ -192,7 +193,7 @@ pub async fn set_signed(
         }
         Some(rec)
     })?;
-    super::flush(engine.store()).await?;
+    super::flush(store).await?;
     Ok(done.map(|_| ()))
 }
 

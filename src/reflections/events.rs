@@ -7,43 +7,37 @@ use super::db;
 use super::model::{Origin, Reflection};
 use super::render;
 use super::share::{self, Refusal, Share, Shared};
-use crate::engine::{Engine, Incoming, IncomingKind, Outgoing};
-use crate::store::StoreError;
-use crate::strings::engine as se;
+use crate::core::{Incoming, Outgoing, SAVED_REACTION};
+use crate::kit::Kit;
+use crate::store::{Store, StoreError};
 
-/// The reaction that saves one's own message as a reflection.
-pub const MEMO: &str = "📝";
-/// The reaction that confirms a save.
-pub const SAVED: &str = "✅";
+use chrono::{DateTime, Datelike, Utc};
 
-/// Reactions (📝), edits and redactions that matter to reflections.
-pub async fn on_event(engine: &Engine, incoming: &Incoming) -> Vec<Outgoing> {
-    let result = match &incoming.kind {
-        IncomingKind::Reaction {
-            target,
-            key,
-            target_sender,
-            target_body,
-        } if key.trim_end_matches('\u{fe0f}') == MEMO => {
-            on_memo(
-                engine,
-                incoming,
-                target,
-                target_sender.as_deref(),
-                target_body.as_deref(),
-            )
-            .await
-        }
-        IncomingKind::Edit { target, body } => on_edit(engine, incoming, target, body).await,
-        IncomingKind::Redaction { target } => on_redaction(engine, incoming, target).await,
-        _ => Ok(Vec::new()),
-    };
+/// What a message's text is, as the engine classified it (the command words are its business):
+/// the arguments of a `!reflexion`, another command, or plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text<'a> {
+    Reflexion(&'a str),
+    OtherCommand,
+    Plain(&'a str),
+}
+
+/// What a reflection event touches: the store, the kit (card ids), and now.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    pub store: &'a Store,
+    pub kit: &'a Kit,
+    pub now: DateTime<Utc>,
+}
+
+/// A failed write is answered (in reply to the event) and logged; the caller gets answers.
+fn or_answer(incoming: &Incoming, result: Result<Vec<Outgoing>, StoreError>) -> Vec<Outgoing> {
     result.unwrap_or_else(|err| {
         tracing::error!(cause = %err, event_id = %incoming.event_id, "reflection event failed");
         vec![reply_to(
             incoming,
             &incoming.event_id,
-            se::INTERNAL_ERROR.to_owned(),
+            crate::strings::engine::NOT_SAVED.to_owned(),
         )]
     })
 }
@@ -71,20 +65,8 @@ fn react(incoming: &Incoming, target: &str) -> Outgoing {
     Outgoing::React {
         room_id: incoming.room_id.clone(),
         event_id: target.to_owned(),
-        key: SAVED.to_owned(),
+        key: SAVED_REACTION.to_owned(),
     }
-}
-
-/// If `body` is a `!reflexion` command, its arguments.
-pub fn reflexion_args<'a>(engine: &Engine, body: &'a str) -> Option<&'a str> {
-    match engine.commands().split(body, &engine.config().prefix) {
-        Some((spec, args)) if spec.name == "reflexion" => Some(args),
-        _ => None,
-    }
-}
-
-fn is_command(engine: &Engine, body: &str) -> bool {
-    crate::commands::command_word(body, &engine.config().prefix).is_some()
 }
 
 /// The answers to a share: a ✅ on `target` when kept (and the one-time notice), otherwise why
@@ -118,30 +100,44 @@ pub fn answer_share(
     }
 }
 
-async fn on_memo(
-    engine: &Engine,
+/// A 📝 by `incoming.sender` on the message `target`, whose sender and text the adapter fetched
+/// (`None` when unknown).
+pub async fn on_memo(
+    env: Env<'_>,
     incoming: &Incoming,
     target: &str,
     target_sender: Option<&str>,
-    target_body: Option<&str>,
+    text: Option<Text<'_>>,
+) -> Vec<Outgoing> {
+    let result = memo(env, incoming, target, target_sender, text).await;
+    or_answer(incoming, result)
+}
+
+async fn memo(
+    env: Env<'_>,
+    incoming: &Incoming,
+    target: &str,
+    target_sender: Option<&str>,
+    text: Option<Text<'_>>,
 ) -> Result<Vec<Outgoing>, StoreError> {
     // Only one's own messages: saving someone else's words would store them without their
     // consent. Silently, so as not to comment on a colleague's reaction in the room.
     if target_sender != Some(incoming.sender.as_str()) || incoming.is_direct {
         return Ok(Vec::new());
     }
-    let Some(body) = target_body else {
-        tracing::warn!(event_id = %incoming.event_id, "📝 on a message whose text is unknown");
-        return Ok(Vec::new());
-    };
-    let raw = match reflexion_args(engine, body) {
-        Some(args) => args,
+    let raw = match text {
+        None => {
+            tracing::warn!(event_id = %incoming.event_id, "📝 on a message whose text is unknown");
+            return Ok(Vec::new());
+        }
+        Some(Text::Reflexion(args)) => args,
         // Other commands are not reflections.
-        None if is_command(engine, body) => return Ok(Vec::new()),
-        None => body,
+        Some(Text::OtherCommand) => return Ok(Vec::new()),
+        Some(Text::Plain(body)) => body,
     };
     let shared = share::share(
-        engine,
+        env.store,
+        env.kit,
         Share {
             tenant: &incoming.tenant,
             room_id: &incoming.room_id,
@@ -149,33 +145,45 @@ async fn on_memo(
             event_id: target,
             reaction_id: Some(&incoming.event_id),
             raw,
-            thread_root: None,
+            thread_card: None,
             origin: Origin::Reaction,
-            at: engine.now(),
+            at: env.now,
         },
     )
     .await?;
     Ok(answer_share(incoming, target, None, &shared))
 }
 
-async fn on_edit(
-    engine: &Engine,
+/// The sender edited their message `target`; `text` is the new text, classified.
+pub async fn on_edit(
+    env: Env<'_>,
     incoming: &Incoming,
     target: &str,
-    body: &str,
+    text: Text<'_>,
+) -> Vec<Outgoing> {
+    let result = edit(env, incoming, target, text).await;
+    or_answer(incoming, result)
+}
+
+async fn edit(
+    env: Env<'_>,
+    incoming: &Incoming,
+    target: &str,
+    text: Text<'_>,
 ) -> Result<Vec<Outgoing>, StoreError> {
-    let store = engine.store();
+    let store = env.store;
     let Some(old) = db::by_event(store, &incoming.tenant, target)? else {
         // A `!reflexion` refused earlier (no consent, personal data) and now corrected by an
         // edit: treat it as shared now.
-        let Some(args) = reflexion_args(engine, body) else {
+        let Text::Reflexion(args) = text else {
             return Ok(Vec::new());
         };
         if incoming.is_direct {
             return Ok(Vec::new());
         }
         let shared = share::share(
-            engine,
+            store,
+            env.kit,
             Share {
                 tenant: &incoming.tenant,
                 room_id: &incoming.room_id,
@@ -183,9 +191,9 @@ async fn on_edit(
                 event_id: target,
                 reaction_id: None,
                 raw: args,
-                thread_root: None,
+                thread_card: None,
                 origin: Origin::Command,
-                at: engine.now(),
+                at: env.now,
             },
         )
         .await?;
@@ -198,21 +206,23 @@ async fn on_edit(
     {
         return Ok(Vec::new());
     }
-    let raw = match old.origin {
-        Origin::Command => reflexion_args(engine, body),
-        Origin::Reaction => Some(body),
+    let raw = match (old.origin, text) {
+        (Origin::Command, Text::Reflexion(args)) => Some(args),
+        (Origin::Command, _) => None,
+        (Origin::Reaction, Text::Reflexion(args) | Text::Plain(args)) => Some(args),
+        (Origin::Reaction, Text::OtherCommand) => None,
     };
     // The message is no longer a reflection: the author took it back.
     let Some(raw) = raw else {
-        return erase(engine, &old).await;
+        return erase(store, &old).await;
     };
-    match share::validate(engine, raw, chrono::Datelike::year(&engine.now())) {
+    match share::validate(env.kit, raw, env.now.year()) {
         Ok(parsed) => {
             let new = Reflection {
                 text: parsed.text,
                 tags: parsed.tags,
                 card: parsed.card.or(old.card.clone()),
-                edited_at: Some(engine.now()),
+                edited_at: Some(env.now),
                 ..old.clone()
             };
             db::replace(store, &old, &new)?;
@@ -220,7 +230,7 @@ async fn on_edit(
             tracing::info!(event_id = %target, id = old.id, "reflection edited");
             Ok(Vec::new())
         }
-        Err(Refusal::Empty) => erase(engine, &old).await,
+        Err(Refusal::Empty) => erase(store, &old).await,
         Err(refusal) => Ok(vec![reply_to(
             incoming,
             target,
@@ -229,19 +239,25 @@ async fn on_edit(
     }
 }
 
-async fn erase(engine: &Engine, r: &Reflection) -> Result<Vec<Outgoing>, StoreError> {
-    db::delete(engine.store(), r)?;
-    super::flush(engine.store()).await?;
+async fn erase(store: &Store, r: &Reflection) -> Result<Vec<Outgoing>, StoreError> {
+    db::delete(store, r)?;
+    super::flush(store).await?;
     tracing::info!(id = r.id, "reflection erased");
     Ok(Vec::new())
 }
 
-async fn on_redaction(
-    engine: &Engine,
+/// The message `target` was deleted: a reflection saved from it goes too.
+pub async fn on_redaction(store: &Store, incoming: &Incoming, target: &str) -> Vec<Outgoing> {
+    let result = redaction(store, incoming, target).await;
+    or_answer(incoming, result)
+}
+
+async fn redaction(
+    store: &Store,
     incoming: &Incoming,
     target: &str,
 ) -> Result<Vec<Outgoing>, StoreError> {
-    let Some(r) = db::by_event(engine.store(), &incoming.tenant, target)? else {
+    let Some(r) = db::by_event(store, &incoming.tenant, target)? else {
         return Ok(Vec::new());
     };
     if r.room_id != incoming.room_id {
@@ -249,5 +265,5 @@ async fn on_redaction(
     }
     // Whoever deleted the message (its author or a moderator), its text is gone from the room:
     // it goes from the store too.
-    erase(engine, &r).await
+    erase(store, &r).await
 }

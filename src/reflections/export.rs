@@ -17,10 +17,10 @@ use super::parse::month_name;
 use super::pseudonym::pseudonym;
 use super::render::local_date;
 use crate::config::MissionLocale;
-use crate::kit::text::quote_inline;
+use crate::core::text::escape_md;
+use crate::core::text::quote_inline;
 use crate::store::{Store, StoreError};
 use crate::strings::reflections as s;
-use crate::text::escape_md;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {

@@ -12,10 +12,10 @@ use super::consent::{View, Visibility};
 use super::db;
 use super::parse::{month_name, Period, PeriodKind};
 use super::render;
+use crate::core::text::escape_md;
 use crate::kit::Kit;
 use crate::store::{Store, StoreError};
 use crate::strings::reflections as s;
-use crate::text::escape_md;
 
 /// Reflections shown by `!reflexions`.
 pub const LIST_LIMIT: usize = 10;

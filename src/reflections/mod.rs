@@ -21,7 +21,7 @@
 pub mod cli;
 pub mod consent;
 pub mod db;
-mod events;
+pub mod events;
 pub mod export;
 pub mod look;
 pub mod model;
@@ -33,10 +33,7 @@ pub mod retention;
 pub mod rights;
 pub mod share;
 
-#[cfg(test)]
-mod tests;
-
-pub use events::{answer_share, on_event, MEMO, SAVED};
+pub use events::{answer_share, on_edit, on_memo, on_redaction, Env, Text};
 
 use crate::store::{Store, StoreError};
 

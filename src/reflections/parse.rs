@@ -5,7 +5,7 @@
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::text::fold;
+use crate::core::text::fold;
 
 /// Longest tag kept, in characters.
 const MAX_TAG_CHARS: usize = 40;

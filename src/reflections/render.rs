@@ -9,9 +9,9 @@ use super::consent::View;
 use super::model::{Reflection, MAX_TEXT_CHARS};
 use super::pii;
 use super::share::{Refusal, Shared};
-use crate::kit::text::quote_inline;
+use crate::core::text::escape_md;
+use crate::core::text::quote_inline;
 use crate::strings::reflections as s;
-use crate::text::escape_md;
 
 /// Characters of a reflection shown in a list.
 pub const LIST_TEXT_CHARS: usize = 280;
@@ -22,14 +22,6 @@ pub fn local_date(tz: Tz, at: DateTime<Utc>) -> String {
 
 pub fn local_datetime(tz: Tz, at: DateTime<Utc>) -> String {
     at.with_timezone(&tz).format("%d/%m/%Y à %Hh%M").to_string()
-}
-
-/// The time zone of a tenant (Paris if the tenant is unknown, which callers rule out).
-pub fn tz_of(engine: &crate::engine::Engine, tenant: &str) -> Tz {
-    engine
-        .mission(tenant)
-        .map(|m| m.tz)
-        .unwrap_or(chrono_tz::Europe::Paris)
 }
 
 /// One reflection as a list line: date, card, tags, text, and the author when they sign.

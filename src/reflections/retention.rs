@@ -4,6 +4,8 @@
 //! until the next purge time computed from the injected clock; it purges once at start too, so
 //! a bot that restarts often still purges.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Months, NaiveTime, Utc};
 use tokio_util::sync::CancellationToken;
 
@@ -11,7 +13,7 @@ use super::consent::{choice_deadline, erase_reflections};
 use super::db;
 use super::model::{ConsentAction, Reflection};
 use crate::config::MissionLocale;
-use crate::engine::Engine;
+use crate::core::SharedClock;
 use crate::store::{Store, StoreError};
 
 /// The purge runs daily at this time (UTC): night in metropolitan France and the Antilles,
@@ -78,10 +80,14 @@ pub fn purge_tenant(
 }
 
 /// Purge every Mission Locale, then flush.
-pub async fn purge(engine: &Engine, now: DateTime<Utc>) -> Result<PurgeReport, StoreError> {
+pub async fn purge(
+    store: &Store,
+    missions: &[MissionLocale],
+    now: DateTime<Utc>,
+) -> Result<PurgeReport, StoreError> {
     let mut total = PurgeReport::default();
-    for mission in &engine.config().missions {
-        let store = engine.store().clone();
+    for mission in missions {
+        let store = store.clone();
         let mission = mission.clone();
         let report =
             match tokio::task::spawn_blocking(move || purge_tenant(&store, &mission, now)).await {
@@ -95,15 +101,20 @@ pub async fn purge(engine: &Engine, now: DateTime<Utc>) -> Result<PurgeReport, S
         total.expired += report.expired;
         total.unanswered += report.unanswered;
     }
-    super::flush(engine.store()).await?;
+    super::flush(store).await?;
     Ok(total)
 }
 
 /// The daily purge task, until `shutdown`.
-pub async fn run_retention(engine: Engine, shutdown: CancellationToken) {
+pub async fn run_retention(
+    store: Store,
+    missions: Arc<Vec<MissionLocale>>,
+    clock: SharedClock,
+    shutdown: CancellationToken,
+) {
     loop {
-        let now = engine.now();
-        match purge(&engine, now).await {
+        let now = clock.now();
+        match purge(&store, &missions, now).await {
             Ok(report) => tracing::info!(
                 expired = report.expired,
                 unanswered = report.unanswered,
@@ -111,9 +122,8 @@ pub async fn run_retention(engine: Engine, shutdown: CancellationToken) {
             ),
             Err(err) => tracing::error!(cause = %err, "retention purge failed"),
         }
-        let wait = (next_purge_after(engine.now()) - engine.now())
-            .to_std()
-            .unwrap_or(std::time::Duration::ZERO);
+        let now = clock.now();
+        let wait = clock.real_wait(next_purge_after(now) - now);
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(wait) => {}

@@ -9,9 +9,9 @@ use chrono_tz::Tz;
 use super::consent::View;
 use super::db;
 use super::render;
+use crate::core::text::escape_md;
 use crate::store::{Store, StoreError};
 use crate::strings::reflections as s;
-use crate::text::escape_md;
 
 /// Reflections listed in the summary of `!mes-donnees` (all are in the JSON file).
 const SUMMARY_LIMIT: usize = 20;

@@ -11,8 +11,8 @@ use super::db;
 use super::model::{ConsentRecord, Draft, Origin, MAX_TEXT_CHARS};
 use super::parse::{parse_reflection, Parsed};
 use super::pii::{self, PiiKind};
-use crate::engine::Engine;
-use crate::store::StoreError;
+use crate::kit::Kit;
+use crate::store::{Store, StoreError};
 
 /// Why a text cannot be kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +25,7 @@ pub enum Refusal {
 
 /// Check a reflection's text (everything but consent). `raw` is what the author wrote after the
 /// command word, tags included: the guard reads all of it.
-pub fn validate(engine: &Engine, raw: &str, year: i32) -> Result<Parsed, Refusal> {
+pub fn validate(kit: &Kit, raw: &str, year: i32) -> Result<Parsed, Refusal> {
     let parsed = parse_reflection(raw);
     if parsed.text.is_empty() {
         return Err(Refusal::Empty);
@@ -38,7 +38,7 @@ pub fn validate(engine: &Engine, raw: &str, year: i32) -> Result<Parsed, Refusal
         return Err(Refusal::Pii(found));
     }
     if let Some(card) = &parsed.card {
-        if engine.kit().card(card).is_none() {
+        if kit.card(card).is_none() {
             return Err(Refusal::UnknownCard(card.clone()));
         }
     }
@@ -56,8 +56,9 @@ pub struct Share<'a> {
     /// The 📝 reaction, when saved that way.
     pub reaction_id: Option<&'a str>,
     pub raw: &'a str,
-    /// The thread of the message, to link a reply to a nudge or a parcours step to its card.
-    pub thread_root: Option<&'a str>,
+    /// The card of the nudge or parcours step whose thread the message is in, if any: the
+    /// reflection is linked to it unless it names a card itself.
+    pub thread_card: Option<String>,
     pub origin: Origin,
     pub at: DateTime<Utc>,
 }
@@ -77,25 +78,21 @@ pub enum Shared {
     },
 }
 
-pub async fn share(engine: &Engine, s: Share<'_>) -> Result<Shared, StoreError> {
-    let store = engine.store();
+pub async fn share(store: &Store, kit: &Kit, s: Share<'_>) -> Result<Shared, StoreError> {
     if parse_reflection(s.raw).text.is_empty() {
         return Ok(Shared::Refused(Refusal::Empty));
     }
     let Some(consent) = db::consent(store, s.tenant, s.author)?.filter(|r| r.granted) else {
         return Ok(Shared::NoConsent);
     };
-    let parsed = match validate(engine, s.raw, engine.now().year()) {
+    let parsed = match validate(kit, s.raw, s.at.year()) {
         Ok(p) => p,
         Err(refusal) => return Ok(Shared::Refused(refusal)),
     };
     if db::by_event(store, s.tenant, s.event_id)?.is_some() {
         return Ok(Shared::Already);
     }
-    let card = parsed.card.or_else(|| {
-        s.thread_root
-            .and_then(|root| crate::nudges::card_of_post(engine, s.room_id, root))
-    });
+    let card = parsed.card.or(s.thread_card);
     let r = db::insert(
         store,
         Draft {

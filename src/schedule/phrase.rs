@@ -15,13 +15,13 @@ use chrono::{
 use chrono_tz::Tz;
 use regex::Regex;
 use std::sync::OnceLock;
-use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
 use super::calendar::Nth;
 use super::cronexpr::{date_exists, dow_field, CronSpec};
 use super::dst::local_to_utc;
 use super::error::{excerpt, ScheduleError};
 use super::{format_fr, Schedule, MAX_YEARS_AHEAD};
+use crate::core::text::fold;
 use crate::strings::schedule as strings;
 
 /// True when the text should be read as a cron expression: its first field is
@@ -85,18 +85,17 @@ fn regexes() -> &'static (Regex, Regex, Regex) {
     })
 }
 
-/// Lowercase, strip accents, turn apostrophes, hyphens and quote marks into
-/// spaces, and set commas apart.
-fn fold(chunk: &str) -> String {
-    let mut out = String::with_capacity(chunk.len() + 4);
-    for c in chunk.nfkd().filter(|c| !is_combining_mark(*c)) {
-        for c in c.to_lowercase() {
-            match c {
-                '\'' | '’' | '‘' | 'ʼ' | '`' | '´' | '-' | '‐' | '–' | '—' | '*' | '_' | '"'
-                | '«' | '»' | '“' | '”' | '(' | ')' | '.' | '!' | '?' => out.push(' '),
-                ',' | ';' => out.push_str(" , "),
-                other => out.push(other),
-            }
+/// The crate's folding (case, accents), then apostrophes, hyphens, quote marks and sentence
+/// punctuation turned into spaces, and commas set apart, so that words split on whitespace.
+fn spaced_words(chunk: &str) -> String {
+    let folded = fold(chunk);
+    let mut out = String::with_capacity(folded.len() + 4);
+    for c in folded.chars() {
+        match c {
+            '\'' | '`' | '-' | '–' | '—' | '*' | '_' | '"' | '«' | '»' | '“' | '”' | '(' | ')'
+            | '.' | '!' | '?' => out.push(' '),
+            ',' | ';' => out.push_str(" , "),
+            other => out.push(other),
         }
     }
     out
@@ -155,7 +154,7 @@ fn tokenize(text: &str) -> Vec<Tok> {
             });
             continue;
         }
-        for piece in fold(chunk).split_whitespace() {
+        for piece in spaced_words(chunk).split_whitespace() {
             raw.push(classify(piece, chunk));
         }
     }
@@ -1174,10 +1173,10 @@ mod tests {
 
     #[test]
     fn folding_removes_accents_case_and_apostrophes() {
-        assert_eq!(fold("Aujourd’hui"), "aujourd hui");
-        assert_eq!(fold("DÉCEMBRE"), "decembre");
-        assert_eq!(fold("lundi,"), "lundi , ");
-        assert_eq!(fold("Après-demain"), "apres demain");
+        assert_eq!(spaced_words("Aujourd’hui"), "aujourd hui");
+        assert_eq!(spaced_words("DÉCEMBRE"), "decembre");
+        assert_eq!(spaced_words("lundi,"), "lundi , ");
+        assert_eq!(spaced_words("Après-demain"), "apres demain");
     }
 
     #[test]

@@ -37,6 +37,10 @@ pub fn pong(version: &str, latency_ms: i64) -> String {
 pub const INTERNAL_ERROR: &str =
     "Oups, je n'ai pas pu traiter ce message à cause d'un problème de mon côté. Rien n'a été perdu ; réessayez dans un instant.";
 
+/// A write failed (disk full, I/O error): what was asked did not happen.
+pub const NOT_SAVED: &str =
+    "Je n'ai pas pu enregistrer cela : un problème de stockage de mon côté, et rien n'a été modifié. Réessayez dans quelques minutes ; si cela continue, prévenez la personne qui administre le robot.";
+
 pub const NOT_IN_TENANT: &str =
     "Ce salon n'est rattaché à aucune Mission Locale dans ma configuration : je ne peux pas répondre ici.";
 

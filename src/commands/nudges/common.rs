@@ -8,24 +8,21 @@ use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use regex::Regex;
 
-use crate::engine::{Engine, Incoming};
+use crate::core::text::fold;
+use crate::engine::Ctx;
 use crate::nudges::model::Slot;
 use crate::nudges::plan;
 use crate::schedule::{self, format_fr, local_to_utc, QuietRules, Schedule, ScheduleError};
 use crate::strings::nudges as s;
-use crate::text::fold;
 
 /// How many firings a confirmation shows.
 pub const SHOWN_FIRINGS: usize = 3;
 /// Longest nudge or reminder text, in characters.
 pub const MAX_TEXT_CHARS: usize = 2000;
 
-/// The sender's zone and quiet rules (the engine only hands over events of known tenants).
-pub fn zone(engine: &Engine, incoming: &Incoming) -> (Tz, QuietRules) {
-    match engine.mission(&incoming.tenant) {
-        Some(m) => (m.tz, m.quiet.clone()),
-        None => (chrono_tz::Europe::Paris, QuietRules::default()),
-    }
+/// The sender's Mission Locale's zone and quiet rules.
+pub fn zone(ctx: &Ctx<'_>) -> (Tz, QuietRules) {
+    (ctx.tz(), ctx.quiet().clone())
 }
 
 /// The next firings, in French, those moved by quiet hours saying so.

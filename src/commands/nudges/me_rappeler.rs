@@ -2,8 +2,9 @@
 //! Quiet hours do not apply (the person chose the time); a silence (`!silence`) delays it.
 
 use crate::commands::CommandError;
-use crate::engine::{reply, Engine, Incoming, Outgoing};
-use crate::nudges::model::{self, Content, Nudge, Target};
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
+use crate::nudges::model::{Content, Nudge, Target};
 use crate::nudges::plan;
 use crate::schedule;
 use crate::strings::nudges as s;
@@ -27,18 +28,18 @@ impl MeRappeler {
 
     pub async fn apply(
         &self,
-        engine: &Engine,
+        ctx: &Ctx<'_>,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
-        Ok(vec![reply(incoming, self.answer(engine, incoming).await?)])
+        Ok(vec![reply(incoming, self.answer(ctx, incoming).await?)])
     }
 
-    async fn answer(&self, engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
+    async fn answer(&self, ctx: &Ctx<'_>, incoming: &Incoming) -> Result<String, CommandError> {
         if self.text.is_empty() {
             return Ok(s::REMINDER_USAGE.to_owned());
         }
-        let (tz, _) = zone(engine, incoming);
-        let now = engine.now();
+        let (tz, _) = zone(ctx);
+        let now = ctx.now;
         let (schedule, rest) = match schedule::parse_leading(&self.text, tz, now) {
             Ok(found) => found,
             Err(err) => return Ok(s::bad_when(&err.to_string())),
@@ -50,17 +51,20 @@ impl MeRappeler {
         if text.chars().count() > MAX_TEXT_CHARS {
             return Ok(s::too_long(MAX_TEXT_CHARS));
         }
-        let store = engine.store();
-        if model::nudges_of(store, &incoming.tenant, &incoming.sender)?.len() >= MAX_PER_PERSON {
+        if ctx
+            .nudges
+            .of_place(&incoming.tenant, &incoming.sender)?
+            .len()
+            >= MAX_PER_PERSON
+        {
             return Ok(s::too_many_reminders(MAX_PER_PERSON));
         }
         let Some(slot) = plan::slot_after(&schedule, tz, None, now) else {
             return Ok(s::NEVER_FIRES.to_owned());
         };
-        let number = store.next_number(&format!("reminder:{}", incoming.tenant))?;
         let nudge = Nudge {
             tenant: incoming.tenant.clone(),
-            number,
+            number: 0,
             target: Target::Person {
                 user_id: incoming.sender.clone(),
             },
@@ -77,13 +81,10 @@ impl MeRappeler {
             slot: Some(slot),
             sent: 0,
         };
-        {
-            let _guard = model::write_lock();
-            model::save_nudge(store, &nudge)?;
-        }
-        store.flush().await?;
-        engine.schedule_changed();
-        let silenced = model::silenced_until(store, &incoming.tenant, &incoming.sender, now)?
+        let nudge = ctx.nudges.create(&incoming.event_id, nudge).await?.item;
+        let silenced = ctx
+            .nudges
+            .silenced_until(&incoming.tenant, &incoming.sender, now)?
             .map(|until| until_text(until, tz, now));
         Ok(s::reminder_created(
             &nudge.label(),

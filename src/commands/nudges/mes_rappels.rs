@@ -1,11 +1,12 @@
 //! `!mes-rappels` (everyone): the sender's personal reminders; `!mes-rappels annuler P3`.
 
 use crate::commands::CommandError;
-use crate::engine::{reply, Engine, Incoming, Outgoing};
-use crate::kit::text::quote_inline;
+use crate::core::text::fold;
+use crate::core::text::quote_inline;
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::nudges::model::{self, item_key};
 use crate::strings::nudges as s;
-use crate::text::fold;
 
 use super::common::zone;
 use super::relances::line;
@@ -30,15 +31,14 @@ impl MesRappels {
 
     pub async fn apply(
         &self,
-        engine: &Engine,
+        ctx: &Ctx<'_>,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
-        let store = engine.store();
         let answer = match self {
             MesRappels::List => {
-                let (tz, _) = zone(engine, incoming);
-                let now = engine.now();
-                let mine = model::nudges_of(store, &incoming.tenant, &incoming.sender)?;
+                let (tz, _) = zone(ctx);
+                let now = ctx.now;
+                let mine = ctx.nudges.of_place(&incoming.tenant, &incoming.sender)?;
                 if mine.is_empty() {
                     s::NO_REMINDERS.to_owned()
                 } else {
@@ -56,22 +56,9 @@ impl MesRappels {
                 None => s::unknown_reminder(&quote_inline(label, 20)),
                 Some(number) => {
                     let key = item_key(&incoming.tenant, &incoming.sender, number);
-                    let removed = {
-                        let _guard = model::write_lock();
-                        match model::get_nudge(store, &key)? {
-                            Some(nudge) => {
-                                model::delete_nudge(store, &nudge)?;
-                                true
-                            }
-                            None => false,
-                        }
-                    };
-                    if removed {
-                        store.flush().await?;
-                        engine.schedule_changed();
-                        s::reminder_cancelled(&format!("P{number}"))
-                    } else {
-                        s::unknown_reminder(&format!("P{number}"))
+                    match ctx.nudges.remove(&key).await? {
+                        Some(_) => s::reminder_cancelled(&format!("P{number}")),
+                        None => s::unknown_reminder(&format!("P{number}")),
                     }
                 }
             },

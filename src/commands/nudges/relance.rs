@@ -12,13 +12,15 @@
 use chrono::{DateTime, Utc};
 
 use crate::commands::CommandError;
-use crate::engine::{reply, Engine, Incoming, Outgoing};
-use crate::kit::text::quote_inline;
+use crate::core::text::fold;
+use crate::core::text::quote_inline;
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::nudges::model::{self, item_key, Content, Nudge, Target};
 use crate::nudges::plan;
+use crate::nudges::Updated;
 use crate::schedule::{self, Schedule};
 use crate::strings::nudges as s;
-use crate::text::fold;
 
 use super::common::{firings_block, mentions_in, parse_until, until_text, zone, MAX_TEXT_CHARS};
 
@@ -60,25 +62,25 @@ impl Relance {
 
     pub async fn apply(
         &self,
-        engine: &Engine,
+        ctx: &Ctx<'_>,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
         let answer = match self {
             Relance::Usage => s::RELANCE_USAGE.to_owned(),
             _ if incoming.is_direct => s::ROOM_ONLY.to_owned(),
-            Relance::Create { text } => create(engine, incoming, text).await?,
-            Relance::Cancel { label } => cancel(engine, incoming, label).await?,
-            Relance::Pause { label, until } => pause(engine, incoming, label, until).await?,
-            Relance::Resume { label } => resume(engine, incoming, label).await?,
-            Relance::Modify { label, when } => modify(engine, incoming, label, when).await?,
+            Relance::Create { text } => create(ctx, incoming, text).await?,
+            Relance::Cancel { label } => cancel(ctx, incoming, label).await?,
+            Relance::Pause { label, until } => pause(ctx, incoming, label, until).await?,
+            Relance::Resume { label } => resume(ctx, incoming, label).await?,
+            Relance::Modify { label, when } => modify(ctx, incoming, label, when).await?,
         };
         Ok(vec![reply(incoming, answer)])
     }
 }
 
-async fn create(engine: &Engine, incoming: &Incoming, text: &str) -> Result<String, CommandError> {
-    let (tz, quiet) = zone(engine, incoming);
-    let now = engine.now();
+async fn create(ctx: &Ctx<'_>, incoming: &Incoming, text: &str) -> Result<String, CommandError> {
+    let (tz, quiet) = zone(ctx);
+    let now = ctx.now;
     let (schedule, rest) = match schedule::parse_leading(text, tz, now) {
         Ok(found) => found,
         Err(err) => return Ok(s::bad_when(&err.to_string())),
@@ -90,8 +92,12 @@ async fn create(engine: &Engine, incoming: &Incoming, text: &str) -> Result<Stri
     if message.chars().count() > MAX_TEXT_CHARS {
         return Ok(s::too_long(MAX_TEXT_CHARS));
     }
-    let store = engine.store();
-    if model::nudges_of(store, &incoming.tenant, &incoming.room_id)?.len() >= MAX_PER_ROOM {
+    if ctx
+        .nudges
+        .of_place(&incoming.tenant, &incoming.room_id)?
+        .len()
+        >= MAX_PER_ROOM
+    {
         return Ok(s::too_many(MAX_PER_ROOM));
     }
     let quiet = plan::rules(&quiet);
@@ -99,7 +105,7 @@ async fn create(engine: &Engine, incoming: &Incoming, text: &str) -> Result<Stri
         return Ok(s::NEVER_FIRES.to_owned());
     };
     let card_id = message.strip_prefix("fiche ").unwrap_or(message).trim();
-    let (content, content_line, mentions, mention_room) = match engine.kit().card(card_id) {
+    let (content, content_line, mentions, mention_room) = match ctx.kit.card(card_id) {
         Some(card) => (
             Content::Card {
                 id: card.id.clone(),
@@ -129,10 +135,9 @@ async fn create(engine: &Engine, incoming: &Incoming, text: &str) -> Result<Stri
         notes.push_str("\n\n");
         notes.push_str(&s::mentions_note(mentions.len()));
     }
-    let number = store.next_number(&format!("nudge:{}", incoming.tenant))?;
     let nudge = Nudge {
         tenant: incoming.tenant.clone(),
-        number,
+        number: 0,
         target: Target::Room {
             room_id: incoming.room_id.clone(),
         },
@@ -147,12 +152,7 @@ async fn create(engine: &Engine, incoming: &Incoming, text: &str) -> Result<Stri
         slot: Some(slot),
         sent: 0,
     };
-    {
-        let _guard = model::write_lock();
-        model::save_nudge(store, &nudge)?;
-    }
-    store.flush().await?;
-    engine.schedule_changed();
+    let nudge = ctx.nudges.create(&incoming.event_id, nudge).await?.item;
     let firings = firings_block(&nudge.schedule, tz, quiet, nudge.slot, now);
     Ok(s::nudge_created(
         &nudge.label(),
@@ -163,74 +163,60 @@ async fn create(engine: &Engine, incoming: &Incoming, text: &str) -> Result<Stri
     ))
 }
 
-/// The room's nudge named by `label`, or the answer to give.
-fn find(
-    engine: &Engine,
-    incoming: &Incoming,
-    label: &str,
-) -> Result<Result<Nudge, String>, CommandError> {
+/// The key of the room's nudge named by `label` (`R7`), or the answer to give.
+fn key_of(incoming: &Incoming, label: &str) -> Result<(String, u64), String> {
     let Some(number) = model::parse_label(label, 'R') else {
-        return Ok(Err(if label.is_empty() {
+        return Err(if label.is_empty() {
             s::RELANCE_USAGE.to_owned()
         } else {
             s::bad_label(&quote_inline(label, 20))
-        }));
+        });
     };
-    let key = item_key(&incoming.tenant, &incoming.room_id, number);
-    Ok(match model::get_nudge(engine.store(), &key)? {
-        Some(n) => Ok(n),
-        None => Err(s::unknown_nudge(&format!("R{number}"))),
-    })
+    Ok((
+        item_key(&incoming.tenant, &incoming.room_id, number),
+        number,
+    ))
 }
 
-/// Re-read, change and save a nudge under the write lock (the scheduler may be firing it).
+/// Change and save the room's nudge named by `label` (the nudges service re-reads it under
+/// its lock: the scheduler may be firing it).
 async fn update(
-    engine: &Engine,
+    ctx: &Ctx<'_>,
     incoming: &Incoming,
     label: &str,
     change: impl FnOnce(&mut Nudge) -> Option<String>,
 ) -> Result<Result<Nudge, String>, CommandError> {
-    let nudge = {
-        let _guard = model::write_lock();
-        let mut nudge = match find(engine, incoming, label)? {
-            Ok(n) => n,
-            Err(answer) => return Ok(Err(answer)),
-        };
-        if let Some(answer) = change(&mut nudge) {
-            return Ok(Err(answer));
-        }
-        model::save_nudge(engine.store(), &nudge)?;
-        nudge
+    let (key, number) = match key_of(incoming, label) {
+        Ok(found) => found,
+        Err(answer) => return Ok(Err(answer)),
     };
-    engine.store().flush().await?;
-    engine.schedule_changed();
-    Ok(Ok(nudge))
+    Ok(match ctx.nudges.update(&key, change).await? {
+        Updated::Saved(nudge) => Ok(nudge),
+        Updated::Refused(answer) => Err(answer),
+        Updated::Missing => Err(s::unknown_nudge(&format!("R{number}"))),
+    })
 }
 
-async fn cancel(engine: &Engine, incoming: &Incoming, label: &str) -> Result<String, CommandError> {
-    let nudge = {
-        let _guard = model::write_lock();
-        let nudge = match find(engine, incoming, label)? {
-            Ok(n) => n,
-            Err(answer) => return Ok(answer),
-        };
-        model::delete_nudge(engine.store(), &nudge)?;
-        nudge
+async fn cancel(ctx: &Ctx<'_>, incoming: &Incoming, label: &str) -> Result<String, CommandError> {
+    let (key, number) = match key_of(incoming, label) {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
     };
-    engine.store().flush().await?;
-    engine.schedule_changed();
-    Ok(s::nudge_cancelled(&nudge.label()))
+    Ok(match ctx.nudges.remove(&key).await? {
+        Some(nudge) => s::nudge_cancelled(&nudge.label()),
+        None => s::unknown_nudge(&format!("R{number}")),
+    })
 }
 
 async fn pause(
-    engine: &Engine,
+    ctx: &Ctx<'_>,
     incoming: &Incoming,
     label: &str,
     until: &str,
 ) -> Result<String, CommandError> {
-    let (tz, quiet) = zone(engine, incoming);
+    let (tz, quiet) = zone(ctx);
     let quiet = plan::rules(&quiet);
-    let now = engine.now();
+    let now = ctx.now;
     let end: Option<DateTime<Utc>> = if until.trim().is_empty() {
         None
     } else {
@@ -239,7 +225,7 @@ async fn pause(
             Err(err) => return Ok(format!("{err}\n\n{}", s::PAUSE_UNTIL_USAGE)),
         }
     };
-    let result = update(engine, incoming, label, |n| {
+    let result = update(ctx, incoming, label, |n| {
         match end {
             None => {
                 n.paused = true;
@@ -269,13 +255,13 @@ async fn pause(
     })
 }
 
-async fn resume(engine: &Engine, incoming: &Incoming, label: &str) -> Result<String, CommandError> {
-    let (tz, quiet) = zone(engine, incoming);
+async fn resume(ctx: &Ctx<'_>, incoming: &Incoming, label: &str) -> Result<String, CommandError> {
+    let (tz, quiet) = zone(ctx);
     let quiet = plan::rules(&quiet);
-    let now = engine.now();
+    let now = ctx.now;
     // A one-off whose time passed during the pause is removed rather than resumed.
     let mut passed = false;
-    let result = update(engine, incoming, label, |n| {
+    let result = update(ctx, incoming, label, |n| {
         if !n.paused && n.paused_until.is_none() {
             return Some(s::nudge_not_paused(&n.label()));
         }
@@ -291,12 +277,7 @@ async fn resume(engine: &Engine, incoming: &Incoming, label: &str) -> Result<Str
         Err(answer) => return Ok(answer),
     };
     if passed {
-        {
-            let _guard = model::write_lock();
-            model::delete_nudge(engine.store(), &nudge)?;
-        }
-        engine.store().flush().await?;
-        engine.schedule_changed();
+        ctx.nudges.remove(&nudge.key()).await?;
         return Ok(s::one_off_passed(&nudge.label()));
     }
     Ok(s::nudge_resumed(
@@ -306,14 +287,14 @@ async fn resume(engine: &Engine, incoming: &Incoming, label: &str) -> Result<Str
 }
 
 async fn modify(
-    engine: &Engine,
+    ctx: &Ctx<'_>,
     incoming: &Incoming,
     label: &str,
     when: &str,
 ) -> Result<String, CommandError> {
-    let (tz, quiet) = zone(engine, incoming);
+    let (tz, quiet) = zone(ctx);
     let quiet = plan::rules(&quiet);
-    let now = engine.now();
+    let now = ctx.now;
     if when.trim().is_empty() {
         return Ok(match model::parse_label(label, 'R') {
             Some(n) => s::modify_needs_when(&format!("R{n}")),
@@ -327,7 +308,7 @@ async fn modify(
     let Some(slot) = plan::slot_after(&schedule, tz, quiet, now) else {
         return Ok(s::NEVER_FIRES.to_owned());
     };
-    let result = update(engine, incoming, label, |n| {
+    let result = update(ctx, incoming, label, |n| {
         n.schedule = schedule;
         n.paused_until = None;
         // A paused nudge stays paused: the new schedule applies when it resumes.

@@ -8,12 +8,13 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::commands::CommandError;
-use crate::engine::{reply, Engine, Incoming, Outgoing};
-use crate::kit::text::quote_inline;
-use crate::nudges::model::{self, Content, Nudge};
+use crate::core::text::fold;
+use crate::core::text::quote_inline;
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
+use crate::nudges::model::{Content, Nudge};
 use crate::schedule::format_fr;
 use crate::strings::nudges as s;
-use crate::text::fold;
 
 use super::common::{until_text, zone};
 
@@ -33,15 +34,14 @@ impl Relances {
 
     pub async fn apply(
         &self,
-        engine: &Engine,
+        ctx: &Ctx<'_>,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
-        let (tz, _) = zone(engine, incoming);
-        let now = engine.now();
-        let store = engine.store();
+        let (tz, _) = zone(ctx);
+        let now = ctx.now;
         let answer = match self {
             Relances::Room => {
-                let nudges = model::nudges_of(store, &incoming.tenant, &incoming.room_id)?;
+                let nudges = ctx.nudges.of_place(&incoming.tenant, &incoming.room_id)?;
                 if nudges.is_empty() {
                     s::NO_NUDGES.to_owned()
                 } else {
@@ -55,7 +55,7 @@ impl Relances {
                 }
             }
             Relances::Tenant => {
-                let nudges = model::room_nudges_of_tenant(store, &incoming.tenant)?;
+                let nudges = ctx.nudges.room_nudges_of_tenant(&incoming.tenant)?;
                 if nudges.is_empty() {
                     s::NO_NUDGES_TENANT.to_owned()
                 } else {

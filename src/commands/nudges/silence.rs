@@ -3,10 +3,10 @@
 //! stop citing them. `!silence fin` ends it; `!silence` alone tells where it stands.
 
 use crate::commands::CommandError;
-use crate::engine::{reply, Engine, Incoming, Outgoing};
-use crate::nudges::model;
+use crate::core::text::fold;
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::strings::nudges as s;
-use crate::text::fold;
 
 use super::common::{parse_until, until_text, zone};
 
@@ -31,27 +31,24 @@ impl Silence {
 
     pub async fn apply(
         &self,
-        engine: &Engine,
+        ctx: &Ctx<'_>,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
-        let (tz, _) = zone(engine, incoming);
-        let now = engine.now();
-        let store = engine.store();
+        let (tz, _) = zone(ctx);
+        let now = ctx.now;
         let (tenant, user) = (&incoming.tenant, &incoming.sender);
         let answer = match self {
-            Silence::Status => match model::silenced_until(store, tenant, user, now)? {
+            Silence::Status => match ctx.nudges.silenced_until(tenant, user, now)? {
                 Some(until) => s::silence_status(&until_text(until, tz, now)),
                 None => s::SILENCE_NONE.to_owned(),
             },
             Silence::End => {
-                model::set_silence(store, tenant, user, None)?;
-                store.flush().await?;
+                ctx.nudges.set_silence(tenant, user, None).await?;
                 s::SILENCE_ENDED.to_owned()
             }
             Silence::Until { text } => match parse_until(text, tz, now) {
                 Ok(until) => {
-                    model::set_silence(store, tenant, user, Some(until))?;
-                    store.flush().await?;
+                    ctx.nudges.set_silence(tenant, user, Some(until)).await?;
                     s::silence_set(&until_text(until, tz, now))
                 }
                 Err(err) => format!("{err}\n\n{}", s::SILENCE_USAGE),

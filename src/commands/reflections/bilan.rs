@@ -6,13 +6,13 @@
 //! `depuis 01/09/2026`.
 
 use crate::commands::CommandError;
-use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::core::text::{ellipsis, escape_md};
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::reflections::look;
 use crate::reflections::parse::parse_period;
-use crate::reflections::render::tz_of;
 use crate::strings::engine as se;
 use crate::strings::reflections as s;
-use crate::text::{escape_md, truncate_chars};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bilan {
@@ -29,19 +29,17 @@ impl Bilan {
 
     pub async fn apply(
         &self,
-        engine: &Engine,
+        ctx: &Ctx<'_>,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
-        let Some(mission) = engine.mission(&incoming.tenant) else {
-            return Ok(Vec::new());
-        };
-        let tz = tz_of(engine, &incoming.tenant);
-        let Some(period) = parse_period(&self.period, engine.now(), tz) else {
-            let quoted = escape_md(&truncate_chars(&self.period, 60));
+        let mission = ctx.mission;
+        let tz = ctx.tz();
+        let Some(period) = parse_period(&self.period, ctx.now, tz) else {
+            let quoted = escape_md(&ellipsis(&self.period, 60));
             return Ok(vec![reply(incoming, s::bilan_bad_period(&quoted))]);
         };
         let label = look::period_label(&period, mission.retention_months);
-        let store = engine.store().clone();
+        let store = ctx.store.clone();
         let tenant = incoming.tenant.clone();
         // The whole Mission Locale is read: off the async threads.
         let counts =
@@ -54,8 +52,8 @@ impl Bilan {
                     return Ok(vec![reply(incoming, se::INTERNAL_ERROR.to_owned())]);
                 }
             };
-        let adoption = crate::nudges::adoption_figures(engine, &incoming.tenant);
-        let answer = look::render_bilan(&mission.name, &label, &counts, &adoption, engine.kit());
+        let adoption = ctx.nudges.adoption_figures(&incoming.tenant);
+        let answer = look::render_bilan(&mission.name, &label, &counts, &adoption, ctx.kit);
         Ok(vec![reply(incoming, answer)])
     }
 }

@@ -9,12 +9,13 @@
 //!   not (anonymous by default).
 
 use crate::commands::CommandError;
-use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::core::text::{ellipsis, escape_md, fold};
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::reflections::consent::{self, Choice, GrantOutcome, WithdrawOutcome};
 use crate::reflections::db;
-use crate::reflections::render::{local_date, local_datetime, tz_of};
+use crate::reflections::render::{local_date, local_datetime};
 use crate::strings::reflections as s;
-use crate::text::{escape_md, fold, truncate_chars};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Consentement {
@@ -56,32 +57,26 @@ impl Consentement {
 
     pub async fn apply(
         &self,
-        engine: &Engine,
+        ctx: &Ctx<'_>,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
-        let tz = tz_of(engine, &incoming.tenant);
+        let tz = ctx.tz();
         let answer = match self {
             Consentement::Info => {
-                let (name, months) = engine
-                    .mission(&incoming.tenant)
-                    .map(|m| (m.name.clone(), m.retention_months))
-                    .unwrap_or_default();
-                s::consent_info(&escape_md(&name), months, &state_line(engine, incoming)?)
+                let (name, months) = (ctx.mission.name.clone(), ctx.mission.retention_months);
+                s::consent_info(&escape_md(&name), months, &state_line(ctx, incoming)?)
             }
-            Consentement::Etat => state_line(engine, incoming)?,
-            Consentement::Oui => match consent::grant(engine, incoming).await? {
+            Consentement::Etat => state_line(ctx, incoming)?,
+            Consentement::Oui => match consent::grant(ctx.store, incoming, ctx.now).await? {
                 GrantOutcome::New => {
-                    let name = engine
-                        .mission(&incoming.tenant)
-                        .map(|m| m.name.clone())
-                        .unwrap_or_default();
+                    let name = ctx.mission.name.clone();
                     s::granted(&escape_md(&name))
                 }
                 GrantOutcome::Already { since } => s::granted_already(&local_datetime(tz, since)),
                 GrantOutcome::Again { restored } => s::granted_again(restored),
             },
             Consentement::Non(choice) => {
-                match consent::withdraw(engine, incoming, *choice).await? {
+                match consent::withdraw(ctx.store, incoming, *choice, ctx.now).await? {
                     WithdrawOutcome::NotGiven => s::WITHDRAW_NOT_GIVEN.to_owned(),
                     WithdrawOutcome::NothingKept => s::WITHDRAWN_NOTHING_KEPT.to_owned(),
                     WithdrawOutcome::Ask { count, deadline } => {
@@ -98,14 +93,14 @@ impl Consentement {
                 }
             }
             Consentement::Signer(signed) => {
-                match consent::set_signed(engine, incoming, *signed).await? {
+                match consent::set_signed(ctx.store, incoming, *signed, ctx.now).await? {
                     Some(()) if *signed => s::SIGNED_ON.to_owned(),
                     Some(()) => s::SIGNED_OFF.to_owned(),
                     None => s::SIGN_NEEDS_CONSENT.to_owned(),
                 }
             }
             Consentement::Inconnu(arg) => {
-                s::consent_unknown(&escape_md(truncate_chars(arg, 60).as_str()))
+                s::consent_unknown(&escape_md(ellipsis(arg, 60).as_str()))
             }
         };
         Ok(vec![reply(incoming, answer)])
@@ -113,9 +108,9 @@ impl Consentement {
 }
 
 /// Where the sender stands, in one or two sentences.
-fn state_line(engine: &Engine, incoming: &Incoming) -> Result<String, CommandError> {
-    let tz = tz_of(engine, &incoming.tenant);
-    let store = engine.store();
+fn state_line(ctx: &Ctx<'_>, incoming: &Incoming) -> Result<String, CommandError> {
+    let tz = ctx.tz();
+    let store = ctx.store;
     let count = db::count_by_author(store, &incoming.tenant, &incoming.sender)?;
     Ok(
         match db::consent(store, &incoming.tenant, &incoming.sender)? {

@@ -3,23 +3,20 @@
 //! the whole as a JSON file. The room only learns that it was sent.
 
 use crate::commands::CommandError;
-use crate::engine::{reply, Attachment, Engine, Incoming, Outgoing};
-use crate::reflections::render::tz_of;
+use crate::core::{Attachment, Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::reflections::rights::my_data;
 use crate::strings::reflections as s;
 
-pub fn apply(engine: &Engine, incoming: &Incoming) -> Result<Vec<Outgoing>, CommandError> {
-    let name = engine
-        .mission(&incoming.tenant)
-        .map(|m| m.name.clone())
-        .unwrap_or_default();
+pub fn apply(ctx: &Ctx<'_>, incoming: &Incoming) -> Result<Vec<Outgoing>, CommandError> {
+    let name = ctx.mission.name.clone();
     let data = my_data(
-        engine.store(),
+        ctx.store,
         &incoming.tenant,
         &name,
         &incoming.sender,
-        tz_of(engine, &incoming.tenant),
-        engine.now(),
+        ctx.tz(),
+        ctx.now,
     )?;
     let Some(data) = data else {
         return Ok(vec![reply(incoming, s::MY_DATA_NOTHING.to_owned())]);

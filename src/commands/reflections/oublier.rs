@@ -4,10 +4,11 @@
 //! are not yours in any traceable way and stay.
 
 use crate::commands::CommandError;
-use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::core::text::{ellipsis, escape_md, fold};
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::reflections::rights;
 use crate::strings::reflections as s;
-use crate::text::{escape_md, fold, truncate_chars};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Oublier {
@@ -27,22 +28,19 @@ impl Oublier {
 
     pub async fn apply(
         &self,
-        engine: &Engine,
+        ctx: &Ctx<'_>,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
-        let store = engine.store();
+        let store = ctx.store;
         let (tenant, user) = (&incoming.tenant, &incoming.sender);
         let answer = match self {
-            Oublier::Unknown(arg) => s::forget_bad_arg(&escape_md(&truncate_chars(arg, 60))),
+            Oublier::Unknown(arg) => s::forget_bad_arg(&escape_md(&ellipsis(arg, 60))),
             Oublier::Preview => {
                 let what = rights::preview(store, tenant, user)?;
                 if what.is_nothing() {
                     s::FORGET_NOTHING.to_owned()
                 } else {
-                    let name = engine
-                        .mission(tenant)
-                        .map(|m| m.name.clone())
-                        .unwrap_or_default();
+                    let name = ctx.mission.name.clone();
                     s::forget_confirm(&escape_md(&name), what.reflections, what.had_consent)
                 }
             }

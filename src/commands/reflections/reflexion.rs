@@ -6,7 +6,8 @@
 //! one. Editing the message updates it; deleting the message erases it.
 
 use crate::commands::CommandError;
-use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::reflections::model::Origin;
 use crate::reflections::share::{share, Share};
 use crate::strings::reflections as s;
@@ -26,14 +27,20 @@ impl Reflexion {
 
     pub async fn apply(
         &self,
-        engine: &Engine,
+        ctx: &Ctx<'_>,
         incoming: &Incoming,
     ) -> Result<Vec<Outgoing>, CommandError> {
         if incoming.is_direct {
             return Ok(vec![reply(incoming, s::IN_DIRECT.to_owned())]);
         }
+        // A reflection in the thread of a nudge or a parcours step is about its card.
+        let thread_card = incoming
+            .thread_root
+            .as_deref()
+            .and_then(|root| ctx.nudges.card_of_post(&incoming.room_id, root));
         let shared = share(
-            engine,
+            ctx.store,
+            ctx.kit,
             Share {
                 tenant: &incoming.tenant,
                 room_id: &incoming.room_id,
@@ -41,9 +48,9 @@ impl Reflexion {
                 event_id: &incoming.event_id,
                 reaction_id: None,
                 raw: &self.raw,
-                thread_root: incoming.thread_root.as_deref(),
+                thread_card,
                 origin: Origin::Command,
-                at: engine.now(),
+                at: ctx.now,
             },
         )
         .await?;

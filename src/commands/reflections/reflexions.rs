@@ -6,12 +6,12 @@
 //! `!reflexions #sms depuis 3 mois`.
 
 use crate::commands::CommandError;
-use crate::engine::{reply, Engine, Incoming, Outgoing};
+use crate::core::text::{ellipsis, escape_md, fold};
+use crate::core::{Incoming, Outgoing};
+use crate::engine::{reply, Ctx};
 use crate::reflections::look;
 use crate::reflections::parse::{parse_since, tag_of};
-use crate::reflections::render::tz_of;
 use crate::strings::reflections as s;
-use crate::text::{escape_md, fold, truncate_chars};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reflexions {
@@ -47,28 +47,24 @@ impl Reflexions {
         out
     }
 
-    pub fn apply(
-        &self,
-        engine: &Engine,
-        incoming: &Incoming,
-    ) -> Result<Vec<Outgoing>, CommandError> {
-        let quote = |text: &str| escape_md(&truncate_chars(text, 60));
+    pub fn apply(&self, ctx: &Ctx<'_>, incoming: &Incoming) -> Result<Vec<Outgoing>, CommandError> {
+        let quote = |text: &str| escape_md(&ellipsis(text, 60));
         if let Some(unknown) = &self.unknown {
             return Ok(vec![reply(
                 incoming,
                 s::reflexions_bad_args(&quote(unknown)),
             )]);
         }
-        let tz = tz_of(engine, &incoming.tenant);
+        let tz = ctx.tz();
         let since = match &self.since {
-            Some(expr) => match parse_since(expr, engine.now(), tz) {
+            Some(expr) => match parse_since(expr, ctx.now, tz) {
                 Some(at) => Some(at),
                 None => return Ok(vec![reply(incoming, s::since_invalid(&quote(expr)))]),
             },
             None => None,
         };
         let answer = look::list(
-            engine.store(),
+            ctx.store,
             &incoming.tenant,
             &incoming.room_id,
             self.tag.as_deref(),

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use chrono::{Duration, Months};
 
-use super::db;
-use crate::clock::FixedClock;
-use crate::commands::Role;
 use crate::config::Config;
+use crate::core::FixedClock;
+use crate::core::Role;
 use crate::engine::tests::{engine_at, t};
 use crate::engine::{Engine, Incoming, IncomingKind, Outgoing, Parts};
+use crate::reflections::db;
 use crate::store::Store;
 
 const ALICE: &str = "@alice:example.org";
@@ -204,7 +204,10 @@ async fn consent_is_timestamped_withdrawable_and_kept_as_proof() {
     assert_eq!(rec.history[0].at, t(NOW));
     assert_eq!(rec.history[0].event_id, given_in);
     assert_eq!(rec.history[0].room_id, ROOM);
-    assert_eq!(rec.history[0].info_version, super::model::INFO_VERSION);
+    assert_eq!(
+        rec.history[0].info_version,
+        crate::reflections::model::INFO_VERSION
+    );
     assert_eq!(rec.history[1].at, t(NOW) + Duration::days(2));
     // Consent is per person: Bob is not covered by Alice's.
     let (_, out) = say(&engine, BOB, "!reflexion Une idée pour l'accueil").await;
@@ -352,7 +355,7 @@ async fn memo_reactions_save_only_ones_own_messages_with_consent() {
         .expect("get")
         .expect("saved");
     assert_eq!(saved.tags, vec!["horaires"]);
-    assert_eq!(saved.origin, super::model::Origin::Reaction);
+    assert_eq!(saved.origin, crate::reflections::model::Origin::Reaction);
     // Again: idempotent.
     let out = engine.handle(&memo(ALICE, "$m1", ALICE, body)).await;
     assert!(reacted(&out, "$m1") && text(&out).is_empty());
@@ -591,7 +594,7 @@ async fn withdrawal_hides_at_once_then_erases_or_anonymises() {
         .expect("proof");
     assert!(matches!(
         rec.history.last().map(|e| &e.action),
-        Some(super::model::ConsentAction::Erased { count: 1 })
+        Some(crate::reflections::model::ConsentAction::Erased { count: 1 })
     ));
     // Without an answer, the purge erases them after 30 days, not before.
     let carol = "@carol:example.org";
@@ -599,7 +602,7 @@ async fn withdrawal_hides_at_once_then_erases_or_anonymises() {
     say(&engine, carol, "!reflexion Idée de Carol").await;
     say(&engine, carol, "!consentement non").await;
     clock.advance(Duration::days(29));
-    super::retention::purge(&engine, engine.now())
+    crate::reflections::retention::purge(engine.store(), &engine.config().missions, engine.now())
         .await
         .expect("purge");
     assert_eq!(
@@ -607,9 +610,13 @@ async fn withdrawal_hides_at_once_then_erases_or_anonymises() {
         1
     );
     clock.advance(Duration::days(2));
-    let report = super::retention::purge(&engine, engine.now())
-        .await
-        .expect("purge");
+    let report = crate::reflections::retention::purge(
+        engine.store(),
+        &engine.config().missions,
+        engine.now(),
+    )
+    .await
+    .expect("purge");
     assert_eq!(report.unanswered, 1);
     assert_eq!(
         db::count_by_author(engine.store(), "demo", carol).expect("n"),
@@ -628,7 +635,12 @@ async fn retention_purge_deletes_only_older_reflections() {
     clock.set(later);
     // The task purges at start, then sleeps until the next purge time; shutdown stops it.
     let shutdown = tokio_util::sync::CancellationToken::new();
-    let task = tokio::spawn(super::run_retention(engine.clone(), shutdown.clone()));
+    let task = tokio::spawn(crate::reflections::run_retention(
+        engine.store().clone(),
+        Arc::new(engine.config().missions.clone()),
+        engine.clock().clone(),
+        shutdown.clone(),
+    ));
     let mut waited = 0;
     while db::count_tenant(engine.store(), "demo").expect("count") != 1 && waited < 500 {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -853,12 +865,12 @@ async fn no_command_in_one_mission_locale_reads_counts_or_erases_anothers_data()
     consent_in_other(&engine).await;
     let mission = engine.mission("demo").expect("demo");
     let mut out = Vec::new();
-    super::export::export(
-        &super::ExportRequest {
+    crate::reflections::export::export(
+        &crate::reflections::ExportRequest {
             store: engine.store(),
             mission,
             since: None,
-            format: super::ExportFormat::Csv,
+            format: crate::reflections::ExportFormat::Csv,
             now: engine.now(),
         },
         &mut out,
@@ -912,8 +924,8 @@ async fn export_pseudonymises_unless_signed_and_leaves_out_hidden_reflections() 
     let export = |format| {
         let mut out = Vec::new();
         let mut last = (0, 0);
-        let n = super::export::export(
-            &super::ExportRequest {
+        let n = crate::reflections::export::export(
+            &crate::reflections::ExportRequest {
                 store: engine.store(),
                 mission: engine.mission("demo").expect("demo"),
                 since: None,
@@ -927,7 +939,7 @@ async fn export_pseudonymises_unless_signed_and_leaves_out_hidden_reflections() 
         assert_eq!(last, (n, n), "progress reaches the total");
         (n, String::from_utf8(out).expect("utf-8"))
     };
-    let (n, csv) = export(super::ExportFormat::Csv);
+    let (n, csv) = export(crate::reflections::ExportFormat::Csv);
     assert_eq!(n, 3, "Carol's is hidden");
     assert!(!csv.contains("Carol"));
     assert!(csv.contains(BOB), "Bob signs");
@@ -944,15 +956,15 @@ async fn export_pseudonymises_unless_signed_and_leaves_out_hidden_reflections() 
         csv.contains("\"'=cmd() première, avec \"\"guillemets\"\"\""),
         "{csv}"
     );
-    let (_, json) = export(super::ExportFormat::Json);
+    let (_, json) = export(crate::reflections::ExportFormat::Json);
     let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
     assert_eq!(value["nombre"], 3);
     assert_eq!(value["reflexions"].as_array().map(Vec::len), Some(3));
     assert_eq!(value["reflexions"][0]["auteur"], pseudonyms[0]);
-    let (_, md) = export(super::ExportFormat::Markdown);
+    let (_, md) = export(crate::reflections::ExportFormat::Markdown);
     assert!(md.starts_with("# Réflexions partagées — Mission Locale de démonstration"));
     assert!(md.contains("## novembre 2026") && md.contains("3 réflexion(s)"));
-    assert!(md.contains("\\#visio") && md.contains(&crate::text::escape_md(BOB)));
+    assert!(md.contains("\\#visio") && md.contains(&crate::core::text::escape_md(BOB)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

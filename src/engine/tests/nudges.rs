@@ -2,18 +2,20 @@
 //! them, and the scheduler task under tokio's paused time with a FixedClock moved in step
 //! (the scheduler sleeps in tokio time and reads "now" from the clock; nothing really waits).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::FixedClock;
-use crate::commands::Role;
+use crate::core::FixedClock;
+use crate::core::Role;
 use crate::engine::tests::{ask, engine_at, message, t};
 use crate::engine::{Engine, Incoming, IncomingKind, Outgoing};
 
-use super::model::{self, OUTBOX};
+use crate::outbox::{SendError, Transport};
 
 const ROOM: &str = "!room:example.org";
 
@@ -39,27 +41,86 @@ fn replies(out: Vec<Outgoing>) -> String {
         .join("\n")
 }
 
-/// The scheduler of `engine`, running in the background, and its posts.
+/// What the fake homeserver received.
+#[derive(Debug, Clone)]
+struct Sent {
+    txn: String,
+    out: Outgoing,
+    /// The event id it answered with (`$post1`, `$post2`…).
+    event_id: String,
+}
+
+/// A homeserver stand-in: passes every send on to the test; when `lose` is set, it receives the
+/// message but the answer never comes back (as in a crash right after sending).
+struct Channel {
+    sent: mpsc::UnboundedSender<Sent>,
+    lose: bool,
+    count: AtomicUsize,
+}
+
+impl Transport for Channel {
+    async fn send(&self, txn: &str, out: &Outgoing) -> Result<Option<String>, SendError> {
+        let n = self.count.fetch_add(1, Ordering::Relaxed) + 1;
+        let event_id = format!("$post{n}");
+        let _ = self.sent.send(Sent {
+            txn: txn.to_owned(),
+            out: out.clone(),
+            event_id: event_id.clone(),
+        });
+        if self.lose {
+            return Err(SendError::Retry {
+                after: Some(StdDuration::from_secs(365 * 86_400)),
+                cause: "answer lost".into(),
+            });
+        }
+        Ok(Some(event_id))
+    }
+}
+
+/// The scheduler and the outbox delivery of `engine`, running in the background, and what
+/// they sent.
 struct Running {
-    posts: mpsc::Receiver<Outgoing>,
+    posts: mpsc::UnboundedReceiver<Sent>,
     shutdown: CancellationToken,
-    task: tokio::task::JoinHandle<()>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
     fn start(engine: &Engine) -> Running {
-        let (tx, posts) = mpsc::channel(64);
+        Running::with(engine, false)
+    }
+
+    /// Every send reaches the homeserver, but no answer comes back.
+    fn start_losing_answers(engine: &Engine) -> Running {
+        Running::with(engine, true)
+    }
+
+    fn with(engine: &Engine, lose: bool) -> Running {
+        let (tx, posts) = mpsc::unbounded_channel();
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(super::run_scheduler(engine.clone(), tx, shutdown.clone()));
+        let scheduler = tokio::spawn(crate::nudges::scheduler::run(
+            engine.scheduler_env(),
+            shutdown.clone(),
+        ));
+        let delivery = tokio::spawn(crate::outbox::deliver(
+            engine.outbox().clone(),
+            Arc::new(Channel {
+                sent: tx,
+                lose,
+                count: AtomicUsize::new(0),
+            }),
+            engine.delivered_hook(),
+            shutdown.clone(),
+        ));
         Running {
             posts,
             shutdown,
-            task,
+            tasks: vec![scheduler, delivery],
         }
     }
 
-    /// The next post within `within` of (paused) tokio time, or None.
-    async fn next(&mut self, within: StdDuration) -> Option<Outgoing> {
+    /// The next message sent within `within` of (paused) tokio time, or None.
+    async fn next(&mut self, within: StdDuration) -> Option<Sent> {
         tokio::time::timeout(within, self.posts.recv())
             .await
             .ok()
@@ -68,8 +129,16 @@ impl Running {
 
     async fn stop(self) {
         self.shutdown.cancel();
-        self.task.await.expect("scheduler ends cleanly");
+        for task in self.tasks {
+            task.await.expect("tasks end cleanly");
+        }
     }
+}
+
+/// Let the background tasks finish what they are doing (paused time moves on only when every
+/// task waits).
+async fn settle() {
+    tokio::time::sleep(StdDuration::from_millis(10)).await;
 }
 
 /// Move the FixedClock and tokio's paused time together, so that the scheduler's sleep ends
@@ -79,18 +148,17 @@ async fn advance(clock: &FixedClock, by: Duration) {
     tokio::time::advance(by.to_std().expect("positive")).await;
 }
 
-fn post_parts(out: &Outgoing) -> (&str, &str, &str, bool, bool) {
-    match out {
+fn post_parts(sent: &Sent) -> (&str, &str, &str, bool, bool) {
+    match &sent.out {
         Outgoing::Post {
             room_id,
             markdown,
-            txn_id,
             notice,
             mentions,
         } => (
             room_id,
             markdown,
-            txn_id,
+            &sent.txn,
             *notice,
             mentions.room || !mentions.users.is_empty(),
         ),
@@ -402,16 +470,16 @@ async fn a_nudge_fires_at_its_time_once_as_text_mentioning_nobody() {
     assert_eq!(room, ROOM);
     assert_eq!(markdown, "🔔 Café");
     assert!(!notice && !mentions, "m.text that pings nobody");
-    assert!(
-        txn.starts_with("nudge|demo|!room:example.org|0000000001|2026-11-30T08:10:00"),
-        "{txn}"
+    assert_eq!(
+        txn,
+        crate::outbox::txn_for_firing(
+            "demo|!room:example.org|0000000001",
+            t("2026-11-30T08:10:00Z"),
+            "nudge"
+        )
     );
-    super::on_posted(&engine, txn, ROOM, "$post1");
-    assert!(engine
-        .store()
-        .scan_prefix::<model::Pending>(OUTBOX, b"")
-        .expect("scan")
-        .is_empty());
+    settle().await;
+    assert!(engine.outbox().is_empty(), "delivered: out of the outbox");
     // A one-off is gone once sent.
     assert!(ask(&engine, "!relances", Role::Coordination)
         .await
@@ -449,7 +517,7 @@ async fn a_weekly_nudge_goes_on_and_a_paused_one_stays_quiet() {
             .expect("daily post");
         let Outgoing::Post {
             mentions, markdown, ..
-        } = &post
+        } = &post.out
         else {
             panic!("{post:?}")
         };
@@ -484,9 +552,10 @@ async fn after_downtime_the_latest_firing_goes_late_once_and_older_ones_are_summ
         Role::Coordination,
     )
     .await;
-    // The bot is down from Monday 09:00 to Tuesday 10:30 (Paris).
+    // The bot is down from Monday 09:00 to Tuesday 10:30 (Paris). When it comes back, its
+    // sends reach the homeserver but it crashes before any answer comes back.
     clock.set(t("2026-12-01T09:30:00Z"));
-    let mut running = Running::start(&engine);
+    let mut running = Running::start_losing_answers(&engine);
     let late = running
         .next(StdDuration::from_secs(1))
         .await
@@ -498,6 +567,24 @@ async fn after_downtime_the_latest_firing_goes_late_once_and_older_ones_are_summ
     );
     assert!(!notice);
     let late_txn = late_txn.to_owned();
+    assert!(
+        running.next(StdDuration::from_secs(600)).await.is_none(),
+        "the summary waits behind the unconfirmed post: order is kept within a room"
+    );
+
+    // A restart: the same post again, with the same transaction id (the homeserver drops the
+    // double), then the summary; nothing fired twice.
+    running.stop().await;
+    let mut running = Running::start(&engine);
+    let again = running
+        .next(StdDuration::from_secs(1))
+        .await
+        .expect("re-sent");
+    assert_eq!(
+        post_parts(&again).2,
+        late_txn,
+        "same transaction id: the homeserver drops the double"
+    );
     let summary = running
         .next(StdDuration::from_secs(1))
         .await
@@ -516,32 +603,8 @@ async fn after_downtime_the_latest_firing_goes_late_once_and_older_ones_are_summ
         text.contains("R2 (prévue mardi 1er décembre à 08:00)"),
         "{text}"
     );
-    assert!(
-        running.next(StdDuration::from_secs(600)).await.is_none(),
-        "nothing else"
-    );
-
-    // A crash before the adapter confirmed: the same posts again, with the same txn ids.
-    running.stop().await;
-    let mut running = Running::start(&engine);
-    let again = running
-        .next(StdDuration::from_secs(1))
-        .await
-        .expect("re-handed");
-    let again_txn = post_parts(&again).2.to_owned();
-    let again2 = running
-        .next(StdDuration::from_secs(1))
-        .await
-        .expect("re-handed");
-    let txns = [again_txn.clone(), post_parts(&again2).2.to_owned()];
-    assert!(
-        txns.contains(&late_txn),
-        "same transaction id: the homeserver drops the double"
-    );
     assert!(running.next(StdDuration::from_secs(600)).await.is_none());
-    for (i, txn) in txns.iter().enumerate() {
-        super::on_posted(&engine, txn, ROOM, &format!("$p{i}"));
-    }
+    assert!(engine.outbox().is_empty(), "delivered this time");
     running.stop().await;
     // Confirmed: a third start sends nothing; the schedule goes on the next day.
     let mut running = Running::start(&engine);
@@ -589,9 +652,11 @@ async fn a_parcours_posts_one_step_per_firing_and_counts_ticks() {
     );
     assert!(markdown.contains("✅"), "{markdown}");
     assert!(!notice);
-    super::on_posted(&engine, txn, ROOM, "$step1");
+    assert!(txn.starts_with("fire|demo|!room:example.org|"), "{txn}");
+    let step1 = step.event_id.clone();
+    settle().await;
     assert_eq!(
-        super::card_of_post(&engine, ROOM, "$step1").as_deref(),
+        engine.nudges().card_of_post(ROOM, &step1).as_deref(),
         Some("observer-usages")
     );
     // A reflection written in the step's thread is linked to the step's card.
@@ -602,7 +667,7 @@ async fn a_parcours_posts_one_step_per_firing_and_counts_ticks() {
         engine.now(),
     );
     in_thread.event_id = "$reflexion-in-thread".into();
-    in_thread.thread_root = Some("$step1".into());
+    in_thread.thread_root = Some(step1.clone());
     let saved = engine.handle(&in_thread).await;
     assert!(
         saved
@@ -620,7 +685,7 @@ async fn a_parcours_posts_one_step_per_firing_and_counts_ticks() {
         ("@dan:example.org", "❤️", "$r4"),
     ] {
         assert!(engine
-            .handle(&reaction(&engine, user, "$step1", key, id))
+            .handle(&reaction(&engine, user, &step1, key, id))
             .await
             .is_empty());
     }
@@ -643,7 +708,7 @@ async fn a_parcours_posts_one_step_per_firing_and_counts_ticks() {
         "{state}"
     );
     assert_eq!(
-        super::adoption_figures(&engine, "demo"),
+        engine.nudges().adoption_figures("demo"),
         [("Premiers pas à distance".to_owned(), 1, 1)]
     );
 
@@ -700,7 +765,7 @@ async fn a_personal_reminder_arrives_by_direct_message_after_a_silence() {
         .next(StdDuration::from_secs(3600))
         .await
         .expect("after the silence");
-    match dm {
+    match dm.out {
         Outgoing::Direct {
             user_id,
             tenant,
@@ -718,9 +783,9 @@ async fn a_personal_reminder_arrives_by_direct_message_after_a_silence() {
 #[test]
 fn ticks_accept_variants_and_skin_tones() {
     for key in ["✅", "✔️", "✔", "☑️", "👍", "👍🏽"] {
-        assert!(super::is_tick(key), "{key}");
+        assert!(crate::core::is_tick(key), "{key}");
     }
     for key in ["❤️", "👎", "✅✅", ""] {
-        assert!(!super::is_tick(key), "{key}");
+        assert!(!crate::core::is_tick(key), "{key}");
     }
 }

@@ -1,0 +1,163 @@
+//! Engine-level tests: the product driven directly, with a fixed clock and a temporary store.
+//! Shared helpers first (every domain's engine tests use them), then the tests of the engine's
+//! own rules. Every test that checks for silence also checks, in the same set-up, that a real
+//! command is answered, so it fails when the engine answers nothing at all.
+
+mod golden;
+mod invariants;
+mod nudges;
+mod reflections;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::core::{FixedClock, Role};
+
+pub(crate) fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("valid time")
+        .with_timezone(&Utc)
+}
+
+pub(crate) fn engine_at(now: &str) -> (Engine, FixedClock) {
+    let config = Config::load(None).expect("example config");
+    let commands = Engine::load_commands(&config).expect("commands");
+    let kit = Engine::load_kit(&config).expect("kit");
+    let clock = FixedClock::new(t(now));
+    let engine = Engine::new(Parts {
+        config,
+        commands,
+        kit,
+        store: Store::temporary().expect("store"),
+        clock: Arc::new(clock.clone()),
+    });
+    (engine, clock)
+}
+
+/// A message in the demo tenant's room; each call is a new event (its own id), as in a room.
+pub(crate) fn message(body: &str, role: Role, at: DateTime<Utc>) -> Incoming {
+    static EVENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = EVENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Incoming {
+        tenant: "demo".into(),
+        room_id: "!room:example.org".into(),
+        is_direct: false,
+        sender: "@alice:example.org".into(),
+        role,
+        event_id: format!("$e{n}"),
+        thread_root: None,
+        sent_at: at,
+        kind: IncomingKind::Message { body: body.into() },
+    }
+}
+
+/// The replies' text, joined by newlines.
+pub(crate) fn replies(out: Vec<Outgoing>) -> String {
+    out.into_iter()
+        .filter_map(|o| match o {
+            Outgoing::Reply { markdown, .. } => Some(markdown),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub(crate) async fn ask(engine: &Engine, body: &str, role: Role) -> String {
+    replies(engine.handle(&message(body, role, engine.now())).await)
+}
+
+/// An answer that is neither empty nor one of the engine's failure sentences.
+pub(crate) fn assert_real_answer(answer: &str, what: &str) {
+    assert!(!answer.trim().is_empty(), "{what}: no answer");
+    assert!(
+        answer != s::INTERNAL_ERROR && answer != s::NOT_SAVED,
+        "{what}: failure sentence {answer:?}"
+    );
+}
+
+#[tokio::test]
+async fn ordinary_messages_get_no_answer_and_commands_do() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    for body in [
+        "bonjour",
+        "",
+        "   ",
+        "!",
+        "! aide",
+        "point d'exclamation !aide",
+    ] {
+        assert_eq!(ask(&engine, body, Role::Membre).await, "", "{body:?}");
+    }
+    assert_real_answer(&ask(&engine, "!aide", Role::Membre).await, "!aide");
+}
+
+#[tokio::test]
+async fn unknown_commands_suggest_the_closest() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    let answer = ask(&engine, "!aied", Role::Membre).await;
+    assert!(answer.contains("`!aide`"), "{answer}");
+    let answer = ask(&engine, "!zzzzzzzz", Role::Membre).await;
+    assert!(
+        answer.contains("Je ne connais pas") && !answer.contains("Vouliez"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn hostile_input_is_answered_safely() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    let huge = format!("!{}", "x".repeat(64 * 1024));
+    let answer = ask(&engine, &huge, Role::Membre).await;
+    assert!(answer.contains("Je ne connais pas"), "{answer}");
+    assert!(answer.len() < 1000, "a 64 KB word is not echoed whole");
+    let answer = ask(&engine, "!<b>@room</b>", Role::Membre).await;
+    assert!(answer.contains("Je ne connais pas"), "{answer}");
+    assert!(
+        !answer.contains("<b>") && !answer.contains("@room"),
+        "{answer}"
+    );
+    let answer = ask(&engine, "!👋🏽\u{202e}", Role::Membre).await;
+    assert!(answer.contains("Je ne connais pas"), "{answer}");
+    assert!(!answer.contains('\u{202e}'), "bidi controls are not echoed");
+}
+
+#[tokio::test]
+async fn replies_follow_the_thread() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    let mut incoming = message("!ping", Role::Membre, engine.now());
+    incoming.thread_root = Some("$root".into());
+    let out = engine.handle(&incoming).await;
+    assert!(
+        matches!(&out[..], [Outgoing::Reply { thread_root: Some(r), to_event, .. }] if r == "$root" && *to_event == incoming.event_id),
+        "{out:?}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_tenants_get_nothing_known_ones_an_answer() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    let mut incoming = message("!ping", Role::Membre, engine.now());
+    assert_eq!(engine.handle(&incoming).await.len(), 1);
+    incoming.tenant = "autre".into();
+    assert!(engine.handle(&incoming).await.is_empty());
+}
+
+#[tokio::test]
+async fn processing_queues_the_answers_once_per_event() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    let incoming = message("!ping", Role::Membre, engine.now());
+    assert!(engine.process(&incoming).await.expect("process"));
+    assert!(!engine.process(&incoming).await.expect("process"));
+    let pending = engine.outbox().pending().expect("pending");
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(
+        pending[0].txn,
+        crate::outbox::txn_for_event(&incoming.event_id, 0)
+    );
+    assert!(pending[0]
+        .out
+        .markdown()
+        .is_some_and(|m| m.contains("Pong")));
+}

@@ -1,0 +1,325 @@
+//! The sync loop and each event to the engine.
+//!
+//! The loop calls `sync_once` itself rather than `Client::sync`, which waits a second between
+//! close responses. It keeps its own sync position in the sled store and moves it past a
+//! response only once every event of that response was handled: handed to the engine, whose
+//! answers and "handled" mark are written together in the outbox, and flushed to disk. When an
+//! event cannot be recorded (the disk is full), the position stays where it was and the next
+//! sync starts again from it (events already handled are skipped by id), so no command is ever
+//! skipped. When a room's timeline is `limited`, the events in the gap are fetched with
+//! `/messages` back to the previous position, so bursts lose no command.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use futures_util::future::join_all;
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::deserialized_responses::TimelineEvent;
+use matrix_sdk::room::MessagesOptions;
+use matrix_sdk::ruma::api::client::filter::{FilterDefinition, RoomEventFilter, RoomFilter};
+use matrix_sdk::ruma::events::AnySyncTimelineEvent;
+use matrix_sdk::ruma::UInt;
+use matrix_sdk::sync::SyncResponse;
+use matrix_sdk::Room;
+use tokio_util::sync::CancellationToken;
+
+use crate::core::{Incoming, IncomingKind};
+use crate::store::StoreError;
+
+use super::{convert, Adapter};
+
+const SYNC_TOKEN_KEY: &[u8] = b"matrix_since";
+/// At most this many `/messages` pages are fetched to fill one gap.
+const MAX_GAP_PAGES: usize = 50;
+
+/// The loop's state: its settings and the position it resumes from.
+pub struct SyncLoop {
+    settings: SyncSettings,
+    since: Option<String>,
+}
+
+/// What became of a response.
+enum Outcome {
+    /// Every event is handled (or deliberately skipped, with a log line): move on.
+    Done,
+    /// Some event could not be recorded: sync again from the same position.
+    Incomplete,
+}
+
+impl SyncLoop {
+    /// Load the saved position. On the very first start, sync once and skip the backlog: only
+    /// what comes next is answered.
+    pub async fn start(adapter: &Adapter) -> anyhow::Result<SyncLoop> {
+        let filter = {
+            let mut timeline = RoomEventFilter::default();
+            timeline.limit = Some(UInt::from(adapter.config.timeline_limit));
+            let mut room = RoomFilter::default();
+            room.timeline = timeline;
+            let mut def = FilterDefinition::default();
+            def.room = room;
+            def
+        };
+        let settings = SyncSettings::default()
+            .timeout(Duration::from_secs(30))
+            .filter(filter.into());
+        let store = adapter.engine.store();
+        let mut since: Option<String> = store.get::<String>("meta", SYNC_TOKEN_KEY)?;
+        if since.is_none() {
+            let response = adapter
+                .client
+                .sync_once(settings.clone())
+                .await
+                .context("première synchronisation")?;
+            adapter.handle_invites(&response).await;
+            since = Some(response.next_batch.clone());
+            store.put("meta", SYNC_TOKEN_KEY, &response.next_batch)?;
+            store.flush().await?;
+        }
+        Ok(SyncLoop { settings, since })
+    }
+
+    /// Sync until `shutdown`. The response in hand is finished even if shutdown comes
+    /// meanwhile. A homeserver outage is logged once when it starts and once when it ends.
+    pub async fn run(&mut self, adapter: &Adapter, shutdown: &CancellationToken) {
+        let mut failures = 0u32;
+        let mut outage_since: Option<std::time::Instant> = None;
+        loop {
+            let mut this = self.settings.clone();
+            if let Some(token) = &self.since {
+                this = this.token(token.clone());
+            }
+            let result = tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
+                result = adapter.client.sync_once(this) => result,
+            };
+            match result {
+                Ok(response) => {
+                    if let Some(started) = outage_since.take() {
+                        tracing::warn!(
+                            seconds = started.elapsed().as_secs(),
+                            "the homeserver answers again"
+                        );
+                    }
+                    failures = 0;
+                    match adapter
+                        .handle_response(&response, self.since.as_deref())
+                        .await
+                    {
+                        Outcome::Done => self.advance(adapter, &response.next_batch).await,
+                        Outcome::Incomplete => {
+                            tracing::warn!("some events could not be recorded; syncing again from the same position");
+                            tokio::select! {
+                                _ = shutdown.cancelled() => break,
+                                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                            }
+                        }
+                    }
+                }
+                Err(err) => {
+                    failures += 1;
+                    if outage_since.is_none() {
+                        outage_since = Some(std::time::Instant::now());
+                        tracing::warn!(cause = %err, "the homeserver does not answer; retrying with backoff");
+                    } else {
+                        tracing::debug!(cause = %err, failures, "sync failed again");
+                    }
+                    let delay = Duration::from_millis(500 * 2u64.pow(failures.min(6)));
+                    tokio::select! {
+                        _ = shutdown.cancelled() => break,
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every event of the response is handled: make that durable, then move the position.
+    async fn advance(&mut self, adapter: &Adapter, next_batch: &str) {
+        let store = adapter.engine.store();
+        let saved = async {
+            // The handled marks and queued answers reach the disk before the position moves
+            // past their events.
+            store.flush().await?;
+            store.put("meta", SYNC_TOKEN_KEY, &next_batch.to_owned())
+        };
+        match saved.await {
+            Ok(()) => self.since = Some(next_batch.to_owned()),
+            Err(err) => {
+                tracing::error!(cause = %err, "could not save the sync position; syncing again from the previous one")
+            }
+        }
+    }
+}
+
+impl Adapter {
+    async fn handle_response(&self, response: &SyncResponse, since: Option<&str>) -> Outcome {
+        self.handle_invites(response).await;
+        let work = response
+            .rooms
+            .joined
+            .iter()
+            .map(|(room_id, update)| async move {
+                let Some(room) = self.client.get_room(room_id) else {
+                    return true;
+                };
+                let mut events: Vec<TimelineEvent> = Vec::new();
+                if update.timeline.limited {
+                    if let (Some(prev), Some(since)) =
+                        (update.timeline.prev_batch.as_deref(), since)
+                    {
+                        events = self.fetch_gap(&room, prev, since).await;
+                    }
+                }
+                events.extend(update.timeline.events.iter().cloned());
+                // The engine sees the room's events one by one, in order; their answers go to
+                // the outbox, which the delivery task sends.
+                let mut complete = true;
+                for event in events {
+                    if let Err(err) = self.process_event(&room, &event).await {
+                        tracing::error!(cause = %err, room_id = %room.room_id(), "could not record an event; it will be handled again");
+                        complete = false;
+                    }
+                }
+                complete
+            });
+        let complete = join_all(work).await.into_iter().all(|ok| ok);
+        self.retry_undecrypted().await;
+        if complete {
+            Outcome::Done
+        } else {
+            Outcome::Incomplete
+        }
+    }
+
+    /// The events between `since` (the previous sync) and `prev_batch` (the start of a limited
+    /// timeline), oldest first.
+    async fn fetch_gap(&self, room: &Room, prev_batch: &str, since: &str) -> Vec<TimelineEvent> {
+        let mut older = Vec::new();
+        let mut from = prev_batch.to_owned();
+        for _ in 0..MAX_GAP_PAGES {
+            let mut options = MessagesOptions::backward().from(from.as_str());
+            options.to = Some(since.to_owned());
+            options.limit = UInt::from(100u32);
+            let page = match room.messages(options).await {
+                Ok(page) => page,
+                Err(err) => {
+                    tracing::warn!(cause = %err, room_id = %room.room_id(), "could not fetch a timeline gap");
+                    break;
+                }
+            };
+            let done = page.chunk.is_empty() || page.end.is_none();
+            let seen_before = page.chunk.iter().any(|e| {
+                e.event_id()
+                    .is_some_and(|id| self.engine.outbox().is_handled(id.as_str()))
+            });
+            older.extend(page.chunk);
+            match page.end {
+                Some(end) if !done && !seen_before => from = end,
+                _ => break,
+            }
+        }
+        tracing::info!(room_id = %room.room_id(), events = older.len(), "filled a timeline gap");
+        older.reverse();
+        older
+    }
+
+    /// When the bot joined `room` (its own membership event), cached.
+    async fn joined_at(&self, room: &Room) -> Option<DateTime<Utc>> {
+        if let Some(at) = self
+            .joined_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(room.room_id())
+        {
+            return Some(*at);
+        }
+        let own = self.client.user_id()?;
+        let member = room.get_member_no_sync(own).await.ok().flatten()?;
+        let ms: i64 = member.event().timestamp()?.into();
+        let at = DateTime::from_timestamp_millis(ms)?;
+        self.joined_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(room.room_id().to_owned(), at);
+        Some(at)
+    }
+
+    /// Hand one timeline event to the engine, unless it was handled already, is history from
+    /// before the bot joined, or is nothing the bot cares about. `Err` only when the event
+    /// could not be recorded (it will be seen again).
+    #[tracing::instrument(skip_all, fields(room_id = %room.room_id(), event_id))]
+    pub(super) async fn process_event(
+        &self,
+        room: &Room,
+        event: &TimelineEvent,
+    ) -> Result<(), StoreError> {
+        let Some(event_id) = event.event_id() else {
+            return Ok(());
+        };
+        tracing::Span::current().record("event_id", event_id.as_str());
+        if self.engine.outbox().is_handled(event_id.as_str()) {
+            return Ok(());
+        }
+        if event.kind.is_utd() {
+            self.undecrypted.add(room.room_id(), event);
+            return Ok(());
+        }
+        let Ok(parsed) = event.raw().deserialize() else {
+            return Ok(());
+        };
+        let Some(classified) = convert::classify(&parsed, &self.own_user) else {
+            return Ok(());
+        };
+        if let Some(joined) = self.joined_at(room).await {
+            if classified.sent_at < joined {
+                return Ok(());
+            }
+        }
+        let Some(info) = self.room_info(room).await else {
+            return Ok(());
+        };
+        let role = self.role_of(room, &info, &classified.sender).await;
+        let mut kind = classified.kind;
+        if let IncomingKind::Reaction {
+            target,
+            key,
+            target_sender,
+            target_body,
+        } = &mut kind
+        {
+            // The engine needs the text of a 📝's target (saving one's own message).
+            if crate::core::is_memo(key) {
+                if let Some((sender, body)) = self.fetch_text(room, target).await {
+                    *target_sender = Some(sender);
+                    *target_body = Some(body);
+                }
+            }
+        }
+        let incoming = Incoming {
+            tenant: info.tenant,
+            room_id: room.room_id().to_string(),
+            is_direct: info.direct,
+            sender: classified.sender,
+            role,
+            event_id: classified.event_id,
+            thread_root: classified.thread_root,
+            sent_at: classified.sent_at,
+            kind,
+        };
+        self.engine.process(&incoming).await.map(|_| ())
+    }
+
+    /// Sender and plain body of a text message, fetched by id.
+    async fn fetch_text(&self, room: &Room, event_id: &str) -> Option<(String, String)> {
+        let id = matrix_sdk::ruma::OwnedEventId::try_from(event_id).ok()?;
+        let event = room.event(&id, None).await.ok()?;
+        let parsed: AnySyncTimelineEvent = event.raw().deserialize().ok()?;
+        let classified = convert::classify(&parsed, "")?;
+        match classified.kind {
+            IncomingKind::Message { body } => Some((classified.sender, body)),
+            _ => None,
+        }
+    }
+}

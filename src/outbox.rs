@@ -1,0 +1,677 @@
+//! The outbox: every message that leaves the bot (replies, reactions, room posts, direct
+//! messages) is written here before it is sent, retried while the bot runs, kept across
+//! restarts, and removed once the homeserver accepted it.
+//!
+//! Each item is named by a transaction id derived from what caused it: the event it answers and
+//! the answer's index (`ev|<event id>|<n>`), or the scheduled item and its nominal firing time
+//! (`fire|<item key>|<instant>`). A retry re-uses the id, so the homeserver drops a message it
+//! already accepted (Synapse remembers transaction ids per device for about a day), and two
+//! different messages never share one. Ids already delivered are remembered for a week, so the
+//! same message is never queued twice either.
+//!
+//! The outbox also records which Matrix events were handled ([`Outbox::record_event`]): an
+//! event's answers and its "handled" mark are written in one transaction, so an event is either
+//! handled with all its answers queued, or not handled at all and seen again after a restart.
+//!
+//! Delivery ([`deliver`]) goes through a [`Transport`] (the Matrix adapter, or the console) in
+//! rounds: each round sends the oldest ready item of every destination (a room, or a person for
+//! direct messages), so order is kept within a room and every room's first message goes out
+//! before any room's second. Failures wait with a growing delay and are retried; only a
+//! failure that can never succeed (an unknown room) drops an item, with a warning.
+//!
+//! It knows nothing about what a message is for: an item may carry a `note` (what a post was
+//! about) that is handed back, with the new event id, to whoever delivers ([`Delivered`]).
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional as _;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::core::{Outgoing, SharedClock};
+use crate::store::{encode, Store, StoreError};
+
+/// Pending messages: transaction id → [`Item`].
+pub const OUTBOX: &str = "outbox";
+/// Delivered transaction ids → when (milliseconds), kept [`DELIVERED_KEPT_DAYS`].
+pub const DELIVERED: &str = "outbox_delivered";
+/// Handled Matrix event ids → when (milliseconds, as text), kept [`HANDLED_KEPT_DAYS`].
+pub const HANDLED: &str = "handled";
+
+/// How long delivered transaction ids are remembered (longer than any retry of a firing).
+pub const DELIVERED_KEPT_DAYS: i64 = 7;
+/// How long the ids of handled events are remembered (a sync never goes back further).
+pub const HANDLED_KEPT_DAYS: i64 = 30;
+/// Destinations served at once in a delivery round.
+const PARALLEL: usize = 8;
+/// The longest wait between two attempts at a failing message.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// One message waiting to be delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// The transaction id (also the item's key).
+    pub txn: String,
+    /// Order of queueing, across restarts.
+    pub seq: u64,
+    pub out: Outgoing,
+    pub queued_at: DateTime<Utc>,
+    #[serde(default)]
+    pub attempts: u32,
+    /// Not before this instant (a failed attempt waits).
+    #[serde(default)]
+    pub retry_at: Option<DateTime<Utc>>,
+    /// What the message is about, handed back once delivered.
+    #[serde(default)]
+    pub note: Option<serde_json::Value>,
+}
+
+/// The transaction id of the `index`-th answer to `event_id`.
+pub fn txn_for_event(event_id: &str, index: usize) -> String {
+    format!("ev|{event_id}|{index}")
+}
+
+/// The transaction id of a scheduled message: the item that fired and its nominal instant
+/// (`part` tells apart several messages of one firing, e.g. a step and a summary).
+pub fn txn_for_firing(item: &str, nominal: DateTime<Utc>, part: &str) -> String {
+    format!("fire|{item}|{}|{part}", nominal.timestamp_millis())
+}
+
+/// A message to queue, named by its transaction id.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub txn: String,
+    pub out: Outgoing,
+    pub note: Option<serde_json::Value>,
+}
+
+/// A cheap clonable handle on the outbox.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    clock: SharedClock,
+    /// Woken when something was queued, so the delivery task does not wait for its timer.
+    queued: Notify,
+}
+
+impl Outbox {
+    pub fn new(store: Store, clock: SharedClock) -> Outbox {
+        Outbox {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                queued: Notify::new(),
+            }),
+        }
+    }
+
+    fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Whether the Matrix event `event_id` was handled already.
+    pub fn is_handled(&self, event_id: &str) -> bool {
+        self.store()
+            .tree(HANDLED)
+            .ok()
+            .and_then(|t| t.contains_key(event_id).ok())
+            .unwrap_or(false)
+    }
+
+    /// Record `event_id` as handled and queue its answers, in one transaction. False (and
+    /// nothing queued) when it was handled already. Not flushed: the caller flushes before it
+    /// saves the sync position past this event; until then a crash only means the event is
+    /// handled again, and its answers carry the same transaction ids.
+    pub fn record_event(&self, event_id: &str, answers: Vec<Outgoing>) -> Result<bool, StoreError> {
+        let now = self.inner.clock.now();
+        let handled = self.store().tree(HANDLED)?;
+        let outbox = self.store().tree(OUTBOX)?;
+        let mut items = Vec::with_capacity(answers.len());
+        for (index, out) in answers.into_iter().enumerate() {
+            items.push(Item {
+                txn: txn_for_event(event_id, index),
+                seq: self.store().next_number("outbox")?,
+                out,
+                queued_at: now,
+                attempts: 0,
+                retry_at: None,
+                note: None,
+            });
+        }
+        let stamp = now.timestamp_millis().to_string();
+        let result = (&handled, &outbox).transaction(|(handled, outbox)| {
+            if handled.get(event_id.as_bytes())?.is_some() {
+                return Ok(false);
+            }
+            handled.insert(event_id.as_bytes(), stamp.as_bytes())?;
+            for item in &items {
+                outbox.insert(item.txn.as_bytes(), encode(item))?;
+            }
+            Ok::<_, ConflictableTransactionError<()>>(true)
+        });
+        let fresh = transaction_result(result)?;
+        if fresh && !items.is_empty() {
+            self.inner.queued.notify_one();
+        }
+        Ok(fresh)
+    }
+
+    /// Queue messages that no event caused (scheduled posts, reminders, summaries). A draft
+    /// whose transaction id is pending or was delivered in the last week is skipped: the same
+    /// firing never goes out twice. Returns how many were queued. Not flushed (see
+    /// [`Outbox::flush`]).
+    pub fn queue(&self, drafts: Vec<Draft>) -> Result<usize, StoreError> {
+        let now = self.inner.clock.now();
+        let outbox = self.store().tree(OUTBOX)?;
+        let delivered = self.store().tree(DELIVERED)?;
+        let mut queued = 0;
+        for draft in drafts {
+            let key = draft.txn.as_bytes();
+            if outbox.contains_key(key)? || delivered.contains_key(key)? {
+                tracing::info!(txn = %draft.txn, "already queued or delivered; not queued again");
+                continue;
+            }
+            let item = Item {
+                txn: draft.txn.clone(),
+                seq: self.store().next_number("outbox")?,
+                out: draft.out,
+                queued_at: now,
+                attempts: 0,
+                retry_at: None,
+                note: draft.note,
+            };
+            outbox.insert(key, encode(&item))?;
+            queued += 1;
+        }
+        if queued > 0 {
+            self.inner.queued.notify_one();
+        }
+        Ok(queued)
+    }
+
+    /// Write the outbox to disk.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.store().flush().await
+    }
+
+    /// Every pending item, oldest first.
+    pub fn pending(&self) -> Result<Vec<Item>, StoreError> {
+        let mut items: Vec<Item> = self
+            .store()
+            .scan_prefix::<Item>(OUTBOX, b"")?
+            .into_iter()
+            .map(|(_, item)| item)
+            .collect();
+        items.sort_by_key(|i| i.seq);
+        Ok(items)
+    }
+
+    /// How many messages wait.
+    pub fn len(&self) -> usize {
+        self.store().tree(OUTBOX).map(|t| t.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The homeserver accepted `txn`: it leaves the outbox and is remembered as delivered.
+    fn delivered(&self, txn: &str) -> Result<(), StoreError> {
+        let now = self.inner.clock.now().timestamp_millis();
+        let outbox = self.store().tree(OUTBOX)?;
+        let delivered = self.store().tree(DELIVERED)?;
+        let result = (&outbox, &delivered).transaction(|(outbox, delivered)| {
+            outbox.remove(txn.as_bytes())?;
+            delivered.insert(txn.as_bytes(), &now.to_be_bytes())?;
+            Ok::<_, ConflictableTransactionError<()>>(())
+        });
+        transaction_result(result)
+    }
+
+    /// An attempt failed: try again after a delay that grows with the attempts (or the one the
+    /// homeserver asked for).
+    fn retry_later(&self, item: &Item, asked: Option<Duration>) -> Result<(), StoreError> {
+        let attempts = item.attempts + 1;
+        let backoff = asked.unwrap_or_else(|| backoff(attempts)).min(MAX_BACKOFF);
+        let at = self.inner.clock.now()
+            + chrono::Duration::from_std(backoff).unwrap_or(chrono::Duration::seconds(1));
+        let updated = Item {
+            attempts,
+            retry_at: Some(at),
+            ..item.clone()
+        };
+        self.store()
+            .tree(OUTBOX)?
+            .insert(item.txn.as_bytes(), encode(&updated))?;
+        Ok(())
+    }
+
+    /// The message can never be delivered: drop it, loudly.
+    fn give_up(&self, item: &Item, cause: &str) -> Result<(), StoreError> {
+        tracing::warn!(txn = %item.txn, destination = %item.out.destination(), cause, "message dropped: it cannot be delivered");
+        self.store().remove(OUTBOX, item.txn.as_bytes()).map(|_| ())
+    }
+
+    /// After a restart, what waited for a retry is tried at once.
+    fn retry_now(&self) -> Result<(), StoreError> {
+        let tree = self.store().tree(OUTBOX)?;
+        for item in self.pending()? {
+            if item.retry_at.is_some() {
+                let item = Item {
+                    retry_at: None,
+                    ..item
+                };
+                tree.insert(item.txn.as_bytes(), encode(&item))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Wait until something is queued.
+    pub async fn wait_queued(&self) {
+        self.inner.queued.notified().await;
+    }
+
+    /// Forget delivered ids and handled events past their keeping time. Returns how many.
+    pub fn prune(&self) -> Result<(usize, usize), StoreError> {
+        let now = self.inner.clock.now();
+        let delivered_cutoff =
+            (now - chrono::Duration::days(DELIVERED_KEPT_DAYS)).timestamp_millis();
+        let handled_cutoff = (now - chrono::Duration::days(HANDLED_KEPT_DAYS)).timestamp_millis();
+        let mut forgot_delivered = 0;
+        let delivered = self.store().tree(DELIVERED)?;
+        for entry in delivered.iter() {
+            let (key, value) = entry?;
+            let at = <[u8; 8]>::try_from(value.as_ref())
+                .map(i64::from_be_bytes)
+                .unwrap_or(0);
+            if at < delivered_cutoff && delivered.remove(key)?.is_some() {
+                forgot_delivered += 1;
+            }
+        }
+        let mut forgot_handled = 0;
+        let handled = self.store().tree(HANDLED)?;
+        for entry in handled.iter() {
+            let (key, value) = entry?;
+            let at = std::str::from_utf8(&value)
+                .ok()
+                .and_then(|s| s.parse::<i64>().ok())
+                .unwrap_or(0);
+            if at < handled_cutoff && handled.remove(key)?.is_some() {
+                forgot_handled += 1;
+            }
+        }
+        Ok((forgot_delivered, forgot_handled))
+    }
+}
+
+/// 1 s, 2 s, 4 s … up to [`MAX_BACKOFF`].
+fn backoff(attempts: u32) -> Duration {
+    Duration::from_secs(1u64 << attempts.saturating_sub(1).min(9)).min(MAX_BACKOFF)
+}
+
+fn transaction_result<T>(result: Result<T, TransactionError<()>>) -> Result<T, StoreError> {
+    match result {
+        Ok(value) => Ok(value),
+        Err(TransactionError::Storage(err)) => Err(StoreError::Sled(err)),
+        // Our closures never abort.
+        Err(TransactionError::Abort(())) => Err(StoreError::Decode {
+            tree: OUTBOX.into(),
+            cause: "transaction aborted".into(),
+        }),
+    }
+}
+
+/// Why a send failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// Worth trying again: the homeserver is unreachable, overloaded, or asked to wait.
+    Retry {
+        after: Option<Duration>,
+        cause: String,
+    },
+    /// It will never work (the room is unknown, the bot may not post there).
+    Never { cause: String },
+}
+
+/// What sends messages: the Matrix adapter, or the console.
+pub trait Transport: Send + Sync + 'static {
+    /// Send `out` with transaction id `txn`; the new event's id when there is one.
+    fn send(
+        &self,
+        txn: &str,
+        out: &Outgoing,
+    ) -> impl Future<Output = Result<Option<String>, SendError>> + Send;
+}
+
+/// What the delivery task reports for each delivered message (to record what a post was about).
+pub type Delivered = Arc<dyn Fn(&Item, Option<&str>) + Send + Sync>;
+
+/// Deliver until `shutdown`: rounds over the ready items (one per destination, oldest first),
+/// then wait for something new or the next retry. Items still pending at shutdown stay in the
+/// store and go out after the restart.
+pub async fn deliver<T: Transport>(
+    outbox: Outbox,
+    transport: Arc<T>,
+    on_delivered: Delivered,
+    shutdown: CancellationToken,
+) {
+    if let Err(err) = outbox.retry_now() {
+        tracing::error!(cause = %err, "could not read the outbox");
+    }
+    let pending = outbox.len();
+    if pending > 0 {
+        tracing::info!(pending, "delivering the messages kept from before");
+    }
+    loop {
+        if shutdown.is_cancelled() {
+            return;
+        }
+        let next_retry = match deliver_round(&outbox, transport.as_ref(), &on_delivered).await {
+            Ok(Round::Sent) => continue,
+            Ok(Round::Idle { next_retry }) => next_retry,
+            Err(err) => {
+                tracing::error!(cause = %err, "could not read the outbox");
+                Some(outbox.inner.clock.now() + chrono::Duration::seconds(5))
+            }
+        };
+        let wait = next_retry.map(|at| {
+            outbox
+                .inner
+                .clock
+                .real_wait(at - outbox.inner.clock.now())
+                .max(Duration::from_millis(10))
+        });
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = outbox.wait_queued() => {}
+            _ = sleep_or_forever(wait) => {}
+        }
+    }
+}
+
+async fn sleep_or_forever(wait: Option<Duration>) {
+    match wait {
+        Some(wait) => tokio::time::sleep(wait).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What a round did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Round {
+    /// Something was attempted; look again at once.
+    Sent,
+    /// Nothing ready; the earliest retry, if any.
+    Idle { next_retry: Option<DateTime<Utc>> },
+}
+
+/// One round: the oldest ready item of each destination, several destinations at once.
+pub async fn deliver_round<T: Transport>(
+    outbox: &Outbox,
+    transport: &T,
+    on_delivered: &Delivered,
+) -> Result<Round, StoreError> {
+    let now = outbox.inner.clock.now();
+    let mut heads: BTreeMap<String, Item> = BTreeMap::new();
+    for item in outbox.pending()? {
+        heads
+            .entry(item.out.destination().to_owned())
+            .or_insert(item);
+    }
+    let (ready, waiting): (Vec<Item>, Vec<Item>) = heads
+        .into_values()
+        .partition(|item| item.retry_at.is_none_or(|at| at <= now));
+    if ready.is_empty() {
+        return Ok(Round::Idle {
+            next_retry: waiting.iter().filter_map(|i| i.retry_at).min(),
+        });
+    }
+    let mut ready = ready;
+    ready.sort_by_key(|i| i.seq);
+    for chunk in ready.chunks(PARALLEL) {
+        let attempts = chunk
+            .iter()
+            .map(|item| async move { (item, transport.send(&item.txn, &item.out).await) });
+        for (item, result) in futures_util::future::join_all(attempts).await {
+            match result {
+                Ok(event_id) => {
+                    outbox.delivered(&item.txn)?;
+                    on_delivered(item, event_id.as_deref());
+                }
+                Err(SendError::Retry { after, cause }) => {
+                    tracing::warn!(txn = %item.txn, attempts = item.attempts + 1, cause, "send failed; will retry");
+                    outbox.retry_later(item, after)?;
+                }
+                Err(SendError::Never { cause }) => outbox.give_up(item, &cause)?,
+            }
+        }
+    }
+    Ok(Round::Sent)
+}
+
+/// Deliver everything that is ready now, round after round (the console, and tests).
+pub async fn deliver_ready<T: Transport>(
+    outbox: &Outbox,
+    transport: &T,
+    on_delivered: &Delivered,
+) -> Result<(), StoreError> {
+    while deliver_round(outbox, transport, on_delivered).await? == Round::Sent {}
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use chrono::Duration as ChronoDuration;
+
+    use super::*;
+    use crate::core::{FixedClock, Mentions};
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-30T08:00:00Z")
+            .expect("valid")
+            .with_timezone(&Utc)
+    }
+
+    fn post(room: &str, text: &str) -> Outgoing {
+        Outgoing::Post {
+            room_id: room.into(),
+            markdown: text.into(),
+            mentions: Mentions::default(),
+            notice: false,
+        }
+    }
+
+    /// Records what it sent; fails the first `failures` attempts of a text.
+    #[derive(Default)]
+    struct Fake {
+        sent: Mutex<Vec<(String, String)>>,
+        failures: Mutex<BTreeMap<String, u32>>,
+        never: Vec<String>,
+    }
+
+    impl Transport for Fake {
+        async fn send(&self, txn: &str, out: &Outgoing) -> Result<Option<String>, SendError> {
+            let text = out.markdown().unwrap_or_default().to_owned();
+            if self.never.contains(&text) {
+                return Err(SendError::Never {
+                    cause: "unknown room".into(),
+                });
+            }
+            if let Some(left) = self.failures.lock().expect("lock").get_mut(&text) {
+                if *left > 0 {
+                    *left -= 1;
+                    return Err(SendError::Retry {
+                        after: None,
+                        cause: "down".into(),
+                    });
+                }
+            }
+            self.sent.lock().expect("lock").push((txn.to_owned(), text));
+            Ok(Some(format!("$sent-{txn}")))
+        }
+    }
+
+    fn outbox_at(clock: &FixedClock) -> Outbox {
+        Outbox::new(Store::temporary().expect("store"), Arc::new(clock.clone()))
+    }
+
+    fn draft(txn: &str, room: &str, text: &str) -> Draft {
+        Draft {
+            txn: txn.into(),
+            out: post(room, text),
+            note: None,
+        }
+    }
+
+    fn no_hook() -> Delivered {
+        Arc::new(|_, _| {})
+    }
+
+    #[tokio::test]
+    async fn rounds_keep_order_in_a_room_and_serve_every_room_first() {
+        let clock = FixedClock::new(t0());
+        let outbox = outbox_at(&clock);
+        outbox
+            .queue(vec![
+                draft("a1", "!a", "a1"),
+                draft("a2", "!a", "a2"),
+                draft("a3", "!a", "a3"),
+                draft("b1", "!b", "b1"),
+                draft("c1", "!c", "c1"),
+                draft("c2", "!c", "c2"),
+            ])
+            .expect("queue");
+        let fake = Fake::default();
+        deliver_ready(&outbox, &fake, &no_hook())
+            .await
+            .expect("deliver");
+        let sent: Vec<String> = fake
+            .sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(_, t)| t.clone())
+            .collect();
+        assert_eq!(sent, ["a1", "b1", "c1", "a2", "c2", "a3"]);
+        assert!(outbox.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failing_send_is_retried_later_and_delivered_once() {
+        let clock = FixedClock::new(t0());
+        let outbox = outbox_at(&clock);
+        outbox
+            .queue(vec![draft("x", "!a", "x"), draft("y", "!a", "y")])
+            .expect("queue");
+        let fake = Fake::default();
+        fake.failures.lock().expect("lock").insert("x".into(), 3);
+        let delivered = Arc::new(Mutex::new(Vec::new()));
+        let seen = delivered.clone();
+        let hook: Delivered = Arc::new(move |item, event| {
+            seen.lock()
+                .expect("lock")
+                .push((item.txn.clone(), event.map(str::to_owned)));
+        });
+        for _ in 0..3 {
+            deliver_ready(&outbox, &fake, &hook).await.expect("deliver");
+            // Nothing behind the failing head of the room went out: order is kept.
+            assert!(fake.sent.lock().expect("lock").is_empty());
+            clock.advance(ChronoDuration::minutes(10));
+        }
+        deliver_ready(&outbox, &fake, &hook).await.expect("deliver");
+        let sent: Vec<String> = fake
+            .sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(_, t)| t.clone())
+            .collect();
+        assert_eq!(sent, ["x", "y"]);
+        assert_eq!(
+            *delivered.lock().expect("lock"),
+            [
+                ("x".to_owned(), Some("$sent-x".to_owned())),
+                ("y".to_owned(), Some("$sent-y".to_owned()))
+            ]
+        );
+        // Delivered ids are not queued again.
+        assert_eq!(outbox.queue(vec![draft("x", "!a", "x")]).expect("queue"), 0);
+    }
+
+    #[tokio::test]
+    async fn an_undeliverable_message_is_dropped_and_does_not_block_its_room() {
+        let clock = FixedClock::new(t0());
+        let outbox = outbox_at(&clock);
+        outbox
+            .queue(vec![draft("x", "!gone", "x"), draft("y", "!gone", "y")])
+            .expect("queue");
+        let fake = Fake {
+            never: vec!["x".into()],
+            ..Fake::default()
+        };
+        deliver_ready(&outbox, &fake, &no_hook())
+            .await
+            .expect("deliver");
+        let sent: Vec<String> = fake
+            .sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(_, t)| t.clone())
+            .collect();
+        assert_eq!(sent, ["y"]);
+    }
+
+    #[tokio::test]
+    async fn an_event_is_recorded_once_with_its_answers() {
+        let clock = FixedClock::new(t0());
+        let outbox = outbox_at(&clock);
+        assert!(!outbox.is_handled("$e"));
+        assert!(outbox
+            .record_event("$e", vec![post("!a", "un"), post("!a", "deux")])
+            .expect("record"));
+        assert!(outbox.is_handled("$e"));
+        assert!(!outbox
+            .record_event("$e", vec![post("!a", "un")])
+            .expect("record"));
+        let txns: Vec<String> = outbox
+            .pending()
+            .expect("pending")
+            .into_iter()
+            .map(|i| i.txn)
+            .collect();
+        assert_eq!(txns, [txn_for_event("$e", 0), txn_for_event("$e", 1)]);
+        assert_ne!(txn_for_event("$e", 0), txn_for_event("$e", 1));
+        assert_ne!(
+            txn_for_firing("k", t0(), "post"),
+            txn_for_firing("k", t0() + ChronoDuration::minutes(15), "post")
+        );
+    }
+
+    #[test]
+    fn old_ids_are_pruned_recent_ones_kept() {
+        let clock = FixedClock::new(t0());
+        let outbox = outbox_at(&clock);
+        outbox.record_event("$old", Vec::new()).expect("record");
+        clock.advance(ChronoDuration::days(HANDLED_KEPT_DAYS + 1));
+        outbox.record_event("$recent", Vec::new()).expect("record");
+        let (_, handled) = outbox.prune().expect("prune");
+        assert_eq!(handled, 1);
+        assert!(!outbox.is_handled("$old"));
+        assert!(outbox.is_handled("$recent"));
+    }
+}
