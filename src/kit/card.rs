@@ -4,6 +4,10 @@
 //! lines) and Markdown body, the split of the body into intro / "Essayer cette semaine" /
 //! "Points de vigilance", and every check that needs only the file itself. Checks across files
 //! (duplicate ids, unknown themes) live in `mod.rs`, where all files are known.
+//!
+//! A card that gives a phone number or a service name carries `verifie = "AAAA-MM"`, the month
+//! its numbers and names were last checked against an official source ([`YearMonth`]); the key
+//! is optional, a malformed value is a problem on its line.
 
 use super::problem::{file_stem, is_kebab, Fields, KitProblem, TomlSource};
 use super::text::fold;
@@ -14,8 +18,12 @@ pub const MAX_BODY_CHARS: usize = 1_600;
 
 /// Keys a card's front matter may hold.
 const CARD_KEYS: &[&str] = &[
-    "id", "titre", "theme", "niveau", "tags", "canaux", "duree", "sources",
+    "id", "titre", "theme", "niveau", "tags", "canaux", "duree", "verifie", "sources",
 ];
+
+/// What `verifie` must hold, for the problem message (kept here: the strings module belongs to
+/// another part of the crate; the sentence reuses its `problem_wrong_type`).
+const TYPE_YEAR_MONTH: &str = "un mois au format AAAA-MM, ex. \"2026-12\"";
 
 /// A validated practice card.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +40,8 @@ pub struct Card {
     /// Time needed to try the practice, in words ("15 minutes").
     pub duree: String,
     pub sources: Vec<Source>,
+    /// Month the card's phone numbers and service names were last checked (`verifie`), if any.
+    pub verified: Option<YearMonth>,
     /// The whole Markdown body, trimmed.
     pub body: String,
     /// Text before the first heading: what the practice is and why.
@@ -47,6 +57,36 @@ pub struct Card {
 pub struct Source {
     pub titre: String,
     pub url: String,
+}
+
+/// A month, as in `verifie = "2026-12"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct YearMonth {
+    pub year: u16,
+    /// 1 to 12.
+    pub month: u8,
+}
+
+impl YearMonth {
+    /// Parses exactly `AAAA-MM` (four digits, a dash, a month from 01 to 12).
+    pub fn parse(text: &str) -> Option<YearMonth> {
+        let (year, month) = text.split_once('-')?;
+        let digits = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_digit());
+        if !digits(year, 4) || !digits(month, 2) {
+            return None;
+        }
+        let month: u8 = month.parse().ok()?;
+        (1..=12).contains(&month).then_some(YearMonth {
+            year: year.parse().ok()?,
+            month,
+        })
+    }
+}
+
+impl std::fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
 }
 
 /// Heading of the section holding what to try (folded form is compared).
@@ -99,6 +139,7 @@ pub(crate) fn parse_card(path: &str, text: &str, problems: &mut Vec<KitProblem>)
     let tags = f.string_list("tags", true);
     let canaux = f.string_list("canaux", false);
     let duree = f.string("duree");
+    let verified = parse_verified(&src, &table, problems);
     let sources = parse_sources(&src, &table, problems);
 
     if let Some(id) = &id {
@@ -147,11 +188,32 @@ pub(crate) fn parse_card(path: &str, text: &str, problems: &mut Vec<KitProblem>)
         canaux: canaux?,
         duree: duree?,
         sources: sources?,
+        verified: verified?,
         body: body.to_owned(),
         intro: sections.intro,
         essayer: essayer?,
         vigilance: vigilance?,
     })
+}
+
+/// The optional `verifie` month: `Some(None)` when absent, `None` (and a problem) when malformed.
+fn parse_verified(
+    src: &TomlSource<'_>,
+    table: &toml::Table,
+    problems: &mut Vec<KitProblem>,
+) -> Option<Option<YearMonth>> {
+    let value = match table.get("verifie") {
+        None => return Some(None),
+        Some(toml::Value::String(v)) => YearMonth::parse(v.trim()),
+        Some(_) => None,
+    };
+    if value.is_none() {
+        problems.push(src.problem(
+            src.key_line("verifie", None),
+            s::problem_wrong_type("verifie", TYPE_YEAR_MONTH),
+        ));
+    }
+    value.map(Some)
 }
 
 fn parse_sources(
@@ -372,6 +434,39 @@ Un SMS la veille évite les rendez-vous manqués.
         assert_eq!(card.vigilance, "- Pas de données sensibles par SMS.");
         assert_eq!(card.sources[0].url, "https://example.org/page");
         assert!(card.body.starts_with("Un SMS"));
+        assert_eq!(card.verified, None);
+    }
+
+    #[test]
+    fn verifie_is_an_optional_month() {
+        let text = GOOD.replace(
+            "duree = \"15 minutes\"\n",
+            "duree = \"15 minutes\"\nverifie = \"2026-12\"\n",
+        );
+        let (card, problems) = parse("kit-snippets/sms-rappel.md", &text);
+        assert!(problems.is_empty(), "{problems:?}");
+        let verified = card.expect("card").verified.expect("verifie");
+        assert_eq!(
+            verified,
+            YearMonth {
+                year: 2026,
+                month: 12
+            }
+        );
+        assert_eq!(verified.to_string(), "2026-12");
+        for (input, ok) in [
+            ("2026-12", true),
+            ("2027-01", true),
+            ("2026-13", false),
+            ("2026-00", false),
+            ("2026-1", false),
+            ("26-12", false),
+            ("2026/12", false),
+            ("décembre 2026", false),
+            ("", false),
+        ] {
+            assert_eq!(YearMonth::parse(input).is_some(), ok, "{input}");
+        }
     }
 
     struct Case {
@@ -444,6 +539,24 @@ Un SMS la veille évite les rendez-vous manqués.
                     (Some(2), "« tags »"),
                     (Some(2), "« duree »"),
                 ],
+            },
+            Case {
+                name: "malformed verifie",
+                path: "kit-snippets/sms-rappel.md",
+                text: GOOD.replace(
+                    "duree = \"15 minutes\"\n",
+                    "duree = \"15 minutes\"\nverifie = \"12/2026\"\n",
+                ),
+                expected: vec![(Some(9), "« verifie »")],
+            },
+            Case {
+                name: "verifie not a string",
+                path: "kit-snippets/sms-rappel.md",
+                text: GOOD.replace(
+                    "duree = \"15 minutes\"\n",
+                    "duree = \"15 minutes\"\nverifie = 202612\n",
+                ),
+                expected: vec![(Some(9), "AAAA-MM")],
             },
             Case {
                 name: "missing section",

@@ -25,9 +25,9 @@ pub mod text;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use card::{Card, Source, MAX_BODY_CHARS, SECTION_ESSAYER, SECTION_VIGILANCE};
+pub use card::{Card, Source, YearMonth, MAX_BODY_CHARS, SECTION_ESSAYER, SECTION_VIGILANCE};
 pub use catalog::{Etape, Parcours, Theme};
-pub use index::{Hit, MAX_QUESTION_CHARS};
+pub use index::{Hit, MAX_QUESTION_CHARS, SAFETY_CARD};
 pub use problem::KitProblem;
 pub use render::{
     cli_ask, render_fiche, render_kit_answer, render_parcours_list, render_step, render_theme,
