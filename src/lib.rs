@@ -3,23 +3,61 @@
 //!
 //! # Layout
 //!
-//! - [`engine`]: the product. Turns an [`engine::Incoming`] (who said what, where, when) into
-//!   [`engine::Outgoing`] actions. Knows nothing about Matrix; most tests run here.
+//! - [`core`]: the shared vocabulary, imported by every layer and importing nothing of kitbot:
+//!   [`core::Incoming`] and [`core::Outgoing`], [`core::Role`], [`core::Problem`], the injected
+//!   clock, one text folding and one escaping, the reaction keys.
+//! - [`engine`]: the product and the only composer. Turns an `Incoming` into `Outgoing`
+//!   actions: builds a [`engine::Ctx`] per event and hands it to the command; classifies
+//!   reactions, edits and redactions before a domain sees them.
 //! - [`commands`]: the chat commands, described as data in `commands/*.toml`, parsed into one
 //!   [`commands::Command`] enum; one file per command with its `parse` and `apply`.
 //! - [`kit`]: the practice cards of `kit-snippets/`, their validation and a French-aware search.
 //! - [`schedule`]: the schedule language (French phrases and standard cron), time zones, DST,
 //!   quiet hours and public holidays.
-//! - [`nudges`]: reminders and adoption paths that coordinators schedule, and the scheduler task.
+//! - [`nudges`]: reminders and adoption paths; [`nudges::Nudges`] keeps their rules (lock,
+//!   write, flush, wake the scheduler) and the scheduler task fires them.
 //! - [`reflections`]: consent, the personal-data guard, and the reflections teams share.
+//! - [`outbox`]: every message that leaves the bot, written before it is sent, retried, kept
+//!   across restarts; the transaction id of each names what caused it.
 //! - [`store`]: one sled database, one tree per entity, versioned JSON values, migrations at open.
 //! - [`config`]: `bot.toml`, read once into a checked [`config::Config`].
 //! - [`matrix`]: the Matrix adapter (login, session, E2EE, invites, sync, gap filling, sending).
 //! - [`console`]: the console adapter: the same engine from stdin/stdout, no homeserver needed.
-//! - [`clock`]: time is injected everywhere, so tests never sleep.
 //! - [`strings`]: every sentence a user reads outside `commands/*.toml`, in French.
 //! - [`assets`]: the data folders embedded in the binary, and loading them from disk.
 //! - [`check`]: `kitbot check`, every problem of the config and data folders at once.
+//!
+//! # Architecture
+//!
+//! ```text
+//!   main.rs, check ──► matrix/, console ──► engine/ + commands/ ──► kit/ schedule/ nudges/
+//!   (entry)            (adapters)            (composer)              reflections/ outbox
+//!                                                                    (domains)
+//!                                                  all of them ──► core/, store, strings, config
+//! ```
+//!
+//! **The dependency rule, in one line:** entry → adapters → engine (+ commands) → domains →
+//! core; arrows never point back. A domain never imports the engine, the commands, an adapter,
+//! `check` or the binary (a test in `engine/tests/invariants.rs` scans `src/` and fails
+//! otherwise); the core imports nothing of kitbot. Domains are passed what they use (`&Kit`,
+//! `&MissionLocale`, `now`, a service handle), never the engine.
+//!
+//! **Naming:** chat commands and their files have French names (`!relance`,
+//! `commands/nudges/relance.rs`), as users type them; the domain code is in English (`Nudges`,
+//! `Reflections`, `Outbox`). A card's Rust fields may keep their French front-matter names until
+//! they are renamed with `serde(rename)`-style mapping in `kit/card.rs`.
+//!
+//! **Where things go:**
+//! - *a new command*: a `commands/<nom>.toml` file (name, aliases, role, help, examples), a
+//!   variant in [`commands::Command`] with its `parse` and `apply(ctx, incoming)` in its own file
+//!   under `src/commands/`, its sentences in `strings/`; the registry test checks that every
+//!   name and alias parses to it.
+//! - *a new card field*: the front-matter key in `kit/card.rs` (`CARD_KEYS`, the parse and its
+//!   problem on the right line), the field on [`kit::Card`], and the README's "Writing content".
+//! - *a new adapter*: turn its events into [`core::Incoming`] and call
+//!   [`engine::Engine::process`]; implement [`outbox::Transport`] and run [`outbox::deliver`]
+//!   with [`engine::Engine::delivered_hook`]. The engine, the scheduler and the outbox need
+//!   nothing else (see `console.rs`, the smallest adapter).
 
 pub mod assets;
 pub mod check;

@@ -189,3 +189,62 @@ async fn ticks_on_a_parcours_step_are_counted() {
     );
     assert_eq!(bot.stop(), Some(0));
 }
+
+/// Every firing of a recurring personal reminder reaches the person: each one has its own
+/// transaction id (the reminder and its nominal instant), so the homeserver never drops one as a
+/// repeat. The bot runs on a clock 90 times faster, so "every 15 minutes" is every 10 seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recurring_personal_reminder_delivers_every_firing() {
+    let alice = Human::new("alice").await;
+    let room = alice.create_room(false, &[]).await;
+    let room_id = room.room_id().to_owned();
+    let mut bot = Bot::new(
+        &[Tenant {
+            id: "ml-test",
+            rooms: vec![room_id.to_string()],
+            coordination_level: 50,
+            extra: NO_QUIET,
+        }],
+        &["localhost"],
+    )
+    .await;
+    bot.env.push(("KITBOT_TIME_SCALE".into(), "90".into()));
+    bot.start();
+    room.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite bot");
+    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    let ask = alice
+        .say(&room_id, "!me-rappeler */15 * * * * : boire un verre d'eau")
+        .await;
+    let confirmation = alice.wait_reply(&ask).await;
+    assert!(confirmation.body.contains("P1"), "{}", confirmation.body);
+    // The first firing opens a direct room; Alice joins it.
+    let client = alice.client.clone();
+    alice
+        .wait_for("an invitation to a direct room", |_| {
+            !client.invited_rooms().is_empty()
+        })
+        .await;
+    let dm = client.invited_rooms()[0].room_id().to_owned();
+    alice.join(&dm).await;
+    let bot_id = bot.user_id.clone();
+    let reminders = |seen: &[Seen]| {
+        seen.iter()
+            .filter(|m| m.room_id == dm && m.sender == bot_id && m.body.contains("boire un verre"))
+            .count()
+    };
+    alice
+        .wait_for("three firings of the reminder", |seen| reminders(seen) >= 3)
+        .await;
+    assert_eq!(bot.stop(), Some(0));
+    let seen = alice.seen();
+    let delivered: Vec<&Seen> = seen
+        .iter()
+        .filter(|m| m.room_id == dm && m.sender == bot.user_id)
+        .collect();
+    assert!(
+        delivered.iter().all(|m| m.msgtype == "m.text"),
+        "reminders notify: {delivered:?}"
+    );
+}

@@ -34,11 +34,18 @@ async fn the_bot_reconnects_after_a_homeserver_outage() {
     let after = alice.say(&room_id, "!ping").await;
     let reply = alice.wait_reply(&after).await;
     assert!(reply.body.contains("Pong"));
-    assert!(
-        bot.log()
-            .iter()
-            .any(|l| l.contains("sync failed, retrying")),
-        "the outage was seen and survived"
+    let log = bot.log();
+    let count = |text: &str| log.iter().filter(|l| l.contains(text)).count();
+    assert_eq!(
+        count("the homeserver does not answer"),
+        1,
+        "the outage is logged once when it starts, not once per retry:\n{}",
+        log.join("\n")
+    );
+    assert_eq!(
+        count("the homeserver answers again"),
+        1,
+        "and once when it ends"
     );
     assert_eq!(bot.stop(), Some(0));
 }

@@ -113,7 +113,7 @@ async fn start(
     let Some(parcours) = kit
         .parcours()
         .iter()
-        .find(|p| fold(&p.id) == wanted || fold(&p.titre) == wanted)
+        .find(|p| fold(&p.id) == wanted || fold(&p.title) == wanted)
     else {
         let ids: Vec<String> = kit
             .parcours()
@@ -143,8 +143,8 @@ async fn start(
         room_id: incoming.room_id.clone(),
         number: 0,
         parcours: parcours.id.clone(),
-        title: parcours.titre.clone(),
-        steps: parcours.etapes.len(),
+        title: parcours.title.clone(),
+        steps: parcours.steps.len(),
         schedule,
         started_by: incoming.sender.clone(),
         started_at: now,
@@ -178,11 +178,11 @@ fn state(ctx: &Ctx<'_>, incoming: &Incoming) -> Result<String, CommandError> {
     let kit = ctx.kit;
     let steps: Vec<String> = match kit.parcours_by_id(&run.parcours) {
         Some(p) => p
-            .etapes
+            .steps
             .iter()
             .map(|e| {
-                kit.card(&e.fiche)
-                    .map_or_else(|| e.fiche.clone(), |c| c.titre.clone())
+                kit.card(&e.card)
+                    .map_or_else(|| e.card.clone(), |c| c.title.clone())
             })
             .collect(),
         None => (1..=run.steps).map(|n| n.to_string()).collect(),

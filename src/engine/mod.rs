@@ -251,6 +251,10 @@ impl Engine {
 
     async fn handle_message(&self, ctx: &Ctx<'_>, body: &str) -> Vec<Outgoing> {
         let incoming = ctx.incoming;
+        #[cfg(test)]
+        if body == tests::PANIC_COMMAND {
+            panic!("a command that panics, for the containment test");
+        }
         let prefix = &self.inner.config.prefix;
         let Some((word, args)) = command_word(body, prefix) else {
             return Vec::new();

@@ -4,6 +4,10 @@
 //! lines) and Markdown body, the split of the body into intro / "Essayer cette semaine" /
 //! "Points de vigilance", and every check that needs only the file itself. Checks across files
 //! (duplicate ids, unknown themes) live in `mod.rs`, where all files are known.
+//!
+//! A card that gives a phone number or a service name carries `verifie = "AAAA-MM"`, the month
+//! its numbers and names were last checked against an official source ([`YearMonth`]); the key
+//! is optional, a malformed value is a problem on its line.
 
 use super::problem::{file_stem, is_kebab, Fields, TomlSource};
 use super::text::fold;
@@ -15,39 +19,75 @@ pub const MAX_BODY_CHARS: usize = 1_600;
 
 /// Keys a card's front matter may hold.
 const CARD_KEYS: &[&str] = &[
-    "id", "titre", "theme", "niveau", "tags", "canaux", "duree", "sources",
+    "id", "titre", "theme", "niveau", "tags", "canaux", "duree", "verifie", "sources",
 ];
+
+/// What `verifie` must hold, for the problem message (kept here: the strings module belongs to
+/// another part of the crate; the sentence reuses its `problem_wrong_type`).
+const TYPE_YEAR_MONTH: &str = "un mois au format AAAA-MM, ex. \"2026-12\"";
 
 /// A validated practice card.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Card {
     /// Kebab-case id, equal to the file name without `.md`.
     pub id: String,
-    pub titre: String,
+    pub title: String,
     /// Slug of a theme from `themes.toml`.
     pub theme: String,
     /// 1 (first step) to 4 (advanced).
-    pub niveau: u8,
+    pub level: u8,
     pub tags: Vec<String>,
-    pub canaux: Vec<String>,
+    pub channels: Vec<String>,
     /// Time needed to try the practice, in words ("15 minutes").
-    pub duree: String,
+    pub duration: String,
     pub sources: Vec<Source>,
+    /// Month the card's phone numbers and service names were last checked (`verifie`), if any.
+    pub verified: Option<YearMonth>,
     /// The whole Markdown body, trimmed.
     pub body: String,
     /// Text before the first heading: what the practice is and why.
     pub intro: String,
     /// Content of the "## Essayer cette semaine" section.
-    pub essayer: String,
+    pub try_this: String,
     /// Content of the "## Points de vigilance" section.
-    pub vigilance: String,
+    pub caveats: String,
 }
 
 /// A public source a card relies on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
-    pub titre: String,
+    pub title: String,
     pub url: String,
+}
+
+/// A month, as in `verifie = "2026-12"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct YearMonth {
+    pub year: u16,
+    /// 1 to 12.
+    pub month: u8,
+}
+
+impl YearMonth {
+    /// Parses exactly `AAAA-MM` (four digits, a dash, a month from 01 to 12).
+    pub fn parse(text: &str) -> Option<YearMonth> {
+        let (year, month) = text.split_once('-')?;
+        let digits = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_digit());
+        if !digits(year, 4) || !digits(month, 2) {
+            return None;
+        }
+        let month: u8 = month.parse().ok()?;
+        (1..=12).contains(&month).then_some(YearMonth {
+            year: year.parse().ok()?,
+            month,
+        })
+    }
+}
+
+impl std::fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
 }
 
 /// Heading of the section holding what to try (folded form is compared).
@@ -96,6 +136,7 @@ pub(crate) fn parse_card(path: &str, text: &str, problems: &mut Vec<Problem>) ->
     let tags = f.string_list("tags", true);
     let canaux = f.string_list("canaux", false);
     let duree = f.string("duree");
+    let verified = parse_verified(&src, &table, problems);
     let sources = parse_sources(&src, &table, problems);
 
     if let Some(id) = &id {
@@ -137,18 +178,39 @@ pub(crate) fn parse_card(path: &str, text: &str, problems: &mut Vec<Problem>) ->
     }
     Some(Card {
         id: id?,
-        titre: titre?,
+        title: titre?,
         theme: theme?,
-        niveau: niveau?,
+        level: niveau?,
         tags: tags?,
-        canaux: canaux?,
-        duree: duree?,
+        channels: canaux?,
+        duration: duree?,
         sources: sources?,
+        verified: verified?,
         body: body.to_owned(),
         intro: sections.intro,
-        essayer: essayer?,
-        vigilance: vigilance?,
+        try_this: essayer?,
+        caveats: vigilance?,
     })
+}
+
+/// The optional `verifie` month: `Some(None)` when absent, `None` (and a problem) when malformed.
+fn parse_verified(
+    src: &TomlSource<'_>,
+    table: &toml::Table,
+    problems: &mut Vec<Problem>,
+) -> Option<Option<YearMonth>> {
+    let value = match table.get("verifie") {
+        None => return Some(None),
+        Some(toml::Value::String(v)) => YearMonth::parse(v.trim()),
+        Some(_) => None,
+    };
+    if value.is_none() {
+        problems.push(src.problem(
+            src.key_line("verifie", None),
+            s::problem_wrong_type("verifie", TYPE_YEAR_MONTH),
+        ));
+    }
+    value.map(Some)
 }
 
 fn parse_sources(
@@ -201,7 +263,7 @@ fn parse_sources(
             }
         }
         if let (Some(titre), Some(url)) = (titre, url) {
-            out.push(Source { titre, url });
+            out.push(Source { title: titre, url });
         }
     }
     (problems.len() == before).then_some(out)
@@ -360,15 +422,48 @@ Un SMS la veille évite les rendez-vous manqués.
         assert!(problems.is_empty(), "{problems:?}");
         let card = card.expect("card");
         assert_eq!(card.id, "sms-rappel");
-        assert_eq!(card.niveau, 1);
+        assert_eq!(card.level, 1);
         assert_eq!(
             card.intro,
             "Un SMS la veille évite les rendez-vous manqués."
         );
-        assert_eq!(card.essayer, "1. Envoyer un SMS la veille.");
-        assert_eq!(card.vigilance, "- Pas de données sensibles par SMS.");
+        assert_eq!(card.try_this, "1. Envoyer un SMS la veille.");
+        assert_eq!(card.caveats, "- Pas de données sensibles par SMS.");
         assert_eq!(card.sources[0].url, "https://example.org/page");
         assert!(card.body.starts_with("Un SMS"));
+        assert_eq!(card.verified, None);
+    }
+
+    #[test]
+    fn verifie_is_an_optional_month() {
+        let text = GOOD.replace(
+            "duree = \"15 minutes\"\n",
+            "duree = \"15 minutes\"\nverifie = \"2026-12\"\n",
+        );
+        let (card, problems) = parse("kit-snippets/sms-rappel.md", &text);
+        assert!(problems.is_empty(), "{problems:?}");
+        let verified = card.expect("card").verified.expect("verifie");
+        assert_eq!(
+            verified,
+            YearMonth {
+                year: 2026,
+                month: 12
+            }
+        );
+        assert_eq!(verified.to_string(), "2026-12");
+        for (input, ok) in [
+            ("2026-12", true),
+            ("2027-01", true),
+            ("2026-13", false),
+            ("2026-00", false),
+            ("2026-1", false),
+            ("26-12", false),
+            ("2026/12", false),
+            ("décembre 2026", false),
+            ("", false),
+        ] {
+            assert_eq!(YearMonth::parse(input).is_some(), ok, "{input}");
+        }
     }
 
     struct Case {
@@ -441,6 +536,24 @@ Un SMS la veille évite les rendez-vous manqués.
                     (Some(2), "« tags »"),
                     (Some(2), "« duree »"),
                 ],
+            },
+            Case {
+                name: "malformed verifie",
+                path: "kit-snippets/sms-rappel.md",
+                text: GOOD.replace(
+                    "duree = \"15 minutes\"\n",
+                    "duree = \"15 minutes\"\nverifie = \"12/2026\"\n",
+                ),
+                expected: vec![(Some(9), "« verifie »")],
+            },
+            Case {
+                name: "verifie not a string",
+                path: "kit-snippets/sms-rappel.md",
+                text: GOOD.replace(
+                    "duree = \"15 minutes\"\n",
+                    "duree = \"15 minutes\"\nverifie = 202612\n",
+                ),
+                expected: vec![(Some(9), "AAAA-MM")],
             },
             Case {
                 name: "missing section",

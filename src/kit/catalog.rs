@@ -1,6 +1,6 @@
 //! The kit's TOML side files: `themes.toml`, `synonymes.toml` and `parcours/<id>.toml`.
 //!
-//! Owns [`Theme`], [`Parcours`], [`Etape`] and the synonym groups, their parsing and the checks
+//! Owns [`Theme`], [`Parcours`], [`Step`] and the synonym groups, their parsing and the checks
 //! that need only the file itself. Whether a parcours names existing cards is checked in
 //! `mod.rs`, once every card is loaded.
 
@@ -15,7 +15,7 @@ pub struct Theme {
     /// Kebab-case key used in cards' `theme` field and in `!theme <slug>`.
     pub slug: String,
     /// Display name.
-    pub nom: String,
+    pub name: String,
     pub description: String,
 }
 
@@ -23,27 +23,27 @@ pub struct Theme {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parcours {
     pub id: String,
-    pub titre: String,
+    pub title: String,
     pub description: String,
-    pub etapes: Vec<Etape>,
+    pub steps: Vec<Step>,
 }
 
 /// One step of a parcours.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Etape {
+pub struct Step {
     /// Id of the card to try at this step.
-    pub fiche: String,
+    pub card: String,
     /// Why this step comes here, in one sentence.
     pub intention: String,
     /// 1-based line of the step's `fiche` key, for problems found after loading.
     pub(crate) line: Option<usize>,
 }
 
-impl Etape {
+impl Step {
     /// A step, for callers building a parcours in code (tests, tools).
     pub fn new(fiche: impl Into<String>, intention: impl Into<String>) -> Self {
         Self {
-            fiche: fiche.into(),
+            card: fiche.into(),
             intention: intention.into(),
             line: None,
         }
@@ -115,7 +115,7 @@ pub(crate) fn parse_themes(path: &str, text: &str, problems: &mut Vec<Problem>) 
         if let (Some(nom), Some(description)) = (nom, description) {
             themes.push(Theme {
                 slug,
-                nom,
+                name: nom,
                 description,
             });
         }
@@ -250,8 +250,8 @@ pub(crate) fn parse_parcours(
                 let fiche = f.string("fiche");
                 let intention = f.string("intention");
                 if let (Some(fiche), Some(intention)) = (fiche, intention) {
-                    etapes.push(Etape {
-                        fiche,
+                    etapes.push(Step {
+                        card: fiche,
                         intention,
                         line,
                     });
@@ -274,8 +274,8 @@ pub(crate) fn parse_parcours(
     }
     Some(Parcours {
         id: id?,
-        titre: titre?,
+        title: titre?,
         description: description?,
-        etapes,
+        steps: etapes,
     })
 }

@@ -20,6 +20,13 @@
 //! "hebdomadaire"); for an unknown word of 4 letters or more, card words one edit away
 //! (weight 0.5). A card scores the best alternative of each clause, summed over clauses.
 //!
+//! Safety rule. A question that mentions danger (suicide, dark thoughts, self-harm, violence,
+//! blows, threats, harassment, rape…, spelled with or without accents, see [`DANGER_WORDS`] and
+//! [`DANGER_PHRASES`]) always gets the card [`SAFETY_CARD`] first, whatever else matches: a
+//! counsellor typing such a question in a hurry must see the emergency numbers before any
+//! practice card. The card is put first the way a card named in the question is (above the
+//! answer threshold); the other matches follow it. A kit without that card has no such rule.
+//!
 //! Ranking is by that BM25F score. Whether the best card is good enough to answer uses two more
 //! figures: coverage, the idf-weighted share of the question's words the card matches (a word
 //! the kit does not know weighs as much as its rarest word), and confidence, the score times
@@ -37,6 +44,64 @@ use super::text::{
 
 /// Characters of a question that are analysed; the rest of a long paste is ignored.
 pub const MAX_QUESTION_CHARS: usize = 2_000;
+
+/// Id of the card shown first to any question that mentions danger (see the module doc).
+pub const SAFETY_CARD: &str = "jeune-en-danger";
+
+/// Beginnings of folded words that signal danger: "suicid" covers suicide, suicidaire, se
+/// suicider; "harcel" harcèlement, harcelé, harceler; common misspellings are listed too. Kept
+/// to stems that ordinary questions about remote support do not use.
+const DANGER_STEMS: &[&str] = &[
+    "suicid",
+    "sucid",
+    "harcel",
+    "harcl",
+    "cyberharcel",
+    "menac",
+    "frapp",
+    "violen",
+    "violan",
+    "agress",
+    "maltrait",
+    "automutil",
+    "scarif",
+    "tabass",
+];
+
+/// Whole folded words that signal danger (a stem would catch "violation" or "dangereux").
+const DANGER_WORDS: &[&str] = &[
+    "danger", "dangers", "viol", "viols", "viole", "violee", "violees", "mourir", "inceste",
+    "battu", "battue", "battus", "battues",
+];
+
+/// Folded word sequences that signal danger, matched as consecutive words.
+const DANGER_PHRASES: &[&[&str]] = &[
+    &["idees", "noires"],
+    &["idee", "noire"],
+    &["pensees", "noires"],
+    &["faire", "du", "mal"],
+    &["me", "tuer"],
+    &["se", "tuer"],
+    &["te", "tuer"],
+    &["en", "finir"],
+    &["fin", "a", "ses", "jours"],
+    &["fin", "a", "mes", "jours"],
+    &["plus", "envie", "de", "vivre"],
+];
+
+/// True when the folded question mentions danger (see [`SAFETY_CARD`]).
+fn mentions_danger(folded: &str) -> bool {
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .iter()
+        .any(|w| DANGER_WORDS.contains(w) || DANGER_STEMS.iter().any(|stem| w.starts_with(stem)))
+        || DANGER_PHRASES
+            .iter()
+            .any(|phrase| words.windows(phrase.len()).any(|win| win == *phrase))
+}
 
 const K1: f32 = 1.2;
 /// Field weights, in the order of [`Field`].
@@ -180,6 +245,8 @@ pub(crate) struct Index {
     synonym_stems: FastSet<String>,
     /// Card id → card index.
     ids: FastMap<String, u32>,
+    /// Index of [`SAFETY_CARD`], when the kit has it.
+    safety: Option<u32>,
 }
 
 /// The best match of each card for the clause being scored.
@@ -289,16 +356,16 @@ impl Index {
             let theme_name = themes
                 .iter()
                 .find(|t| t.slug == card.theme)
-                .map_or(card.theme.as_str(), |t| t.nom.as_str());
+                .map_or(card.theme.as_str(), |t| t.name.as_str());
             let mut tags = card.tags.join(" ");
             tags.push(' ');
-            tags.push_str(&card.canaux.join(" "));
+            tags.push_str(&card.channels.join(" "));
             tags.push(' ');
             tags.push_str(&card.id.replace('-', " "));
-            let rest = strip_urls(&format!("{}\n{}", card.essayer, card.vigilance));
+            let rest = strip_urls(&format!("{}\n{}", card.try_this, card.caveats));
             let intro = strip_urls(&card.intro);
             let fields: [(Field, &str); FIELDS] = [
-                (Field::Titre, &card.titre),
+                (Field::Titre, &card.title),
                 (Field::Tags, &tags),
                 (Field::Theme, theme_name),
                 (Field::Intro, &intro),
@@ -436,11 +503,12 @@ impl Index {
         deletes.sort_unstable();
         deletes.dedup();
 
-        let ids = cards
+        let ids: FastMap<String, u32> = cards
             .iter()
             .enumerate()
             .map(|(i, c)| (c.id.clone(), i as u32))
             .collect();
+        let safety = ids.get(SAFETY_CARD).copied();
 
         Index {
             n_docs,
@@ -454,13 +522,19 @@ impl Index {
             group_starts,
             synonym_stems,
             ids,
+            safety,
         }
     }
 
     /// Ranks the cards for a question; at most `top` hits, all with a positive score.
     pub fn search(&self, question: &str, top: usize) -> Outcome {
         let question = cut_chars(question, MAX_QUESTION_CHARS);
-        let named = self.named_ids(question);
+        let mut named = self.named_ids(question);
+        // Safety rule (module doc): danger puts the safety card first, before named cards.
+        if let Some(safety) = self.safety.filter(|_| mentions_danger(&fold(question))) {
+            named.retain(|d| *d != safety);
+            named.insert(0, safety);
+        }
         let clauses = self.clauses(question);
         let idf_total: f32 = clauses.iter().map(|c| c.idf).sum();
 
@@ -875,7 +949,184 @@ fn strip_urls(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::strip_urls;
+    use super::{mentions_danger, strip_urls, Index, SAFETY_CARD};
+    use crate::kit::text::fold;
+    use crate::kit::Card;
+
+    fn card(id: &str, title: &str, tags: &[&str], intro: &str) -> Card {
+        Card {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            theme: "securite".to_owned(),
+            level: 1,
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            channels: vec!["téléphone".to_owned()],
+            duration: "10 minutes".to_owned(),
+            sources: Vec::new(),
+            verified: None,
+            body: intro.to_owned(),
+            intro: intro.to_owned(),
+            try_this: "1. Essayer.".to_owned(),
+            caveats: "- Rester attentif.".to_owned(),
+        }
+    }
+
+    /// A small kit: the safety card, a harassment card and two ordinary practice cards.
+    fn index() -> (Index, Vec<Card>) {
+        let cards = vec![
+            card(
+                SAFETY_CARD,
+                "Un jeune en danger : les numéros à appeler",
+                &["urgence", "3114", "15", "112"],
+                "Appelez les secours avec le jeune.",
+            ),
+            card(
+                "cyberharcelement",
+                "Réagir au harcèlement en ligne",
+                &["harcèlement", "réseaux sociaux", "3018"],
+                "Garder les preuves et signaler le harcèlement en ligne.",
+            ),
+            card(
+                "sms-rappel",
+                "Rappeler un rendez-vous par SMS",
+                &["sms", "rappel", "rendez-vous"],
+                "Un SMS la veille du rendez-vous évite les oublis.",
+            ),
+            card(
+                "visio-premier-rdv",
+                "Mener un premier rendez-vous en visio",
+                &["visio", "premier rendez-vous"],
+                "La visio évite un long trajet, et la violation des données se prévient.",
+            ),
+        ];
+        (Index::build(&cards, &[], &[]), cards)
+    }
+
+    struct Case {
+        question: &'static str,
+        /// Expected first card.
+        first: &'static str,
+        /// A card that must also be in the top 3 (the specific one, under the safety card).
+        also: Option<&'static str>,
+    }
+
+    #[test]
+    fn danger_questions_get_the_safety_card_first_and_others_are_unaffected() {
+        let (index, cards) = index();
+        let cases = [
+            Case {
+                question: "un jeune me dit qu'il veut se suicider",
+                first: SAFETY_CARD,
+                also: None,
+            },
+            Case {
+                question: "il a des idees noires depuis des semaines",
+                first: SAFETY_CARD,
+                also: None,
+            },
+            Case {
+                question: "elle parle de se faire du mal",
+                first: SAFETY_CARD,
+                also: None,
+            },
+            Case {
+                question: "jeune en danger chez lui",
+                first: SAFETY_CARD,
+                also: None,
+            },
+            Case {
+                question: "son pere le frappe",
+                first: SAFETY_CARD,
+                also: None,
+            },
+            Case {
+                question: "violences a la maison",
+                first: SAFETY_CARD,
+                also: None,
+            },
+            Case {
+                question: "il m'a menacé au telephone",
+                first: SAFETY_CARD,
+                also: None,
+            },
+            Case {
+                question: "harcelement sur les reseaux sociaux",
+                first: SAFETY_CARD,
+                also: Some("cyberharcelement"),
+            },
+            Case {
+                question: "HARCÈLEMENT : que faire ? voir sms-rappel",
+                first: SAFETY_CARD,
+                also: Some("sms-rappel"),
+            },
+            Case {
+                question: "rappeler un rdv par sms",
+                first: "sms-rappel",
+                also: None,
+            },
+            Case {
+                question: "premier rendez-vous en visio",
+                first: "visio-premier-rdv",
+                also: None,
+            },
+            Case {
+                question: "violation des donnees en visio",
+                first: "visio-premier-rdv",
+                also: None,
+            },
+        ];
+        for case in cases {
+            let outcome = index.search(case.question, 3);
+            let ids: Vec<&str> = outcome
+                .hits
+                .iter()
+                .map(|(d, _)| cards[*d as usize].id.as_str())
+                .collect();
+            assert_eq!(ids.first(), Some(&case.first), "{}: {ids:?}", case.question);
+            assert!(
+                outcome.answers(0),
+                "{}: first hit must answer",
+                case.question
+            );
+            if let Some(also) = case.also {
+                assert!(ids.contains(&also), "{}: {ids:?}", case.question);
+            }
+        }
+    }
+
+    #[test]
+    fn danger_words_are_recognised_with_or_without_accents() {
+        let cases = [
+            ("Il a des idées noires", true),
+            ("idee noire", true),
+            ("tentative de suicide", true),
+            ("il est suicidaire", true),
+            ("elle veut mourir", true),
+            ("il veut en finir", true),
+            ("mettre fin à ses jours", true),
+            ("il n'a plus envie de vivre", true),
+            ("il se scarifie", true),
+            ("harcèlement scolaire", true),
+            ("cyberharcèlement sur snap", true),
+            ("elle est harcelée", true),
+            ("menace de mort", true),
+            ("violence conjugale", true),
+            ("il a été frappé", true),
+            ("agression dans la rue", true),
+            ("jeune en danger", true),
+            ("elle a été violée", true),
+            ("rappeler un rendez-vous par SMS", false),
+            ("protéger les données personnelles", false),
+            ("violation de données", false),
+            ("est-ce dangereux d'utiliser whatsapp", false),
+            ("mot de passe oublié", false),
+            ("mettre fin à l'accompagnement", false),
+            ("un jeune sans forfait", false),
+        ];
+        for (question, expected) in cases {
+            assert_eq!(mentions_danger(&fold(question)), expected, "{question}");
+        }
+    }
 
     #[test]
     fn urls_are_stripped_from_indexed_text() {

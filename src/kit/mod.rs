@@ -27,10 +27,10 @@ use std::sync::Arc;
 
 use crate::core::Problem;
 use crate::strings::kit as s;
-pub use card::{Card, Source, MAX_BODY_CHARS, SECTION_ESSAYER, SECTION_VIGILANCE};
-pub use catalog::{Etape, Parcours, Theme};
+pub use card::{Card, Source, YearMonth, MAX_BODY_CHARS, SECTION_ESSAYER, SECTION_VIGILANCE};
+pub use catalog::{Parcours, Step, Theme};
 use index::Index;
-pub use index::{Hit, MAX_QUESTION_CHARS};
+pub use index::{Hit, MAX_QUESTION_CHARS, SAFETY_CARD};
 pub use render::{
     cli_ask, render_fiche, render_kit_answer, render_parcours_list, render_step, render_theme,
     render_themes, MIN_CONFIDENCE, MIN_COVERAGE,
@@ -191,15 +191,15 @@ impl Kit {
             }
         }
         for (parcours, path) in &parcours_list {
-            for etape in &parcours.etapes {
+            for etape in &parcours.steps {
                 let known = cards
-                    .binary_search_by(|c| c.0.id.as_str().cmp(&etape.fiche))
+                    .binary_search_by(|c| c.0.id.as_str().cmp(&etape.card))
                     .is_ok();
                 if !known {
                     problems.push(Problem::at(
                         path,
                         etape.line,
-                        s::problem_parcours_unknown_card(&etape.fiche),
+                        s::problem_parcours_unknown_card(&etape.card),
                     ));
                 }
             }

@@ -55,10 +55,10 @@ pub fn render_kit_answer(kit: &Kit, question: &str) -> String {
     let card = kit.card_at(best);
 
     let mut out = String::with_capacity(1_200);
-    out.push_str(&format!("**{}**\n\n{}\n\n", card.titre, card.intro));
-    out.push_str(&s::kit_try_label(&card.duree));
+    out.push_str(&format!("**{}**\n\n{}\n\n", card.title, card.intro));
+    out.push_str(&s::kit_try_label(&card.duration));
     out.push_str("\n\n");
-    out.push_str(&card.essayer);
+    out.push_str(&card.try_this);
     out.push_str("\n\n");
     out.push_str(&sources_line(card));
     let others: Vec<&Card> = outcome
@@ -75,7 +75,7 @@ pub fn render_kit_answer(kit: &Kit, question: &str) -> String {
         out.push_str(s::KIT_OTHERS_LABEL);
         out.push('\n');
         for other in others {
-            out.push_str(&format!("\n- `{}` — {}", other.id, other.titre));
+            out.push_str(&format!("\n- `{}` — {}", other.id, other.title));
         }
     }
     out.push_str("\n\n");
@@ -97,21 +97,21 @@ pub fn render_fiche(kit: &Kit, id: &str) -> String {
     let Some(card) = kit.card(&normalised) else {
         let suggestions: Vec<String> = closest_cards(kit, &normalised, wanted)
             .into_iter()
-            .map(|c| format!("- `{}` — {}", c.id, c.titre))
+            .map(|c| format!("- `{}` — {}", c.id, c.title))
             .collect();
         return s::fiche_unknown(&quote_inline(wanted, QUOTE_CHARS), &suggestions.join("\n"));
     };
 
     let theme = kit
         .theme(&card.theme)
-        .map_or(card.theme.as_str(), |t| t.nom.as_str());
+        .map_or(card.theme.as_str(), |t| t.name.as_str());
     let mut out = String::with_capacity(2_400);
-    out.push_str(&format!("**{}**\n", card.titre));
+    out.push_str(&format!("**{}**\n", card.title));
     out.push_str(&s::fiche_meta(
         theme,
-        card.niveau,
-        &card.duree,
-        &card.canaux.join(", "),
+        card.level,
+        &card.duration,
+        &card.channels.join(", "),
     ));
     out.push_str("\n\n");
     out.push_str(&chat_body(&card.body));
@@ -120,8 +120,8 @@ pub fn render_fiche(kit: &Kit, id: &str) -> String {
     let in_parcours: Vec<String> = kit
         .parcours()
         .iter()
-        .filter(|p| p.etapes.iter().any(|e| e.fiche == card.id))
-        .map(|p| format!("« {} »", p.titre))
+        .filter(|p| p.steps.iter().any(|e| e.card == card.id))
+        .map(|p| format!("« {} »", p.title))
         .collect();
     if !in_parcours.is_empty() {
         out.push_str("\n\n");
@@ -140,7 +140,7 @@ pub fn render_themes(kit: &Kit) -> String {
     for theme in kit.themes() {
         out.push('\n');
         out.push_str(&s::themes_item(
-            &theme.nom,
+            &theme.name,
             &theme.description,
             &theme.slug,
             cards_of(kit, theme).count(),
@@ -166,8 +166,8 @@ pub fn render_theme(kit: &Kit, name: &str) -> String {
         );
     };
     let mut cards: Vec<&Card> = cards_of(kit, theme).collect();
-    cards.sort_by(|a, b| a.niveau.cmp(&b.niveau).then(a.id.cmp(&b.id)));
-    let mut out = format!("**{}**\n\n{}\n", theme.nom, theme.description);
+    cards.sort_by(|a, b| a.level.cmp(&b.level).then(a.id.cmp(&b.id)));
+    let mut out = format!("**{}**\n\n{}\n", theme.name, theme.description);
     if cards.is_empty() {
         out.push('\n');
         out.push_str(s::THEME_EMPTY);
@@ -177,9 +177,9 @@ pub fn render_theme(kit: &Kit, name: &str) -> String {
         out.push('\n');
         out.push_str(&s::theme_card_item(
             &card.id,
-            &card.titre,
-            card.niveau,
-            &card.duree,
+            &card.title,
+            card.level,
+            &card.duration,
         ));
     }
     out.push_str("\n\n");
@@ -196,9 +196,9 @@ pub fn render_parcours_list(kit: &Kit) -> String {
     for p in kit.parcours() {
         out.push('\n');
         out.push_str(&s::parcours_item(
-            &p.titre,
+            &p.title,
             &p.id,
-            p.etapes.len(),
+            p.steps.len(),
             &p.description,
         ));
     }
@@ -210,19 +210,19 @@ pub fn render_parcours_list(kit: &Kit) -> String {
 /// One parcours step, as posted by a nudge. `step` is 0-based (the first step is 0); a step past
 /// the end says the parcours is over.
 pub fn render_step(kit: &Kit, parcours: &Parcours, step: usize) -> String {
-    let Some(etape) = parcours.etapes.get(step) else {
-        return s::step_done(&parcours.titre);
+    let Some(etape) = parcours.steps.get(step) else {
+        return s::step_done(&parcours.title);
     };
-    let title = s::step_title(&parcours.titre, step + 1, parcours.etapes.len());
-    let Some(card) = kit.card(&etape.fiche) else {
-        return format!("{title}\n\n{}", s::step_missing_card(&etape.fiche));
+    let title = s::step_title(&parcours.title, step + 1, parcours.steps.len());
+    let Some(card) = kit.card(&etape.card) else {
+        return format!("{title}\n\n{}", s::step_missing_card(&etape.card));
     };
     format!(
         "{title}\n\n**{}**\n\n{}\n\n{}\n\n{}\n\n{}",
-        card.titre,
+        card.title,
         etape.intention,
-        s::kit_try_label(&card.duree),
-        card.essayer,
+        s::kit_try_label(&card.duration),
+        card.try_this,
         s::step_invitation(&card.id)
     )
 }
@@ -249,7 +249,7 @@ pub fn cli_ask(kit: &Kit, question: &str, json: bool, top: usize) -> String {
     hits.iter()
         .enumerate()
         .map(|(i, h)| {
-            let titre = kit.card(&h.id).map_or("", |c| c.titre.as_str());
+            let titre = kit.card(&h.id).map_or("", |c| c.title.as_str());
             let below = if !outcome.answers(i) {
                 format!(" {}", s::CLI_BELOW_THRESHOLD)
             } else {
@@ -272,7 +272,7 @@ fn sources_line(card: &Card) -> String {
             } else {
                 src.url.clone()
             };
-            format!("[{}]({url})", escape_md(&src.titre))
+            format!("[{}]({url})", escape_md(&src.title))
         })
         .collect();
     format!("{} {}", s::KIT_SOURCES_LABEL, links.join(" · "))
@@ -298,7 +298,7 @@ fn cards_of<'k>(kit: &'k Kit, theme: &'k Theme) -> impl Iterator<Item = &'k Card
 fn short_theme_list(kit: &Kit) -> String {
     kit.themes()
         .iter()
-        .map(|t| s::themes_short_item(&t.nom, &t.slug))
+        .map(|t| s::themes_short_item(&t.name, &t.slug))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -311,7 +311,7 @@ fn find_theme<'k>(kit: &'k Kit, name: &str) -> Option<&'k Theme> {
     let exact = kit
         .themes()
         .iter()
-        .find(|t| t.slug == as_slug || fold(&t.nom) == folded);
+        .find(|t| t.slug == as_slug || fold(&t.name) == folded);
     if exact.is_some() {
         return exact;
     }
@@ -321,7 +321,7 @@ fn find_theme<'k>(kit: &'k Kit, name: &str) -> Option<&'k Theme> {
     let mut partial = kit
         .themes()
         .iter()
-        .filter(|t| t.slug.contains(&as_slug) || fold(&t.nom).contains(folded));
+        .filter(|t| t.slug.contains(&as_slug) || fold(&t.name).contains(folded));
     match (partial.next(), partial.next()) {
         (Some(t), None) => Some(t),
         _ => None,

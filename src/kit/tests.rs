@@ -141,11 +141,11 @@ fn the_fixture_loads_with_sorted_cards_and_parcours() {
     let ids: Vec<&str> = kit.cards().iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["donnees-minimum", "sms-rappel", "visio-premier-rdv"]);
     assert_eq!(kit.themes().len(), 3);
-    assert_eq!(kit.card("sms-rappel").map(|c| c.niveau), Some(1));
+    assert_eq!(kit.card("sms-rappel").map(|c| c.level), Some(1));
     assert!(kit.card("inconnue").is_none());
     let p = kit.parcours_by_id("premiers-pas").expect("parcours");
-    assert_eq!(p.etapes.len(), 2);
-    assert_eq!(p.etapes[1].fiche, "visio-premier-rdv");
+    assert_eq!(p.steps.len(), 2);
+    assert_eq!(p.steps[1].card, "visio-premier-rdv");
     // Cheap clone: the same shared data.
     let clone = kit.clone();
     assert!(std::ptr::eq(clone.cards(), kit.cards()));
@@ -611,9 +611,9 @@ fn parcours_list_and_steps() {
 
     let foreign = Parcours {
         id: "autre".into(),
-        titre: "Autre".into(),
+        title: "Autre".into(),
         description: "D".into(),
-        etapes: vec![Etape::new("absente", "I")],
+        steps: vec![Step::new("absente", "I")],
     };
     assert!(render_step(&kit, &foreign, 0).contains("`absente`"));
 }

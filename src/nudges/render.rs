@@ -14,9 +14,9 @@ pub fn nudge_text(kit: &Kit, nudge: &Nudge) -> String {
         Content::Text { text } => s::nudge_post(&escape_md(text)),
         Content::Card { id } => match kit.card(id) {
             Some(card) => s::card_post(
-                &card.titre,
-                &crate::strings::kit::kit_try_label(&card.duree),
-                &card.essayer,
+                &card.title,
+                &crate::strings::kit::kit_try_label(&card.duration),
+                &card.try_this,
                 &card.id,
             ),
             None => s::nudge_post(&escape_md(id)),

@@ -485,7 +485,7 @@ fn fire_run(
                     run: key.to_owned(),
                     step,
                 },
-                parcours.etapes.get(step).map(|e| e.fiche.clone()),
+                parcours.steps.get(step).map(|e| e.card.clone()),
             )
         } else {
             finished = true;

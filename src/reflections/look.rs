@@ -150,7 +150,7 @@ pub fn render_bilan(
         for (card, n) in cards.iter().take(BILAN_TOP) {
             let label = match card {
                 Some(id) => match kit.card(id) {
-                    Some(c) => format!("`{}` ({})", escape_md(id), escape_md(&c.titre)),
+                    Some(c) => format!("`{}` ({})", escape_md(id), escape_md(&c.title)),
                     None => format!("`{}`", escape_md(id)),
                 },
                 None => s::BILAN_NO_CARD.to_owned(),

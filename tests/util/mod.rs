@@ -548,6 +548,8 @@ pub struct Bot {
     child: Option<Child>,
     log: Arc<Mutex<Vec<String>>>,
     ready: Arc<(Mutex<u32>, std::sync::Condvar)>,
+    /// Extra environment for the process (e.g. `KITBOT_TIME_SCALE`).
+    pub env: Vec<(String, String)>,
 }
 
 /// A Mission Locale for a test config.
@@ -616,6 +618,7 @@ impl Bot {
             child: None,
             log: Arc::default(),
             ready: Arc::default(),
+            env: Vec::new(),
         }
     }
 
@@ -631,6 +634,7 @@ impl Bot {
             .arg(&self.config)
             .env("KITBOT_TEST_PASSWORD", "bot-password")
             .env("KITBOT_LOG", "warn,kitbot=info")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -110,7 +110,7 @@ async fn create(ctx: &Ctx<'_>, incoming: &Incoming, text: &str) -> Result<String
             Content::Card {
                 id: card.id.clone(),
             },
-            s::content_card(&card.id, &card.titre),
+            s::content_card(&card.id, &card.title),
             Vec::new(),
             false,
         ),

@@ -15,6 +15,9 @@ use chrono::{DateTime, Utc};
 use super::*;
 use crate::core::{FixedClock, Role};
 
+/// A message that makes the engine panic (tests only), to check the containment.
+pub(crate) const PANIC_COMMAND: &str = "!panique-de-test";
+
 pub(crate) fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
         .expect("valid time")
@@ -160,4 +163,22 @@ async fn processing_queues_the_answers_once_per_event() {
         .out
         .markdown()
         .is_some_and(|m| m.contains("Pong")));
+}
+
+#[tokio::test]
+async fn a_panic_is_contained_to_its_event_answered_and_never_replayed() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    let bad = message(PANIC_COMMAND, Role::Membre, engine.now());
+    assert!(engine.process(&bad).await.expect("recorded"));
+    let pending = engine.outbox().pending().expect("pending");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].out.markdown(), Some(s::INTERNAL_ERROR));
+    assert!(
+        !engine.process(&bad).await.expect("recorded"),
+        "not replayed"
+    );
+    // The engine goes on answering.
+    let good = message("!ping", Role::Membre, engine.now());
+    assert!(engine.process(&good).await.expect("recorded"));
+    assert_eq!(engine.outbox().len(), 2);
 }
