@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use crate::core::Role;
 use crate::core::{Incoming, IncomingKind, Outgoing};
-use crate::engine::Engine;
+use crate::engine::{Engine, Processed};
 use crate::outbox::{deliver_ready, SendError, Transport};
 use crate::strings::engine as s;
 
@@ -118,7 +118,12 @@ pub async fn run(
                 let Some(line) = line else { break };
                 counter += 1;
                 let incoming = console_incoming(&who, line, counter, engine.now());
-                engine.process(&incoming).await?;
+                if let Processed::NotRecorded { answers, cause } = engine.process(&incoming).await {
+                    tracing::warn!(%cause, "a message could not be recorded; its answers are shown directly");
+                    for out in &answers {
+                        let _ = transport.send("", out).await;
+                    }
+                }
                 deliver_ready(&outbox, &transport, &delivered).await?;
                 prompt()?;
             }

@@ -10,8 +10,9 @@
 //! same message is never queued twice either.
 //!
 //! The outbox also records which Matrix events were handled ([`Outbox::record_event`]): an
-//! event's answers and its "handled" mark are written in one transaction, so an event is either
-//! handled with all its answers queued, or not handled at all and seen again after a restart.
+//! event's answers are queued first and its "handled" mark written last, so an event is either
+//! handled with all its answers queued, or not handled and seen again after a restart. (No sled
+//! transaction: the first one puts every sled operation of the process behind a global lock.)
 //!
 //! Delivery ([`deliver`]) goes through a [`Transport`] (the Matrix adapter, or the console) in
 //! rounds: each round sends the oldest ready item of every destination (a room, or a person for
@@ -29,8 +30,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-use sled::Transactional as _;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -129,42 +128,32 @@ impl Outbox {
             .unwrap_or(false)
     }
 
-    /// Record `event_id` as handled and queue its answers, in one transaction. False (and
-    /// nothing queued) when it was handled already. Not flushed: the caller flushes before it
-    /// saves the sync position past this event; until then a crash only means the event is
-    /// handled again, and its answers carry the same transaction ids.
+    /// Queue the answers to `event_id` and record it as handled: false (and nothing queued)
+    /// when it was handled already. The answers are written first and the mark last, so that a
+    /// crash in between leaves the event unhandled: it is handled again after the restart, and
+    /// its answers, named by the same transaction ids, are queued once (an answer already
+    /// delivered is not queued again). Not flushed: the caller flushes before it saves the
+    /// sync position past this event.
     pub fn record_event(&self, event_id: &str, answers: Vec<Outgoing>) -> Result<bool, StoreError> {
+        if self.is_handled(event_id) {
+            return Ok(false);
+        }
         let now = self.inner.clock.now();
-        let handled = self.store().tree(HANDLED)?;
-        let outbox = self.store().tree(OUTBOX)?;
-        let mut items = Vec::with_capacity(answers.len());
-        for (index, out) in answers.into_iter().enumerate() {
-            items.push(Item {
+        let drafts = answers
+            .into_iter()
+            .enumerate()
+            .map(|(index, out)| Draft {
                 txn: txn_for_event(event_id, index),
-                seq: self.store().next_number("outbox")?,
                 out,
-                queued_at: now,
-                attempts: 0,
-                retry_at: None,
                 note: None,
-            });
-        }
-        let stamp = now.timestamp_millis().to_string();
-        let result = (&handled, &outbox).transaction(|(handled, outbox)| {
-            if handled.get(event_id.as_bytes())?.is_some() {
-                return Ok(false);
-            }
-            handled.insert(event_id.as_bytes(), stamp.as_bytes())?;
-            for item in &items {
-                outbox.insert(item.txn.as_bytes(), encode(item))?;
-            }
-            Ok::<_, ConflictableTransactionError<()>>(true)
-        });
-        let fresh = transaction_result(result)?;
-        if fresh && !items.is_empty() {
-            self.inner.queued.notify_one();
-        }
-        Ok(fresh)
+            })
+            .collect();
+        self.queue(drafts)?;
+        self.store().tree(HANDLED)?.insert(
+            event_id.as_bytes(),
+            now.timestamp_millis().to_string().as_bytes(),
+        )?;
+        Ok(true)
     }
 
     /// Queue messages that no event caused (scheduled posts, reminders, summaries). A draft
@@ -226,17 +215,23 @@ impl Outbox {
         self.len() == 0
     }
 
-    /// The homeserver accepted `txn`: it leaves the outbox and is remembered as delivered.
+    /// The homeserver accepted `txn`: it is remembered as delivered, then leaves the outbox (a
+    /// crash in between leaves a pending item already delivered, which the next round drops).
     fn delivered(&self, txn: &str) -> Result<(), StoreError> {
         let now = self.inner.clock.now().timestamp_millis();
-        let outbox = self.store().tree(OUTBOX)?;
-        let delivered = self.store().tree(DELIVERED)?;
-        let result = (&outbox, &delivered).transaction(|(outbox, delivered)| {
-            outbox.remove(txn.as_bytes())?;
-            delivered.insert(txn.as_bytes(), &now.to_be_bytes())?;
-            Ok::<_, ConflictableTransactionError<()>>(())
-        });
-        transaction_result(result)
+        self.store()
+            .tree(DELIVERED)?
+            .insert(txn.as_bytes(), &now.to_be_bytes())?;
+        self.store().remove(OUTBOX, txn.as_bytes())?;
+        Ok(())
+    }
+
+    fn was_delivered(&self, txn: &str) -> bool {
+        self.store()
+            .tree(DELIVERED)
+            .ok()
+            .and_then(|t| t.contains_key(txn).ok())
+            .unwrap_or(false)
     }
 
     /// An attempt failed: try again after a delay that grows with the attempts (or the one the
@@ -319,18 +314,6 @@ impl Outbox {
 /// 1 s, 2 s, 4 s … up to [`MAX_BACKOFF`].
 fn backoff(attempts: u32) -> Duration {
     Duration::from_secs(1u64 << attempts.saturating_sub(1).min(9)).min(MAX_BACKOFF)
-}
-
-fn transaction_result<T>(result: Result<T, TransactionError<()>>) -> Result<T, StoreError> {
-    match result {
-        Ok(value) => Ok(value),
-        Err(TransactionError::Storage(err)) => Err(StoreError::Sled(err)),
-        // Our closures never abort.
-        Err(TransactionError::Abort(())) => Err(StoreError::Decode {
-            tree: OUTBOX.into(),
-            cause: "transaction aborted".into(),
-        }),
-    }
 }
 
 /// Why a send failed.
@@ -426,6 +409,10 @@ pub async fn deliver_round<T: Transport>(
     let now = outbox.inner.clock.now();
     let mut heads: BTreeMap<String, Item> = BTreeMap::new();
     for item in outbox.pending()? {
+        if outbox.was_delivered(&item.txn) {
+            outbox.store().remove(OUTBOX, item.txn.as_bytes())?;
+            continue;
+        }
         heads
             .entry(item.out.destination().to_owned())
             .or_insert(item);

@@ -6,7 +6,9 @@
 //! inside the bot's process or with the bot stopped. sled calls are synchronous and fast for
 //! point reads and writes; long scans belong in `spawn_blocking`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -33,27 +35,70 @@ struct Envelope<T> {
     d: T,
 }
 
+/// A way back to the state before a failed write.
+type Undo = Box<dyn Fn(&Store) -> Result<(), StoreError> + Send + Sync>;
+
+#[derive(Default)]
+struct Undos(Mutex<Vec<(&'static str, Undo)>>);
+
+impl std::fmt::Debug for Undos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map(|v| v.len()).unwrap_or(0);
+        write!(f, "Undos({n})")
+    }
+}
+
 /// A cheap clonable handle on the database.
 #[derive(Clone, Debug)]
 pub struct Store {
-    db: sled::Db,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// The folder, `None` for a temporary store.
+    dir: Option<PathBuf>,
+    /// The open database. Replaced by [`Store::reopen`] after an I/O error: sled 0.34 refuses
+    /// every later operation once one failed (a full disk, say), until it is opened again.
+    db: RwLock<sled::Db>,
     /// One flush at a time: several concurrent `flush_async` calls can exhaust sled's own
     /// thread pool and then never return (seen with 16 authors sharing at once).
-    flush_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    flush_gate: tokio::sync::Mutex<()>,
+    /// An I/O error was seen since the last (re)open: writes are failing.
+    failing: AtomicBool,
+    /// Undos that could not run when their write failed (the store refused everything): run
+    /// right after the database is reopened, before it is declared working again.
+    undos: Undos,
+    /// Tests only: make every flush fail, as a full disk would.
+    #[cfg(test)]
+    fail_flushes: AtomicBool,
 }
 
 impl Store {
-    /// Open (or create) the store in `dir`, and migrate it to [`SCHEMA_VERSION`].
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let db = sled::Config::new()
+    fn new(db: sled::Db, dir: Option<PathBuf>) -> Store {
+        Store {
+            inner: Arc::new(Inner {
+                dir,
+                db: RwLock::new(db),
+                flush_gate: Default::default(),
+                failing: AtomicBool::new(false),
+                undos: Undos::default(),
+                #[cfg(test)]
+                fail_flushes: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    fn config(dir: &Path) -> sled::Config {
+        sled::Config::new()
             .path(dir)
             // The working set is small; the default 1 GiB cache would only cost memory.
             .cache_capacity(16 * 1024 * 1024)
-            .open()?;
-        let store = Store {
-            db,
-            flush_gate: Default::default(),
-        };
+    }
+
+    /// Open (or create) the store in `dir`, and migrate it to [`SCHEMA_VERSION`].
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let store = Store::new(Self::config(dir).open()?, Some(dir.to_owned()));
         store.migrate()?;
         Ok(store)
     }
@@ -64,17 +109,140 @@ impl Store {
             .temporary(true)
             .cache_capacity(16 * 1024 * 1024)
             .open()?;
-        let store = Store {
-            db,
-            flush_gate: Default::default(),
-        };
+        let store = Store::new(db, None);
         store.migrate()?;
         Ok(store)
     }
 
+    fn db(&self) -> sled::Db {
+        self.inner
+            .db
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Record the outcome of a sled call: an I/O error marks the store as failing.
+    fn watch<T>(&self, result: sled::Result<T>) -> Result<T, StoreError> {
+        result.map_err(|err| {
+            if matches!(err, sled::Error::Io(_) | sled::Error::ReportableBug(_))
+                && !self.inner.failing.swap(true, Ordering::SeqCst)
+            {
+                tracing::error!(cause = %err, "the store cannot write any more (disk full?); nothing new is confirmed until it recovers");
+            }
+            StoreError::Sled(err)
+        })
+    }
+
+    /// Whether writes are failing (an I/O error since the last open).
+    pub fn is_failing(&self) -> bool {
+        self.inner.failing.load(Ordering::SeqCst)
+    }
+
+    /// After writes failed, open the database again (what was flushed before the failure is
+    /// there; what was not, and was therefore never confirmed to anyone, is gone), and check
+    /// that a write and a flush work. True when the store works again.
+    pub fn reopen(&self) -> bool {
+        let Some(dir) = self.inner.dir.clone() else {
+            return false;
+        };
+        let mut guard = self.inner.db.write().unwrap_or_else(|e| e.into_inner());
+        // Let go of the failed database first: sled holds a lock on its folder.
+        let placeholder = match sled::Config::new().temporary(true).open() {
+            Ok(db) => db,
+            Err(err) => {
+                tracing::warn!(cause = %err, "cannot reopen the store yet");
+                return false;
+            }
+        };
+        drop(std::mem::replace(&mut *guard, placeholder));
+        let mut last = None;
+        for _ in 0..20 {
+            match Self::config(&dir).open() {
+                Ok(db) => {
+                    let probe = db
+                        .open_tree("meta")
+                        .and_then(|meta| meta.insert("probe", b"1".to_vec()))
+                        .and_then(|_| db.flush());
+                    match probe {
+                        Ok(_) => {
+                            *guard = db;
+                            drop(guard);
+                            if !self.run_undos() {
+                                return false;
+                            }
+                            self.inner.failing.store(false, Ordering::SeqCst);
+                            tracing::warn!("the store works again");
+                            return true;
+                        }
+                        Err(err) => {
+                            // Still full: keep it open (reads work) and try again later.
+                            *guard = db;
+                            tracing::debug!(cause = %err, "the store still cannot write");
+                            return false;
+                        }
+                    }
+                }
+                // A handle taken just before may still hold the folder's lock for a moment.
+                Err(err) => {
+                    last = Some(err);
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+        }
+        if let Some(err) = last {
+            tracing::warn!(cause = %err, "cannot reopen the store yet");
+        }
+        false
+    }
+
+    /// Undo a write whose flush failed (it must not take effect: nobody was told it was saved).
+    /// `undo` restores the state before the write and may run twice; when the store refuses it
+    /// now, it runs again right after the database is reopened.
+    pub fn undo(
+        &self,
+        what: &'static str,
+        undo: impl Fn(&Store) -> Result<(), StoreError> + Send + Sync + 'static,
+    ) {
+        match undo(self).and_then(|()| self.flush_blocking()) {
+            Ok(()) => tracing::info!(what, "a failed write was undone"),
+            Err(err) => {
+                tracing::warn!(cause = %err, what, "a failed write will be undone once the store works again");
+                self.inner
+                    .undos
+                    .0
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((what, Box::new(undo)));
+            }
+        }
+    }
+
+    /// Run the queued undos; false (and they stay queued) when one fails.
+    fn run_undos(&self) -> bool {
+        let undos =
+            std::mem::take(&mut *self.inner.undos.0.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut left = Vec::new();
+        for (what, undo) in undos {
+            if left.is_empty() && undo(self).is_ok() {
+                tracing::info!(what, "a failed write was undone");
+            } else {
+                left.push((what, undo));
+            }
+        }
+        let ok = left.is_empty() && self.flush_blocking().is_ok();
+        self.inner
+            .undos
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(left);
+        ok
+    }
+
     fn migrate(&self) -> Result<(), StoreError> {
-        let meta = self.db.open_tree("meta")?;
-        let found = match meta.get("schema_version")? {
+        let meta = self.tree("meta")?;
+        let found = match self.watch(meta.get("schema_version"))? {
             Some(bytes) => std::str::from_utf8(&bytes)
                 .ok()
                 .and_then(|s| s.parse::<u32>().ok())
@@ -90,19 +258,20 @@ impl Store {
         // Version 0 is an empty, new store; there is no older layout to convert yet. A future
         // schema change adds a step here, from `found` up to SCHEMA_VERSION.
         if found < SCHEMA_VERSION {
-            meta.insert("schema_version", SCHEMA_VERSION.to_string().as_bytes())?;
+            self.watch(meta.insert("schema_version", SCHEMA_VERSION.to_string().as_bytes()))?;
         }
         Ok(())
     }
 
-    /// The raw sled tree named `name`.
+    /// The raw sled tree named `name`. Keep it only for the call at hand: the database behind
+    /// it may be reopened.
     pub fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
-        Ok(self.db.open_tree(name)?)
+        self.watch(self.db().open_tree(name))
     }
 
     pub fn put<T: Serialize>(&self, tree: &str, key: &[u8], value: &T) -> Result<(), StoreError> {
         let bytes = encode(value);
-        self.tree(tree)?.insert(key, bytes)?;
+        self.watch(self.tree(tree)?.insert(key, bytes))?;
         Ok(())
     }
 
@@ -111,14 +280,14 @@ impl Store {
         tree: &str,
         key: &[u8],
     ) -> Result<Option<T>, StoreError> {
-        match self.tree(tree)?.get(key)? {
+        match self.watch(self.tree(tree)?.get(key))? {
             Some(bytes) => decode(tree, &bytes).map(Some),
             None => Ok(None),
         }
     }
 
     pub fn remove(&self, tree: &str, key: &[u8]) -> Result<bool, StoreError> {
-        Ok(self.tree(tree)?.remove(key)?.is_some())
+        Ok(self.watch(self.tree(tree)?.remove(key))?.is_some())
     }
 
     /// Every value whose key starts with `prefix`, in key order.
@@ -129,23 +298,24 @@ impl Store {
     ) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
         let mut out = Vec::new();
         for item in self.tree(tree)?.scan_prefix(prefix) {
-            let (key, bytes) = item?;
+            let (key, bytes) = self.watch(item)?;
             out.push((key.to_vec(), decode(tree, &bytes)?));
         }
         Ok(out)
     }
 
-    /// Insert `key` only if absent; true when this call inserted it. Used to handle each Matrix
-    /// event exactly once, across gap fills and restarts.
+    /// Insert `key` only if absent; true when this call inserted it.
     pub fn insert_if_absent(
         &self,
         tree: &str,
         key: &[u8],
         value: &[u8],
     ) -> Result<bool, StoreError> {
-        let result = self
-            .tree(tree)?
-            .compare_and_swap(key, None as Option<&[u8]>, Some(value))?;
+        let result = self.watch(self.tree(tree)?.compare_and_swap(
+            key,
+            None as Option<&[u8]>,
+            Some(value),
+        ))?;
         Ok(result.is_ok())
     }
 
@@ -153,13 +323,13 @@ impl Store {
     pub fn next_number(&self, counter: &str) -> Result<u64, StoreError> {
         let meta = self.tree("meta")?;
         let key = format!("counter:{counter}");
-        let value = meta.update_and_fetch(key.as_bytes(), |old| {
+        let value = self.watch(meta.update_and_fetch(key.as_bytes(), |old| {
             let n = old
                 .and_then(|b| <[u8; 8]>::try_from(b).ok())
                 .map(u64::from_be_bytes)
                 .unwrap_or(0);
             Some((n + 1).to_be_bytes().to_vec())
-        })?;
+        }))?;
         Ok(value
             .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
             .map(u64::from_be_bytes)
@@ -168,20 +338,37 @@ impl Store {
 
     /// Write everything to disk. Call before telling anyone that something is saved.
     pub async fn flush(&self) -> Result<(), StoreError> {
-        let _one_at_a_time = self.flush_gate.lock().await;
-        self.db.flush_async().await?;
+        let _one_at_a_time = self.inner.flush_gate.lock().await;
+        #[cfg(test)]
+        if self.inner.fail_flushes.load(Ordering::SeqCst) {
+            return self.watch(Err(sled::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "disque plein (test)",
+            ))));
+        }
+        let db = self.db();
+        self.watch(db.flush_async().await)?;
         Ok(())
     }
 
     /// Synchronous flush, for shutdown paths outside async code.
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
+        self.watch(self.db().flush())?;
         Ok(())
     }
 
     /// Bytes used on disk.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
-        Ok(self.db.size_on_disk()?)
+        self.watch(self.db().size_on_disk())
+    }
+
+    /// Tests only: from now on, every flush fails as on a full disk (or works again).
+    #[cfg(test)]
+    pub fn fail_flushes(&self, on: bool) {
+        self.inner.fail_flushes.store(on, Ordering::SeqCst);
+        if !on {
+            self.inner.failing.store(false, Ordering::SeqCst);
+        }
     }
 }
 

@@ -173,7 +173,10 @@ fn blind_set_accuracy() {
     let (mut top1, mut top3) = (0usize, 0usize);
     for q in &set.question {
         for id in &q.expected {
-            assert!(kit.card(id).is_some(), "unknown card in the blind set: {id}");
+            assert!(
+                kit.card(id).is_some(),
+                "unknown card in the blind set: {id}"
+            );
         }
         let hits = kit.search(&q.text, 3);
         let rank = hits.iter().position(|h| q.expected.contains(&h.id));

@@ -135,6 +135,9 @@ async fn start(
     if schedule.is_one_off() {
         return Ok(s::START_NEEDS_RHYTHM.to_owned());
     }
+    if plan::too_frequent(&schedule, tz, now) {
+        return Ok(s::TOO_FREQUENT.to_owned());
+    }
     let Some(slot) = plan::slot_after(&schedule, tz, quiet, now) else {
         return Ok(s::NEVER_FIRES.to_owned());
     };

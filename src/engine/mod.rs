@@ -46,6 +46,22 @@ struct Inner {
     outbox: Outbox,
 }
 
+/// What became of an event handed to [`Engine::process`].
+#[derive(Debug)]
+pub enum Processed {
+    /// Handled now; its answers are in the outbox.
+    Recorded,
+    /// Handled before: nothing done.
+    AlreadyHandled,
+    /// Handled, but the store refused to record it (a full disk): whatever the event asked to
+    /// change was undone, and `answers` say so. The adapter sends them without the outbox and
+    /// must not hand the event over again.
+    NotRecorded {
+        answers: Vec<Outgoing>,
+        cause: StoreError,
+    },
+}
+
 /// A cheap clonable handle on the engine.
 #[derive(Clone)]
 pub struct Engine {
@@ -155,13 +171,14 @@ impl Engine {
         self.inner.config.mission(id)
     }
 
-    /// Handle one event and queue its answers in the outbox, recording the event as handled
-    /// in the same write: false when it was handled already (nothing done). A panic while
-    /// handling is contained to this event: it is answered with the internal-error sentence,
-    /// logged with its id, and never handled again.
-    pub async fn process(&self, incoming: &Incoming) -> Result<bool, StoreError> {
+    /// Handle one event and queue its answers in the outbox, the event recorded as handled
+    /// with them. A panic while handling is contained to this event: it is answered with the
+    /// internal-error sentence, logged with its id, and never handled again. When the store
+    /// cannot record anything (a full disk), the answers come back to the adapter, which sends
+    /// them as it can and does not handle the event again (see [`Processed::NotRecorded`]).
+    pub async fn process(&self, incoming: &Incoming) -> Processed {
         if self.inner.outbox.is_handled(&incoming.event_id) {
-            return Ok(false);
+            return Processed::AlreadyHandled;
         }
         let answers = match AssertUnwindSafe(self.handle(incoming)).catch_unwind().await {
             Ok(answers) => answers,
@@ -170,7 +187,15 @@ impl Engine {
                 vec![reply(incoming, s::INTERNAL_ERROR.to_owned())]
             }
         };
-        self.inner.outbox.record_event(&incoming.event_id, answers)
+        match self
+            .inner
+            .outbox
+            .record_event(&incoming.event_id, answers.clone())
+        {
+            Ok(true) => Processed::Recorded,
+            Ok(false) => Processed::AlreadyHandled,
+            Err(cause) => Processed::NotRecorded { answers, cause },
+        }
     }
 
     /// Handle one event: the answers, not yet queued. Never fails: problems become a French
@@ -320,6 +345,10 @@ impl Engine {
         supervise(tracker, shutdown, "pruning", move |stop| {
             prune_daily(outbox.clone(), stop)
         });
+        let store = self.inner.store.clone();
+        supervise(tracker, shutdown, "store", move |stop| {
+            watch_store(store.clone(), stop)
+        });
     }
 }
 
@@ -353,6 +382,27 @@ pub fn supervise<F, Fut>(
             }
         }
     });
+}
+
+/// How often a failing store (full disk) is opened again to see whether it works.
+const STORE_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// When writes fail (a full disk), open the store again every few seconds until it works: the
+/// bot stays up, answers that it cannot save meanwhile, and recovers by itself when space
+/// returns.
+async fn watch_store(store: Store, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(STORE_RETRY) => {}
+        }
+        if store.is_failing() {
+            let again = store.clone();
+            if let Err(err) = tokio::task::spawn_blocking(move || again.reopen()).await {
+                tracing::error!(cause = %err, "reopening the store failed");
+            }
+        }
+    }
 }
 
 /// Forget old delivered transaction ids and handled event ids, at start and then daily.

@@ -23,7 +23,7 @@ pub mod sync;
 pub mod tenants;
 pub mod undecrypted;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
@@ -54,6 +54,11 @@ pub struct Adapter {
     /// (alias, tenant), tried again when an unknown room shows up.
     pending_aliases: Arc<Mutex<Vec<(String, String)>>>,
     undecrypted: undecrypted::Pending,
+    /// Sends without the outbox, for the answers to events the store could not record.
+    transport: Arc<send::MatrixTransport>,
+    /// Events answered while the store could not record them: never handed over again by this
+    /// process (the store may be back before the sync position moves past them).
+    dropped: Arc<Mutex<HashSet<String>>>,
 }
 
 /// Run the bot until `shutdown`: log in, sync, answer, deliver the outbox. Returns after the
@@ -70,11 +75,18 @@ pub async fn run(engine: Engine, shutdown: CancellationToken) -> anyhow::Result<
         .user_id()
         .context("pas d'utilisateur après connexion")?
         .to_string();
+    let transport = Arc::new(send::MatrixTransport::new(
+        client.clone(),
+        engine.store().clone(),
+        RoomMap::default(),
+    ));
     let adapter = Adapter {
+        transport: transport.clone(),
+        dropped: Arc::default(),
         client: client.clone(),
         engine: engine.clone(),
         config,
-        rooms: RoomMap::default(),
+        rooms: transport.rooms().clone(),
         own_user,
         spaces: Arc::new(Vec::new()),
         joined_at: Arc::default(),
@@ -89,11 +101,6 @@ pub async fn run(engine: Engine, shutdown: CancellationToken) -> anyhow::Result<
         let (client, dir) = (client.clone(), data_dir.clone());
         tracker.spawn(async move { session::ensure_recovery(&client, &dir).await });
     }
-    let transport = Arc::new(send::MatrixTransport::new(
-        client.clone(),
-        engine.store().clone(),
-        adapter.rooms.clone(),
-    ));
     let outbox = engine.outbox().clone();
     let delivered = engine.delivered_hook();
     // The delivery task stops after the sync loop, so that the answers to the last response in

@@ -113,6 +113,11 @@ impl MatrixTransport {
         }
     }
 
+    /// The room map this transport records new direct rooms in.
+    pub fn rooms(&self) -> &RoomMap {
+        &self.rooms
+    }
+
     async fn send_content(
         room: &Room,
         content: impl matrix_sdk::ruma::events::MessageLikeEventContent + Clone,

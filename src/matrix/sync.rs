@@ -25,6 +25,8 @@ use matrix_sdk::Room;
 use tokio_util::sync::CancellationToken;
 
 use crate::core::{Incoming, IncomingKind};
+use crate::engine::Processed;
+use crate::outbox::Transport as _;
 use crate::store::StoreError;
 
 use super::{convert, Adapter};
@@ -259,7 +261,13 @@ impl Adapter {
             return Ok(());
         };
         tracing::Span::current().record("event_id", event_id.as_str());
-        if self.engine.outbox().is_handled(event_id.as_str()) {
+        if self.engine.outbox().is_handled(event_id.as_str())
+            || self
+                .dropped
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(event_id.as_str())
+        {
             return Ok(());
         }
         if event.kind.is_utd() {
@@ -308,7 +316,30 @@ impl Adapter {
             sent_at: classified.sent_at,
             kind,
         };
-        self.engine.process(&incoming).await.map(|_| ())
+        match self.engine.process(&incoming).await {
+            Processed::Recorded | Processed::AlreadyHandled => Ok(()),
+            Processed::NotRecorded { answers, cause } => {
+                // Deliberately dropped: answered now as well as we can (the answers say the
+                // change was not saved), and never handed over again by this process.
+                tracing::warn!(%cause, event_id = %incoming.event_id, "the store could not record this event; answered without the outbox and dropped");
+                self.dropped
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(incoming.event_id.clone());
+                for (index, out) in answers.iter().enumerate() {
+                    // Its own transaction id: if this event is ever handled again (a restart
+                    // before the store came back), that answer is not taken for this one.
+                    let txn = format!(
+                        "{}|unrecorded",
+                        crate::outbox::txn_for_event(&incoming.event_id, index)
+                    );
+                    if let Err(err) = self.transport.send(&txn, out).await {
+                        tracing::warn!(?err, "could not send an answer outside the outbox");
+                    }
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Sender and plain body of a text message, fetched by id.

@@ -87,9 +87,22 @@ impl Nudges {
         self.inner.writes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Write to disk, then tell the scheduler.
-    async fn commit(&self) -> Result<(), StoreError> {
-        self.store().flush().await?;
+    /// Write to disk, then tell the scheduler. When the write cannot reach the disk, `undo`
+    /// puts things back as they were (now, or once the store works again): what the caller
+    /// reports as failed did not happen.
+    async fn commit(
+        &self,
+        what: &'static str,
+        undo: impl Fn(&Store) -> Result<(), StoreError> + Send + Sync + 'static,
+    ) -> Result<(), StoreError> {
+        if let Err(err) = self.store().flush().await {
+            {
+                let _guard = self.lock();
+                self.store().undo(what, undo);
+            }
+            self.inner.changed.notify_one();
+            return Err(err);
+        }
         self.inner.changed.notify_one();
         Ok(())
     }
@@ -201,7 +214,12 @@ impl Nudges {
             }
         };
         if !created.replayed {
-            self.commit().await?;
+            let (nudge, origin) = (created.item.clone(), origin_key.clone());
+            self.commit("nudge created", move |store| {
+                model::delete_nudge(store, &nudge)?;
+                store.remove(ORIGINS, origin.as_bytes()).map(|_| ())
+            })
+            .await?;
         }
         Ok(created)
     }
@@ -213,18 +231,20 @@ impl Nudges {
         key: &str,
         change: impl FnOnce(&mut Nudge) -> Option<A>,
     ) -> Result<Updated<Nudge, A>, StoreError> {
-        let nudge = {
+        let (old, nudge) = {
             let _guard = self.lock();
             let Some(mut nudge) = self.get(key)? else {
                 return Ok(Updated::Missing);
             };
+            let old = nudge.clone();
             if let Some(answer) = change(&mut nudge) {
                 return Ok(Updated::Refused(answer));
             }
             model::save_nudge(self.store(), &nudge)?;
-            nudge
+            (old, nudge)
         };
-        self.commit().await?;
+        self.commit("nudge changed", move |store| model::save_nudge(store, &old))
+            .await?;
         Ok(Updated::Saved(nudge))
     }
 
@@ -238,7 +258,11 @@ impl Nudges {
             model::delete_nudge(self.store(), &nudge)?;
             nudge
         };
-        self.commit().await?;
+        let back = removed.clone();
+        self.commit("nudge removed", move |store| {
+            model::save_nudge(store, &back)
+        })
+        .await?;
         Ok(Some(removed))
     }
 
@@ -279,7 +303,12 @@ impl Nudges {
                 .put(ORIGINS, origin_key.as_bytes(), &run.key())?;
             run
         };
-        self.commit().await?;
+        let (run, origin) = (created.clone(), origin_key.clone());
+        self.commit("parcours started", move |store| {
+            model::delete_run(store, &run)?;
+            store.remove(ORIGINS, origin.as_bytes()).map(|_| ())
+        })
+        .await?;
         Ok(Ok(Created {
             item: created,
             replayed: false,
@@ -294,22 +323,26 @@ impl Nudges {
         room_id: &str,
         change: impl FnOnce(&mut Run) -> Result<String, String>,
     ) -> Result<Updated<String, String>, StoreError> {
-        let answer = {
+        let (old, answer) = {
             let _guard = self.lock();
             let Some(mut run) =
                 model::current_run(self.store(), tenant, room_id)?.filter(Run::is_running)
             else {
                 return Ok(Updated::Missing);
             };
+            let old = run.clone();
             match change(&mut run) {
                 Ok(answer) => {
                     model::save_run(self.store(), &run)?;
-                    answer
+                    (old, answer)
                 }
                 Err(answer) => return Ok(Updated::Refused(answer)),
             }
         };
-        self.commit().await?;
+        self.commit("parcours changed", move |store| {
+            model::save_run(store, &old)
+        })
+        .await?;
         Ok(Updated::Saved(answer))
     }
 
@@ -320,11 +353,19 @@ impl Nudges {
         user: &str,
         until: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
-        {
+        let old = {
             let _guard = self.lock();
+            let old = self
+                .store()
+                .get::<DateTime<Utc>>(model::SILENCES, format!("{tenant}|{user}").as_bytes())?;
             model::set_silence(self.store(), tenant, user, until)?;
-        }
-        self.commit().await
+            old
+        };
+        let (tenant, user) = (tenant.to_owned(), user.to_owned());
+        self.commit("silence changed", move |store| {
+            model::set_silence(store, &tenant, &user, old)
+        })
+        .await
     }
 
     /// A ✅ (`reaction_id`) by `user` on the post `target` in `room_id`: when the post is a

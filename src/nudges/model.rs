@@ -294,6 +294,12 @@ pub fn save_run(store: &Store, run: &Run) -> Result<(), StoreError> {
     mark_dirty(store, ItemTree::Run, &key)
 }
 
+pub fn delete_run(store: &Store, run: &Run) -> Result<(), StoreError> {
+    let key = run.key();
+    store.remove(RUNS, key.as_bytes())?;
+    mark_dirty(store, ItemTree::Run, &key)
+}
+
 fn mark_dirty(store: &Store, tree: ItemTree, key: &str) -> Result<(), StoreError> {
     let mut k = Vec::with_capacity(key.len() + 1);
     k.push(tree.tag());

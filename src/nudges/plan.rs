@@ -88,6 +88,22 @@ pub fn first_slot(
 
 /// The first slot strictly after `now` (a new or resumed nudge: "chaque lundi à 9h" typed on a
 /// Monday at 09:00 starts next Monday, as `kitbot schedule` shows).
+/// The shortest interval a recurring nudge or reminder may have: more often would be noise
+/// in a team room, and one person could fill the homeserver's send budget.
+pub const MIN_RECURRING_GAP: Duration = Duration::minutes(15);
+
+/// Whether a recurring schedule fires more often than [`MIN_RECURRING_GAP`] (looked at over its
+/// next 96 firings, a day of quarter hours).
+pub fn too_frequent(schedule: &Schedule, tz: Tz, now: DateTime<Utc>) -> bool {
+    if schedule.is_one_off() {
+        return false;
+    }
+    let firings = schedule.next_n(now, tz, 96);
+    firings
+        .windows(2)
+        .any(|pair| pair[1] - pair[0] < MIN_RECURRING_GAP)
+}
+
 pub fn slot_after(
     schedule: &Schedule,
     tz: Tz,

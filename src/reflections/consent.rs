@@ -72,9 +72,19 @@ pub async fn grant(
     incoming: &Incoming,
     now: DateTime<Utc>,
 ) -> Result<GrantOutcome, StoreError> {
+    let before = super::Before::take(store, &incoming.tenant, &incoming.sender)?;
     let mut outcome = GrantOutcome::New;
     db::update_consent(store, &incoming.tenant, &incoming.sender, |old| {
         let mut rec = old.unwrap_or_else(|| ConsentRecord::new(&incoming.tenant, &incoming.sender));
+        // The same command handled again (a replay after a crash): the same answer.
+        if rec.granted
+            && rec.history.last().is_some_and(|e| {
+                e.event_id == incoming.event_id && e.action == ConsentAction::Granted
+            })
+        {
+            outcome = GrantOutcome::New;
+            return Some(rec);
+        }
         if let Some(since) = rec.granted_at() {
             outcome = GrantOutcome::Already { since };
             return Some(rec);
@@ -96,7 +106,7 @@ pub async fn grant(
     if let GrantOutcome::Again { restored } = &mut outcome {
         *restored = db::count_by_author(store, &incoming.tenant, &incoming.sender)?;
     }
-    super::flush(store).await?;
+    super::commit(store, before, "consent granted").await?;
     tracing::info!(tenant = %incoming.tenant, event_id = %incoming.event_id, "consent granted");
     Ok(outcome)
 }
@@ -112,7 +122,8 @@ pub async fn withdraw(
     let Some(current) = db::consent(store, tenant, user)? else {
         return Ok(WithdrawOutcome::NotGiven);
     };
-    let count = db::count_by_author(store, tenant, user)?;
+    let before = super::Before::take(store, tenant, user)?;
+    let count = before.reflections.len();
     let newly_withdrawn = current.granted;
     if !newly_withdrawn && count == 0 {
         return Ok(WithdrawOutcome::NotGiven);
@@ -168,7 +179,7 @@ pub async fn withdraw(
             }
         }
     };
-    super::flush(store).await?;
+    super::commit(store, before, "consent withdrawn").await?;
     tracing::info!(tenant = %tenant, event_id = %incoming.event_id, count, "consent withdrawn");
     Ok(outcome)
 }
@@ -180,6 +191,7 @@ pub async fn set_signed(
     signed: bool,
     now: DateTime<Utc>,
 ) -> Result<Option<()>, StoreError> {
+    let before = super::Before::take(store, &incoming.tenant, &incoming.sender)?;
     let done = db::update_consent(store, &incoming.tenant, &incoming.sender, |old| {
         let mut rec = old?;
         if rec.signed != signed {
@@ -193,7 +205,7 @@ pub async fn set_signed(
         }
         Some(rec)
     })?;
-    super::flush(store).await?;
+    super::commit(store, before, "signature changed").await?;
     Ok(done.map(|_| ()))
 }
 

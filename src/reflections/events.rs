@@ -226,7 +226,7 @@ async fn edit(
                 ..old.clone()
             };
             db::replace(store, &old, &new)?;
-            super::flush(store).await?;
+            commit_or_restore(store, &old, "reflection edited").await?;
             tracing::info!(event_id = %target, id = old.id, "reflection edited");
             Ok(Vec::new())
         }
@@ -241,9 +241,30 @@ async fn edit(
 
 async fn erase(store: &Store, r: &Reflection) -> Result<Vec<Outgoing>, StoreError> {
     db::delete(store, r)?;
-    super::flush(store).await?;
+    commit_or_restore(store, r, "reflection erased").await?;
     tracing::info!(id = r.id, "reflection erased");
     Ok(Vec::new())
+}
+
+/// Flush a change of one reflection; when it cannot reach the disk, put `old` back (now, or
+/// once the store works again) and fail.
+async fn commit_or_restore(
+    store: &Store,
+    old: &Reflection,
+    what: &'static str,
+) -> Result<(), StoreError> {
+    if let Err(err) = store.flush().await {
+        let old = old.clone();
+        store.undo(what, move |store| {
+            match db::get(store, &old.tenant, old.id)? {
+                Some(now) if now == old => Ok(()),
+                Some(now) => db::replace(store, &now, &old),
+                None => db::insert_numbered(store, &old),
+            }
+        });
+        return Err(err);
+    }
+    Ok(())
 }
 
 /// The message `target` was deleted: a reflection saved from it goes too.

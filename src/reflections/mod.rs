@@ -43,5 +43,56 @@ pub async fn flush(store: &Store) -> Result<(), StoreError> {
     store.flush().await
 }
 
+/// What a person has in a Mission Locale (consent record and reflections), taken before a
+/// change, to put back if the change cannot reach the disk.
+#[derive(Debug, Clone)]
+pub struct Before {
+    tenant: String,
+    user: String,
+    consent: Option<model::ConsentRecord>,
+    reflections: Vec<model::Reflection>,
+}
+
+impl Before {
+    pub fn take(store: &Store, tenant: &str, user: &str) -> Result<Before, StoreError> {
+        Ok(Before {
+            tenant: tenant.to_owned(),
+            user: user.to_owned(),
+            consent: db::consent(store, tenant, user)?,
+            reflections: db::by_author(store, tenant, user)?,
+        })
+    }
+
+    /// Put the person's data back as it was: the consent record, and the reflections (those
+    /// added since are removed, those changed or erased are written back).
+    fn restore(&self, store: &Store) -> Result<(), StoreError> {
+        let consent = self.consent.clone();
+        db::update_consent(store, &self.tenant, &self.user, |_| consent.clone())?;
+        for now in db::by_author(store, &self.tenant, &self.user)? {
+            if !self.reflections.iter().any(|r| r.id == now.id) {
+                db::delete(store, &now)?;
+            }
+        }
+        for old in &self.reflections {
+            match db::get(store, &self.tenant, old.id)? {
+                Some(now) if now == *old => {}
+                Some(now) => db::replace(store, &now, old)?,
+                None => db::insert_numbered(store, old)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Flush a change of a person's data; when it cannot reach the disk, put back what `before`
+/// holds (now, or once the store works again) and fail: the change did not happen.
+pub async fn commit(store: &Store, before: Before, what: &'static str) -> Result<(), StoreError> {
+    if let Err(err) = store.flush().await {
+        store.undo(what, move |store| before.restore(store));
+        return Err(err);
+    }
+    Ok(())
+}
+
 pub use export::{ExportFormat, ExportRequest};
 pub use retention::run_retention;

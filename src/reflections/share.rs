@@ -93,6 +93,7 @@ pub async fn share(store: &Store, kit: &Kit, s: Share<'_>) -> Result<Shared, Sto
         return Ok(Shared::Already);
     }
     let card = parsed.card.or(s.thread_card);
+    let before = super::Before::take(store, s.tenant, s.author)?;
     let r = db::insert(
         store,
         Draft {
@@ -117,8 +118,9 @@ pub async fn share(store: &Store, kit: &Kit, s: Share<'_>) -> Result<Shared, Sto
             })
         })?;
     }
-    // The confirmation goes out only once the reflection is on disk.
-    super::flush(store).await?;
+    // The confirmation goes out only once the reflection is on disk; if it cannot get there,
+    // it is taken back and the author told so.
+    super::commit(store, before, "reflection saved").await?;
     tracing::info!(tenant = %s.tenant, event_id = %s.event_id, id = r.id, "reflection saved");
     Ok(Shared::Saved {
         id: r.id,

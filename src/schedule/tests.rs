@@ -803,3 +803,25 @@ fn equal_quiet_bounds_mean_no_quiet_window() {
     }
     assert!(!QuietRules::default().is_never_quiet());
 }
+
+#[test]
+fn relative_delays_never_fire_before_the_requested_instant() {
+    use chrono::Duration;
+    // `now` with a fraction of a second: the firing is at least the delay later, never earlier.
+    let now = at("2026-11-25T10:00:00.750+01:00");
+    for (phrase, delay) in [
+        ("dans 10 secondes", Duration::seconds(10)),
+        ("dans 1 minute", Duration::minutes(1)),
+        ("dans 2 heures", Duration::hours(2)),
+        ("dans 2 jours", Duration::days(2)),
+    ] {
+        let Schedule::Once { at: fires } = parse(phrase, PARIS, now).expect(phrase) else {
+            panic!("{phrase}: a one-off expected");
+        };
+        assert!(fires >= now + delay, "{phrase}: {fires} < {}", now + delay);
+        assert!(
+            fires < now + delay + Duration::seconds(1),
+            "{phrase}: at most a second later"
+        );
+    }
+}

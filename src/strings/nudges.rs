@@ -101,6 +101,10 @@ pub fn bad_when(error: &str) -> String {
     error.to_owned()
 }
 
+/// A recurring schedule more frequent than every quarter of an hour.
+pub const TOO_FREQUENT: &str =
+    "C'est trop souvent : une relance ou un rappel revient au plus une fois par quart d'heure. Choisissez un rythme plus espacé, par exemple « chaque jour à 9h » ou « tous les lundis à 14h ».";
+
 pub const NEVER_FIRES: &str =
     "Cette échéance ne tombe jamais dans l'avenir : rien ne serait envoyé. Vérifiez la date.";
 

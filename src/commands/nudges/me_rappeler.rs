@@ -51,6 +51,9 @@ impl MeRappeler {
         if text.chars().count() > MAX_TEXT_CHARS {
             return Ok(s::too_long(MAX_TEXT_CHARS));
         }
+        if plan::too_frequent(&schedule, tz, now) {
+            return Ok(s::TOO_FREQUENT.to_owned());
+        }
         if ctx
             .nudges
             .of_place(&incoming.tenant, &incoming.sender)?

@@ -89,6 +89,9 @@ async fn create(ctx: &Ctx<'_>, incoming: &Incoming, text: &str) -> Result<String
     if message.is_empty() {
         return Ok(s::NEED_MESSAGE.to_owned());
     }
+    if plan::too_frequent(&schedule, tz, now) {
+        return Ok(s::TOO_FREQUENT.to_owned());
+    }
     if message.chars().count() > MAX_TEXT_CHARS {
         return Ok(s::too_long(MAX_TEXT_CHARS));
     }
@@ -305,6 +308,9 @@ async fn modify(
         Ok(schedule) => schedule,
         Err(err) => return Ok(s::bad_when(&err.to_string())),
     };
+    if plan::too_frequent(&schedule, tz, now) {
+        return Ok(s::TOO_FREQUENT.to_owned());
+    }
     let Some(slot) = plan::slot_after(&schedule, tz, quiet, now) else {
         return Ok(s::NEVER_FIRES.to_owned());
     };

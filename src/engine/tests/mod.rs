@@ -151,8 +151,14 @@ async fn unknown_tenants_get_nothing_known_ones_an_answer() {
 async fn processing_queues_the_answers_once_per_event() {
     let (engine, _) = engine_at("2026-11-30T08:00:00Z");
     let incoming = message("!ping", Role::Membre, engine.now());
-    assert!(engine.process(&incoming).await.expect("process"));
-    assert!(!engine.process(&incoming).await.expect("process"));
+    assert!(matches!(
+        engine.process(&incoming).await,
+        Processed::Recorded
+    ));
+    assert!(matches!(
+        engine.process(&incoming).await,
+        Processed::AlreadyHandled
+    ));
     let pending = engine.outbox().pending().expect("pending");
     assert_eq!(pending.len(), 1, "{pending:?}");
     assert_eq!(
@@ -169,16 +175,86 @@ async fn processing_queues_the_answers_once_per_event() {
 async fn a_panic_is_contained_to_its_event_answered_and_never_replayed() {
     let (engine, _) = engine_at("2026-11-30T08:00:00Z");
     let bad = message(PANIC_COMMAND, Role::Membre, engine.now());
-    assert!(engine.process(&bad).await.expect("recorded"));
+    assert!(matches!(engine.process(&bad).await, Processed::Recorded));
     let pending = engine.outbox().pending().expect("pending");
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].out.markdown(), Some(s::INTERNAL_ERROR));
     assert!(
-        !engine.process(&bad).await.expect("recorded"),
+        matches!(engine.process(&bad).await, Processed::AlreadyHandled),
         "not replayed"
     );
     // The engine goes on answering.
     let good = message("!ping", Role::Membre, engine.now());
-    assert!(engine.process(&good).await.expect("recorded"));
+    assert!(matches!(engine.process(&good).await, Processed::Recorded));
     assert_eq!(engine.outbox().len(), 2);
+}
+
+/// A full disk (every flush fails): each write is answered with "not saved", did not happen,
+/// and works again once the disk does.
+#[tokio::test]
+async fn a_write_that_cannot_reach_the_disk_is_reported_and_did_not_happen() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    let store = engine.store().clone();
+    assert_real_answer(
+        &ask(&engine, "!consentement oui", Role::Membre).await,
+        "consent",
+    );
+    store.fail_flushes(true);
+    for (body, role) in [
+        ("!relance chaque lundi à 9h : Café", Role::Coordination),
+        ("!me-rappeler demain à 9h : appeler la CAF", Role::Membre),
+        (
+            "!reflexion Le rappel par SMS a évité deux absences",
+            Role::Membre,
+        ),
+        ("!consentement non effacer", Role::Membre),
+        (
+            "!parcours demarrer premiers-pas chaque lundi à 9h",
+            Role::Coordination,
+        ),
+        ("!silence 2 semaines", Role::Membre),
+    ] {
+        assert_eq!(ask(&engine, body, role).await, s::NOT_SAVED, "{body}");
+    }
+    store.fail_flushes(false);
+    // Nothing of it happened.
+    assert!(ask(&engine, "!relances", Role::Coordination)
+        .await
+        .contains("Aucune relance"));
+    assert!(ask(&engine, "!mes-rappels", Role::Membre)
+        .await
+        .contains("aucun rappel"));
+    assert!(!ask(&engine, "!reflexions", Role::Membre)
+        .await
+        .contains("SMS"));
+    assert!(ask(&engine, "!consentement etat", Role::Membre)
+        .await
+        .contains("Votre accord est en place"));
+    assert!(ask(&engine, "!silence", Role::Membre)
+        .await
+        .contains("pas en silence"));
+    assert!(ask(&engine, "!parcours etat", Role::Coordination)
+        .await
+        .contains("Aucun parcours"));
+    // And everything works again.
+    let created = ask(
+        &engine,
+        "!relance chaque lundi à 9h : Café",
+        Role::Coordination,
+    )
+    .await;
+    assert!(created.contains("C'est noté"), "{created}");
+    let shared = engine
+        .handle(&message(
+            "!reflexion Le rappel par SMS a évité deux absences",
+            Role::Membre,
+            engine.now(),
+        ))
+        .await;
+    assert!(
+        shared
+            .iter()
+            .any(|o| matches!(o, Outgoing::React { key, .. } if key == "✅")),
+        "{shared:?}"
+    );
 }

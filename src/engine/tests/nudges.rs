@@ -789,3 +789,42 @@ fn ticks_accept_variants_and_skin_tones() {
         assert!(!crate::core::is_tick(key), "{key}");
     }
 }
+
+#[tokio::test]
+async fn schedules_more_frequent_than_a_quarter_of_an_hour_are_refused() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    let refused = crate::strings::nudges::TOO_FREQUENT;
+    for (body, role) in [
+        ("!relance */5 * * * * : Café", Role::Coordination),
+        ("!relance * * * * * : Café", Role::Coordination),
+        ("!me-rappeler */10 * * * * : boire de l'eau", Role::Membre),
+        (
+            "!parcours demarrer premiers-pas */14 * * * *",
+            Role::Coordination,
+        ),
+    ] {
+        assert_eq!(ask(&engine, body, role).await, refused, "{body}");
+    }
+    let accepted = ask(
+        &engine,
+        "!me-rappeler */15 * * * * : boire de l'eau",
+        Role::Membre,
+    )
+    .await;
+    assert!(accepted.contains("P1"), "{accepted}");
+    ask(
+        &engine,
+        "!relance chaque jour à 9h : Café",
+        Role::Coordination,
+    )
+    .await;
+    assert_eq!(
+        ask(
+            &engine,
+            "!relance modifier R1 */5 * * * *",
+            Role::Coordination
+        )
+        .await,
+        refused
+    );
+}
