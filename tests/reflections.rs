@@ -224,3 +224,102 @@ async fn my_data_arrives_in_a_direct_message_and_forget_erases_it() {
         .contains("pas donné"));
     assert_eq!(bot.stop(), Some(0));
 }
+
+/// A tmpfs mounted on a folder, unmounted when dropped. `None` where the machine does not allow
+/// mounting (not root): the test that needs it says so and stops.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &std::path::Path, megabytes: u32) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).ok()?;
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then(|| Tmpfs(dir.to_owned()))
+    }
+
+    /// Fill it to the last byte.
+    fn fill(&self) {
+        let _ = std::process::Command::new("dd")
+            .arg("if=/dev/zero")
+            .arg(format!("of={}", self.0.join("filler").display()))
+            .arg("bs=64k")
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+
+    fn free(&self) {
+        std::fs::remove_file(self.0.join("filler")).expect("remove the filler");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// The disk of the store fills up: a reflection is answered "not saved" and is not kept, the
+/// bot stays up, and once space returns it reopens its store by itself and saves again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_reported_and_the_bot_recovers_when_space_returns() {
+    let alice = Human::new("alice").await;
+    let reactions = watch_reactions(&alice);
+    let room = alice.create_room(false, &[]).await;
+    let room_id = room.room_id().to_owned();
+    let mut bot = Bot::new(
+        &[util::Tenant {
+            id: "ml-test",
+            rooms: vec![room_id.to_string()],
+            coordination_level: 50,
+            extra: "",
+        }],
+        &["localhost"],
+    )
+    .await;
+    let Some(disk) = Tmpfs::mount(&bot.dir.join("data/store"), 32) else {
+        println!("skipped: this machine does not allow mounting a tmpfs (run the suite as root)");
+        return;
+    };
+    bot.start();
+    room.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite");
+    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    assert!(ask(&alice, &room_id, "!consentement oui")
+        .await
+        .contains("c'est noté"));
+
+    disk.fill();
+    let long = "Le rappel par SMS la veille a évité des absences. ".repeat(35);
+    let refused = ask(&alice, &room_id, &format!("!reflexion {long} #plein")).await;
+    assert!(refused.contains("Je n'ai pas pu enregistrer"), "{refused}");
+
+    disk.free();
+    let deadline = std::time::Instant::now() + util::TIMEOUT;
+    while !bot.log().iter().any(|l| l.contains("the store works again")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the store did not recover:\n{}",
+            bot.log().join("\n")
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let listed = ask(&alice, &room_id, "!reflexions #plein").await;
+    assert!(!listed.contains("évité des absences"), "not kept: {listed}");
+    let shared = alice
+        .say(&room_id, "!reflexion Après le disque plein, ça repart #reprise")
+        .await;
+    wait_check(&alice, &reactions, &bot.user_id, &shared).await;
+    assert!(ask(&alice, &room_id, "!reflexions #reprise")
+        .await
+        .contains("ça repart"));
+    assert_eq!(bot.stop(), Some(0));
+    drop(disk);
+}
