@@ -84,7 +84,7 @@ fn config(dir: &std::path::Path, quiet: bool) -> Config {
         "[mission_locale.quiet_hours]\nstart = \"00:00\"\nend = \"00:00\"\nweekends = false\nholidays = false\n"
     };
     let text = format!(
-        "[bot]\ndata_dir = \"{}\"\n\n[[mission_locale]]\nid = \"{TENANT}\"\nname = \"Banc d'essai\"\ntimezone = \"Europe/Paris\"\n{quiet}",
+        "[bot]\ndata_dir = \"{}\"\ncommand_burst = 1000000\n\n[[mission_locale]]\nid = \"{TENANT}\"\nname = \"Banc d'essai\"\ntimezone = \"Europe/Paris\"\n{quiet}",
         dir.display()
     );
     match Config::parse(&text, "bench.toml") {

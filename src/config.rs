@@ -40,6 +40,10 @@ pub struct RawBot {
     pub kit_dir: Option<PathBuf>,
     #[serde(default = "default_grace")]
     pub grace_minutes: u32,
+    #[serde(default = "default_command_burst")]
+    pub command_burst: u32,
+    #[serde(default = "default_command_every")]
+    pub command_every_seconds: u32,
 }
 
 impl Default for RawBot {
@@ -50,6 +54,8 @@ impl Default for RawBot {
             commands_dir: None,
             kit_dir: None,
             grace_minutes: default_grace(),
+            command_burst: default_command_burst(),
+            command_every_seconds: default_command_every(),
         }
     }
 }
@@ -62,6 +68,12 @@ fn default_prefix() -> String {
 }
 fn default_grace() -> u32 {
     60
+}
+fn default_command_burst() -> u32 {
+    20
+}
+fn default_command_every() -> u32 {
+    3
 }
 fn default_device_name() -> String {
     "kitbot".to_owned()
@@ -214,6 +226,13 @@ pub struct MissionLocale {
     pub quiet: QuietRules,
 }
 
+/// Commands per person: `burst` at once, then one every `every_seconds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandLimits {
+    pub burst: u32,
+    pub every_seconds: u32,
+}
+
 /// The checked configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -222,6 +241,8 @@ pub struct Config {
     pub commands_dir: Option<PathBuf>,
     pub kit_dir: Option<PathBuf>,
     pub grace_minutes: u32,
+    /// How many commands one person may send: a burst, then one every few seconds.
+    pub limits: CommandLimits,
     pub matrix: Option<MatrixConfig>,
     pub missions: Vec<MissionLocale>,
 }
@@ -404,6 +425,10 @@ impl Config {
             commands_dir: raw.bot.commands_dir,
             kit_dir: raw.bot.kit_dir,
             grace_minutes: raw.bot.grace_minutes,
+            limits: CommandLimits {
+                burst: raw.bot.command_burst.max(1),
+                every_seconds: raw.bot.command_every_seconds.max(1),
+            },
             matrix,
             missions,
         })

@@ -303,7 +303,11 @@ async fn a_full_disk_is_reported_and_the_bot_recovers_when_space_returns() {
 
     disk.free();
     let deadline = std::time::Instant::now() + util::TIMEOUT;
-    while !bot.log().iter().any(|l| l.contains("the store works again")) {
+    while !bot
+        .log()
+        .iter()
+        .any(|l| l.contains("the store works again"))
+    {
         assert!(
             std::time::Instant::now() < deadline,
             "the store did not recover:\n{}",
@@ -314,7 +318,10 @@ async fn a_full_disk_is_reported_and_the_bot_recovers_when_space_returns() {
     let listed = ask(&alice, &room_id, "!reflexions #plein").await;
     assert!(!listed.contains("évité des absences"), "not kept: {listed}");
     let shared = alice
-        .say(&room_id, "!reflexion Après le disque plein, ça repart #reprise")
+        .say(
+            &room_id,
+            "!reflexion Après le disque plein, ça repart #reprise",
+        )
         .await;
     wait_check(&alice, &reactions, &bot.user_id, &shared).await;
     assert!(ask(&alice, &room_id, "!reflexions #reprise")

@@ -7,6 +7,8 @@
 //! and every answer leaves through the [`Outbox`]. Time comes from an injected clock, so tests
 //! are deterministic.
 
+pub mod limits;
+
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
@@ -44,6 +46,7 @@ struct Inner {
     clock: SharedClock,
     nudges: Nudges,
     outbox: Outbox,
+    limits: limits::PersonLimit,
 }
 
 /// What became of an event handed to [`Engine::process`].
@@ -111,6 +114,7 @@ impl Engine {
     pub fn new(parts: Parts) -> Engine {
         let nudges = Nudges::new(parts.store.clone());
         let outbox = Outbox::new(parts.store.clone(), parts.clock.clone());
+        let limits = limits::PersonLimit::new(parts.config.limits, parts.clock.clone());
         Engine {
             inner: Arc::new(Inner {
                 config: Arc::new(parts.config),
@@ -120,6 +124,7 @@ impl Engine {
                 clock: parts.clock,
                 nudges,
                 outbox,
+                limits,
             }),
         }
     }
@@ -284,6 +289,17 @@ impl Engine {
         let Some((word, args)) = command_word(body, prefix) else {
             return Vec::new();
         };
+        match self.inner.limits.check(&incoming.tenant, &incoming.sender) {
+            limits::Verdict::Allowed => {}
+            limits::Verdict::Warn => {
+                tracing::info!(event_id = %incoming.event_id, "a person is over the command limit; told once");
+                return vec![reply(
+                    incoming,
+                    s::slow_down(self.inner.limits.every_seconds()),
+                )];
+            }
+            limits::Verdict::Ignore => return Vec::new(),
+        }
         let command = match self.inner.commands.split(body, prefix) {
             Some((spec, _)) if !incoming.role.allows(spec.role) => {
                 return vec![reply(incoming, s::refused_coordination(&spec.name))];
@@ -341,9 +357,13 @@ impl Engine {
         supervise(tracker, shutdown, "retention", move |stop| {
             reflections::run_retention(store.clone(), missions.clone(), clock.clone(), stop)
         });
-        let outbox = self.inner.outbox.clone();
+        let (outbox, nudges, clock) = (
+            self.inner.outbox.clone(),
+            self.inner.nudges.clone(),
+            self.inner.clock.clone(),
+        );
         supervise(tracker, shutdown, "pruning", move |stop| {
-            prune_daily(outbox.clone(), stop)
+            prune_daily(outbox.clone(), nudges.clone(), clock.clone(), stop)
         });
         let store = self.inner.store.clone();
         supervise(tracker, shutdown, "store", move |stop| {
@@ -405,8 +425,14 @@ async fn watch_store(store: Store, shutdown: CancellationToken) {
     }
 }
 
-/// Forget old delivered transaction ids and handled event ids, at start and then daily.
-async fn prune_daily(outbox: Outbox, shutdown: CancellationToken) {
+/// Forget what is kept only for a while (delivered transaction ids, handled event ids, old
+/// posts, ended silences), at start and then daily, with the sizes in the log.
+async fn prune_daily(
+    outbox: Outbox,
+    nudges: Nudges,
+    clock: SharedClock,
+    shutdown: CancellationToken,
+) {
     loop {
         match outbox.prune() {
             Ok((delivered, handled)) => tracing::info!(
@@ -415,11 +441,21 @@ async fn prune_daily(outbox: Outbox, shutdown: CancellationToken) {
                 pending = outbox.len(),
                 "pruned old delivery and handled-event ids"
             ),
-            Err(err) => tracing::error!(cause = %err, "pruning failed"),
+            Err(err) => tracing::error!(cause = %err, "pruning the outbox failed"),
         }
+        match nudges.prune(clock.now()) {
+            Ok(pruned) => tracing::info!(
+                posts = pruned.posts,
+                silences = pruned.silences,
+                origins = pruned.origins,
+                "pruned old posts, ended silences and creation records"
+            ),
+            Err(err) => tracing::error!(cause = %err, "pruning the nudges failed"),
+        }
+        let day = clock.real_wait(chrono::Duration::days(1));
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)) => {}
+            _ = tokio::time::sleep(day) => {}
         }
     }
 }

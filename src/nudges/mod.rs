@@ -32,6 +32,17 @@ pub use scheduler::{Index, SchedulerEnv};
 
 /// Creations already made, by the event that asked: `{tenant}|{event id}` → item key.
 const ORIGINS: &str = "nudge_origins";
+/// How long what a post was about is remembered (✅ on a step, replies in its thread): longer
+/// than any parcours.
+pub const POSTS_KEPT_DAYS: i64 = 400;
+
+/// What [`Nudges::prune`] removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pruned {
+    pub posts: usize,
+    pub silences: usize,
+    pub origins: usize,
+}
 
 /// A cheap clonable handle on the nudges, parcours runs, silences and ✅ ticks.
 #[derive(Clone, Debug)]
@@ -429,6 +440,32 @@ impl Nudges {
         }
         store.remove(REACTIONS, reaction_key.as_bytes())?;
         Ok(())
+    }
+
+    /// Forget what no longer serves: posts older than [`POSTS_KEPT_DAYS`], silences that ended,
+    /// and the creating events of items that are gone.
+    pub fn prune(&self, now: DateTime<Utc>) -> Result<Pruned, StoreError> {
+        let store = self.store();
+        let mut pruned = Pruned::default();
+        let cutoff = now - chrono::Duration::days(POSTS_KEPT_DAYS);
+        for (key, post) in store.scan_prefix::<PostRef>(POSTS, b"")? {
+            if post.posted_at.is_some_and(|at| at < cutoff) && store.remove(POSTS, &key)? {
+                pruned.posts += 1;
+            }
+        }
+        let _guard = self.lock();
+        for (key, until) in store.scan_prefix::<DateTime<Utc>>(model::SILENCES, b"")? {
+            if until <= now && store.remove(model::SILENCES, &key)? {
+                pruned.silences += 1;
+            }
+        }
+        for (key, item) in store.scan_prefix::<String>(ORIGINS, b"")? {
+            let exists = self.get(&item)?.is_some() || model::get_run(store, &item)?.is_some();
+            if !exists && store.remove(ORIGINS, &key)? {
+                pruned.origins += 1;
+            }
+        }
+        Ok(pruned)
     }
 
     /// A post the scheduler queued (its `note`, a [`PostRef`]) went out as `event_id` in

@@ -220,6 +220,9 @@ pub struct PostRef {
     pub tenant: String,
     pub posted: Posted,
     pub card: Option<String>,
+    /// When it was queued (records from before this field have none and are kept).
+    #[serde(default)]
+    pub posted_at: Option<DateTime<Utc>>,
 }
 
 /// A ✅ reaction, by its own event id.

@@ -18,7 +18,9 @@ use super::model::Slot;
 /// an every-minute cron; beyond that the nudge is as good as never allowed).
 const MAX_SCAN: usize = 50_000;
 /// Most missed firings counted one by one after downtime; past it, the count is a lower bound.
-const MAX_CATCH_UP: u64 = 100_000;
+/// At most this many missed firings are walked through (under the nudges lock): past that,
+/// the count is a lower bound and the schedule jumps to what is still ahead.
+pub const MAX_CATCH_UP: u64 = 1_000;
 
 /// The rules in force: `None` when nothing is ever quiet (saves the work).
 pub fn rules(quiet: &QuietRules) -> Option<&QuietRules> {
@@ -147,6 +149,8 @@ pub struct CatchUp {
     pub last_missed: Option<Slot>,
     /// The slot after everything due.
     pub next: Option<Slot>,
+    /// `missed` is a lower bound: the walk stopped at [`MAX_CATCH_UP`].
+    pub truncated: bool,
 }
 
 /// Walk the firings from `slot` (due at or before `now`) up to `now`.
@@ -174,6 +178,7 @@ pub fn catch_up(
                 missed: missed + 1,
                 last_missed: Some(current),
                 next,
+                truncated: true,
             };
         }
         next = next_slot(schedule, tz, quiet, current.nominal, Some(current.due));
@@ -184,6 +189,7 @@ pub fn catch_up(
             missed,
             last_missed,
             next,
+            truncated: false,
         }
     } else {
         CatchUp {
@@ -191,6 +197,7 @@ pub fn catch_up(
             missed: missed + 1,
             last_missed: Some(current),
             next,
+            truncated: false,
         }
     }
 }
@@ -364,7 +371,7 @@ mod tests {
         let slot = first_slot(&schedule, PARIS, None, created).expect("slot");
         let now = created + Duration::days(200);
         let out = catch_up(&schedule, PARIS, None, slot, now, Duration::minutes(60));
-        assert!(out.missed >= MAX_CATCH_UP);
+        assert!(out.missed >= MAX_CATCH_UP && out.truncated);
         assert!(out.next.is_some_and(|n| n.due > now));
     }
 }

@@ -294,6 +294,7 @@ fn summary(dest: Dest, lines: &[String], now: DateTime<Utc>) -> Draft {
                 tenant,
                 posted: Posted::Other,
                 card: None,
+                posted_at: Some(now),
             },
         ),
         Dest::Person { tenant, user_id } => Draft {
@@ -383,6 +384,7 @@ fn fire_nudge(
                         number: nudge.number,
                     },
                     card: nudge.card().map(str::to_owned),
+                    posted_at: Some(now),
                 };
                 batch.drafts.push(post_draft(
                     txn, room_id, markdown, mentions, false, &post_ref,
@@ -407,7 +409,7 @@ fn fire_nudge(
             .last_missed
             .map(|m| format_fr(m.nominal, tz, now))
             .unwrap_or_default();
-        let line = s::missed_nudge_line(&nudge.label(), c.missed, &when);
+        let line = s::missed_nudge_line(&nudge.label(), c.missed, c.truncated, &when);
         let dest = match &nudge.target {
             Target::Room { room_id } => Dest::Room {
                 tenant: nudge.tenant.clone(),
@@ -495,6 +497,7 @@ fn fire_run(
             tenant: run.tenant.clone(),
             posted,
             card,
+            posted_at: Some(now),
         };
         batch.drafts.push(post_draft(
             txn_for_firing(key, send.nominal, &format!("step{step}")),
@@ -511,7 +514,7 @@ fn fire_run(
             .last_missed
             .map(|m| format_fr(m.nominal, tz, now))
             .unwrap_or_default();
-        let line = s::missed_step_line(&run.title, run.next_step + 1, c.missed, &when);
+        let line = s::missed_step_line(&run.title, run.next_step + 1, c.missed, c.truncated, &when);
         batch
             .missed
             .entry(Dest::Room {

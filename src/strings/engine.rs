@@ -37,6 +37,13 @@ pub fn pong(version: &str, latency_ms: i64) -> String {
 pub const INTERNAL_ERROR: &str =
     "Oups, je n'ai pas pu traiter ce message à cause d'un problème de mon côté. Rien n'a été perdu ; réessayez dans un instant.";
 
+/// One person sent more commands than the limit allows: said once, then silence.
+pub fn slow_down(every_seconds: u32) -> String {
+    format!(
+        "Doucement : vous m'avez envoyé beaucoup de commandes d'un coup. Je ne réponds plus aux suivantes pour l'instant ; vous pourrez continuer dans une minute (une commande toutes les {every_seconds} secondes)."
+    )
+}
+
 /// A write failed (disk full, I/O error): what was asked did not happen.
 pub const NOT_SAVED: &str =
     "Je n'ai pas pu enregistrer cela : un problème de stockage de mon côté, et rien n'a été modifié. Réessayez dans quelques minutes ; si cela continue, prévenez la personne qui administre le robot.";

@@ -23,18 +23,28 @@ pub fn late_note(minutes: i64) -> String {
 }
 
 /// One line of the downtime summary for a nudge or reminder.
-pub fn missed_nudge_line(label: &str, count: u64, last: &str) -> String {
+pub fn missed_nudge_line(label: &str, count: u64, at_least: bool, last: &str) -> String {
     if count == 1 {
         format!("{label} (prévue {last})")
+    } else if at_least {
+        format!("{label} (plus de {count} envois, le dernier prévu {last})")
     } else {
         format!("{label} ({count} envois, le dernier prévu {last})")
     }
 }
 
 /// One line of the downtime summary for a parcours step.
-pub fn missed_step_line(title: &str, step: usize, count: u64, last: &str) -> String {
+pub fn missed_step_line(
+    title: &str,
+    step: usize,
+    count: u64,
+    at_least: bool,
+    last: &str,
+) -> String {
     let times = if count == 1 {
         format!("prévue {last}")
+    } else if at_least {
+        format!("plus de {count} rendez-vous manqués, le dernier {last}")
     } else {
         format!("{count} rendez-vous manqués, le dernier {last}")
     };

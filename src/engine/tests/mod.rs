@@ -24,8 +24,16 @@ pub(crate) fn t(s: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// An engine on the example config, at `now`. The per-person command limit is lifted (the
+/// tests send many commands as one person at one instant); `a_person_over_the_limit_*` checks
+/// the limit with the shipped values.
 pub(crate) fn engine_at(now: &str) -> (Engine, FixedClock) {
-    let config = Config::load(None).expect("example config");
+    let mut config = Config::load(None).expect("example config");
+    config.limits.burst = 100_000;
+    engine_with(config, now)
+}
+
+pub(crate) fn engine_with(config: Config, now: &str) -> (Engine, FixedClock) {
     let commands = Engine::load_commands(&config).expect("commands");
     let kit = Engine::load_kit(&config).expect("kit");
     let clock = FixedClock::new(t(now));
@@ -257,4 +265,24 @@ async fn a_write_that_cannot_reach_the_disk_is_reported_and_did_not_happen() {
             .any(|o| matches!(o, Outgoing::React { key, .. } if key == "✅")),
         "{shared:?}"
     );
+}
+
+#[tokio::test]
+async fn a_person_over_the_limit_is_told_once_and_others_are_not_slowed() {
+    let config = Config::load(None).expect("example config");
+    let burst = config.limits.burst;
+    let (engine, clock) = engine_with(config, "2026-11-30T08:00:00Z");
+    for _ in 0..burst {
+        assert!(ask(&engine, "!ping", Role::Membre).await.contains("Pong"));
+    }
+    let told = ask(&engine, "!ping", Role::Membre).await;
+    assert!(told.starts_with("Doucement"), "{told}");
+    for _ in 0..50 {
+        assert_eq!(ask(&engine, "!ping", Role::Membre).await, "", "silence");
+    }
+    let mut bob = message("!ping", Role::Membre, engine.now());
+    bob.sender = "@bob:example.org".into();
+    assert_eq!(engine.handle(&bob).await.len(), 1, "Bob is not slowed down");
+    clock.advance(chrono::Duration::minutes(1));
+    assert!(ask(&engine, "!ping", Role::Membre).await.contains("Pong"));
 }

@@ -828,3 +828,51 @@ async fn schedules_more_frequent_than_a_quarter_of_an_hour_are_refused() {
         refused
     );
 }
+
+#[tokio::test]
+async fn old_posts_ended_silences_and_dead_origins_are_pruned() {
+    let (engine, clock) = engine_at("2026-11-30T08:00:00Z");
+    let nudges = engine.nudges();
+    ask(&engine, "!silence 2 jours", Role::Membre).await;
+    ask(
+        &engine,
+        "!relance chaque lundi à 9h : Café",
+        Role::Coordination,
+    )
+    .await;
+    ask(
+        &engine,
+        "!relance chaque mardi à 9h : Thé",
+        Role::Coordination,
+    )
+    .await;
+    ask(&engine, "!relance annuler R1", Role::Coordination).await;
+    let note = serde_json::json!({
+        "tenant": "demo", "posted": {"what": "other"}, "card": "sms-rappel",
+        "posted_at": "2026-11-30T08:00:00Z"
+    });
+    nudges.on_posted(&note, ROOM, "$old-post");
+    assert_eq!(
+        nudges.prune(engine.now()).expect("prune"),
+        crate::nudges::Pruned {
+            posts: 0,
+            silences: 0,
+            origins: 1
+        },
+        "the silence runs, the post is recent; R1's creation record goes"
+    );
+    clock.advance(Duration::days(crate::nudges::POSTS_KEPT_DAYS + 1));
+    assert_eq!(
+        nudges.prune(engine.now()).expect("prune"),
+        crate::nudges::Pruned {
+            posts: 1,
+            silences: 1,
+            origins: 0
+        }
+    );
+    assert!(nudges.card_of_post(ROOM, "$old-post").is_none());
+    // R2 is alive: still listed.
+    assert!(ask(&engine, "!relances", Role::Coordination)
+        .await
+        .contains("R2"));
+}

@@ -97,7 +97,8 @@ fn two_tenants() -> (Engine, FixedClock) {
         "{}\n[[mission_locale]]\nid = \"autre\"\nname = \"ML Autre\"\nrooms = [\"!autre:example.org\"]\nretention_months = 6\n",
         crate::config::EXAMPLE
     );
-    let config = Config::parse(&text, "test.toml").expect("config with two tenants");
+    let mut config = Config::parse(&text, "test.toml").expect("config with two tenants");
+    config.limits.burst = 100_000;
     let commands = Engine::load_commands(&config).expect("commands");
     let kit = Engine::load_kit(&config).expect("kit");
     let clock = FixedClock::new(t(NOW));
@@ -113,7 +114,8 @@ fn two_tenants() -> (Engine, FixedClock) {
 
 /// An engine on a store in `dir` (real files and fsyncs, as in production).
 fn engine_on_disk(dir: &std::path::Path) -> Engine {
-    let config = Config::load(None).expect("example config");
+    let mut config = Config::load(None).expect("example config");
+    config.limits.burst = 100_000;
     let commands = Engine::load_commands(&config).expect("commands");
     let kit = Engine::load_kit(&config).expect("kit");
     Engine::new(Parts {
