@@ -60,9 +60,29 @@ static CLAUSE_BREAK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words before a date that make it the date of a text, a meeting or an event, not a birth.
 static DOCUMENT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:loi|lois|d[ée]cret|arr[êe]t[ée]|circulaire|ordonnance|directive|r[èe]glement|jugement|d[ée]cision|d[ée]lib[ée]ration|avenant|r[ée]forme|rapport|compte[- ]rendu|cr|r[ée]union|s[ée]ance|atelier|convention|accord|contrat|sign[ée]e?|version|mise [àa] jour|depuis|export|fichier|document|courrier|lettre|mail|note|circulaire|bilan|enqu[êe]te|[ée]tude|programme|plan|charte|journal officiel|jo|bo)\b")
+    Regex::new(r"(?i)\b(?:loi|lois|d[ée]cret|arr[êe]t[ée]|circulaire|ordonnance|directive|r[èe]glement|jugement|d[ée]cision|d[ée]lib[ée]ration|avenant|r[ée]forme|rapport|compte[- ]rendu|cr|r[ée]union|s[ée]ance|atelier|convention|accord|contrat|sign[ée]e?|version|mise [àa] jour|depuis|export|fichier|document|courrier|lettre|mail|note|circulaire|bilan|enqu[êe]te|[ée]tude|programme|plan|charte|journal officiel|jo|bo|d[ée]marrage|lancement|cr[ée]ation|ouverture|fondation|inauguration|fermeture|d[ée]but|fin|date|entre|partir|jusqu'au|avant|apr[èe]s|depuis le)\b")
         .expect("document context pattern is valid")
 });
+
+/// An organisation right after a date makes it the organisation's ("le 03/03/2003 de la
+/// Mission Locale").
+static ORG_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:,\s*)?(?:de la|du|de l'|des)\s+(?:mission locale|ml|antenne|structure|association|loi|d[ée]cret|dispositif|programme|r[ée]forme|cej|garantie)")
+        .expect("organisation-after pattern is valid")
+});
+
+/// At most `max` bytes of `text` from `at`, stopping before a sentence end.
+fn clause_after(text: &str, at: usize, max: usize) -> &str {
+    let mut to = (at + max).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let window = &text[at..to];
+    match window.find(['.', '!', '?', '\n', ';']) {
+        Some(i) => &window[..i],
+        None => window,
+    }
+}
 
 /// Subjects that are born without being people ("l'idée est née le 3 mars").
 static BORN_THING: LazyLock<Regex> = LazyLock::new(|| {
@@ -100,6 +120,7 @@ fn has_birth_date(text: &str, now: i32) -> bool {
     if candidates.iter().any(|c| {
         matches!(c.shape, DateShape::Full(y) if (now - oldest..=now - youngest).contains(&y))
             && !DOCUMENT_CONTEXT.is_match(clause_before(text, c.start, 40))
+            && !ORG_AFTER.is_match(clause_after(text, c.end, 40))
     }) {
         return true;
     }

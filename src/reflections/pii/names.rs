@@ -175,7 +175,7 @@ const RELATIVES: &[&str] = &[
     "epouse conjoint conjointe bebe beau-pere belle-mere demi-frere demi-soeur demi-sœur",
     "neveu niece parrain marraine maman papa frangin frangine daron daronne tuteur tutrice",
     "petit-ami petite-amie petit-copain petite-copine beau-frere belle-soeur belle-sœur",
-    "fiance fiancee femme enfant belle-fille beau-fils",
+    "fiance fiancee femme enfant belle-fille beau-fils ex ami amie",
 ];
 
 /// Words that give a place after a first name ("Inès, de Cholet", "Kevin à Laval").
@@ -357,11 +357,11 @@ impl Ctx<'_> {
             // A capitalised word that is not a listed first name is often a company or a
             // brand ("stage chez Renault à Cholet"): a place counts after it only in
             // apposition ("Zyad, de Cholet").
-            let places = anchor == Anchor::FirstName || self.apposition_after(i);
+            let places = anchor == Anchor::FirstName
+                || (self.apposition_after(i) && !self.after_preposition(i));
             if let Some(detail) = self.detail_near(i, places) {
                 match anchor {
                     Anchor::FirstName => found.sure(PiiKind::NameWithDetail),
-                    Anchor::Maybe if SURNAMES.has(tok) => found.sure(PiiKind::NameWithDetail),
                     Anchor::Maybe => found.unsure(PiiKind::NameWithDetail, &[tok.word, detail]),
                 }
             }
@@ -440,9 +440,21 @@ impl Ctx<'_> {
             // "kevin martin": Martin is a first name too, but a first name is rarely followed by
             // another in lower case.
             found.sure(PiiKind::PersonName);
-        } else if SURNAMES.all.contains(&next.folded) && next.word.chars().count() >= 4 {
+        } else if SURNAMES.all.contains(&next.folded)
+            && next.word.chars().count() >= 4
+            && tok.shape == Shape::Other
+            && self.pair_stands_alone(i + 1)
+        {
+            // "lea petit" alone on its line or before a comma; "ines trouve l'appli…" is a
+            // sentence.
             found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
         }
+    }
+
+    /// Nothing but spaces before a comma, a line break, a bracket or the end after token `j`.
+    fn pair_stands_alone(&self, j: usize) -> bool {
+        let after = self.text[self.toks[j].end..].trim_start_matches([' ', '\t']);
+        after.is_empty() || after.starts_with([',', '\n', '(', ')', ':', '.', '!'])
     }
 
     fn famous(&self, i: usize, j: usize) -> bool {
@@ -480,8 +492,9 @@ impl Ctx<'_> {
                     return Some(words);
                 }
             }
-            // "Kevin, 19, de Cholet": a bare number right after the name, alone in its slot.
-            if j == i + 1 && self.bare_age_at(j) {
+            // "Kevin, 19, de Cholet": a bare number right after the name, alone in its slot;
+            // "Kevin (Angers)": a capitalised word alone in brackets.
+            if j == i + 1 && (self.bare_age_at(j) || (places && self.bracketed_place_at(j))) {
                 return Some(self.toks[j].word);
             }
         }
@@ -496,6 +509,18 @@ impl Ctx<'_> {
             }
         }
         None
+    }
+
+    /// After "de", "à", an institution or a place noun, a capitalised word is a place or an
+    /// organisation ("Mission Locale de Laval, 2 rue de Verdun"): no place detail for it.
+    fn after_preposition(&self, i: usize) -> bool {
+        i.checked_sub(1).is_some_and(|p| {
+            let prev = self.toks[p].folded.as_str();
+            !self.breaks[i]
+                && (PLACE_PREPOSITION_SET.contains(prev)
+                    || INSTITUTION_SET.contains(prev)
+                    || PLACE_NOUN_SET.contains(prev))
+        })
     }
 
     /// A comma or an opening bracket right after token `i`.
@@ -564,6 +589,20 @@ impl Ctx<'_> {
         before.trim().starts_with([',', '(']) && (after.is_empty() || after.starts_with([',', ')']))
     }
 
+    /// "Kevin (Angers)": a capitalised word, not a known non-name, alone in brackets.
+    fn bracketed_place_at(&self, j: usize) -> bool {
+        let tok = &self.toks[j];
+        let before = self.text[self.toks[j - 1].end..tok.start].trim();
+        let after = self.text[tok.end..].trim_start();
+        before == "("
+            && after.starts_with(')')
+            && tok.shape == Shape::Title
+            && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+            && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str())
+            && !INSTITUTION_SET.contains(tok.folded.as_str())
+            && !RELATIVE_SET.contains(tok.folded.as_str())
+    }
+
     /// A place at token `j`: a preposition and a capitalised name ("de Cholet", "à Laval",
     /// "d'Angers"), or a school or neighbourhood noun and a capitalised name ("lycée
     /// Brassens", "quartier des Sablons"). Institutions are not places here.
@@ -589,8 +628,14 @@ impl Ctx<'_> {
         }
         let folded = tok.folded.as_str();
         if PLACE_PREPOSITION_SET.contains(folded) {
-            // "Merci à Camille de la Mission Locale": "la" is lower case, no place.
-            let next = j + 1;
+            // "de la Roseraie", "de l'Argonne": an article may stand before the name; "Merci
+            // à Camille de la Mission Locale" stays a colleague (institutions are not places).
+            let mut next = j + 1;
+            if self.toks.get(next).is_some_and(|t| {
+                matches!(t.folded.as_str(), "la" | "le" | "les") && t.shape == Shape::Other
+            }) {
+                next += 1;
+            }
             // "des Sablons", "du Mans" are fine; "de Paris" too.
             if let Some(t) = name_at(next) {
                 // "Inès de Pôle emploi", "Camille Mission Locale de Laval": an institution
@@ -783,6 +828,7 @@ const INSTITUTIONS: &[&str] = &[
     "mission missions locale locales ml france travail pole emploi caf cpam msa mairie ccas",
     "prefecture departement region conseil antenne agence cfa afpa greta epide e2c apec",
     "cap emploi urssaf ants crous cidj pij bij pmi ase pjj spip aide sociale centre social",
+    "equipe equipes service services collegue collegues team bureau",
 ];
 
 static INSTITUTION_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(INSTITUTIONS));

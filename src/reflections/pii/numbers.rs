@@ -320,7 +320,7 @@ pub(super) fn clause_before(text: &str, at: usize, max: usize) -> &str {
 
 /// Words that make the number that follows an organisation's.
 pub(super) static ORG_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:standard|accueil|secr[ée]tariat|mission locale|missions locales|\bml\b|antenne|agence|permanence|si[eè]ge|locaux|bureaux?|caf|cpam|france travail|p[ôo]le emploi|mairie|ccas|pr[ée]fecture|centre social|maison de quartier|association|structure|service|h[ôo]pital|cfa|lyc[ée]e|coll[èe]ge|entreprise|employeur|num[ée]ro g[ée]n[ée]ral|n° g[ée]n[ée]ral|ligne directe de l'[ée]quipe)")
+    Regex::new(r"(?i)\b(?:standard|accueil|secr[ée]tariat|mission locale|missions locales|\bml\b|antenne|agence|permanence|si[eè]ge|locaux|bureaux?|caf|cpam|france travail|p[ôo]le emploi|mairie|ccas|pr[ée]fecture|centre social|maison de quartier|maison de l'emploi|maison des|maison|m[ée]diath[èe]que|biblioth[èe]que|forum|salon|atelier|r[ée]union|sos|[ée]coute|ligne|num[ée]ro national|num[ée]ro d'urgence|num[ée]ro vert|plateforme|hotline|support|assistance|association|structure|service|h[ôo]pital|cfa|lyc[ée]e|coll[èe]ge|entreprise|employeur|num[ée]ro g[ée]n[ée]ral|n° g[ée]n[ée]ral|ligne directe de l'[ée]quipe)")
         .expect("organisation cue pattern is valid")
 });
 
