@@ -19,12 +19,12 @@ const STREET_WEAK: &str = "place|cours|square|passage|villa|domaine|clos|cité|c
 /// Abbreviated street types: an article or a capitalised name after them is enough
 /// ("12 r. des Lilas", "3 av Foch", "8 bd de la Liberté", "4 imp. du Moulin").
 const STREET_SHORT: &str = "r|av|ave|bd|bld|boul|imp|all|ch|chem|pl|sq|fg|fbg|rés|res|lotiss|rte";
-const HOUSE_NUMBER: &str = r"\b[0-9]{1,4}(?:\s?(?i:bis|ter|quater|[abc]))?\s*,?\s+";
+const HOUSE_NUMBER: &str = r"(?-u:\b)[0-9]{1,4}(?:\s?(?i:bis|ter|quater|[abc]))?\s*,?\s+";
 
 /// Number + unambiguous street type + any word ("12 rue des lilas").
 static STREET_STRONG_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"{HOUSE_NUMBER}(?i:{STREET_STRONG})\b\.?\s+[\p{{L}}0-9]"
+        r"{HOUSE_NUMBER}(?i:{STREET_STRONG})\.?\s+[\p{{L}}0-9]"
     ))
     .expect("street pattern is valid")
 });
@@ -32,7 +32,7 @@ static STREET_STRONG_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// Number + street type that is also a common word + capitalised name ("3 place Carnot").
 static STREET_WEAK_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"{HOUSE_NUMBER}(?i:{STREET_WEAK})\b\.?\s+(?:(?i:de\s+la|de\s+l'|du|des|de|d'|la|le|les|l')\s*)?[\p{{Lu}}0-9]"
+        r"{HOUSE_NUMBER}(?i:{STREET_WEAK})\.?\s+(?:(?i:de\s+la|de\s+l'|du|des|de|d'|la|le|les|l')\s*)?[\p{{Lu}}0-9]"
     ))
     .expect("street pattern is valid")
 });
@@ -40,15 +40,17 @@ static STREET_WEAK_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// Number + abbreviated street type, then a dot and any word, or an article, or a capital.
 static STREET_SHORT_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"{HOUSE_NUMBER}(?i:{STREET_SHORT})\b\.?\s*(?:(?i:de\s+la|de\s+l'|du|des|de|d'|la|le|les|l')\s*\p{{L}}|\p{{Lu}})"
+        r"{HOUSE_NUMBER}(?i:{STREET_SHORT})(?:\.\s*|\s+)(?:(?i:de\s+la|de\s+l'|du|des|de|d'|la|le|les|l')\s*\p{{L}}|\p{{Lu}})"
     ))
     .expect("short street pattern is valid")
 });
 
 /// Metropolitan and overseas postcode, optional CEDEX, then a capitalised word.
 static POSTCODE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:0[1-9]|[1-8][0-9]|9[0-8])[0-9]{3}\s+(?:(?i:cedex)\s+)?(\p{Lu}[\p{L}'\-]*)")
-        .expect("postcode pattern is valid")
+    Regex::new(
+        r"(?-u:\b)(?:0[1-9]|[1-8][0-9]|9[0-8])[0-9]{3}\s+(?:(?i:cedex)\s+)?(\p{Lu}[\p{L}'\-]*)",
+    )
+    .expect("postcode pattern is valid")
 });
 
 /// Capitalised nouns that follow a count rather than a postcode ("10000 SMS").
@@ -95,6 +97,6 @@ fn has_postal_address(text: &str) -> bool {
 /// An address introduced as an organisation's ("à la Mission Locale, 5 rue du Commerce",
 /// "locaux de l'antenne : 3 place…"), with no word that makes it a person's home.
 fn organisation_address(text: &str, start: usize) -> bool {
-    let window = clause_before(text, start, 60);
-    ORG_CUE.is_match(window) && !PERSONAL_CUE.is_match(window)
+    let window = fold(clause_before(text, start, 60));
+    ORG_CUE.is_match(&window) && !PERSONAL_CUE.is_match(&window)
 }

@@ -2,7 +2,8 @@
 //! mars deux mille six" once spelled numbers are digits), or a full date that makes the person
 //! 14 to 30 years old unless an official text or a meeting owns it ("loi du 5 mars 2007").
 
-use super::numbers::clause_before;
+use super::fold;
+use super::numbers::{clause_before, head};
 use super::{Findings, PiiKind};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -22,62 +23,60 @@ pub(super) fn detect(text: &str, now: i32, found: &mut Findings) {
 const MONTHS: &str = "janvier|janv|février|fevrier|févr|fevr|fév|fev|mars|avril|avr|mai|juin|juillet|juil|août|aout|septembre|sept|sep|octobre|oct|novembre|nov|décembre|decembre|déc|dec";
 
 static NUMERIC_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b([0-9]{1,2})[/.\-]([0-9]{1,2})(?:[/.\-]([0-9]{4}|[0-9]{2}))?\b")
+    Regex::new(r"(?-u:\b)([0-9]{1,2})[/.\-]([0-9]{1,2})(?:[/.\-]([0-9]{4}|[0-9]{2}))?(?-u:\b)")
         .expect("numeric date pattern is valid")
 });
 
 /// "12 04 2006": spaces only with two-digit day and month and a four-digit year.
 static SPACED_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b([0-9]{2}) ([0-9]{2}) ((?:19|20)[0-9]{2})\b")
+    Regex::new(r"(?-u:\b)([0-9]{2}) ([0-9]{2}) ((?:19|20)[0-9]{2})(?-u:\b)")
         .expect("spaced date pattern is valid")
 });
 
 /// "2006-04-12" (ISO, as forms and exports write it).
 static ISO_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b((?:19|20)[0-9]{2})-([0-9]{2})-([0-9]{2})\b").expect("ISO date pattern is valid")
+    Regex::new(r"(?-u:\b)((?:19|20)[0-9]{2})-([0-9]{2})-([0-9]{2})(?-u:\b)")
+        .expect("ISO date pattern is valid")
 });
 
 static TEXT_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b(1er|premier|[0-9]{{1,2}})\s+(?:{MONTHS})\b\.?(?:\s+([0-9]{{4}})\b)?"
+        r"(?i)(?-u:\b)(1er|premier|[0-9]{{1,2}})\s+(?:{MONTHS})(?-u:\b)\.?(?:\s+([0-9]{{4}})(?-u:\b))?"
     ))
     .expect("text date pattern is valid")
 });
 
-static BARE_YEAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(?:19|20)[0-9]{2}\b").expect("year pattern is valid"));
+static BARE_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:19|20)[0-9]{2}(?-u:\b)").expect("year pattern is valid")
+});
 
 static BIRTH_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:née?s?|nees?|naissance|ddn|d\.d\.n|anniversaire|anniv)\b")
+    Regex::new(r"(?i)(?-u:\b)(?:née?s?|nees?|naissance|ddn|d\.d\.n|anniversaire|anniv)(?:[^\p{L}\p{N}_]|$)")
         .expect("birth cue pattern is valid")
 });
 
 /// Words that start a new clause: a cue before them does not reach a date after them.
 static CLAUSE_BREAK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[.!?;\n]|\b(?:et|mais|puis|donc|alors|car|ensuite)\b")
+    Regex::new(r"(?i)[.!?;\n]|(?-u:\b)(?:et|mais|puis|donc|alors|car|ensuite)(?-u:\b)")
         .expect("clause pattern is valid")
 });
 
 /// Words before a date that make it the date of a text, a meeting or an event, not a birth.
 static DOCUMENT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:loi|lois|d[ée]cret|arr[êe]t[ée]|circulaire|ordonnance|directive|r[èe]glement|jugement|d[ée]cision|d[ée]lib[ée]ration|avenant|r[ée]forme|rapport|compte[- ]rendu|cr|r[ée]union|s[ée]ance|atelier|convention|accord|contrat|sign[ée]e?|version|mise [àa] jour|depuis|export|fichier|document|courrier|lettre|mail|note|circulaire|bilan|enqu[êe]te|[ée]tude|programme|plan|charte|journal officiel|jo|bo|d[ée]marrage|lancement|cr[ée]ation|ouverture|fondation|inauguration|fermeture|d[ée]but|fin|date|entre|partir|jusqu'au|avant|apr[èe]s|depuis le)\b")
+    Regex::new(r"(?-u:\b)(?:loi|lois|decret|arrete|circulaire|ordonnance|directive|reglement|jugement|decision|deliberation|avenant|reforme|rapport|compte[- ]rendu|cr|reunion|seance|atelier|convention|accord|contrat|signee?|version|mise a jour|depuis|export|fichier|document|courrier|lettre|mail|note|circulaire|bilan|enquete|etude|programme|plan|charte|journal officiel|jo|bo|demarrage|lancement|creation|ouverture|fondation|inauguration|fermeture|debut|fin|date|entre|partir|jusqu'au|avant|apres|depuis le)(?-u:\b)")
         .expect("document context pattern is valid")
 });
 
 /// An organisation right after a date makes it the organisation's ("le 03/03/2003 de la
 /// Mission Locale").
 static ORG_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:,\s*)?(?:de la|du|de l'|des)\s+(?:mission locale|ml|antenne|structure|association|loi|d[ée]cret|dispositif|programme|r[ée]forme|cej|garantie)")
+    Regex::new(r"^\s*(?:,\s*)?(?:de la|du|de l'|des)\s+(?:mission locale|ml|antenne|structure|association|loi|decret|dispositif|programme|reforme|cej|garantie)")
         .expect("organisation-after pattern is valid")
 });
 
 /// At most `max` bytes of `text` from `at`, stopping before a sentence end.
 fn clause_after(text: &str, at: usize, max: usize) -> &str {
-    let mut to = (at + max).min(text.len());
-    while !text.is_char_boundary(to) {
-        to -= 1;
-    }
-    let window = &text[at..to];
+    let window = head(text, at, max);
     match window.find(['.', '!', '?', '\n', ';']) {
         Some(i) => &window[..i],
         None => window,
@@ -86,13 +85,13 @@ fn clause_after(text: &str, at: usize, max: usize) -> &str {
 
 /// Subjects that are born without being people ("l'idée est née le 3 mars").
 static BORN_THING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:id[ée]e|projet|dispositif|atelier|initiative|partenariat|association|structure|collectif|groupe|concept|action|programme|r[ée]seau|service|application|appli|plateforme|envie|besoin|d[ée]marche|exp[ée]rimentation|fiche|outil|m[ée]thode|collaboration|relation|ami(?:ti[ée])?s?|discussion|question|r[ée]flexion|[ée]quipe|page|site|entreprise|bo[îi]te|start-?up|dynamique|habitude|pratique|loi|dispositif|mouvement|id[ée]es|projets|envies|garantie|cej|pacea|kit|mission locale|ml|antenne|structure)\b")
+    Regex::new(r"(?-u:\b)(?:idee|projet|dispositif|atelier|initiative|partenariat|association|structure|collectif|groupe|concept|action|programme|reseau|service|application|appli|plateforme|envie|besoin|demarche|experimentation|fiche|outil|methode|collaboration|relation|ami(?:tie)?s?|discussion|question|reflexion|equipe|page|site|entreprise|boite|start-?up|dynamique|habitude|pratique|loi|dispositif|mouvement|idees|projets|envies|garantie|cej|pacea|kit|mission locale|ml|antenne|structure)(?-u:\b)")
         .expect("born thing pattern is valid")
 });
 
 /// A "né"/"née" whose subject, in the clause before it, is a thing rather than a person.
 fn born_thing(text: &str, at: usize, cue: &str) -> bool {
-    cue.to_lowercase().starts_with("n") && BORN_THING.is_match(clause_before(text, at, 40))
+    cue.to_lowercase().starts_with('n') && BORN_THING.is_match(&fold(clause_before(text, at, 40)))
 }
 
 #[derive(Clone, Copy)]
@@ -119,14 +118,14 @@ fn has_birth_date(text: &str, now: i32) -> bool {
     let (youngest, oldest) = AGE_WINDOW;
     if candidates.iter().any(|c| {
         matches!(c.shape, DateShape::Full(y) if (now - oldest..=now - youngest).contains(&y))
-            && !DOCUMENT_CONTEXT.is_match(clause_before(text, c.start, 40))
-            && !ORG_AFTER.is_match(clause_after(text, c.end, 40))
+            && !DOCUMENT_CONTEXT.is_match(&fold(clause_before(text, c.start, 40)))
+            && !ORG_AFTER.is_match(&fold(clause_after(text, c.end, 40)))
     }) {
         return true;
     }
+    // Whether a "né" is about a thing is only asked of the cue next to a date.
     let cues: Vec<(usize, usize)> = BIRTH_CUE
         .find_iter(text)
-        .filter(|m| !born_thing(text, m.start(), m.as_str()))
         .map(|m| (m.start(), m.end()))
         .collect();
     if cues.is_empty() {
@@ -147,21 +146,26 @@ fn cue_near(text: &str, cues: &[(usize, usize)], date: &DateCandidate) -> bool {
     // Cues are sorted by position: look at the last one ending before the date and the first
     // one starting after it.
     let idx = cues.partition_point(|&(_, end)| end <= date.start);
-    if let Some(&(_, cue_end)) = idx.checked_sub(1).and_then(|i| cues.get(i)) {
+    if let Some(&(cue_start, cue_end)) = idx.checked_sub(1).and_then(|i| cues.get(i)) {
         let gap = &text[cue_end..date.start];
         // Byte length first: counting the characters of a long gap for every date would make
         // the scan quadratic.
-        if gap.len() <= 4 * 30 && gap.chars().count() <= 30 && !CLAUSE_BREAK.is_match(gap) {
+        if gap.len() <= 4 * 30
+            && gap.chars().count() <= 30
+            && !CLAUSE_BREAK.is_match(gap)
+            && !born_thing(text, cue_start, &text[cue_start..cue_end])
+        {
             return true;
         }
     }
     let after = cues.partition_point(|&(start, _)| start < date.end);
-    if let Some(&(cue_start, _)) = cues.get(after) {
+    if let Some(&(cue_start, cue_end)) = cues.get(after) {
         let gap = &text[date.end..cue_start];
         if gap.len() <= 4 * 4
             && gap.chars().count() <= 4
             && gap.chars().all(|c| !c.is_alphanumeric())
             && !gap.contains('\n')
+            && !born_thing(text, cue_start, &text[cue_start..cue_end])
         {
             return true;
         }

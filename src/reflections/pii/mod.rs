@@ -29,8 +29,13 @@
 //!
 //! Everything is a `regex` search (linear time; the crate has no backtracking) followed by a
 //! check on the match or on a window of at most a few dozen bytes or four tokens around it, so
-//! the cost is linear in the input length. Sure findings win over doubts: a text with a phone
-//! number and a doubtful name is `Personal`, and the doubt is not reported.
+//! the cost is linear in the input length. Word boundaries are ASCII ones (`(?-u:\b)`) and cue
+//! words are matched on folded windows (lower case, no accents): a Unicode `\b` would push the
+//! regex engine off its fast path as soon as the text holds an accent or an emoji. Measured in
+//! release on a shared 2-core machine: 15 to 25 ms of CPU for the worst 64 KB inputs of the
+//! `large_inputs_are_scanned_quickly` test (the caller bounds input to 4,000 characters).
+//! Sure findings win over doubts: a text with a phone number and a doubtful name is
+//! `Personal`, and the doubt is not reported.
 //!
 //! # Policy: recall first
 //!
@@ -71,7 +76,7 @@
 //!   landline introduced as an organisation's ("standard de la Mission Locale : 02 43 …")
 //!   unless a personal word (son, sa, portable, mère…) is in the same clause.
 //! - **E-mail**: plain addresses, with up to two spaces around the "@" ("kevin.m @ gmail.com"),
-//!   a provider without its domain ("kevin.m@gmail"), obfuscated forms ("[at]", "arobase …
+//!   a provider without its domain ("kevin.m@gmail"), obfuscated forms ("\[at\]", "arobase …
 //!   point fr"). A Matrix id ("@ines:tchap.gouv.fr") is not an e-mail.
 //! - **NIR and IBAN** are recognised by their shape: a NIR with a wrong key is a typo, still a
 //!   NIR (sex digit, a month that exists, 13 or 15 characters, 2A/2B for Corsica); after a cue
@@ -124,8 +129,9 @@
 //!
 //! # What it still misses, what it refuses by mistake
 //!
-//! Measured on the hand-written tuning set (`tests/data/pii-tuning.toml`, checked by a unit
-//! test); a blind set will show more. Known misses: a surname alone ("Diallo a rappelé"); an
+//! On the hand-written tuning set (`tests/data/pii-tuning.toml`, 539 cases, checked by a unit
+//! test): every personal text caught (6 of 224 by a question), 314 of 315 clean texts stored
+//! directly. The guard was tuned on that set, so a blind set will show more of the following. Known misses: a surname alone ("Diallo a rappelé"); an
 //! unlisted first name written in lower case with a detail ("zyad, 19 ans"); an unlisted
 //! first name and an unlisted surname in lower case; a name and a detail more than four words
 //! apart or in another sentence ("Kevin est passé. Il a 19 ans."); a town written in lower case
@@ -278,12 +284,20 @@ struct Findings {
 
 impl Findings {
     fn sure(&mut self, kind: PiiKind) {
-        self.sure.push(kind);
+        if !self.sure.contains(&kind) {
+            self.sure.push(kind);
+        }
+    }
+
+    fn has_sure(&self, kind: PiiKind) -> bool {
+        self.sure.contains(&kind)
     }
 
     /// Records a doubt and the author's words that raised it (cut, and at most three kept).
     fn unsure(&mut self, kind: PiiKind, words: &[&str]) {
-        self.unsure.push(kind);
+        if !self.unsure.contains(&kind) {
+            self.unsure.push(kind);
+        }
         for word in words {
             if self.words.len() >= MAX_UNSURE_WORDS {
                 break;
@@ -306,7 +320,7 @@ fn detect(text: &str, year: i32) -> Findings {
     let digits = spelled::to_digits(&masked);
     dates::detect(&digits, year, &mut found);
     address::detect(&digits, &mut found);
-    names::detect(&digits, &mut found);
+    names::detect(&digits, year, &mut found);
     found
 }
 
@@ -377,6 +391,9 @@ fn is_invisible(c: char) -> bool {
 
 /// Lower case without accents, for list look-ups ("Inès" and "INES" are both "ines").
 fn fold(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     word.nfd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
@@ -820,12 +837,17 @@ mod tests {
     fn tuning_set_meets_recall_and_clean_rates() {
         let set: TuningSet = toml::from_str(include_str!("../../../tests/data/pii-tuning.toml"))
             .expect("tuning set parses");
-        let (mut personal, mut caught, mut clean, mut stored, mut unsure) = (0, 0, 0, 0, 0);
+        let (mut personal, mut caught, mut clean, mut stored) = (0, 0, 0, 0);
+        let (mut unsure_personal, mut unsure_clean) = (0, 0);
         let mut misses = Vec::new();
         for c in &set.case {
             let verdict = assess(&c.text, YEAR);
             if matches!(verdict, Verdict::Unsure { .. }) {
-                unsure += 1;
+                if c.personal {
+                    unsure_personal += 1;
+                } else {
+                    unsure_clean += 1;
+                }
             }
             if c.personal {
                 personal += 1;
@@ -850,11 +872,11 @@ mod tests {
         let recall = f64::from(caught) / f64::from(personal);
         let stored_rate = f64::from(stored) / f64::from(clean);
         println!(
-            "tuning set: recall {caught}/{personal} = {:.1} %, clean stored {stored}/{clean} = \
-             {:.1} %, unsure {unsure}/{}",
+            "tuning set: recall {caught}/{personal} = {:.1} % ({unsure_personal} of them by a \
+             question), clean stored directly {stored}/{clean} = {:.1} % ({unsure_clean} \
+             questions)",
             recall * 100.0,
             stored_rate * 100.0,
-            set.case.len()
         );
         for m in &misses {
             println!("  {m}");
@@ -1191,49 +1213,6 @@ mod tests {
                 "{took:?} for {:?}…",
                 &input.chars().take(20).collect::<String>()
             );
-        }
-    }
-}
-
-#[cfg(test)]
-mod probe {
-    #[test]
-    #[ignore]
-    fn probe() {
-        let input = "née le 12/04 ".repeat(5_000);
-        let t = std::time::Instant::now();
-        let text = super::normalize(&input);
-        println!("normalize {:?}", t.elapsed());
-        let mut f = super::Findings::default();
-        let t = std::time::Instant::now();
-        let masked = super::numbers::detect(&text, &mut f);
-        println!("numbers {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        let digits = super::spelled::to_digits(&masked);
-        println!("spelled {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        super::dates::detect(&digits, 2026, &mut f);
-        println!("dates {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        super::address::detect(&digits, &mut f);
-        println!("address {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        super::names::detect(&digits, &mut f);
-        println!("names {:?}", t.elapsed());
-        let Ok(path) = std::env::var("PII_PROBE") else {
-            return;
-        };
-        let data = std::fs::read_to_string(path).unwrap();
-        for line in data.lines() {
-            let (want, text) = line.split_once('|').unwrap();
-            let v = super::assess(text, 2026);
-            let ok = match want {
-                "P" => v != super::Verdict::Clean,
-                _ => v == super::Verdict::Clean,
-            };
-            if !ok || matches!(v, super::Verdict::Unsure { .. }) {
-                println!("{} {want} {text:?} -> {v:?}", if ok { "  " } else { "XX" });
-            }
         }
     }
 }

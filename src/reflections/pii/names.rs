@@ -11,13 +11,14 @@ use regex::Regex;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-pub(super) fn detect(text: &str, found: &mut Findings) {
+pub(super) fn detect(text: &str, year: i32, found: &mut Findings) {
     let toks = tokens(text);
     let breaks = clause_breaks(text, &toks);
     let ctx = Ctx {
         text,
         toks: &toks,
         breaks: &breaks,
+        year,
     };
     for i in 0..toks.len() {
         ctx.check(i, found);
@@ -175,7 +176,7 @@ const RELATIVES: &[&str] = &[
     "epouse conjoint conjointe bebe beau-pere belle-mere demi-frere demi-soeur demi-sœur",
     "neveu niece parrain marraine maman papa frangin frangine daron daronne tuteur tutrice",
     "petit-ami petite-amie petit-copain petite-copine beau-frere belle-soeur belle-sœur",
-    "fiance fiancee femme enfant belle-fille beau-fils ex ami amie",
+    "fiance fiancee femme enfant belle-fille beau-fils ex ami amie famille",
 ];
 
 /// Words that give a place after a first name ("Inès, de Cholet", "Kevin à Laval").
@@ -314,6 +315,8 @@ struct Ctx<'a> {
     text: &'a str,
     toks: &'a [Token<'a>],
     breaks: &'a [bool],
+    /// The current year, for a birth year next to a name ("Kevin (2006)").
+    year: i32,
 }
 
 /// What a token may be, as a person's name.
@@ -347,7 +350,9 @@ impl Ctx<'_> {
             return;
         }
         let anchor = self.anchor(i);
-        if anchor == Some(Anchor::FirstName) {
+        if found.has_sure(PiiKind::PersonName) {
+            // Already refused for a name: the other rules may still add their kinds.
+        } else if anchor == Some(Anchor::FirstName) {
             self.full_name(i, found);
         } else if tok.shape == Shape::Caps && self.caps_surname_before_first_name(i) {
             // "DIALLO Inès": a surname in capitals before a title-case first name.
@@ -358,8 +363,15 @@ impl Ctx<'_> {
             // brand ("stage chez Renault à Cholet"): a place counts after it only in
             // apposition ("Zyad, de Cholet").
             let places = anchor == Anchor::FirstName
-                || (self.apposition_after(i) && !self.after_preposition(i));
-            if let Some(detail) = self.detail_near(i, places) {
+                || (tok.shape == Shape::Title
+                    && self.apposition_after(i)
+                    && !self.after_preposition(i));
+            let detail = if found.has_sure(PiiKind::NameWithDetail) {
+                None
+            } else {
+                self.detail_near(i, places)
+            };
+            if let Some(detail) = detail {
                 match anchor {
                     Anchor::FirstName => found.sure(PiiKind::NameWithDetail),
                     Anchor::Maybe => found.unsure(PiiKind::NameWithDetail, &[tok.word, detail]),
@@ -383,6 +395,15 @@ impl Ctx<'_> {
         }
         if FIRST_NAMES.has(tok) && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str()) {
             return Some(Anchor::FirstName);
+        }
+        // "jade, 17 ans": a listed first name that is also a word, in lower case, may be
+        // either.
+        if tok.shape == Shape::Other
+            && FIRST_NAMES.all.contains(&tok.folded)
+            && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str())
+            && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+        {
+            return Some(Anchor::Maybe);
         }
         if tok.shape != Shape::Title || tok.word.chars().count() < 3 {
             return None;
@@ -547,6 +568,18 @@ impl Ctx<'_> {
         if !is_unit {
             return None;
         }
+        // "15 ans d'expérience", "3 ans de suivi", "18 ans minimum": a duration or a threshold.
+        let after = self.text[unit.end..].trim_start();
+        if after.starts_with("de ")
+            || after.starts_with("d'")
+            || [
+                "minimum", "maximum", "min", "max", "revolus", "révolus", "et plus",
+            ]
+            .iter()
+            .any(|w| after.starts_with(w))
+        {
+            return None;
+        }
         if let Some(prev) = j.checked_sub(1).map(|p| &self.toks[p]) {
             let joined = !self.breaks[j];
             let range = prev.number.is_some()
@@ -577,11 +610,16 @@ impl Ctx<'_> {
         Some(&self.text[tok.start..unit.end])
     }
 
-    /// A number from 14 to 30 right after the name, closed by a comma, a bracket or the end:
-    /// "Kevin, 19, de Cholet", "Inès (17)".
+    /// A number from 14 to 30, or a birth year for that age, right after the name, closed by a
+    /// comma, a bracket or the end: "Kevin, 19, de Cholet", "Inès (17)", "Kevin (2006)".
     fn bare_age_at(&self, j: usize) -> bool {
         let tok = &self.toks[j];
-        if !tok.number.is_some_and(|n| (14..=30).contains(&n)) {
+        let born =
+            |n: u32| i32::try_from(n).is_ok_and(|y| (self.year - 30..=self.year - 14).contains(&y));
+        if !tok
+            .number
+            .is_some_and(|n| (14..=30).contains(&n) || born(n))
+        {
             return false;
         }
         let before = &self.text[self.toks[j - 1].end..tok.start];

@@ -6,7 +6,7 @@
 //! Everything is a `regex` search (linear time) followed by a check on the match alone, or on
 //! a bounded window before it.
 
-use super::{isolated, next_char, prev_char, Findings, PiiKind};
+use super::{fold, isolated, next_char, prev_char, Findings, PiiKind};
 use iban::Iban;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -93,14 +93,14 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// An address whose domain was cut to the provider's name ("kevin.m@gmail", "sarah @ hotmail").
 static EMAIL_PROVIDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[\w.+\-]+ {0,2}@ {0,2}(?:gmail|hotmail|yahoo|outlook|orange|free|laposte|sfr|live|icloud|wanadoo|msn|aol|proton|protonmail|gmx|bbox|neuf)\b")
+    Regex::new(r"(?i)[\w.+\-]+ {0,2}@ {0,2}(?:gmail|hotmail|yahoo|outlook|orange|free|laposte|sfr|live|icloud|wanadoo|msn|aol|proton|protonmail|gmx|bbox|neuf)(?-u:\b)")
         .expect("provider e-mail pattern is valid")
 });
 
 /// "prenom [at] domaine [dot] fr", "prenom arobase domaine point fr".
 static EMAIL_OBFUSCATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)[\w.+\-]+{OBF_AT}[\w\-]+(?:{OBF_DOT}[\w\-]+)*?{OBF_DOT}{OBF_TLD}\b"
+        r"(?i)[\w.+\-]+{OBF_AT}[\w\-]+(?:{OBF_DOT}[\w\-]+)*?{OBF_DOT}{OBF_TLD}(?-u:\b)"
     ))
     .expect("obfuscated e-mail pattern is valid")
 });
@@ -110,7 +110,8 @@ static EMAIL_OBFUSCATED: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Two letters, two check digits, then 10 to 32 alphanumerics, optionally grouped.
 static IBAN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){10,32}").expect("IBAN pattern is valid")
+    Regex::new(r"(?-u:\b)[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){10,32}")
+        .expect("IBAN pattern is valid")
 });
 
 /// IBAN length of the countries most likely to appear (registry values).
@@ -240,7 +241,7 @@ static PHONE_DOMESTIC: LazyLock<Regex> = LazyLock::new(|| {
 static PHONE_INTERNATIONAL: LazyLock<Regex> = LazyLock::new(|| {
     let codes = "33|32|41|44|34|49|39|351|352|31|40|48|90|7|1|212|213|216|218|20|221|222|223|224|225|226|227|228|229|230|231|233|234|235|236|237|238|241|242|243|244|253|257|261|262|269|269|590|594|596|508|681|687|689|86|91|92|880|93|98|380|373|374|995";
     Regex::new(&format!(
-        r"(?:\+ ?[1-9][0-9]{{0,2}}|\b00 ?(?:{codes}))(?: ?\(0\))?(?:[ .\-/]{{0,2}}[0-9]){{6,13}}"
+        r"(?:\+ ?[1-9][0-9]{{0,2}}|(?-u:\b)00 ?(?:{codes}))(?: ?\(0\))?(?:[ .\-/]{{0,2}}[0-9]){{6,13}}"
     ))
     .expect("international phone pattern is valid")
 });
@@ -299,8 +300,8 @@ fn is_organisation_line(text: &str, start: usize, digits: &str) -> bool {
     if !matches!(digits.as_bytes().get(1), Some(b'1'..=b'5' | b'9')) {
         return false;
     }
-    let window = clause_before(text, start, 80);
-    ORG_CUE.is_match(window) && !PERSONAL_CUE.is_match(window)
+    let window = fold(clause_before(text, start, 80));
+    ORG_CUE.is_match(&window) && !PERSONAL_CUE.is_match(&window)
 }
 
 /// The end of the current clause before `at`: at most `max` bytes back, stopping after the
@@ -318,15 +319,28 @@ pub(super) fn clause_before(text: &str, at: usize, max: usize) -> &str {
     }
 }
 
+/// At most `max` bytes of `text` from `at` (fewer to stay on a character boundary).
+pub(super) fn head(text: &str, at: usize, max: usize) -> &str {
+    let mut to = (at + max).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    &text[at..to]
+}
+
+/// The cue patterns below run on folded windows (lower case, no accents, see
+/// [`super::fold`]) with ASCII word boundaries, which keeps the regex engine on its fast path
+/// whatever the text holds (accents, emoji).
+///
 /// Words that make the number that follows an organisation's.
 pub(super) static ORG_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:standard|accueil|secr[ée]tariat|mission locale|missions locales|\bml\b|antenne|agence|permanence|si[eè]ge|locaux|bureaux?|caf|cpam|france travail|p[ôo]le emploi|mairie|ccas|pr[ée]fecture|centre social|maison de quartier|maison de l'emploi|maison des|maison|m[ée]diath[èe]que|biblioth[èe]que|forum|salon|atelier|r[ée]union|sos|[ée]coute|ligne|num[ée]ro national|num[ée]ro d'urgence|num[ée]ro vert|plateforme|hotline|support|assistance|association|structure|service|h[ôo]pital|cfa|lyc[ée]e|coll[èe]ge|entreprise|employeur|num[ée]ro g[ée]n[ée]ral|n° g[ée]n[ée]ral|ligne directe de l'[ée]quipe)")
+    Regex::new(r"(?-u:\b)(?:standard|accueil|secretariat|mission locale|missions locales|(?-u:\b)ml(?-u:\b)|antenne|agence|permanence|siege|locaux|bureaux?|caf|cpam|france travail|pole emploi|mairie|ccas|prefecture|centre social|maison de quartier|maison de l'emploi|maison des|maison|mediatheque|bibliotheque|forum|salon|atelier|reunion|sos|ecoute|ligne|numero national|numero d'urgence|numero vert|plateforme|hotline|support|assistance|association|structure|service|hopital|cfa|lycee|college|entreprise|employeur|numero general|n° general|ligne directe de l'equipe)")
         .expect("organisation cue pattern is valid")
 });
 
 /// Words that make the number or address that follows the young person's (or family's).
 pub(super) static PERSONAL_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:son|sa|ses|leur|perso|personnel|portable|mobile|habite|domicile|chez (?:lui|elle|eux|sa|son)|vit|h[ée]berg[ée]e?|d[ée]m[ée]nag[ée]e?|m[èe]re|p[èe]re|parents?|famille|fr[èe]re|s(?:oe|œ)ur|tante|oncle|copine?|jeune)\b")
+    Regex::new(r"(?-u:\b)(?:son|sa|ses|leur|perso|personnel|portable|mobile|habite|domicile|chez (?:lui|elle|eux|sa|son)|vit|hebergee?|demenagee?|mere|pere|parents?|famille|frere|s(?:oe|œ)ur|tante|oncle|copine?|jeune)(?-u:\b)")
         .expect("personal cue pattern is valid")
 });
 
@@ -336,7 +350,7 @@ pub(super) static PERSONAL_CUE: LazyLock<Regex> = LazyLock::new(|| {
 /// A France Travail (ex Pôle emploi) identifier: seven digits and a letter, "1234567A". The
 /// shape alone is rare enough in notes to be flagged without a cue.
 static FRANCE_TRAVAIL_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[0-9]{7} ?[A-Za-z]\b").expect("France Travail id pattern is valid")
+    Regex::new(r"(?-u:\b)[0-9]{7} ?[A-Za-z](?-u:\b)").expect("France Travail id pattern is valid")
 });
 
 fn valid_france_travail_id(text: &str, start: usize, end: usize) -> bool {
@@ -348,26 +362,26 @@ fn valid_france_travail_id(text: &str, start: usize, end: usize) -> bool {
 /// A code: groups of digits and letters, each group after the first starting with a digit,
 /// separated by single spaces, dots, dashes or slashes ("1234567", "18AB12345", "75 123 456").
 static CUED_CODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[A-Za-z]{0,3}[0-9][0-9A-Za-z]*(?:[ .\-/][0-9][0-9A-Za-z]*){0,8}\b")
+    Regex::new(r"(?-u:\b)[A-Za-z]{0,3}[0-9][0-9A-Za-z]*(?:[ .\-/][0-9][0-9A-Za-z]*){0,8}(?-u:\b)")
         .expect("code pattern is valid")
 });
 
 /// Words that introduce the number of a file: CAF, France Travail, i-milo, identity papers.
 static ID_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:caf|allocataire|msa|france travail|p[ôo]le emploi|ft|pe|i-?milo|i milo|milo|dossier|identifiant|id|passeport|titre de s[ée]jour|carte de s[ée]jour|r[ée]c[ée]piss[ée]|cni|carte d'identit[ée]|num[ée]ro fiscal|n° fiscal|agdref|n° [ée]tranger|num[ée]ro [ée]tranger|ine|n° [ée]tudiant|num[ée]ro [ée]tudiant|s[ée]cu|s[ée]curit[ée] sociale|nir|carte vitale|ss|insee|ameli|cpam|mdph|apl|rsa)\b")
+    Regex::new(r"(?-u:\b)(?:caf|allocataire|msa|france travail|pole emploi|ft|pe|i-?milo|i milo|milo|dossier|identifiant|id|passeport|titre de sejour|carte de sejour|recepisse|cni|carte d'identite|numero fiscal|n° fiscal|agdref|n° etranger|numero etranger|ine|n° etudiant|numero etudiant|secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam|mdph|apl|rsa)(?-u:\b)")
         .expect("identifier cue pattern is valid")
 });
 
 /// The subset of [`ID_CUE`] that announces a social security number.
 static NIR_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:s[ée]cu|s[ée]curit[ée] sociale|nir|carte vitale|ss|insee|ameli|cpam)\b")
+    Regex::new(r"(?-u:\b)(?:secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam)(?-u:\b)")
         .expect("NIR cue pattern is valid")
 });
 
 /// Words between a cue and a number that make the number something else than a file's
 /// ("identifiant de réunion Zoom : 845 2231 9087", "CAF : 12000 allocataires").
 static NOT_A_FILE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:r[ée]union|zoom|teams|meet|visio|webinaire|wifi|wi-fi|connexion|ticket|salle|version|appli|site|lien|code postal|tel|t[ée]l[ée]phone)\b")
+    Regex::new(r"(?-u:\b)(?:reunion|zoom|teams|meet|visio|webinaire|wifi|wi-fi|connexion|ticket|salle|version|appli|site|lien|code postal|tel|telephone)(?-u:\b)")
         .expect("not-a-file pattern is valid")
 });
 
@@ -381,13 +395,14 @@ fn cued_code(text: &str, start: usize, end: usize) -> Option<PiiKind> {
     if all.len() < 6 || date_like(code) {
         return None;
     }
-    let window = clause_before(text, start, 40);
-    let cue = ID_CUE.find_iter(window).last()?;
+    let window = fold(clause_before(text, start, 40));
+    let cue = ID_CUE.find_iter(&window).last()?;
     // A count after the number is not a file's ("CAF : 120000 euros versés").
-    if NOT_A_FILE.is_match(&window[cue.end()..]) || COUNT_AFTER.is_match(&text[end..]) {
+    if NOT_A_FILE.is_match(&window[cue.end()..]) || COUNT_AFTER.is_match(&fold(head(text, end, 24)))
+    {
         return None;
     }
-    if (13..=15).contains(&all.len()) && NIR_CUE.is_match(window) {
+    if (13..=15).contains(&all.len()) && NIR_CUE.is_match(&window) {
         Some(PiiKind::Nir)
     } else {
         Some(PiiKind::Identifier)
@@ -411,7 +426,7 @@ fn date_like(code: &str) -> bool {
 
 /// Units after a number that make it a count or an amount.
 static COUNT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?i:€|euros?|eur\b|k€|jeunes|personnes|allocataires|dossiers|b[ée]n[ée]ficiaires|habitants|%)")
+    Regex::new(r"^\s*(?:€|euros?|eur(?-u:\b)|k€|jeunes|personnes|allocataires|dossiers|beneficiaires|habitants|%)")
         .expect("count pattern is valid")
 });
 
