@@ -1,0 +1,910 @@
+//! People: full names ("Kevin Martin", "M. Benali", "kevin martin"), a first name with an age
+//! or a place ("Kevin, 19 ans", "Inès, de Cholet"), and named relatives ("son frère Rayan",
+//! "la mère de Kevin"). A first name alone passes. Words that may be a first name without
+//! being in the list raise a doubt instead of a refusal.
+//!
+//! One pass over the word tokens; every rule looks at a bounded window of tokens around the
+//! current one, so the cost stays linear.
+
+use super::{fold, word_set, word_shape, Findings, PiiKind, Shape};
+use regex::Regex;
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+pub(super) fn detect(text: &str, year: i32, found: &mut Findings) {
+    let toks = tokens(text);
+    let breaks = clause_breaks(text, &toks);
+    let ctx = Ctx {
+        text,
+        toks: &toks,
+        breaks: &breaks,
+        year,
+    };
+    for i in 0..toks.len() {
+        ctx.check(i, found);
+    }
+}
+
+/// A list of folded names; those marked '*' in the data file are also ordinary words and only
+/// count when written with a capital.
+struct NameList {
+    all: HashSet<String>,
+    lower_ok: HashSet<String>,
+}
+
+impl NameList {
+    fn load(data: &str) -> NameList {
+        let mut all = HashSet::new();
+        let mut lower_ok = HashSet::new();
+        for line in data.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            match line.strip_suffix('*') {
+                Some(word) => {
+                    all.insert(fold(word));
+                }
+                None => {
+                    all.insert(fold(line));
+                    lower_ok.insert(fold(line));
+                }
+            }
+        }
+        NameList { all, lower_ok }
+    }
+
+    /// Whether the token is in the list, given how it is written.
+    fn has(&self, tok: &Token) -> bool {
+        let set = if tok.shape == Shape::Other {
+            &self.lower_ok
+        } else {
+            &self.all
+        };
+        if set.contains(&tok.folded) {
+            return true;
+        }
+        // "Jean-Baptiste", "Marie-Claire": the first part decides.
+        tok.folded
+            .split_once('-')
+            .is_some_and(|(head, _)| head.chars().count() >= 2 && set.contains(head))
+    }
+}
+
+static FIRST_NAMES: LazyLock<NameList> =
+    LazyLock::new(|| NameList::load(include_str!("prenoms.txt")));
+static SURNAMES: LazyLock<NameList> = LazyLock::new(|| NameList::load(include_str!("noms.txt")));
+
+/// Capitalised words that follow a first name without being a surname: function words,
+/// sentence starters, days, months, institutions and tools named in reflections. Folded.
+const NOT_SURNAMES: &[&str] = &[
+    // pronouns, articles, prepositions, conjunctions
+    "je j tu il elle on nous vous ils elles le la les l un une des du de d ce cet cette ces mon",
+    "ma mes ton ta tes son sa ses notre votre nos vos leur leurs et mais ou donc or ni car puis",
+    "alors quand si que qui quoi a au aux avec pour par sur sans chez dans en depuis pendant",
+    "apres avant vers entre comme lui moi toi eux y ne pas plus tres trop bien mal aussi encore",
+    "deja toujours jamais tout tous toute toutes rien personne chaque c ca cela ici la-bas oui",
+    "non ok okay est etait sera a-t-il va vient",
+    // greetings and chat reactions
+    "merci bonjour bonsoir salut coucou bravo super top genial parfait cool hello hey bref",
+    "enfin voila attention rappel note ps nb re rdv ras cr sms mms tel mail email e-mail",
+    // time words
+    "aujourd'hui demain hier matin soir midi apres-midi semaine mois lundi mardi mercredi jeudi",
+    "vendredi samedi dimanche janvier fevrier mars avril mai juin juillet aout septembre",
+    "octobre novembre decembre noel paques",
+    // institutions, programmes, tools and places
+    "mission missions locale locales ml emploi travail france pole connect meet teams zoom",
+    "tchap whatsapp snapchat instagram facebook messenger discord signal telegram tiktok",
+    "linkedin google microsoft skype visio jitsi webex cej pacea cv caf cpam rsa ants jeunes",
+    "jeune nationale national numerique conseil departement region ville mairie centre maison",
+    "pays loire sarthe mayenne nord sud ouest cedex atelier seance session bilan fiche kit",
+    "parcours app application appli",
+    // words that open a note right after a name ("Jade Bonne nouvelle…", "Nathan Absent")
+    "bonne bon belle beau nouvelle nouveau excellent excellente vraiment absent absente present",
+    "presente motive motivee ravi ravie content contente injoignable joignable suite retour",
+    "point question besoin objectif prochain prochaine premier premiere dernier derniere",
+    "rappeler relancer voir envoyer attente urgent important info infos moins peu beaucoup",
+    "appel message ddn nir iban rib",
+    // titles after a civility ("Monsieur le Maire")
+    "maire directeur directrice president presidente prefet ministre depute deputee conseiller",
+    "conseillere docteur dr maitre professeur",
+];
+
+/// Capitalised particles that may stand between a first name and a surname ("Le Goff").
+const PARTICLES: &[&str] = &[
+    "le la de du des van von der den ben bin el al ait da dos di del della mac mc ter ten abou",
+    "abdel ould",
+];
+
+/// Words after which a first name belongs to a place or an institution ("lycée Victor Hugo").
+const PLACE_WORDS: &[&str] = &[
+    "lycee college ecole rue avenue boulevard bd av place allee impasse quai chemin route cours",
+    "square salle espace centre maison gymnase stade residence cite quartier mediatheque",
+    "bibliotheque fondation federation association hopital clinique institut universite campus",
+    "pole parc jardin piscine theatre cinema musee foyer social saint sainte st ste prix promo",
+    "promotion station metro gare aeroport port pont halle club complexe tour batiment bat",
+    "villa hameau lotissement domaine agence antenne groupe groupement aire",
+];
+
+/// Acronyms and words that appear in capitals before a first name without being a surname
+/// ("RDV Kevin demain"). Folded.
+const NOT_CAPS_SURNAMES: &[&str] = &[
+    "rdv ras sms mms tel cv cej ml pacea ppae caf cpam rsa apl aah mdph bts cap bep bac dut but",
+    "iut cfa afpa greta esat epide e2c snu bafa sst caces fle delf arml unml aptic cidj pij bij",
+    "ccas pmi ase pjj spip qpv msa urssaf ants ofii cada chrs fjt crous vae cpf poei pmsmp iae",
+    "siae aci jdc pe ft ok top mail visio wifi pc pdf url qr faq tv rgpd cnil nb ps cr asap",
+    "info infos super merci bravo urgent important oui non rappel atelier bilan appel point",
+    "suivi entretien absent absente present presente rq nota vu fait a ddn dn nir iban rib cni",
+    "ss secu mob port adresse nom prenom age ne nee hs pb jpo cdd cdi smic sas sarl asso tp td",
+    "qcm stage job go ko mo",
+];
+
+/// Common nouns that open a note or a sentence with a capital and are followed by numbers or
+/// places often enough to look like "Prénom, 19 ans" ("Public, 16-25 ans"). Folded.
+const NOT_FIRST_NAMES: &[&str] = &[
+    "public publics age ages tranche moyenne total groupe groupes cohorte promo jeunes jeune",
+    "stage stages entretien entretiens suivi suivis reunion visio appel appels rdv seance",
+    "atelier ateliers bilan bilans objectif resultat resultats retour retours dispositif",
+    "garantie contrat contrats formation formations parcours orientation accompagnement",
+    "inscription inscriptions inscrits present presents absent absents personne personnes",
+    "participant participants participante participantes beneficiaire beneficiaires",
+    "demandeur demandeurs candidat candidats candidate candidates eleve eleves etudiant",
+    "etudiants apprenti apprentis mineur mineurs majeur majeurs fille filles garcon garcons",
+    "homme hommes femme femmes enfant enfants ado ados adolescent adolescents famille",
+    "situation profil profils cas dossier dossiers fiche note remarque rq info infos ps nb",
+    "exemple question reponse probleme besoin besoins demande demandes attention rappel",
+    "important urgent aujourd'hui hier demain ce cette cet ces les des une un le la nous on",
+    "il elle ils elles je tu vous depuis pendant avant apres entre avec pour par sur sous",
+    "chez dans vers selon grace malgre sans puis ensuite enfin donc alors mais et ou car",
+    "quand lorsque comme si oui non ok top bravo merci super bonjour salut coucou hello",
+    "ville villes commune communes quartier quartiers secteur secteurs territoire region",
+    "departement antenne antennes agence agences site sites permanence permanences lieu",
+    "semaine semaines mois annee annees jour jours matin soir midi heure heures",
+    "mission locale missions locales conseiller conseillere conseillers referent referente",
+    "equipe equipes collegue collegues coordinatrice coordinateur directeur directrice",
+    "total sur environ pres plus moins tous toutes tout toute chaque aucun aucune certains",
+    "indeed leboncoin parcoursup doctolib ameli monster hellowork jobteaser emmaus decathlon",
+    "leclerc carrefour auchan lidl intermarche mcdonald mcdo quick kfc amazon renault peugeot",
+    "adecco manpower randstad interim synergie sncf ratp laposte poste orange sfr bouygues free",
+    "pix wikipedia youtube canva gmail outlook word excel powerpoint",
+    "certaines plusieurs quelques beaucoup peu trop assez la-bas ici voici voila",
+];
+
+/// Kinship words: a first name next to one of them is a named relative.
+const RELATIVES: &[&str] = &[
+    "mere pere frere soeur sœur fils fille cousin cousine oncle tante grand-mere grand-pere",
+    "mamie mami papi papy copain copine compagnon compagne mari epoux",
+    "epouse conjoint conjointe bebe beau-pere belle-mere demi-frere demi-soeur demi-sœur",
+    "neveu niece parrain marraine maman papa frangin frangine daron daronne tuteur tutrice",
+    "petit-ami petite-amie petit-copain petite-copine beau-frere belle-soeur belle-sœur",
+    "fiance fiancee femme enfant belle-fille beau-fils ex ami amie famille",
+];
+
+/// Words that give a place after a first name ("Inès, de Cholet", "Kevin à Laval").
+const PLACE_PREPOSITIONS: &[&str] = &[
+    "de du des d a au aux sur vers habite habitant habitante vit vivant originaire vient",
+    "venant domicilie domiciliee loge logee heberge hebergee",
+];
+
+/// Nouns of a school or a neighbourhood; with a capitalised name after them, a place.
+const PLACE_NOUNS: &[&str] = &[
+    "lycee college ecole fac faculte universite cfa iut quartier cite residence foyer campus",
+    "internat epide e2c greta afpa lotissement hameau village",
+];
+
+/// People whose names are given to schools, streets and rooms, and brands named after a
+/// person: "lycée Victor Hugo", "stage chez Hugo Boss". Folded first name and surname.
+const FAMOUS: &[&str] = &[
+    "victor hugo|jean jaures|jules ferry|simone veil|marie curie|pierre curie|louis pasteur",
+    "jean moulin|charles de gaulle|jean monnet|albert camus|emile zola|jules verne|jean mace",
+    "paul eluard|louise michel|olympe de gouges|rosa parks|nelson mandela|jacques prevert",
+    "anne frank|leon blum|jean zay|paul langevin|marcel pagnol|antoine de saint-exupery",
+    "georges brassens|victor schoelcher|aime cesaire|gustave eiffel|francois mitterrand",
+    "pablo picasso|henri matisse|claude monet|jean rostand|irene joliot-curie|jean-paul sartre",
+    "simone de beauvoir|jean de la fontaine|george sand|francoise dolto|jean mermoz|paul bert",
+    "jean vilar|romain rolland|pierre mendes france|germaine tillion|lucie aubrac",
+    "josephine baker|gisele halimi|coco chanel|yves saint laurent|hugo boss|jean vigo",
+    "martin luther king|jean rostand|alexandre dumas|honore de balzac|gustave flaubert",
+    "jean giono|andre malraux|rene descartes|blaise pascal|jean racine|pierre corneille",
+    "arthur rimbaud|paul verlaine|guillaume apollinaire|marguerite duras|edith piaf",
+    "emmanuel macron|jacques chirac|nicolas sarkozy|francois hollande|kylian mbappe",
+    "zinedine zidane|thomas pesquet|marie marvingt|jean jaures|camille claudel|jean renoir",
+    "louis aragon|elsa triolet|paul cezanne|claude bernard|henri wallon|jean perrin",
+    "paul valery|jean monnet|robert schuman|pierre brossolette|danielle casanova",
+    "martin nadaud|lazare carnot|sadi carnot|jean-baptiste clement|ferdinand buisson",
+    "maximilien robespierre|jean-jacques rousseau|denis diderot|jean bart|rene cassin",
+];
+
+static NOT_SURNAME_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(NOT_SURNAMES));
+static PARTICLE_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PARTICLES));
+static PLACE_WORD_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PLACE_WORDS));
+static NOT_CAPS_SURNAME_SET: LazyLock<HashSet<&str>> =
+    LazyLock::new(|| word_set(NOT_CAPS_SURNAMES));
+static NOT_FIRST_NAME_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(NOT_FIRST_NAMES));
+static RELATIVE_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(RELATIVES));
+static PLACE_PREPOSITION_SET: LazyLock<HashSet<&str>> =
+    LazyLock::new(|| word_set(PLACE_PREPOSITIONS));
+static PLACE_NOUN_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PLACE_NOUNS));
+static FAMOUS_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| {
+    FAMOUS
+        .iter()
+        .flat_map(|l| l.split('|'))
+        .map(str::trim)
+        .collect()
+});
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+
+static WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\p{L}[\p{L}\p{M}'\-]*|[0-9]+").expect("word pattern is valid"));
+
+struct Token<'a> {
+    word: &'a str,
+    start: usize,
+    end: usize,
+    shape: Shape,
+    folded: String,
+    /// The value of a token made of digits (saturated), `None` for a word.
+    number: Option<u32>,
+}
+
+fn tokens(text: &str) -> Vec<Token<'_>> {
+    WORD.find_iter(text)
+        .map(|m| {
+            let trimmed = m.as_str().trim_end_matches(['\'', '-']);
+            // Elided articles: "d'Inès", "l'Inès" are about "Inès".
+            let word = ["d'", "l'", "j'", "qu'", "D'", "L'", "J'", "Qu'"]
+                .iter()
+                .find_map(|p| trimmed.strip_prefix(p).filter(|w| !w.is_empty()))
+                .unwrap_or(trimmed);
+            let number = word
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| word.parse::<u32>().unwrap_or(u32::MAX));
+            Token {
+                word,
+                start: m.start() + (trimmed.len() - word.len()),
+                end: m.start() + trimmed.len(),
+                shape: word_shape(word),
+                folded: fold(word),
+                number,
+            }
+        })
+        .collect()
+}
+
+/// For each token, whether a sentence or line ends between it and the token before it. A dot
+/// after an initial or a civility ("Kevin M.", "M. Benali") does not end a sentence.
+fn clause_breaks(text: &str, toks: &[Token]) -> Vec<bool> {
+    let mut breaks = Vec::with_capacity(toks.len());
+    for (i, tok) in toks.iter().enumerate() {
+        let Some(prev) = i.checked_sub(1).map(|p| &toks[p]) else {
+            breaks.push(true);
+            continue;
+        };
+        let gap = &text[prev.end..tok.start.max(prev.end)];
+        let abbreviation = prev.word.chars().count() == 1
+            || matches!(
+                prev.folded.as_str(),
+                "mme" | "mlle" | "mr" | "av" | "r" | "st" | "ste"
+            );
+        let hard = gap.contains(['!', '?', ';', '\n', '#']);
+        let dot = gap.contains('.') && !(abbreviation && gap.trim_start().starts_with('.'));
+        breaks.push(hard || dot);
+    }
+    breaks
+}
+
+/// Two tokens are adjacent when only spaces or tabs separate them (no punctuation, no line
+/// break): "Kevin, Martin" and "Kevin\nMerci" are not a name.
+fn adjacent(text: &str, a: &Token, b: &Token) -> bool {
+    if b.start <= a.end {
+        return false;
+    }
+    let gap = &text[a.end..b.start];
+    !gap.is_empty() && gap.len() <= 3 && gap.chars().all(|c| c == ' ' || c == '\t')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules
+
+/// How many tokens a rule looks ahead of (or behind) its anchor.
+const WINDOW: usize = 4;
+
+struct Ctx<'a> {
+    text: &'a str,
+    toks: &'a [Token<'a>],
+    breaks: &'a [bool],
+    /// The current year, for a birth year next to a name ("Kevin (2006)").
+    year: i32,
+}
+
+/// What a token may be, as a person's name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Anchor {
+    /// In the first-name list, written so that it counts.
+    FirstName,
+    /// Not in the list but capitalised mid-sentence, or before a comma: maybe a name.
+    Maybe,
+}
+
+impl Ctx<'_> {
+    fn check(&self, i: usize, found: &mut Findings) {
+        let tok = &self.toks[i];
+        if tok.number.is_some() {
+            return;
+        }
+        // Civility + surname: "M. Benali", "Mme Dupont", "madame Diallo", "mme benali".
+        if self.is_civility(i) {
+            if self.surname_follows(i, true).is_some() || self.lower_surname_at(i + 1, i) {
+                found.sure(PiiKind::PersonName);
+            }
+            return;
+        }
+        if RELATIVE_SET.contains(tok.folded.as_str()) {
+            self.relative(i, found);
+            return;
+        }
+        // The surname after "M." or "Mme" was judged with its civility.
+        if self.after_place_word(i) || i.checked_sub(1).is_some_and(|p| self.is_civility(p)) {
+            return;
+        }
+        let anchor = self.anchor(i);
+        if found.has_sure(PiiKind::PersonName) {
+            // Already refused for a name: the other rules may still add their kinds.
+        } else if anchor == Some(Anchor::FirstName) {
+            self.full_name(i, found);
+        } else if tok.shape == Shape::Caps && self.caps_surname_before_first_name(i) {
+            // "DIALLO Inès": a surname in capitals before a title-case first name.
+            found.sure(PiiKind::PersonName);
+        }
+        if let Some(anchor) = anchor {
+            // A capitalised word that is not a listed first name is often a company or a
+            // brand ("stage chez Renault à Cholet"): a place counts after it only in
+            // apposition ("Zyad, de Cholet").
+            let places = anchor == Anchor::FirstName
+                || (tok.shape == Shape::Title
+                    && self.apposition_after(i)
+                    && !self.after_preposition(i));
+            let detail = if found.has_sure(PiiKind::NameWithDetail) {
+                None
+            } else {
+                self.detail_near(i, places)
+            };
+            if let Some(detail) = detail {
+                match anchor {
+                    Anchor::FirstName => found.sure(PiiKind::NameWithDetail),
+                    Anchor::Maybe => found.unsure(PiiKind::NameWithDetail, &[tok.word, detail]),
+                }
+            }
+            // "Rayan, son frère", "Kevin (son cousin)".
+            if self.relative_after(i) {
+                match anchor {
+                    Anchor::FirstName => found.sure(PiiKind::Relative),
+                    Anchor::Maybe => found.unsure(PiiKind::Relative, &[tok.word]),
+                }
+            }
+        }
+    }
+
+    /// Whether token `i` may be a first name, and how sure.
+    fn anchor(&self, i: usize) -> Option<Anchor> {
+        let tok = &self.toks[i];
+        if tok.word.chars().count() < 2 || tok.number.is_some() {
+            return None;
+        }
+        if FIRST_NAMES.has(tok) && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str()) {
+            return Some(Anchor::FirstName);
+        }
+        // "jade, 17 ans": a listed first name that is also a word, in lower case, may be
+        // either.
+        if tok.shape == Shape::Other
+            && FIRST_NAMES.all.contains(&tok.folded)
+            && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str())
+            && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+        {
+            return Some(Anchor::Maybe);
+        }
+        if tok.shape != Shape::Title || tok.word.chars().count() < 3 {
+            return None;
+        }
+        let folded = tok.folded.as_str();
+        if NOT_SURNAME_SET.contains(folded)
+            || NOT_FIRST_NAME_SET.contains(folded)
+            || PLACE_WORD_SET.contains(folded)
+            || PLACE_NOUN_SET.contains(folded)
+            || RELATIVE_SET.contains(folded)
+            || PARTICLE_SET.contains(folded)
+        {
+            return None;
+        }
+        // At the start of a sentence any word has a capital: only a comma or a bracket right
+        // after it ("Zyad, 19 ans") makes it look like a name.
+        if self.breaks[i] {
+            let next_gap = self
+                .toks
+                .get(i + 1)
+                .map_or("", |n| &self.text[tok.end..n.start.max(tok.end)]);
+            if !next_gap.trim_start().starts_with([',', '(', ':']) {
+                return None;
+            }
+        }
+        Some(Anchor::Maybe)
+    }
+
+    /// "Kevin Martin", "Kevin MARTIN", "Kevin Le Goff", "KEVIN MARTIN" (unless shouted),
+    /// "kevin martin"; famous people and brands excepted.
+    fn full_name(&self, i: usize, found: &mut Findings) {
+        let tok = &self.toks[i];
+        if let Some(j) = self.surname_follows(i, false) {
+            let caps_pair = tok.shape == Shape::Caps && self.toks[j].shape == Shape::Caps;
+            if (!caps_pair || !self.in_caps_run(i, j)) && !self.famous(i, j) {
+                found.sure(PiiKind::PersonName);
+            }
+            return;
+        }
+        // A surname in lower case: sure when it is only a surname, doubtful when it is also
+        // an ordinary word ("ines petit").
+        let Some(next) = self.toks.get(i + 1) else {
+            return;
+        };
+        if next.shape != Shape::Other
+            || !adjacent(self.text, tok, next)
+            || NOT_SURNAME_SET.contains(next.folded.as_str())
+            || self.famous(i, i + 1)
+        {
+            return;
+        }
+        if SURNAMES.lower_ok.contains(&next.folded) && !FIRST_NAMES.all.contains(&next.folded) {
+            found.sure(PiiKind::PersonName);
+        } else if SURNAMES.lower_ok.contains(&next.folded) {
+            // "kevin martin": Martin is a first name too, but a first name is rarely followed by
+            // another in lower case.
+            found.sure(PiiKind::PersonName);
+        } else if SURNAMES.all.contains(&next.folded)
+            && next.word.chars().count() >= 4
+            && tok.shape == Shape::Other
+            && self.pair_stands_alone(i + 1)
+        {
+            // "lea petit" alone on its line or before a comma; "ines trouve l'appli…" is a
+            // sentence.
+            found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
+        }
+    }
+
+    /// Nothing but spaces before a comma, a line break, a bracket or the end after token `j`.
+    fn pair_stands_alone(&self, j: usize) -> bool {
+        let after = self.text[self.toks[j].end..].trim_start_matches([' ', '\t']);
+        after.is_empty() || after.starts_with([',', '\n', '(', ')', ':', '.', '!'])
+    }
+
+    fn famous(&self, i: usize, j: usize) -> bool {
+        let names: Vec<&str> = self.toks[i..=j].iter().map(|t| t.folded.as_str()).collect();
+        FAMOUS_SET.contains(names.join(" ").as_str())
+    }
+
+    /// A lower-case listed surname right after token `prev` ("mme benali").
+    fn lower_surname_at(&self, j: usize, prev: usize) -> bool {
+        self.toks.get(j).is_some_and(|t| {
+            t.shape == Shape::Other
+                && SURNAMES.lower_ok.contains(&t.folded)
+                && !NOT_SURNAME_SET.contains(t.folded.as_str())
+                && self.civility_gap(&self.toks[prev], t)
+        })
+    }
+
+    /// An age, a town, a school or a neighbourhood within a few tokens of the anchor at `i`,
+    /// in the same sentence; returns the words that show it.
+    fn detail_near(&self, i: usize, places: bool) -> Option<&str> {
+        // Ahead: "Kevin, 19 ans", "Inès, de Cholet", "Kevin du lycée Brassens".
+        for j in i + 1..(i + 1 + WINDOW).min(self.toks.len()) {
+            if self.breaks[j] {
+                break;
+            }
+            // Another possible name starts: the detail is its own.
+            if j > i + 1 && FIRST_NAMES.has(&self.toks[j]) && self.toks[j].shape != Shape::Other {
+                break;
+            }
+            if let Some(words) = self.age_at(j) {
+                return Some(words);
+            }
+            if places {
+                if let Some(words) = self.place_at(j, i) {
+                    return Some(words);
+                }
+            }
+            // "Kevin, 19, de Cholet": a bare number right after the name, alone in its slot;
+            // "Kevin (Angers)": a capitalised word alone in brackets.
+            if j == i + 1 && (self.bare_age_at(j) || (places && self.bracketed_place_at(j))) {
+                return Some(self.toks[j].word);
+            }
+        }
+        // Behind: "19 ans, Kevin".
+        let from = i.saturating_sub(WINDOW);
+        for j in (from..i).rev() {
+            if self.breaks[j + 1] {
+                break;
+            }
+            if let Some(words) = self.age_at(j) {
+                return Some(words);
+            }
+        }
+        None
+    }
+
+    /// After "de", "à", an institution or a place noun, a capitalised word is a place or an
+    /// organisation ("Mission Locale de Laval, 2 rue de Verdun"): no place detail for it.
+    fn after_preposition(&self, i: usize) -> bool {
+        i.checked_sub(1).is_some_and(|p| {
+            let prev = self.toks[p].folded.as_str();
+            !self.breaks[i]
+                && (PLACE_PREPOSITION_SET.contains(prev)
+                    || INSTITUTION_SET.contains(prev)
+                    || PLACE_NOUN_SET.contains(prev))
+        })
+    }
+
+    /// A comma or an opening bracket right after token `i`.
+    fn apposition_after(&self, i: usize) -> bool {
+        self.toks.get(i + 1).is_some_and(|n| {
+            self.text[self.toks[i].end..n.start.max(self.toks[i].end)]
+                .trim_start()
+                .starts_with([',', '('])
+        })
+    }
+
+    /// "19 ans", "19ans", "19 a" glued, "(19 ans)" at token `j`; not a range ("16-25 ans") or a
+    /// threshold ("moins de 26 ans").
+    fn age_at(&self, j: usize) -> Option<&str> {
+        let tok = &self.toks[j];
+        tok.number.filter(|n| (14..=30).contains(n))?;
+        let unit = self.toks.get(j + 1)?;
+        let gap = &self.text[tok.end..unit.start.max(tok.end)];
+        let is_unit = match unit.folded.as_str() {
+            "ans" | "an" => gap.is_empty() || gap == " ",
+            "a" => gap.is_empty(),
+            _ => false,
+        };
+        if !is_unit {
+            return None;
+        }
+        // "15 ans d'expérience", "3 ans de suivi", "18 ans minimum": a duration or a threshold.
+        let after = self.text[unit.end..].trim_start();
+        if after.starts_with("de ")
+            || after.starts_with("d'")
+            || [
+                "minimum", "maximum", "min", "max", "revolus", "révolus", "et plus",
+            ]
+            .iter()
+            .any(|w| after.starts_with(w))
+        {
+            return None;
+        }
+        if let Some(prev) = j.checked_sub(1).map(|p| &self.toks[p]) {
+            let joined = !self.breaks[j];
+            let range = prev.number.is_some()
+                || matches!(
+                    prev.folded.as_str(),
+                    "moins"
+                        | "plus"
+                        | "entre"
+                        | "et"
+                        | "les"
+                        | "des"
+                        | "aux"
+                        | "sous"
+                        | "ou"
+                        | "jusqu'a"
+                        | "depuis"
+                        | "pendant"
+                        | "dans"
+                        | "durant"
+                        | "apres"
+                        | "avant"
+                        | "pour"
+                );
+            if joined && range {
+                return None;
+            }
+        }
+        Some(&self.text[tok.start..unit.end])
+    }
+
+    /// A number from 14 to 30, or a birth year for that age, right after the name, closed by a
+    /// comma, a bracket or the end: "Kevin, 19, de Cholet", "Inès (17)", "Kevin (2006)".
+    fn bare_age_at(&self, j: usize) -> bool {
+        let tok = &self.toks[j];
+        let born =
+            |n: u32| i32::try_from(n).is_ok_and(|y| (self.year - 30..=self.year - 14).contains(&y));
+        if !tok
+            .number
+            .is_some_and(|n| (14..=30).contains(&n) || born(n))
+        {
+            return false;
+        }
+        let before = &self.text[self.toks[j - 1].end..tok.start];
+        let after = self.text[tok.end..].trim_start();
+        before.trim().starts_with([',', '(']) && (after.is_empty() || after.starts_with([',', ')']))
+    }
+
+    /// "Kevin (Angers)": a capitalised word, not a known non-name, alone in brackets.
+    fn bracketed_place_at(&self, j: usize) -> bool {
+        let tok = &self.toks[j];
+        let before = self.text[self.toks[j - 1].end..tok.start].trim();
+        let after = self.text[tok.end..].trim_start();
+        before == "("
+            && after.starts_with(')')
+            && tok.shape == Shape::Title
+            && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+            && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str())
+            && !INSTITUTION_SET.contains(tok.folded.as_str())
+            && !RELATIVE_SET.contains(tok.folded.as_str())
+    }
+
+    /// A place at token `j`: a preposition and a capitalised name ("de Cholet", "à Laval",
+    /// "d'Angers"), or a school or neighbourhood noun and a capitalised name ("lycée
+    /// Brassens", "quartier des Sablons"). Institutions are not places here.
+    fn place_at(&self, j: usize, anchor: usize) -> Option<&str> {
+        let tok = &self.toks[j];
+        let name_at = |k: usize| {
+            self.toks.get(k).filter(|t| {
+                t.shape != Shape::Other
+                    && t.word.chars().count() >= 3
+                    && !self.breaks[k]
+                    && !NOT_SURNAME_SET.contains(t.folded.as_str())
+                    && !NOT_CAPS_SURNAME_SET.contains(t.folded.as_str())
+                    && !NOT_FIRST_NAME_SET.contains(t.folded.as_str())
+                    && !(t.shape == Shape::Caps && t.word.chars().count() < 4)
+            })
+        };
+        // "d'Angers": the elision is in the gap before the token.
+        let gap_before = &self.text[self.toks[j - 1].end..tok.start];
+        if gap_before.ends_with("d'") {
+            if let Some(t) = name_at(j) {
+                return Some(t.word);
+            }
+        }
+        let folded = tok.folded.as_str();
+        if PLACE_PREPOSITION_SET.contains(folded) {
+            // "de la Roseraie", "de l'Argonne": an article may stand before the name; "Merci
+            // à Camille de la Mission Locale" stays a colleague (institutions are not places).
+            let mut next = j + 1;
+            if self.toks.get(next).is_some_and(|t| {
+                matches!(t.folded.as_str(), "la" | "le" | "les") && t.shape == Shape::Other
+            }) {
+                next += 1;
+            }
+            // "des Sablons", "du Mans" are fine; "de Paris" too.
+            if let Some(t) = name_at(next) {
+                // "Inès de Pôle emploi", "Camille Mission Locale de Laval": an institution
+                // between the name and the place makes it a colleague's office.
+                let between = &self.toks[anchor + 1..j];
+                if between
+                    .iter()
+                    .any(|b| INSTITUTION_SET.contains(b.folded.as_str()))
+                {
+                    return None;
+                }
+                return Some(t.word);
+            }
+        }
+        if PLACE_NOUN_SET.contains(folded) {
+            // "lycée Brassens", "quartier des Sablons", "cité Jean Moulin".
+            let mut k = j + 1;
+            if self.toks.get(k).is_some_and(|t| {
+                PARTICLE_SET.contains(t.folded.as_str()) && t.shape == Shape::Other
+            }) {
+                k += 1;
+            }
+            if let Some(t) = self
+                .toks
+                .get(k)
+                .filter(|t| t.shape != Shape::Other && !self.breaks[k])
+            {
+                return Some(t.word);
+            }
+        }
+        None
+    }
+
+    /// A relative word at `i` next to a name: "son frère Rayan", "sa mère, Fatou", "la mère
+    /// de Kevin", "la maman d'Inès".
+    fn relative(&self, i: usize, found: &mut Findings) {
+        let mut j = i + 1;
+        let Some(next) = self.toks.get(j) else {
+            return;
+        };
+        if self.breaks[j] {
+            return;
+        }
+        let gap = &self.text[self.toks[i].end..next.start];
+        if matches!(next.folded.as_str(), "de" | "du") && gap.trim().is_empty() {
+            j += 1;
+        } else if !(gap.trim().is_empty()
+            || gap.trim() == ","
+            || gap.trim() == ":"
+            || gap.trim() == "("
+            || gap.trim_end().ends_with("d'"))
+        {
+            return;
+        }
+        let Some(name) = self.toks.get(j) else {
+            return;
+        };
+        if self.breaks[j] {
+            return;
+        }
+        let listed = FIRST_NAMES.has(name) && !NOT_FIRST_NAME_SET.contains(name.folded.as_str());
+        let capitalised = name.shape == Shape::Title
+            && name.word.chars().count() >= 3
+            && !NOT_SURNAME_SET.contains(name.folded.as_str())
+            && !NOT_FIRST_NAME_SET.contains(name.folded.as_str())
+            && !INSTITUTION_SET.contains(name.folded.as_str())
+            && !PLACE_WORD_SET.contains(name.folded.as_str());
+        if listed || capitalised {
+            found.sure(PiiKind::Relative);
+        }
+    }
+
+    /// After the name at `i`: a comma or bracket, a possessive or article, a relative word
+    /// ("Rayan, son frère", "Kevin (son cousin)", "Inès, la sœur de…").
+    fn relative_after(&self, i: usize) -> bool {
+        let (Some(det), Some(rel)) = (self.toks.get(i + 1), self.toks.get(i + 2)) else {
+            return false;
+        };
+        let gap = self.text[self.toks[i].end..det.start].trim();
+        !self.breaks[i + 1]
+            && !self.breaks[i + 2]
+            && matches!(gap, "," | "(" | "-")
+            && matches!(
+                det.folded.as_str(),
+                "son" | "sa" | "le" | "la" | "leur" | "notre"
+            )
+            && RELATIVE_SET.contains(rel.folded.as_str())
+    }
+
+    /// The surname after a first name or civility at `i`: either directly at `i + 1`, or
+    /// capitalised particles then a surname ("Le Goff", "Ben Salah", "De La Fontaine"). After a
+    /// civility the first gap may hold the abbreviation's dot ("M. Benali").
+    fn surname_follows(&self, i: usize, dotted: bool) -> Option<usize> {
+        let toks = self.toks;
+        let mut j = i + 1;
+        let mut prev = i;
+        // Up to two particles ("De La Fontaine"), then the surname itself.
+        for _ in 0..3 {
+            let tok = toks.get(j)?;
+            let linked = if prev == i && dotted {
+                self.civility_gap(&toks[prev], tok)
+            } else {
+                adjacent(self.text, &toks[prev], tok)
+            };
+            if !linked {
+                return None;
+            }
+            if tok.shape != Shape::Other && PARTICLE_SET.contains(tok.folded.as_str()) {
+                prev = j;
+                j += 1;
+            } else {
+                return surname_like(tok).then_some(j);
+            }
+        }
+        None
+    }
+
+    /// "M. Benali", "Mme. Dupont", "Madame Diallo": an optional dot, then spaces only.
+    fn civility_gap(&self, a: &Token, b: &Token) -> bool {
+        if b.start <= a.end {
+            return false;
+        }
+        let raw = &self.text[a.end..b.start];
+        // "M.Benali" (dot, no space) still counts; "Mme,Dupont" does not.
+        let (dotted, gap) = match raw.strip_prefix('.') {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        (dotted || !gap.is_empty()) && gap.len() <= 3 && gap.chars().all(|c| c == ' ' || c == '\t')
+    }
+
+    /// A word in capitals that stands in a shouted run of capitals ("SUPER SÉANCE AVEC KEVIN").
+    fn in_caps_run(&self, first: usize, last: usize) -> bool {
+        let toks = self.toks;
+        let caps_at = |k: usize| {
+            toks.get(k)
+                .is_some_and(|t| t.shape == Shape::Caps && t.word.chars().count() >= 2)
+        };
+        let near = |a: &Token, b: &Token| {
+            b.start > a.end && b.start - a.end <= 4 && !self.text[a.end..b.start].contains('\n')
+        };
+        let before = first
+            .checked_sub(1)
+            .is_some_and(|p| caps_at(p) && near(&toks[p], &toks[first]));
+        let after = caps_at(last + 1) && near(&toks[last], &toks[last + 1]);
+        before || after
+    }
+
+    fn after_place_word(&self, i: usize) -> bool {
+        i.checked_sub(1).is_some_and(|p| {
+            adjacent(self.text, &self.toks[p], &self.toks[i])
+                && PLACE_WORD_SET.contains(self.toks[p].folded.as_str())
+        })
+    }
+
+    fn is_civility(&self, i: usize) -> bool {
+        let toks = self.toks;
+        let tok = &toks[i];
+        match tok.word {
+            // "M." must be written so; "Kevin M." is an initial, not a civility.
+            "M" => {
+                super::next_char(self.text, tok.end) == Some('.')
+                    && !i.checked_sub(1).is_some_and(|p| {
+                        adjacent(self.text, &toks[p], tok) && FIRST_NAMES.has(&toks[p])
+                    })
+            }
+            "Mr" | "MR" => true,
+            _ => matches!(
+                tok.folded.as_str(),
+                "mme" | "mlle" | "mmes" | "monsieur" | "madame" | "mademoiselle"
+            ),
+        }
+    }
+
+    /// "DIALLO Inès": a surname in capitals at `i` before a title-case first name.
+    fn caps_surname_before_first_name(&self, i: usize) -> bool {
+        let tok = &self.toks[i];
+        self.toks.get(i + 1).is_some_and(|next| {
+            adjacent(self.text, tok, next)
+                && next.shape == Shape::Title
+                && FIRST_NAMES.has(next)
+                && surname_like(tok)
+                && !self.in_caps_run(i, i)
+        })
+    }
+}
+
+/// Institutions and services: a name next to one of them is a colleague's or an office's.
+const INSTITUTIONS: &[&str] = &[
+    "mission missions locale locales ml france travail pole emploi caf cpam msa mairie ccas",
+    "prefecture departement region conseil antenne agence cfa afpa greta epide e2c apec",
+    "cap emploi urssaf ants crous cidj pij bij pmi ase pjj spip aide sociale centre social",
+    "equipe equipes service services collegue collegues team bureau",
+];
+
+static INSTITUTION_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(INSTITUTIONS));
+
+/// A capitalised word that can be a surname after a first name or a civility.
+fn surname_like(tok: &Token) -> bool {
+    let letters = tok.word.chars().filter(|c| c.is_alphabetic()).count();
+    if letters < 2 || NOT_SURNAME_SET.contains(tok.folded.as_str()) {
+        return false;
+    }
+    match tok.shape {
+        Shape::Title => true,
+        Shape::Caps => !NOT_CAPS_SURNAME_SET.contains(tok.folded.as_str()),
+        Shape::Other => false,
+    }
+}
+
+#[cfg(test)]
+pub(super) fn first_name_count() -> usize {
+    FIRST_NAMES.all.len()
+}
+
+#[cfg(test)]
+pub(super) fn is_listed_first_name(folded: &str) -> bool {
+    FIRST_NAMES.all.contains(folded)
+}
+
+#[cfg(test)]
+pub(super) fn stop_lists() -> Vec<&'static [&'static str]> {
+    vec![
+        NOT_SURNAMES,
+        PARTICLES,
+        PLACE_WORDS,
+        NOT_CAPS_SURNAMES,
+        NOT_FIRST_NAMES,
+        RELATIVES,
+        PLACE_PREPOSITIONS,
+        PLACE_NOUNS,
+        INSTITUTIONS,
+    ]
+}

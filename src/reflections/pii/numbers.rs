@@ -1,0 +1,457 @@
+//! Numbers and addresses written as codes: e-mail, IBAN, NIR, phone numbers, and the
+//! identifiers of the young person's files (CAF, France Travail, i-milo, identity papers).
+//!
+//! Each detector masks what it found with a neutral marker, so that the digits of an IBAN are
+//! not reported again as a NIR or a phone number, and a phone number is not read as a date.
+//! Everything is a `regex` search (linear time) followed by a check on the match alone, or on
+//! a bounded window before it.
+
+use super::{fold, isolated, next_char, prev_char, Findings, PiiKind};
+use iban::Iban;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Runs the number detectors on `text`, records what they found and returns the text with
+/// every finding masked.
+pub(super) fn detect(text: &str, found: &mut Findings) -> String {
+    let mut text = text.to_string();
+    let maskers: [(&Regex, Classifier); 9] = [
+        (&EMAIL, |_, _, _| Some(PiiKind::Email)),
+        (&EMAIL_PROVIDER, |_, _, _| Some(PiiKind::Email)),
+        (&EMAIL_OBFUSCATED, |_, _, _| Some(PiiKind::Email)),
+        (&IBAN, |t, s, e| {
+            valid_iban(t, s, e).then_some(PiiKind::Iban)
+        }),
+        (&NIR, |t, s, e| valid_nir(t, s, e).then_some(PiiKind::Nir)),
+        (&PHONE_INTERNATIONAL, |t, s, e| {
+            valid_international(t, s, e).then_some(PiiKind::Phone)
+        }),
+        (&PHONE_DOMESTIC, |t, s, e| {
+            valid_domestic(t, s, e).then_some(PiiKind::Phone)
+        }),
+        (&FRANCE_TRAVAIL_ID, |t, s, e| {
+            valid_france_travail_id(t, s, e).then_some(PiiKind::Identifier)
+        }),
+        (&CUED_CODE, cued_code),
+    ];
+    for (re, classify) in maskers {
+        if let Some(masked) = mask(&text, re, classify, found) {
+            text = masked;
+        }
+    }
+    text
+}
+
+/// Tells what a regex match (given the whole text and the match's byte range) is, if anything.
+type Classifier = fn(&str, usize, usize) -> Option<PiiKind>;
+
+/// Replaces every match of `re` that `classify` recognises with a neutral marker, and records
+/// its kind; `None` when nothing was recognised.
+fn mask(text: &str, re: &Regex, classify: Classifier, found: &mut Findings) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    let mut any = false;
+    for m in re.find_iter(text) {
+        if let Some(kind) = classify(text, m.start(), m.end()) {
+            found.sure(kind);
+            out.push_str(&text[last..m.start()]);
+            // Spaces around the marker keep neighbouring words from gluing together, and the
+            // marker itself breaks "Prénom <masked> Nom" adjacency.
+            out.push_str(" # ");
+            last = m.end();
+            any = true;
+        }
+    }
+    if !any {
+        return None;
+    }
+    out.push_str(&text[last..]);
+    Some(out)
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// E-mail
+
+const OBF_AT: &str =
+    r"(?:\s*(?:\[at\]|\(at\)|\{at\}|\[arobase\]|\(arobase\)|\[@\]|\(@\))\s*|\s+(?:at|arobase)\s+)";
+const OBF_DOT: &str =
+    r"(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\[point\]|\(point\))\s*|\s+(?:dot|point)\s+|\.)";
+const OBF_TLD: &str =
+    r"(?:fr|com|net|org|eu|info|io|me|be|ch|ca|re|gp|mq|gf|yt|pf|nc|de|es|it|uk|co|biz|live|gouv)";
+
+/// Plain addresses, with up to two spaces around the "@" ("kevin.m @ gmail.com"). The local
+/// part must touch the "@" or be one space away, so "sur @ines:tchap.gouv.fr" (a Matrix id,
+/// no dot-separated domain after the "@") is not one.
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\w.+\-]+ {0,2}@ {0,2}[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,24}")
+        .expect("e-mail pattern is valid")
+});
+
+/// An address whose domain was cut to the provider's name ("kevin.m@gmail", "sarah @ hotmail").
+static EMAIL_PROVIDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)[\w.+\-]+ {0,2}@ {0,2}(?:gmail|hotmail|yahoo|outlook|orange|free|laposte|sfr|live|icloud|wanadoo|msn|aol|proton|protonmail|gmx|bbox|neuf)(?-u:\b)")
+        .expect("provider e-mail pattern is valid")
+});
+
+/// "prenom [at] domaine [dot] fr", "prenom arobase domaine point fr".
+static EMAIL_OBFUSCATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)[\w.+\-]+{OBF_AT}[\w\-]+(?:{OBF_DOT}[\w\-]+)*?{OBF_DOT}{OBF_TLD}(?-u:\b)"
+    ))
+    .expect("obfuscated e-mail pattern is valid")
+});
+
+// ---------------------------------------------------------------------------------------------
+// IBAN
+
+/// Two letters, two check digits, then 10 to 32 alphanumerics, optionally grouped.
+static IBAN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){10,32}")
+        .expect("IBAN pattern is valid")
+});
+
+/// IBAN length of the countries most likely to appear (registry values).
+fn iban_length(country: &str) -> Option<usize> {
+    Some(match country {
+        "BE" => 16,
+        "NL" => 18,
+        "LU" | "AT" => 20,
+        "CH" => 21,
+        "DE" | "GB" | "IE" => 22,
+        "ES" | "RO" | "TN" => 24,
+        "PT" => 25,
+        "DZ" | "TR" => 26,
+        "FR" | "MC" | "IT" => 27,
+        "PL" | "MA" | "SN" | "CI" | "ML" => 28,
+        _ => return None,
+    })
+}
+
+fn valid_iban(text: &str, start: usize, end: usize) -> bool {
+    if prev_char(text, start).is_some_and(char::is_alphanumeric) {
+        return false;
+    }
+    // The pattern may run on into the next words ("FR76 3000 4000 03 puis a…"): keep groups
+    // that hold a digit, or capitals when the IBAN is written in capitals ("GB29 NWBK …").
+    let candidate = &text[start..end];
+    let upper = candidate
+        .get(..2)
+        .is_some_and(|cc| cc.chars().all(|c| c.is_ascii_uppercase()));
+    let compact: Vec<char> = candidate
+        .split([' ', '-'])
+        .enumerate()
+        .take_while(|(i, group)| {
+            *i == 0
+                || group.chars().any(|c| c.is_ascii_digit())
+                || (upper && group.len() <= 4 && group.chars().all(|c| c.is_ascii_uppercase()))
+        })
+        .flat_map(|(_, group)| group.chars())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let country: String = compact.iter().take(2).collect();
+    let check = compact.get(2..4).map(|d| {
+        d.iter()
+            .filter_map(|c| c.to_digit(10))
+            .fold(0, |acc, x| acc * 10 + x)
+    });
+    if !matches!(check, Some(2..=98)) {
+        return false;
+    }
+    let bban_mostly_digits = |bban: &[char]| {
+        let digits = bban.iter().filter(|c| c.is_ascii_digit()).count();
+        digits * 10 >= bban.len() * 7
+    };
+    match iban_length(&country) {
+        // Full length: a wrong check digit is a typo in an IBAN, still an IBAN.
+        Some(len) if compact.len() >= len => {
+            checks_out(&compact[..len]) || bban_mostly_digits(&compact[4..len])
+        }
+        Some(_) => {
+            // Cut short (or grouped so that the regex stopped): judge on shape.
+            let bban = &compact[4..];
+            let digits = bban.iter().take(10).filter(|c| c.is_ascii_digit()).count();
+            bban.len() >= 10 && digits >= 8
+        }
+        // Another country: only a valid IBAN (format and check digits, per `iban_validate`).
+        None => (15..=compact.len().min(34)).any(|len| checks_out(&compact[..len])),
+    }
+}
+
+/// Whether these characters are a valid IBAN for their country (length, format, mod 97).
+fn checks_out(chars: &[char]) -> bool {
+    chars.iter().collect::<String>().parse::<Iban>().is_ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// NIR
+
+/// Sex (1, 2, or 7, 8 for temporary numbers), year, month, département and commune (2 + 3
+/// digits, 2A/2B for Corsica, or 3 + 2 overseas), order, then an optional two-digit key. A
+/// single space, dot or dash may separate the groups, nowhere else: "1 2 3 4…" is a list.
+static NIR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"[1278][ .\-]?[0-9]{2}[ .\-]?[0-9]{2}[ .\-]?(?:(?:[0-9]{2}|2[ABab])[ .\-]?[0-9]{3}|[0-9]{3}[ .\-]?[0-9]{2})[ .\-]?[0-9]{3}(?:[ .\-]?[0-9]{2})?",
+    )
+    .expect("NIR pattern is valid")
+});
+
+/// A NIR by its shape: 13 or 15 characters and a month that exists (or one of the codes for an
+/// unknown month). The key is not checked: a NIR with a typo in it is still a NIR.
+pub(super) fn valid_nir(text: &str, start: usize, end: usize) -> bool {
+    if !isolated(text, start, end) {
+        return false;
+    }
+    let chars: Vec<char> = text[start..end]
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if chars.len() != 13 && chars.len() != 15 {
+        return false;
+    }
+    let month = chars[3..5]
+        .iter()
+        .filter_map(|c| c.to_digit(10))
+        .fold(0, |acc, d| acc * 10 + d);
+    if !matches!(month, 1..=12 | 20..=42 | 50..=99) {
+        return false;
+    }
+    // Corsica's 2A and 2B, anything else must be digits.
+    chars
+        .iter()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_digit() || (i == 6 && matches!(c, 'A' | 'B') && chars[5] == '2'))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phone numbers
+
+/// French numbers: a 0, a non-zero digit, then eight digits grouped any way ("06 12 34 56 78",
+/// "06 1 2 34 56 78", "0612 345 678", "0 6 12 34 56 78").
+static PHONE_DOMESTIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"0 ?[1-9](?:[ .\-/]{0,2}[0-9]){8}").expect("phone pattern is valid")
+});
+
+/// "+" and any country code, or "00" and a country code the teams meet, then 6 to 13 digits
+/// grouped any way, with an optional "(0)".
+static PHONE_INTERNATIONAL: LazyLock<Regex> = LazyLock::new(|| {
+    let codes = "33|32|41|44|34|49|39|351|352|31|40|48|90|7|1|212|213|216|218|20|221|222|223|224|225|226|227|228|229|230|231|233|234|235|236|237|238|241|242|243|244|253|257|261|262|269|269|590|594|596|508|681|687|689|86|91|92|880|93|98|380|373|374|995";
+    Regex::new(&format!(
+        r"(?:\+ ?[1-9][0-9]{{0,2}}|(?-u:\b)00 ?(?:{codes}))(?: ?\(0\))?(?:[ .\-/]{{0,2}}[0-9]){{6,13}}"
+    ))
+    .expect("international phone pattern is valid")
+});
+
+fn valid_international(text: &str, start: usize, end: usize) -> bool {
+    let count = digits(&text[start..end]).len();
+    !prev_char(text, start).is_some_and(|c| c.is_alphanumeric())
+        && !next_char(text, end).is_some_and(|c| c.is_ascii_digit())
+        && (8..=15).contains(&count)
+}
+
+fn valid_domestic(text: &str, start: usize, end: usize) -> bool {
+    if prev_char(text, start).is_some_and(|c| c.is_ascii_digit() || c == '+')
+        || next_char(text, end).is_some_and(|c| c.is_ascii_digit())
+    {
+        return false;
+    }
+    let number = &text[start..end];
+    let all = digits(number);
+    // 08 numbers are services (numéro vert 0 800…, shared-cost and premium lines), never a
+    // person's line.
+    if all.starts_with("08") {
+        return false;
+    }
+    // One kind of separator (or none): "06.12.2024 14" mixes dots and a space, it is a date
+    // and a time.
+    let mut separators = number
+        .chars()
+        .filter(|c| !c.is_ascii_digit())
+        .filter(|c| *c != ' ' || !number.starts_with("0 "));
+    if let Some(first) = separators.next() {
+        if separators.any(|c| c != first) {
+            return false;
+        }
+    }
+    // "06 12 2024 14": day, month and a year, then something else.
+    let groups: Vec<&str> = number
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    if groups.len() >= 3
+        && groups[0].len() == 2
+        && groups[1].len() == 2
+        && groups[2].len() == 4
+        && (groups[2].starts_with("19") || groups[2].starts_with("20"))
+    {
+        return false;
+    }
+    !is_organisation_line(text, start, &all)
+}
+
+/// A landline (01–05, 09) introduced as the number of an organisation ("standard de la
+/// Mission Locale : 02 43 …", "l'accueil de la CAF au 05 …"), with no word that makes it the
+/// young person's own ("son", "sa", "perso", "portable").
+fn is_organisation_line(text: &str, start: usize, digits: &str) -> bool {
+    if !matches!(digits.as_bytes().get(1), Some(b'1'..=b'5' | b'9')) {
+        return false;
+    }
+    let window = fold(clause_before(text, start, 80));
+    ORG_CUE.is_match(&window) && !PERSONAL_CUE.is_match(&window)
+}
+
+/// The end of the current clause before `at`: at most `max` bytes back, stopping after the
+/// last sentence end or line break.
+pub(super) fn clause_before(text: &str, at: usize, max: usize) -> &str {
+    let mut from = at.saturating_sub(max);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let window = &text[from..at];
+    match window.rfind(['.', '!', '?', '\n', ';']) {
+        // A dot inside "M." or "n°…" matters little here: the window only shrinks.
+        Some(i) => &window[i + 1..],
+        None => window,
+    }
+}
+
+/// At most `max` bytes of `text` from `at` (fewer to stay on a character boundary).
+pub(super) fn head(text: &str, at: usize, max: usize) -> &str {
+    let mut to = (at + max).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    &text[at..to]
+}
+
+/// The cue patterns below run on folded windows (lower case, no accents, see
+/// [`super::fold`]) with ASCII word boundaries, which keeps the regex engine on its fast path
+/// whatever the text holds (accents, emoji).
+///
+/// Words that make the number that follows an organisation's.
+pub(super) static ORG_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:standard|accueil|secretariat|mission locale|missions locales|(?-u:\b)ml(?-u:\b)|antenne|agence|permanence|siege|locaux|bureaux?|caf|cpam|france travail|pole emploi|mairie|ccas|prefecture|centre social|maison de quartier|maison de l'emploi|maison des|maison|mediatheque|bibliotheque|forum|salon|atelier|reunion|sos|ecoute|ligne|numero national|numero d'urgence|numero vert|plateforme|hotline|support|assistance|association|structure|service|hopital|cfa|lycee|college|entreprise|employeur|numero general|n° general|ligne directe de l'equipe)")
+        .expect("organisation cue pattern is valid")
+});
+
+/// Words that make the number or address that follows the young person's (or family's).
+pub(super) static PERSONAL_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:son|sa|ses|leur|perso|personnel|portable|mobile|habite|domicile|chez (?:lui|elle|eux|sa|son)|vit|hebergee?|demenagee?|mere|pere|parents?|famille|frere|s(?:oe|œ)ur|tante|oncle|copine?|jeune)(?-u:\b)")
+        .expect("personal cue pattern is valid")
+});
+
+// ---------------------------------------------------------------------------------------------
+// Identifiers of the young person's files
+
+/// A France Travail (ex Pôle emploi) identifier: seven digits and a letter, "1234567A". The
+/// shape alone is rare enough in notes to be flagged without a cue.
+static FRANCE_TRAVAIL_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)[0-9]{7} ?[A-Za-z](?-u:\b)").expect("France Travail id pattern is valid")
+});
+
+fn valid_france_travail_id(text: &str, start: usize, end: usize) -> bool {
+    let m = &text[start..end];
+    // "1234567 A" needs a capital; "1234567a" glued is taken as written.
+    !m.contains(' ') || m.ends_with(|c: char| c.is_ascii_uppercase())
+}
+
+/// A code: groups of digits and letters, each group after the first starting with a digit,
+/// separated by single spaces, dots, dashes or slashes ("1234567", "18AB12345", "75 123 456").
+static CUED_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)[A-Za-z]{0,3}[0-9][0-9A-Za-z]*(?:[ .\-/][0-9][0-9A-Za-z]*){0,8}(?-u:\b)")
+        .expect("code pattern is valid")
+});
+
+/// Words that introduce the number of a file: CAF, France Travail, i-milo, identity papers.
+static ID_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:caf|allocataire|msa|france travail|pole emploi|ft|pe|i-?milo|i milo|milo|dossier|identifiant|id|passeport|titre de sejour|carte de sejour|recepisse|cni|carte d'identite|numero fiscal|n° fiscal|agdref|n° etranger|numero etranger|ine|n° etudiant|numero etudiant|secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam|mdph|apl|rsa)(?-u:\b)")
+        .expect("identifier cue pattern is valid")
+});
+
+/// The subset of [`ID_CUE`] that announces a social security number.
+static NIR_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam)(?-u:\b)")
+        .expect("NIR cue pattern is valid")
+});
+
+/// Words between a cue and a number that make the number something else than a file's
+/// ("identifiant de réunion Zoom : 845 2231 9087", "CAF : 12000 allocataires").
+static NOT_A_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:reunion|zoom|teams|meet|visio|webinaire|wifi|wi-fi|connexion|ticket|salle|version|appli|site|lien|code postal|tel|telephone)(?-u:\b)")
+        .expect("not-a-file pattern is valid")
+});
+
+/// A code is a file's number when a cue stands at most 40 bytes before it in the same clause,
+/// nothing in between says it is a meeting or a ticket number, it holds at least six digits
+/// and it is not a date or a span of years. After a social-security cue, 13 to 15 digits are a
+/// NIR whatever their month and key.
+fn cued_code(text: &str, start: usize, end: usize) -> Option<PiiKind> {
+    let code = &text[start..end];
+    let all = digits(code);
+    if all.len() < 6 || date_like(code) {
+        return None;
+    }
+    let window = fold(clause_before(text, start, 40));
+    let cue = ID_CUE.find_iter(&window).last()?;
+    // A count after the number is not a file's ("CAF : 120000 euros versés").
+    if NOT_A_FILE.is_match(&window[cue.end()..]) || COUNT_AFTER.is_match(&fold(head(text, end, 24)))
+    {
+        return None;
+    }
+    if (13..=15).contains(&all.len()) && NIR_CUE.is_match(&window) {
+        Some(PiiKind::Nir)
+    } else {
+        Some(PiiKind::Identifier)
+    }
+}
+
+/// "2024-2025", "12/03/2024", "2025 03 12": dates and spans of years written with digits.
+fn date_like(code: &str) -> bool {
+    let groups: Vec<&str> = code
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let year = |g: &str| g.len() == 4 && (g.starts_with("19") || g.starts_with("20"));
+    let small = |g: &str| g.len() <= 2;
+    match groups.as_slice() {
+        [a, b] => year(a) && (year(b) || small(b)),
+        [a, b, c] => (small(a) && small(b) && year(c)) || (year(a) && small(b) && small(c)),
+        _ => false,
+    }
+}
+
+/// Units after a number that make it a count or an amount.
+static COUNT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:€|euros?|eur(?-u:\b)|k€|jeunes|personnes|allocataires|dossiers|beneficiaires|habitants|%)")
+        .expect("count pattern is valid")
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nir_shape_accepts_any_key_and_rejects_impossible_months() {
+        let nir = |s: &str| valid_nir(s, 0, s.len());
+        assert!(nir("185057800608491"));
+        // A wrong key is a typo: still a NIR.
+        assert!(nir("185057800608492"));
+        assert!(nir("185052A00608435"));
+        assert!(nir("1850578006084"));
+        assert!(!nir("1851378006084"));
+        assert!(!valid_nir("91850578006084", 1, 14));
+    }
+
+    #[test]
+    fn iban_checks_use_the_registry() {
+        let ok = |s: &str| checks_out(&s.chars().filter(|c| *c != ' ').collect::<Vec<_>>());
+        assert!(ok("FR76 3000 6000 0112 3456 7890 189"));
+        assert!(ok("GB29 NWBK 6016 1331 9268 19"));
+        assert!(!ok("FR76 3000 6000 0112 3456 7890 188"));
+        assert!(!ok("FR76"));
+    }
+}
