@@ -24,6 +24,7 @@ use crate::core::{is_memo, is_tick, Incoming, IncomingKind, Outgoing, Problem, S
 use crate::kit::Kit;
 use crate::nudges::{Nudges, SchedulerEnv};
 use crate::outbox::{Delivered, Outbox};
+use crate::reflections::share::Confirmations;
 use crate::reflections::{self, Text};
 use crate::schedule::QuietRules;
 use crate::store::{Store, StoreError};
@@ -47,6 +48,7 @@ struct Inner {
     nudges: Nudges,
     outbox: Outbox,
     limits: limits::PersonLimit,
+    confirmations: Confirmations,
 }
 
 /// What became of an event handed to [`Engine::process`].
@@ -82,6 +84,8 @@ pub struct Ctx<'a> {
     pub kit: &'a Kit,
     pub store: &'a Store,
     pub nudges: &'a Nudges,
+    /// Reflections waiting for their author's confirmation (memory only).
+    pub confirmations: &'a Confirmations,
 }
 
 impl Ctx<'_> {
@@ -105,6 +109,7 @@ impl Ctx<'_> {
         reflections::Env {
             store: self.store,
             kit: self.kit,
+            confirmations: self.confirmations,
             now: self.now,
         }
     }
@@ -125,6 +130,7 @@ impl Engine {
                 nudges,
                 outbox,
                 limits,
+                confirmations: Confirmations::default(),
             }),
         }
     }
@@ -218,6 +224,7 @@ impl Engine {
             kit: &self.inner.kit,
             store: &self.inner.store,
             nudges: &self.inner.nudges,
+            confirmations: &self.inner.confirmations,
         };
         match &incoming.kind {
             IncomingKind::Message { body } => self.handle_message(&ctx, body).await,

@@ -6,7 +6,7 @@
 use super::db;
 use super::model::{Origin, Reflection};
 use super::render;
-use super::share::{self, Refusal, Share, Shared};
+use super::share::{self, Confirmations, Refusal, Share, Shared};
 use crate::core::{Incoming, Outgoing, SAVED_REACTION};
 use crate::kit::Kit;
 use crate::store::{Store, StoreError};
@@ -22,11 +22,13 @@ pub enum Text<'a> {
     Plain(&'a str),
 }
 
-/// What a reflection event touches: the store, the kit (card ids), and now.
+/// What a reflection event touches: the store, the kit (card ids), the shares waiting for
+/// their author's confirmation, and now.
 #[derive(Clone, Copy)]
 pub struct Env<'a> {
     pub store: &'a Store,
     pub kit: &'a Kit,
+    pub confirmations: &'a Confirmations,
     pub now: DateTime<Utc>,
 }
 
@@ -138,16 +140,19 @@ async fn memo(
     let shared = share::share(
         env.store,
         env.kit,
+        env.confirmations,
         Share {
-            tenant: &incoming.tenant,
-            room_id: &incoming.room_id,
-            author: &incoming.sender,
-            event_id: target,
-            reaction_id: Some(&incoming.event_id),
-            raw,
+            tenant: incoming.tenant.clone(),
+            room_id: incoming.room_id.clone(),
+            author: incoming.sender.clone(),
+            event_id: target.to_owned(),
+            reaction_id: Some(incoming.event_id.clone()),
+            raw: raw.to_owned(),
             thread_card: None,
+            thread_root: None,
             origin: Origin::Reaction,
             at: env.now,
+            confirmed: false,
         },
     )
     .await?;
@@ -184,16 +189,19 @@ async fn edit(
         let shared = share::share(
             store,
             env.kit,
+            env.confirmations,
             Share {
-                tenant: &incoming.tenant,
-                room_id: &incoming.room_id,
-                author: &incoming.sender,
-                event_id: target,
+                tenant: incoming.tenant.clone(),
+                room_id: incoming.room_id.clone(),
+                author: incoming.sender.clone(),
+                event_id: target.to_owned(),
                 reaction_id: None,
-                raw: args,
+                raw: args.to_owned(),
                 thread_card: None,
+                thread_root: None,
                 origin: Origin::Command,
                 at: env.now,
+                confirmed: false,
             },
         )
         .await?;
@@ -216,7 +224,7 @@ async fn edit(
     let Some(raw) = raw else {
         return erase(store, &old).await;
     };
-    match share::validate(env.kit, raw, env.now.year()) {
+    match share::validate(env.kit, raw, env.now.year(), false) {
         Ok(parsed) => {
             let new = Reflection {
                 text: parsed.text,

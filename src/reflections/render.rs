@@ -53,8 +53,22 @@ fn refusal_text(refusal: &Refusal) -> String {
         Refusal::Empty => s::EMPTY_REFLECTION.to_owned(),
         Refusal::TooLong => s::too_long(MAX_TEXT_CHARS),
         Refusal::Pii(kinds) => s::pii_refused(&pii::labels_fr(kinds)),
+        Refusal::Unsure { kinds, words } => s::pii_unsure(
+            &pii::labels_fr(kinds),
+            &quoted_words(words),
+            super::share::CONFIRM_MINUTES,
+        ),
         Refusal::UnknownCard(id) => s::unknown_card(&escape_md(id)),
     }
+}
+
+/// « Kevin », « Cholet »: the author's own words, escaped.
+fn quoted_words(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("« {} »", quote_inline(w, 40)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The answer to a share that kept nothing.
@@ -70,7 +84,9 @@ pub fn share_refusal(shared: &Shared) -> String {
 /// The answer to an edit that was not applied.
 pub fn edit_refusal(refusal: &Refusal) -> String {
     match refusal {
-        Refusal::Pii(kinds) => s::pii_refused_edit(&pii::labels_fr(kinds)),
+        Refusal::Pii(kinds) | Refusal::Unsure { kinds, .. } => {
+            s::pii_refused_edit(&pii::labels_fr(kinds))
+        }
         other => refusal_text(other),
     }
 }

@@ -3,7 +3,12 @@
 //!
 //! The guards: something to keep at all; the author's consent; a sane length; the personal-data
 //! guard ([`super::pii`], which never returns the matched text); a card id the kit knows.
-//! Without consent nothing else is even looked at.
+//! Without consent nothing else is even looked at. When the guard is unsure (a word that may be
+//! a name), nothing is stored: the share waits in memory (never on disk) for the author to
+//! confirm with `!reflexion confirmer` within [`CONFIRM_MINUTES`], or to rephrase.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use chrono::{DateTime, Datelike, Utc};
 
@@ -20,12 +25,21 @@ pub enum Refusal {
     Empty,
     TooLong,
     Pii(Vec<PiiKind>),
+    /// Maybe personal: the author is asked about these words of theirs.
+    Unsure {
+        kinds: Vec<PiiKind>,
+        words: Vec<String>,
+    },
     UnknownCard(String),
 }
 
+/// How long a share waiting for the author's confirmation is kept (in memory only).
+pub const CONFIRM_MINUTES: i64 = 15;
+
 /// Check a reflection's text (everything but consent). `raw` is what the author wrote after the
-/// command word, tags included: the guard reads all of it.
-pub fn validate(kit: &Kit, raw: &str, year: i32) -> Result<Parsed, Refusal> {
+/// command word, tags included: the guard reads all of it. `confirmed`: the author confirmed
+/// that the words the guard was unsure about are not personal (a sure finding still refuses).
+pub fn validate(kit: &Kit, raw: &str, year: i32, confirmed: bool) -> Result<Parsed, Refusal> {
     let parsed = parse_reflection(raw);
     if parsed.text.is_empty() {
         return Err(Refusal::Empty);
@@ -33,9 +47,11 @@ pub fn validate(kit: &Kit, raw: &str, year: i32) -> Result<Parsed, Refusal> {
     if parsed.text.chars().count() > MAX_TEXT_CHARS {
         return Err(Refusal::TooLong);
     }
-    let found = pii::scan_at(raw, year);
-    if !found.is_empty() {
-        return Err(Refusal::Pii(found));
+    match pii::assess(raw, year) {
+        pii::Verdict::Clean => {}
+        pii::Verdict::Personal(kinds) => return Err(Refusal::Pii(kinds)),
+        pii::Verdict::Unsure { .. } if confirmed => {}
+        pii::Verdict::Unsure { kinds, words } => return Err(Refusal::Unsure { kinds, words }),
     }
     if let Some(card) = &parsed.card {
         if kit.card(card).is_none() {
@@ -47,20 +63,56 @@ pub fn validate(kit: &Kit, raw: &str, year: i32) -> Result<Parsed, Refusal> {
 
 /// A request to keep a reflection.
 #[derive(Debug, Clone)]
-pub struct Share<'a> {
-    pub tenant: &'a str,
-    pub room_id: &'a str,
-    pub author: &'a str,
+pub struct Share {
+    pub tenant: String,
+    pub room_id: String,
+    pub author: String,
     /// The message holding the text.
-    pub event_id: &'a str,
+    pub event_id: String,
     /// The 📝 reaction, when saved that way.
-    pub reaction_id: Option<&'a str>,
-    pub raw: &'a str,
+    pub reaction_id: Option<String>,
+    pub raw: String,
     /// The card of the nudge or parcours step whose thread the message is in, if any: the
     /// reflection is linked to it unless it names a card itself.
     pub thread_card: Option<String>,
+    /// The thread the message is in, to answer there.
+    pub thread_root: Option<String>,
     pub origin: Origin,
     pub at: DateTime<Utc>,
+    /// The author confirmed the words the guard was unsure about.
+    pub confirmed: bool,
+}
+
+/// Shares waiting for their author's confirmation, in memory only (never written to disk: the
+/// text may hold a name). One per person and Mission Locale; a new one replaces the old.
+#[derive(Debug, Default)]
+pub struct Confirmations {
+    waiting: Mutex<HashMap<(String, String), Share>>,
+}
+
+impl Confirmations {
+    fn hold(&self, share: Share) {
+        let key = (share.tenant.clone(), share.author.clone());
+        self.waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, share);
+    }
+
+    /// The share `user` may confirm now, if any (taken: it is confirmed once).
+    pub fn take(&self, tenant: &str, user: &str, now: DateTime<Utc>) -> Option<Share> {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        waiting.retain(|_, s| now - s.at <= chrono::Duration::minutes(CONFIRM_MINUTES));
+        waiting.remove(&(tenant.to_owned(), user.to_owned()))
+    }
+
+    /// Forget what `user` has waiting (their data is being erased).
+    pub fn forget(&self, tenant: &str, user: &str) {
+        self.waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(tenant.to_owned(), user.to_owned()));
+    }
 }
 
 /// What became of it.
@@ -78,30 +130,41 @@ pub enum Shared {
     },
 }
 
-pub async fn share(store: &Store, kit: &Kit, s: Share<'_>) -> Result<Shared, StoreError> {
-    if parse_reflection(s.raw).text.is_empty() {
+/// Keep a reflection if every guard agrees. When the personal-data guard is unsure, the share
+/// waits in `confirmations` for the author.
+pub async fn share(
+    store: &Store,
+    kit: &Kit,
+    confirmations: &Confirmations,
+    s: Share,
+) -> Result<Shared, StoreError> {
+    if parse_reflection(&s.raw).text.is_empty() {
         return Ok(Shared::Refused(Refusal::Empty));
     }
-    let Some(consent) = db::consent(store, s.tenant, s.author)?.filter(|r| r.granted) else {
+    let Some(consent) = db::consent(store, &s.tenant, &s.author)?.filter(|r| r.granted) else {
         return Ok(Shared::NoConsent);
     };
-    let parsed = match validate(kit, s.raw, s.at.year()) {
+    let parsed = match validate(kit, &s.raw, s.at.year(), s.confirmed) {
         Ok(p) => p,
+        Err(refusal @ Refusal::Unsure { .. }) => {
+            confirmations.hold(s);
+            return Ok(Shared::Refused(refusal));
+        }
         Err(refusal) => return Ok(Shared::Refused(refusal)),
     };
-    if db::by_event(store, s.tenant, s.event_id)?.is_some() {
+    if db::by_event(store, &s.tenant, &s.event_id)?.is_some() {
         return Ok(Shared::Already);
     }
-    let card = parsed.card.or(s.thread_card);
-    let before = super::Before::take(store, s.tenant, s.author)?;
+    let card = parsed.card.or(s.thread_card.clone());
+    let before = super::Before::take(store, &s.tenant, &s.author)?;
     let r = db::insert(
         store,
         Draft {
-            tenant: s.tenant.to_owned(),
-            room_id: s.room_id.to_owned(),
-            author: s.author.to_owned(),
-            event_id: s.event_id.to_owned(),
-            reaction_id: s.reaction_id.map(str::to_owned),
+            tenant: s.tenant.clone(),
+            room_id: s.room_id.clone(),
+            author: s.author.clone(),
+            event_id: s.event_id.clone(),
+            reaction_id: s.reaction_id.clone(),
             text: parsed.text,
             tags: parsed.tags,
             card,
@@ -111,7 +174,7 @@ pub async fn share(store: &Store, kit: &Kit, s: Share<'_>) -> Result<Shared, Sto
     )?;
     let first = !consent.notice_sent;
     if first {
-        db::update_consent(store, s.tenant, s.author, |old| {
+        db::update_consent(store, &s.tenant, &s.author, |old| {
             old.map(|rec| ConsentRecord {
                 notice_sent: true,
                 ..rec

@@ -180,6 +180,19 @@ pub fn pii_refused(labels: &str) -> String {
     )
 }
 
+/// The guard is unsure: ask the author, keep nothing meanwhile.
+pub fn pii_unsure(labels: &str, words: &str, minutes: i64) -> String {
+    format!(
+        "Je n'ai rien enregistré pour l'instant : {words} pourrait être {labels}. \
+         Si ce n'est pas une personne, confirmez avec `!reflexion confirmer` dans les {minutes} minutes ; \
+         sinon, reformulez sans (par exemple « un jeune de 19 ans » plutôt que son prénom)."
+    )
+}
+
+/// `!reflexion confirmer` with nothing waiting.
+pub const NOTHING_TO_CONFIRM: &str =
+    "Je n'ai aucune réflexion en attente de votre confirmation (elle n'est gardée que 15 minutes, et jamais sur disque). Renvoyez-la avec `!reflexion <texte>`.";
+
 pub fn pii_refused_edit(labels: &str) -> String {
     format!(
         "Je n'ai pas pris en compte votre modification : elle semble contenir {labels}. \

@@ -45,6 +45,7 @@ impl Oublier {
                 }
             }
             Oublier::Confirm => {
+                ctx.confirmations.forget(tenant, user);
                 let done = rights::forget(store, tenant, user)?;
                 crate::reflections::flush(store).await?;
                 tracing::info!(tenant = %tenant, event_id = %incoming.event_id, count = done.reflections, "person forgotten");

@@ -1003,3 +1003,74 @@ async fn many_authors_sharing_at_once_neither_block_nor_lose_anything() {
         640
     );
 }
+
+/// Where the guard is unsure (a capitalised word that may be a name), nothing is stored: the
+/// author is asked, and `!reflexion confirmer` keeps it; a sure finding is refused outright.
+#[tokio::test]
+async fn an_unsure_reflection_waits_for_the_author_and_is_kept_only_when_confirmed() {
+    let (engine, clock) = engine_at(NOW);
+    consent(&engine, ALICE).await;
+    // Find a text the guard is unsure about, among a few ordinary ones.
+    let candidates = [
+        (
+            "Séance avec Zélindor, 19 ans, en visio : il a bien accroché",
+            "accroch",
+        ),
+        (
+            "Rappel de Quentor de Sablé hier soir, ça s'est bien passé",
+            "hier soir",
+        ),
+        (
+            "Atelier avec Brunehilde de Cholet, très motivée",
+            "très motiv",
+        ),
+    ];
+    let unsure = candidates.iter().find(|(text, _)| {
+        matches!(
+            crate::reflections::pii::assess(text, 2026),
+            crate::reflections::pii::Verdict::Unsure { .. }
+        )
+    });
+    let Some((text, marker)) = unsure else {
+        panic!("none of the candidates makes the guard unsure: update the test");
+    };
+    let (original, out) = say(&engine, ALICE, &format!("!reflexion {text}")).await;
+    let answer = self::text(&out);
+    assert!(answer.contains("!reflexion confirmer"), "{answer}");
+    assert!(answer.contains("rien enregistré"), "{answer}");
+    assert!(
+        !everything_stored(engine.store()).contains(marker),
+        "nothing stored"
+    );
+    // Confirmed: kept, with the ✅ on the original message.
+    let (_, confirmed) = say(&engine, ALICE, "!reflexion confirmer").await;
+    assert!(reacted(&confirmed, &original), "{confirmed:?}");
+    assert!(
+        everything_stored(engine.store()).contains(marker),
+        "kept once confirmed"
+    );
+    // Nothing left to confirm; and an old wait expires.
+    assert_eq!(
+        self::text(&say(&engine, ALICE, "!reflexion confirmer").await.1),
+        crate::strings::reflections::NOTHING_TO_CONFIRM
+    );
+    say(&engine, ALICE, &format!("!reflexion {text} encore")).await;
+    clock.advance(Duration::minutes(
+        crate::reflections::share::CONFIRM_MINUTES + 1,
+    ));
+    assert_eq!(
+        self::text(&say(&engine, ALICE, "!reflexion confirmer").await.1),
+        crate::strings::reflections::NOTHING_TO_CONFIRM
+    );
+    // A sure finding is refused, not asked.
+    let refused = self::text(
+        &say(
+            &engine,
+            ALICE,
+            "!reflexion Rappeler Kevin Martin au 06 12 34 56 78",
+        )
+        .await
+        .1,
+    );
+    assert!(!refused.contains("confirmer"), "{refused}");
+}
