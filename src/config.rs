@@ -44,6 +44,12 @@ pub struct RawBot {
     pub command_burst: u32,
     #[serde(default = "default_command_every")]
     pub command_every_seconds: u32,
+    /// Hours between two backups of the store written by the running bot (0: none).
+    #[serde(default = "default_backup_hours")]
+    pub backup_every_hours: u32,
+    /// How many backups are kept.
+    #[serde(default = "default_backup_keep")]
+    pub backup_keep: u32,
 }
 
 impl Default for RawBot {
@@ -56,6 +62,8 @@ impl Default for RawBot {
             grace_minutes: default_grace(),
             command_burst: default_command_burst(),
             command_every_seconds: default_command_every(),
+            backup_every_hours: default_backup_hours(),
+            backup_keep: default_backup_keep(),
         }
     }
 }
@@ -74,6 +82,12 @@ fn default_command_burst() -> u32 {
 }
 fn default_command_every() -> u32 {
     3
+}
+fn default_backup_hours() -> u32 {
+    24
+}
+fn default_backup_keep() -> u32 {
+    7
 }
 fn default_device_name() -> String {
     "kitbot".to_owned()
@@ -226,6 +240,14 @@ pub struct MissionLocale {
     pub quiet: QuietRules,
 }
 
+/// Backups of the store by the running bot, into `<data_dir>/backups`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backups {
+    /// Hours between two backups; 0 turns scheduled backups off.
+    pub every_hours: u32,
+    pub keep: u32,
+}
+
 /// Commands per person: `burst` at once, then one every `every_seconds`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommandLimits {
@@ -243,6 +265,7 @@ pub struct Config {
     pub grace_minutes: u32,
     /// How many commands one person may send: a burst, then one every few seconds.
     pub limits: CommandLimits,
+    pub backups: Backups,
     pub matrix: Option<MatrixConfig>,
     pub missions: Vec<MissionLocale>,
 }
@@ -425,6 +448,10 @@ impl Config {
             commands_dir: raw.bot.commands_dir,
             kit_dir: raw.bot.kit_dir,
             grace_minutes: raw.bot.grace_minutes,
+            backups: Backups {
+                every_hours: raw.bot.backup_every_hours,
+                keep: raw.bot.backup_keep.max(1),
+            },
             limits: CommandLimits {
                 burst: raw.bot.command_burst.max(1),
                 every_seconds: raw.bot.command_every_seconds.max(1),
@@ -432,6 +459,21 @@ impl Config {
             matrix,
             missions,
         })
+    }
+
+    /// Where the store lives.
+    pub fn store_dir(&self) -> PathBuf {
+        self.data_dir.join("store")
+    }
+
+    /// Where backups of the store go.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.data_dir.join("backups")
+    }
+
+    /// The file holding the running bot's process id (for `kitbot backup` while it runs).
+    pub fn pid_file(&self) -> PathBuf {
+        self.data_dir.join("kitbot.pid")
     }
 
     /// Read a config file, or the embedded example when `path` is `None`.

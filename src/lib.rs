@@ -19,7 +19,9 @@
 //! - [`reflections`]: consent, the personal-data guard, and the reflections teams share.
 //! - [`outbox`]: every message that leaves the bot, written before it is sent, retried, kept
 //!   across restarts; the transaction id of each names what caused it.
-//! - [`store`]: one sled database, one tree per entity, versioned JSON values, migrations at open.
+//! - [`store`]: one sled database, one tree per entity, versioned JSON values, migrations at open;
+//!   reopened by itself after a full disk.
+//! - [`backup`]: backups of the store (scheduled, on request, `kitbot backup|restore`).
 //! - [`config`]: `bot.toml`, read once into a checked [`config::Config`].
 //! - [`matrix`]: the Matrix adapter (login, session, E2EE, invites, sync, gap filling, sending).
 //! - [`console`]: the console adapter: the same engine from stdin/stdout, no homeserver needed.
@@ -60,6 +62,7 @@
 //!   nothing else (see `console.rs`, the smallest adapter).
 
 pub mod assets;
+pub mod backup;
 pub mod check;
 pub mod commands;
 pub mod config;

@@ -116,6 +116,22 @@ enum Cmd {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Write a backup of the store now (also while the bot runs: the running bot writes it).
+    Backup {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Read a backup back into the store (bot stopped; the current store is moved aside).
+    Restore {
+        /// A file written by `kitbot backup` or by the running bot (data_dir/backups).
+        file: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -167,6 +183,12 @@ fn main() -> ExitCode {
             config,
             data_dir,
         } => forget(config, data_dir, &user, mission_locale.as_deref()),
+        Cmd::Backup { config, data_dir } => backup(config, data_dir),
+        Cmd::Restore {
+            file,
+            config,
+            data_dir,
+        } => restore(config, data_dir, &file),
         Cmd::Ask {
             question,
             format,
@@ -246,8 +268,7 @@ fn build_engine(config: Config) -> anyhow::Result<Engine> {
         .map_err(|problems| problems_error("commandes invalides", &problems))?;
     let kit = load_kit(&config)?;
     std::fs::create_dir_all(&config.data_dir)?;
-    let store = Store::open(&config.data_dir.join("store"))
-        .map_err(|e| anyhow::anyhow!("{e} (dossier {})", config.data_dir.display()))?;
+    let store = open_store(&config)?;
     Ok(Engine::new(Parts {
         config,
         commands,
@@ -255,6 +276,118 @@ fn build_engine(config: Config) -> anyhow::Result<Engine> {
         store,
         clock: clock(),
     }))
+}
+
+/// Open the store, or explain what to do: another kitbot holds it, or it is damaged (then the
+/// newest backup is named, with the command that restores it).
+fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let dir = config.store_dir();
+    Store::open(&dir).map_err(|err| {
+        let locked = err.to_string().contains("lock");
+        if locked {
+            return anyhow::anyhow!(
+                "le store {} est ouvert par un autre kitbot (le robot tourne ?) : {err}",
+                dir.display()
+            );
+        }
+        let hint = match kitbot::backup::latest(&config.backup_dir()) {
+            Some(file) => format!(
+                "Dernière sauvegarde : {}. Pour repartir d'elle : kitbot restore {} (le dossier abîmé est mis de côté).",
+                file.display(),
+                file.display()
+            ),
+            None => format!("Aucune sauvegarde dans {}.", config.backup_dir().display()),
+        };
+        anyhow::anyhow!(
+            "le store {} ne s'ouvre pas ({err}). {hint}",
+            dir.display()
+        )
+    })
+}
+
+/// `kitbot backup`: with the bot stopped, write it here; while it runs, ask the running bot
+/// (SIGUSR1 to the process in `kitbot.pid`) and wait for its file.
+fn backup(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let mut config = load_config(config.as_deref())?;
+    if let Some(dir) = data_dir {
+        config.data_dir = dir;
+    }
+    let dir = config.backup_dir();
+    match Store::open(&config.store_dir()) {
+        Ok(store) => {
+            let file = kitbot::backup::write(&store, &dir, chrono::Utc::now())?;
+            println!("{}", file.display());
+            Ok(())
+        }
+        Err(err) if err.to_string().contains("lock") => {
+            let pid = std::fs::read_to_string(config.pid_file()).map_err(|_| {
+                anyhow::anyhow!(
+                    "le store est verrouillé mais {} est introuvable : le robot tourne-t-il ?",
+                    config.pid_file().display()
+                )
+            })?;
+            let before = kitbot::backup::latest(&dir);
+            let status = std::process::Command::new("kill")
+                .args(["-USR1", pid.trim()])
+                .status()?;
+            anyhow::ensure!(
+                status.success(),
+                "impossible de joindre le robot (processus {})",
+                pid.trim()
+            );
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+            loop {
+                let newest = kitbot::backup::latest(&dir);
+                if newest.is_some() && newest != before {
+                    if let Some(file) = newest {
+                        println!("{}", file.display());
+                    }
+                    return Ok(());
+                }
+                anyhow::ensure!(
+                    std::time::Instant::now() < deadline,
+                    "le robot n'a pas écrit de sauvegarde dans {} en 2 minutes",
+                    dir.display()
+                );
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        }
+        Err(err) => Err(anyhow::anyhow!("{err}")),
+    }
+}
+
+/// `kitbot restore FILE`: the bot must be stopped; the current store (if any) is moved aside.
+fn restore(
+    config: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    let mut config = load_config(config.as_deref())?;
+    if let Some(dir) = data_dir {
+        config.data_dir = dir;
+    }
+    let store_dir = config.store_dir();
+    if store_dir.exists() {
+        if let Err(err) = Store::open(&store_dir) {
+            anyhow::ensure!(
+                !err.to_string().contains("lock"),
+                "arrêtez le robot avant de restaurer : le store {} est ouvert",
+                store_dir.display()
+            );
+        }
+        let aside = config.data_dir.join(format!(
+            "store.avant-restauration-{}",
+            chrono::Utc::now().format("%Y%m%d-%H%M%S")
+        ));
+        std::fs::rename(&store_dir, &aside)?;
+        eprintln!("L'ancien store est mis de côté dans {}", aside.display());
+    }
+    let count = kitbot::backup::restore(file, &store_dir)?;
+    println!(
+        "Sauvegarde restaurée : {count} entrées dans {}",
+        store_dir.display()
+    );
+    Ok(())
 }
 
 /// Run an adapter with the engine's background tasks until it returns, then stop everything in
@@ -323,11 +456,35 @@ fn run(config: PathBuf) -> anyhow::Result<()> {
     );
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
+        let pid_file = config.pid_file();
         let engine = build_engine(config)?;
+        std::fs::write(&pid_file, std::process::id().to_string())?;
         let shutdown = CancellationToken::new();
         spawn_signal_watch(shutdown.clone());
-        serve(engine, shutdown, kitbot::matrix::run).await
+        spawn_backup_signal(engine.clone());
+        let result = serve(engine, shutdown, kitbot::matrix::run).await;
+        let _ = std::fs::remove_file(&pid_file);
+        result
     })
+}
+
+/// Write a backup on SIGUSR1 (what `kitbot backup` sends while the bot runs).
+fn spawn_backup_signal(engine: Engine) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut usr1) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1())
+        else {
+            tracing::warn!("cannot watch SIGUSR1: `kitbot backup` cannot reach the running bot");
+            return;
+        };
+        while usr1.recv().await.is_some() {
+            tracing::info!("backup requested");
+            engine.request_backup();
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = engine;
 }
 
 /// Cancel `shutdown` on ctrl-c or SIGTERM.

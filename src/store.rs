@@ -61,9 +61,11 @@ struct Inner {
     /// The open database. Replaced by [`Store::reopen`] after an I/O error: sled 0.34 refuses
     /// every later operation once one failed (a full disk, say), until it is opened again.
     db: RwLock<sled::Db>,
-    /// One flush at a time: several concurrent `flush_async` calls can exhaust sled's own
-    /// thread pool and then never return (seen with 16 authors sharing at once).
-    flush_gate: tokio::sync::Mutex<()>,
+    /// One flush at a time, always a plain `flush` on a blocking thread: several concurrent
+    /// `flush_async` calls can exhaust sled's own thread pool and then never return (seen with
+    /// 16 authors sharing at once), and a `flush_async` racing a plain `flush` hung the bot
+    /// (seen at start-up, the first backup against the sync loop).
+    flush_gate: Mutex<()>,
     /// An I/O error was seen since the last (re)open: writes are failing.
     failing: AtomicBool,
     /// Undos that could not run when their write failed (the store refused everything): run
@@ -338,7 +340,6 @@ impl Store {
 
     /// Write everything to disk. Call before telling anyone that something is saved.
     pub async fn flush(&self) -> Result<(), StoreError> {
-        let _one_at_a_time = self.inner.flush_gate.lock().await;
         #[cfg(test)]
         if self.inner.fail_flushes.load(Ordering::SeqCst) {
             return self.watch(Err(sled::Error::Io(std::io::Error::new(
@@ -346,15 +347,35 @@ impl Store {
                 "disque plein (test)",
             ))));
         }
-        let db = self.db();
-        self.watch(db.flush_async().await)?;
-        Ok(())
+        let store = self.clone();
+        match tokio::task::spawn_blocking(move || store.flush_blocking()).await {
+            Ok(result) => result,
+            Err(err) => Err(StoreError::Decode {
+                tree: "flush".into(),
+                cause: err.to_string(),
+            }),
+        }
     }
 
     /// Synchronous flush, for shutdown paths outside async code.
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
+        let _one_at_a_time = self
+            .inner
+            .flush_gate
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         self.watch(self.db().flush())?;
         Ok(())
+    }
+
+    /// The names of every tree.
+    pub fn tree_names(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .db()
+            .tree_names()
+            .into_iter()
+            .filter_map(|n| String::from_utf8(n.to_vec()).ok())
+            .collect())
     }
 
     /// Bytes used on disk.

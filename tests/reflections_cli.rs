@@ -279,3 +279,74 @@ fn export_and_forget_through_the_binary() {
     let bad_user = run(&["forget", "alice"], d);
     assert!(!bad_user.status.success() && stderr(&bad_user).contains("identifiant Matrix"));
 }
+
+/// `kitbot backup` then `kitbot restore` into another data folder: everything comes back; a
+/// damaged store refuses to start and names the newest backup; a cut backup file is refused.
+#[test]
+fn backup_restore_and_a_damaged_store() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let first = tmp.path().join("premier");
+    let shown = script(
+        &first,
+        ALICE,
+        &[
+            "!consentement oui",
+            "!reflexion La sauvegarde marche #sauvegarde",
+        ],
+    );
+    assert!(shown.contains("[réaction ✅]"), "{shown}");
+    let out = run(&["backup"], &first);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = stdout(&out).trim().to_owned();
+    assert!(
+        file.contains("/backups/kitbot-backup-") && Path::new(&file).exists(),
+        "{file}"
+    );
+
+    let second = tmp.path().join("second");
+    let out = run(&["restore", &file], &second);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("restaurée"), "{}", stdout(&out));
+    let listed = script(&second, BOB, &["!reflexions #sauvegarde"]);
+    assert!(listed.contains("La sauvegarde marche"), "{listed}");
+
+    // Damage the first store: the bot refuses to start and says what to do.
+    for entry in std::fs::read_dir(first.join("store")).expect("store dir") {
+        let path = entry.expect("entry").path();
+        if path.is_file() {
+            std::fs::write(&path, b"\x00\x01 ceci n'est plus un store sled \xff").expect("damage");
+        }
+    }
+    let out = kitbot()
+        .args(["console", "--data-dir"])
+        .arg(&first)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("ne s'ouvre pas") && err.contains("kitbot restore") && err.contains(&file),
+        "{err}"
+    );
+    // Restoring over it moves the damaged one aside.
+    let out = run(&["restore", &file], &first);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("mis de côté"), "{}", stderr(&out));
+    let listed = script(&first, BOB, &["!reflexions #sauvegarde"]);
+    assert!(listed.contains("La sauvegarde marche"), "{listed}");
+
+    // A file cut in the middle is refused, and nothing is written.
+    let text = std::fs::read_to_string(&file).expect("backup");
+    let cut = tmp.path().join("coupe.jsonl");
+    std::fs::write(&cut, &text[..text.len() / 2]).expect("cut");
+    let third = tmp.path().join("troisieme");
+    let out = run(&["restore", cut.to_str().expect("path")], &third);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("pas une sauvegarde kitbot complète"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!third.join("store").exists());
+}

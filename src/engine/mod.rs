@@ -49,6 +49,8 @@ struct Inner {
     outbox: Outbox,
     limits: limits::PersonLimit,
     confirmations: Confirmations,
+    /// Woken to write a backup now (SIGUSR1, `kitbot backup` while the bot runs).
+    backup_now: tokio::sync::Notify,
 }
 
 /// What became of an event handed to [`Engine::process`].
@@ -131,6 +133,7 @@ impl Engine {
                 outbox,
                 limits,
                 confirmations: Confirmations::default(),
+                backup_now: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -376,6 +379,55 @@ impl Engine {
         supervise(tracker, shutdown, "store", move |stop| {
             watch_store(store.clone(), stop)
         });
+        let engine = self.clone();
+        supervise(tracker, shutdown, "backups", move |stop| {
+            engine.clone().back_up_on_schedule(stop)
+        });
+    }
+
+    /// Ask the backup task to write a backup now.
+    pub fn request_backup(&self) {
+        self.inner.backup_now.notify_one();
+    }
+
+    /// Write a backup every `backup_every_hours` (the first one at start when the newest is
+    /// older than that), and whenever asked; keep the newest `backup_keep`.
+    async fn back_up_on_schedule(self, shutdown: CancellationToken) {
+        let backups = self.inner.config.backups;
+        let dir = self.inner.config.backup_dir();
+        let every = chrono::Duration::hours(i64::from(backups.every_hours));
+        let newest = crate::backup::latest(&dir)
+            .and_then(|f| std::fs::metadata(f).ok())
+            .and_then(|m| m.modified().ok())
+            .map(DateTime::<Utc>::from);
+        let mut due = (backups.every_hours > 0).then(|| newest.map_or(self.now(), |at| at + every));
+        loop {
+            let wait = due.map(|d| self.inner.clock.real_wait(d - self.now()));
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = self.inner.backup_now.notified() => {}
+                _ = async {
+                    match wait {
+                        Some(wait) => tokio::time::sleep(wait).await,
+                        None => std::future::pending().await,
+                    }
+                } => {}
+            }
+            let (store, dir2, now) = (self.inner.store.clone(), dir.clone(), self.now());
+            match tokio::task::spawn_blocking(move || crate::backup::write(&store, &dir2, now))
+                .await
+            {
+                Ok(Ok(_)) => {
+                    let removed = crate::backup::prune(&dir, backups.keep as usize);
+                    if removed > 0 {
+                        tracing::info!(removed, "old backups removed");
+                    }
+                }
+                Ok(Err(err)) => tracing::error!(cause = %err, "the backup failed"),
+                Err(err) => tracing::error!(cause = %err, "the backup task failed"),
+            }
+            due = (backups.every_hours > 0).then(|| self.now() + every);
+        }
     }
 }
 

@@ -49,6 +49,7 @@ const LOWER: &[&str] = &[
     "src/store.rs",
     "src/strings",
     "src/outbox.rs",
+    "src/backup.rs",
 ];
 /// The layers above the domains.
 const UPPER: &[&str] = &["engine", "commands", "matrix", "console", "check", "main"];
