@@ -81,3 +81,33 @@ async fn default_rate_limits_delay_answers_but_lose_none() {
     }
     assert_eq!(bot.stop(), Some(0));
 }
+
+/// `kitbot backup` while the bot runs: the store is locked by the bot, so the command asks the
+/// running bot (SIGUSR1) and prints the file it wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_is_written_by_the_running_bot_on_request() {
+    let alice = Human::new("alice").await;
+    let room = alice.create_room(false, &[]).await;
+    let room_id = room.room_id().to_owned();
+    let mut bot = Bot::joined(&alice, &room_id, "").await;
+    let ping = alice.say(&room_id, "!ping").await;
+    alice.wait_reply(&ping).await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kitbot"))
+        .args(["backup", "--config"])
+        .arg(&bot.config)
+        .env("KITBOT_LOG", "warn")
+        .output()
+        .expect("kitbot backup");
+    let stdout = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("kitbot-backup-") && std::path::Path::new(&stdout).exists(),
+        "{stdout}"
+    );
+    assert!(bot.log().iter().any(|l| l.contains("backup requested")));
+    assert_eq!(bot.stop(), Some(0));
+}
