@@ -50,6 +50,10 @@ pub struct RawBot {
     /// How many backups are kept.
     #[serde(default = "default_backup_keep")]
     pub backup_keep: u32,
+    /// At most this many messages a second from the bot, all rooms together (0: no limit of
+    /// its own; the homeserver's rate limits are honoured anyway).
+    #[serde(default)]
+    pub max_sends_per_second: u32,
 }
 
 impl Default for RawBot {
@@ -64,6 +68,7 @@ impl Default for RawBot {
             command_every_seconds: default_command_every(),
             backup_every_hours: default_backup_hours(),
             backup_keep: default_backup_keep(),
+            max_sends_per_second: 0,
         }
     }
 }
@@ -266,6 +271,8 @@ pub struct Config {
     /// How many commands one person may send: a burst, then one every few seconds.
     pub limits: CommandLimits,
     pub backups: Backups,
+    /// At most this many messages a second from the bot (0: no limit of its own).
+    pub max_sends_per_second: u32,
     pub matrix: Option<MatrixConfig>,
     pub missions: Vec<MissionLocale>,
 }
@@ -448,6 +455,7 @@ impl Config {
             commands_dir: raw.bot.commands_dir,
             kit_dir: raw.bot.kit_dir,
             grace_minutes: raw.bot.grace_minutes,
+            max_sends_per_second: raw.bot.max_sends_per_second,
             backups: Backups {
                 every_hours: raw.bot.backup_every_hours,
                 keep: raw.bot.backup_keep.max(1),

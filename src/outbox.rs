@@ -15,9 +15,10 @@
 //! transaction: the first one puts every sled operation of the process behind a global lock.)
 //!
 //! Delivery ([`deliver`]) goes through a [`Transport`] (the Matrix adapter, or the console) in
-//! rounds: each round sends the oldest ready item of every destination (a room, or a person for
-//! direct messages), so order is kept within a room and every room's first message goes out
-//! before any room's second. Failures wait with a growing delay and are retried; only a
+//! rounds: each round serves every destination (a room, or a person for direct messages) from
+//! the oldest of its messages, so every room's first message goes out before any room's second.
+//! Room posts and direct messages go out one at a time, in order; answers to different events
+//! go out together (up to [`WINDOW`] per room), two answers to one event in order. Failures wait with a growing delay and are retried; only a
 //! failure that can never succeed (an unknown room) drops an item, with a warning.
 //!
 //! It knows nothing about what a message is for: an item may carry a `note` (what a post was
@@ -47,8 +48,10 @@ pub const HANDLED: &str = "handled";
 pub const DELIVERED_KEPT_DAYS: i64 = 7;
 /// How long the ids of handled events are remembered (a sync never goes back further).
 pub const HANDLED_KEPT_DAYS: i64 = 30;
-/// Destinations served at once in a delivery round.
-const PARALLEL: usize = 8;
+/// Sends in flight at once in a delivery round, all destinations together.
+const PARALLEL: usize = 16;
+/// Answers to different events sent together to one room in a round.
+const WINDOW: usize = 8;
 /// The longest wait between two attempts at a failing message.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
@@ -102,17 +105,44 @@ struct Inner {
     clock: SharedClock,
     /// Woken when something was queued, so the delivery task does not wait for its timer.
     queued: Notify,
+    /// At most one send every this long, all destinations together (`None`: as fast as the
+    /// homeserver accepts; its rate limits are honoured anyway).
+    pace: Option<Duration>,
+    /// When the next paced send may start.
+    next_send: tokio::sync::Mutex<Option<tokio::time::Instant>>,
 }
 
 impl Outbox {
     pub fn new(store: Store, clock: SharedClock) -> Outbox {
+        Outbox::paced(store, clock, 0)
+    }
+
+    /// An outbox that sends at most `per_second` messages a second (0: no limit of its own).
+    pub fn paced(store: Store, clock: SharedClock, per_second: u32) -> Outbox {
         Outbox {
             inner: Arc::new(Inner {
                 store,
                 clock,
                 queued: Notify::new(),
+                pace: (per_second > 0).then(|| Duration::from_secs(1) / per_second),
+                next_send: tokio::sync::Mutex::new(None),
             }),
         }
+    }
+
+    /// Wait for this send's turn under the global pace.
+    async fn wait_turn(&self) {
+        let Some(pace) = self.inner.pace else {
+            return;
+        };
+        let start = {
+            let mut next = self.inner.next_send.lock().await;
+            let now = tokio::time::Instant::now();
+            let start = next.map_or(now, |n| n.max(now));
+            *next = Some(start + pace);
+            start
+        };
+        tokio::time::sleep_until(start).await;
     }
 
     fn store(&self) -> &Store {
@@ -407,30 +437,35 @@ pub async fn deliver_round<T: Transport>(
     on_delivered: &Delivered,
 ) -> Result<Round, StoreError> {
     let now = outbox.inner.clock.now();
-    let mut heads: BTreeMap<String, Item> = BTreeMap::new();
+    let mut queues: BTreeMap<String, Vec<Item>> = BTreeMap::new();
     for item in outbox.pending()? {
         if outbox.was_delivered(&item.txn) {
             outbox.store().remove(OUTBOX, item.txn.as_bytes())?;
             continue;
         }
-        heads
+        queues
             .entry(item.out.destination().to_owned())
-            .or_insert(item);
+            .or_default()
+            .push(item);
     }
-    let (ready, waiting): (Vec<Item>, Vec<Item>) = heads
-        .into_values()
-        .partition(|item| item.retry_at.is_none_or(|at| at <= now));
+    let mut ready: Vec<Item> = Vec::new();
+    let mut next_retry: Option<DateTime<Utc>> = None;
+    for queue in queues.into_values() {
+        let batch = round_of(&queue, now);
+        if let (true, Some(at)) = (batch.is_empty(), queue[0].retry_at) {
+            next_retry = Some(next_retry.map_or(at, |n| n.min(at)));
+        }
+        ready.extend(batch);
+    }
     if ready.is_empty() {
-        return Ok(Round::Idle {
-            next_retry: waiting.iter().filter_map(|i| i.retry_at).min(),
-        });
+        return Ok(Round::Idle { next_retry });
     }
-    let mut ready = ready;
     ready.sort_by_key(|i| i.seq);
     for chunk in ready.chunks(PARALLEL) {
-        let attempts = chunk
-            .iter()
-            .map(|item| async move { (item, transport.send(&item.txn, &item.out).await) });
+        let attempts = chunk.iter().map(|item| async move {
+            outbox.wait_turn().await;
+            (item, transport.send(&item.txn, &item.out).await)
+        });
         for (item, result) in futures_util::future::join_all(attempts).await {
             match result {
                 Ok(event_id) => {
@@ -446,6 +481,44 @@ pub async fn deliver_round<T: Transport>(
         }
     }
     Ok(Round::Sent)
+}
+
+/// What one destination sends in a round, from its queue (oldest first). A waiting head holds
+/// the whole queue back (order is kept). Answers to different events (replies, reactions) go
+/// out together, up to [`WINDOW`]: each is tied to its own command, and a burst of commands
+/// is answered at the homeserver's pace, not one round trip after another; two answers to one
+/// event keep their order (the second waits for the next round). A room post or a direct
+/// message goes out alone, so scheduled messages keep their order.
+fn round_of(queue: &[Item], now: DateTime<Utc>) -> Vec<Item> {
+    let mut batch: Vec<Item> = Vec::new();
+    let mut events: Vec<&str> = Vec::new();
+    for item in queue {
+        if item.retry_at.is_some_and(|at| at > now) {
+            break;
+        }
+        let event = match (&item.out, answered_event(&item.txn)) {
+            (Outgoing::Reply { .. } | Outgoing::React { .. }, Some(event)) => event,
+            // Posts and direct messages: one at a time, in order.
+            _ => {
+                if batch.is_empty() {
+                    batch.push(item.clone());
+                }
+                break;
+            }
+        };
+        if events.contains(&event) || batch.len() >= WINDOW {
+            break;
+        }
+        events.push(event);
+        batch.push(item.clone());
+    }
+    batch
+}
+
+/// The event an answer's transaction id names (`ev|<event id>|<n>`).
+fn answered_event(txn: &str) -> Option<&str> {
+    let rest = txn.strip_prefix("ev|")?;
+    rest.rsplit_once('|').map(|(event, _)| event)
 }
 
 /// Deliver everything that is ready now, round after round (the console, and tests).
@@ -624,6 +697,55 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn answers_to_different_events_go_together_two_answers_to_one_event_in_order() {
+        let clock = FixedClock::new(t0());
+        let outbox = outbox_at(&clock);
+        let reply = |text: &str| Outgoing::Reply {
+            room_id: "!a".into(),
+            to_event: "$x".into(),
+            thread_root: None,
+            markdown: text.into(),
+        };
+        outbox
+            .record_event("$e1", vec![reply("e1-a"), reply("e1-b")])
+            .expect("record");
+        outbox
+            .record_event("$e2", vec![reply("e2-a")])
+            .expect("record");
+        outbox
+            .record_event("$e3", vec![reply("e3-a")])
+            .expect("record");
+        let fake = Fake::default();
+        let round = deliver_round(&outbox, &fake, &no_hook())
+            .await
+            .expect("round");
+        assert_eq!(round, Round::Sent);
+        let first: Vec<String> = fake
+            .sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(_, t)| t.clone())
+            .collect();
+        assert_eq!(
+            first,
+            ["e1-a"],
+            "e1's second answer holds e2 and e3 back, in order"
+        );
+        deliver_ready(&outbox, &fake, &no_hook())
+            .await
+            .expect("deliver");
+        let all: Vec<String> = fake
+            .sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(_, t)| t.clone())
+            .collect();
+        assert_eq!(all, ["e1-a", "e1-b", "e2-a", "e3-a"]);
+    }
+
+    #[tokio::test]
     async fn an_event_is_recorded_once_with_its_answers() {
         let clock = FixedClock::new(t0());
         let outbox = outbox_at(&clock);
@@ -660,5 +782,63 @@ mod tests {
         assert_eq!(handled, 1);
         assert!(!outbox.is_handled("$old"));
         assert!(outbox.is_handled("$recent"));
+    }
+}
+
+#[cfg(test)]
+mod pace_tests {
+    use std::sync::Arc;
+
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::core::{FixedClock, Mentions};
+
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    impl Transport for Count {
+        async fn send(&self, _txn: &str, _out: &Outgoing) -> Result<Option<String>, SendError> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(None)
+        }
+    }
+
+    /// Paused tokio time: the pace is measured in virtual time, exactly.
+    #[tokio::test(start_paused = true)]
+    async fn the_global_pace_spaces_sends_across_rooms() {
+        let t0: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-30T08:00:00Z")
+            .expect("valid")
+            .with_timezone(&Utc);
+        let outbox = Outbox::paced(
+            Store::temporary().expect("store"),
+            Arc::new(FixedClock::new(t0)),
+            10,
+        );
+        let drafts = (0..6)
+            .map(|i| Draft {
+                txn: format!("t{i}"),
+                out: Outgoing::Post {
+                    room_id: format!("!r{}", i % 3),
+                    markdown: format!("m{i}"),
+                    mentions: Mentions::default(),
+                    notice: false,
+                },
+                note: None,
+            })
+            .collect();
+        outbox.queue(drafts).expect("queue");
+        let count = Count(Default::default());
+        let start = tokio::time::Instant::now();
+        let hook: Delivered = Arc::new(|_: &Item, _: Option<&str>| {});
+        deliver_ready(&outbox, &count, &hook)
+            .await
+            .expect("deliver");
+        assert_eq!(count.0.load(std::sync::atomic::Ordering::SeqCst), 6);
+        // Six sends at ten a second: the sixth starts half a second after the first.
+        assert!(
+            start.elapsed() >= std::time::Duration::from_millis(500),
+            "{:?}",
+            start.elapsed()
+        );
     }
 }

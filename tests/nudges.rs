@@ -106,13 +106,14 @@ async fn a_firing_missed_during_a_restart_is_sent_late_exactly_once() {
     let (alice, _bob, mut bot, room_id) = team().await;
     let asked_at = tokio::time::Instant::now();
     let ask = alice
-        .say(&room_id, "!relance dans 12 secondes : Pendant la panne")
+        .say(&room_id, "!relance dans 45 secondes : Pendant la panne")
         .await;
     alice.wait_reply(&ask).await;
     assert_eq!(bot.stop(), Some(0));
     // The bot stays down until the firing time has passed: this wait is the scenario itself,
-    // a deadline on the clock, not a guess about how long something takes.
-    tokio::time::sleep_until(asked_at + Duration::from_secs(14)).await;
+    // a deadline on the clock, not a guess about how long something takes. (45 s leaves a
+    // loaded machine the time to answer and stop the bot before the firing.)
+    tokio::time::sleep_until(asked_at + Duration::from_secs(47)).await;
     assert!(
         posts(&alice.seen(), &bot, "Pendant la panne").is_empty(),
         "nothing while down"

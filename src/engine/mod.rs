@@ -120,7 +120,11 @@ impl Ctx<'_> {
 impl Engine {
     pub fn new(parts: Parts) -> Engine {
         let nudges = Nudges::new(parts.store.clone());
-        let outbox = Outbox::new(parts.store.clone(), parts.clock.clone());
+        let outbox = Outbox::paced(
+            parts.store.clone(),
+            parts.clock.clone(),
+            parts.config.max_sends_per_second,
+        );
         let limits = limits::PersonLimit::new(parts.config.limits, parts.clock.clone());
         Engine {
             inner: Arc::new(Inner {

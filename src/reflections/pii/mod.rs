@@ -156,7 +156,6 @@ mod spelled;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::time::{SystemTime, UNIX_EPOCH};
-use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 /// A kind of personal data the guard can find in a reflection.
@@ -389,16 +388,9 @@ fn is_invisible(c: char) -> bool {
     )
 }
 
-/// Lower case without accents, for list look-ups ("Inès" and "INES" are both "ines").
-fn fold(word: &str) -> String {
-    if word.is_ascii() {
-        return word.to_ascii_lowercase();
-    }
-    word.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
+/// Lower case without accents, for list look-ups ("Inès" and "INES" are both "ines"): the
+/// crate's one folding.
+use crate::core::text::fold;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Shape {
