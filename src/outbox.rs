@@ -52,6 +52,8 @@ pub const HANDLED_KEPT_DAYS: i64 = 30;
 const PARALLEL: usize = 16;
 /// Answers to different events sent together to one room in a round.
 const WINDOW: usize = 8;
+/// A scheduled message this late says so.
+pub const LATE_NOTE_AFTER_MINUTES: i64 = 2;
 /// The longest wait between two attempts at a failing message.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
@@ -72,6 +74,9 @@ pub struct Item {
     /// What the message is about, handed back once delivered.
     #[serde(default)]
     pub note: Option<serde_json::Value>,
+    /// When a scheduled message was due.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 /// The transaction id of the `index`-th answer to `event_id`.
@@ -91,6 +96,9 @@ pub struct Draft {
     pub txn: String,
     pub out: Outgoing,
     pub note: Option<serde_json::Value>,
+    /// For a scheduled message: when it was due. Delivered much later (the homeserver was
+    /// down), it says so.
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 /// A cheap clonable handle on the outbox.
@@ -176,6 +184,7 @@ impl Outbox {
                 txn: txn_for_event(event_id, index),
                 out,
                 note: None,
+                due_at: None,
             })
             .collect();
         self.queue(drafts)?;
@@ -209,6 +218,7 @@ impl Outbox {
                 attempts: 0,
                 retry_at: None,
                 note: draft.note,
+                due_at: draft.due_at,
             };
             outbox.insert(key, encode(&item))?;
             queued += 1;
@@ -464,7 +474,8 @@ pub async fn deliver_round<T: Transport>(
     for chunk in ready.chunks(PARALLEL) {
         let attempts = chunk.iter().map(|item| async move {
             outbox.wait_turn().await;
-            (item, transport.send(&item.txn, &item.out).await)
+            let out = with_late_note(item, outbox.inner.clock.now());
+            (item, transport.send(&item.txn, &out).await)
         });
         for (item, result) in futures_util::future::join_all(attempts).await {
             match result {
@@ -513,6 +524,24 @@ fn round_of(queue: &[Item], now: DateTime<Utc>) -> Vec<Item> {
         batch.push(item.clone());
     }
     batch
+}
+
+/// A scheduled message delivered at least [`LATE_NOTE_AFTER_MINUTES`] after it was due, and
+/// not late already when it was queued (the scheduler then said so itself), gets the note.
+fn with_late_note(item: &Item, now: DateTime<Utc>) -> Outgoing {
+    let Some(due) = item.due_at else {
+        return item.out.clone();
+    };
+    let late = (now - due).num_minutes();
+    let noted = (item.queued_at - due).num_minutes() >= LATE_NOTE_AFTER_MINUTES;
+    let mut out = item.out.clone();
+    if late >= LATE_NOTE_AFTER_MINUTES && !noted {
+        if let Outgoing::Post { markdown, .. } | Outgoing::Direct { markdown, .. } = &mut out {
+            markdown.push_str("\n\n");
+            markdown.push_str(&crate::strings::nudges::late_note(late));
+        }
+    }
+    out
 }
 
 /// The event an answer's transaction id names (`ev|<event id>|<n>`).
@@ -594,6 +623,7 @@ mod tests {
             txn: txn.into(),
             out: post(room, text),
             note: None,
+            due_at: None,
         }
     }
 
@@ -746,6 +776,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_scheduled_message_delivered_late_says_so_once() {
+        let clock = FixedClock::new(t0());
+        let outbox = outbox_at(&clock);
+        outbox
+            .queue(vec![Draft {
+                due_at: Some(t0()),
+                ..draft("late", "!a", "🔔 Café")
+            }])
+            .expect("queue");
+        let fake = Fake::default();
+        fake.failures.lock().expect("lock").insert("🔔 Café".into(), 1);
+        deliver_ready(&outbox, &fake, &no_hook()).await.expect("deliver");
+        // The homeserver comes back 10 minutes later.
+        clock.advance(ChronoDuration::minutes(10));
+        deliver_ready(&outbox, &fake, &no_hook()).await.expect("deliver");
+        let sent: Vec<String> = fake.sent.lock().expect("lock").iter().map(|(_, t)| t.clone()).collect();
+        assert_eq!(sent.len(), 1);
+        assert!(
+            sent[0].starts_with("🔔 Café") && sent[0].contains("10 min de retard"),
+            "{sent:?}"
+        );
+    }
+
+    #[tokio::test]
     async fn an_event_is_recorded_once_with_its_answers() {
         let clock = FixedClock::new(t0());
         let outbox = outbox_at(&clock);
@@ -824,6 +878,7 @@ mod pace_tests {
                     notice: false,
                 },
                 note: None,
+                due_at: None,
             })
             .collect();
         outbox.queue(drafts).expect("queue");

@@ -50,6 +50,71 @@ async fn the_bot_reconnects_after_a_homeserver_outage() {
     assert_eq!(bot.stop(), Some(0));
 }
 
+/// The homeserver stops for 30 seconds right after commands were sent and while a nudge falls
+/// due, then comes back: every command is answered once, the nudge is posted once, the outage
+/// is logged once when it starts and once when it ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_30_second_outage_loses_and_doubles_nothing() {
+    let synapse = Synapse::start(true);
+    let alice = Human::on(&synapse, "alice").await;
+    let room = alice.create_room(false, &[]).await;
+    let room_id = room.room_id().to_owned();
+    let tenant = Tenant {
+        id: "ml-test",
+        rooms: vec![room_id.to_string()],
+        coordination_level: 50,
+        extra: "[mission_locale.quiet_hours]\nweekends = false\nholidays = false\nstart = \"00:00\"\nend = \"00:00\"",
+    };
+    let mut bot = Bot::on(&synapse, &[tenant], &["localhost"], "").await;
+    bot.start();
+    room.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite");
+    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    let nudge = alice
+        .say(&room_id, "!relance dans 15 secondes : Pendant la coupure")
+        .await;
+    alice.wait_reply(&nudge).await;
+    let started = std::time::Instant::now();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(alice.say(&room_id, &format!("!ping {i}")).await);
+    }
+    synapse.stop();
+    // Down for 30 seconds: the scenario itself, a deadline on the clock. The nudge falls due
+    // meanwhile.
+    let down_until = started + std::time::Duration::from_secs(30);
+    tokio::time::sleep(down_until.saturating_duration_since(std::time::Instant::now())).await;
+    synapse.launch();
+    for id in &ids {
+        alice.wait_reply(id).await;
+    }
+    let bot_id = bot.user_id.clone();
+    // The nudge itself, not the confirmation (a reply that quotes it).
+    let is_nudge = |s: &util::Seen| {
+        s.sender == bot_id && s.in_reply_to.is_none() && s.body.contains("Pendant la coupure")
+    };
+    alice
+        .wait_for("the nudge", |seen| seen.iter().any(is_nudge))
+        .await;
+    // A last command after everything: nothing doubled arrives late.
+    let marker = alice.say(&room_id, "!ping fin").await;
+    alice.wait_reply(&marker).await;
+    for id in &ids {
+        assert_eq!(alice.replies_to(id).len(), 1, "one answer to {id}");
+    }
+    let nudges = alice.seen().iter().filter(|s| is_nudge(s)).count();
+    assert_eq!(nudges, 1, "the nudge is posted once");
+    let log = bot.log();
+    let count = |text: &str| log.iter().filter(|l| l.contains(text)).count();
+    assert!(
+        count("the homeserver does not answer") <= 1,
+        "the outage is logged once:\n{}",
+        log.join("\n")
+    );
+    assert_eq!(bot.stop(), Some(0));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn default_rate_limits_delay_answers_but_lose_none() {
     // Synapse's defaults: rc_message 0.2/s with a burst of 10.

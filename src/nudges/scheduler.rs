@@ -36,7 +36,7 @@ use super::Nudges;
 /// change on the host is noticed within this).
 const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(3600);
 /// A post later than this says so.
-const LATE_NOTE_AFTER: i64 = 2;
+const LATE_NOTE_AFTER: i64 = crate::outbox::LATE_NOTE_AFTER_MINUTES;
 
 /// What the scheduler works with: the nudges, where to queue, the kit (card texts, parcours
 /// steps), the Missions Locales (zones, quiet hours, grace) and the clock.
@@ -243,6 +243,7 @@ fn post_draft(
             notice,
         },
         note: serde_json::to_value(post_ref).ok(),
+        due_at: None,
     }
 }
 
@@ -306,6 +307,7 @@ fn summary(dest: Dest, lines: &[String], now: DateTime<Utc>) -> Draft {
                 attachment: None,
             },
             note: None,
+            due_at: None,
         },
     }
 }
@@ -386,9 +388,10 @@ fn fire_nudge(
                     card: nudge.card().map(str::to_owned),
                     posted_at: Some(now),
                 };
-                batch.drafts.push(post_draft(
-                    txn, room_id, markdown, mentions, false, &post_ref,
-                ));
+                batch.drafts.push(Draft {
+                    due_at: Some(send.due),
+                    ..post_draft(txn, room_id, markdown, mentions, false, &post_ref)
+                });
             }
             Target::Person { user_id } => batch.drafts.push(Draft {
                 txn,
@@ -399,6 +402,7 @@ fn fire_nudge(
                     attachment: None,
                 },
                 note: None,
+                due_at: Some(send.due),
             }),
         }
         queue(env, batch)?;
@@ -499,14 +503,17 @@ fn fire_run(
             card,
             posted_at: Some(now),
         };
-        batch.drafts.push(post_draft(
-            txn_for_firing(key, send.nominal, &format!("step{step}")),
-            &run.room_id,
-            markdown,
-            Mentions::default(),
-            false,
-            &post_ref,
-        ));
+        batch.drafts.push(Draft {
+            due_at: Some(send.due),
+            ..post_draft(
+                txn_for_firing(key, send.nominal, &format!("step{step}")),
+                &run.room_id,
+                markdown,
+                Mentions::default(),
+                false,
+                &post_ref,
+            )
+        });
         queue(env, batch)?;
     }
     if c.missed > 0 {
