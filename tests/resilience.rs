@@ -176,3 +176,119 @@ async fn a_backup_is_written_by_the_running_bot_on_request() {
     assert!(bot.log().iter().any(|l| l.contains("backup requested")));
     assert_eq!(bot.stop(), Some(0));
 }
+
+/// `kill -9` in the middle of a burst of commands that store reflections and create reminders,
+/// then a restart: every command is answered once, every reflection confirmed with ✅ is kept,
+/// and no reflection or reminder exists twice (counted through `kitbot export` and
+/// `!mes-rappels`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_a_burst_loses_no_confirmed_write_and_doubles_nothing() {
+    let synapse = Synapse::start(true);
+    let alice = Human::on(&synapse, "alice").await;
+    let room = alice.create_room(false, &[]).await;
+    let room_id = room.room_id().to_owned();
+    let tenant = Tenant {
+        id: "ml-test",
+        rooms: vec![room_id.to_string()],
+        coordination_level: 50,
+        extra: "",
+    };
+    // The people of this test send fast: no per-person limit in the way.
+    let mut bot = Bot::on(&synapse, &[tenant], &["localhost"], "command_burst = 1000").await;
+    bot.start();
+    room.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite");
+    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    const PEOPLE: usize = 5;
+    const EACH: usize = 20;
+    let mut people = Vec::new();
+    for _ in 0..PEOPLE {
+        let person = Human::on(&synapse, "equipe").await;
+        room.invite_user_by_id(&person.user_id)
+            .await
+            .expect("invite");
+        person.join(&room_id).await;
+        let consent = person.say(&room_id, "!consentement oui").await;
+        alice.wait_reply(&consent).await;
+        people.push(person);
+    }
+    // Half the commands, the kill, the other half while the bot is dead, the restart.
+    let mut commands: Vec<(usize, bool, matrix_sdk::ruma::OwnedEventId)> = Vec::new();
+    for round in 0..EACH {
+        if round == EACH / 2 {
+            bot.kill_9();
+        }
+        for (p, person) in people.iter().enumerate() {
+            let reflection = round % 2 == 0;
+            let body = if reflection {
+                format!("!reflexion Essai {p}-{round} : le rappel par SMS marche #charge")
+            } else {
+                format!("!me-rappeler dans 3 jours : relire la fiche {p}-{round}")
+            };
+            commands.push((p, reflection, person.say(&room_id, &body).await));
+        }
+    }
+    bot.start();
+    let bot_id = bot.user_id.clone();
+    for (_, reflection, id) in &commands {
+        if *reflection {
+            // A reflection is confirmed by a ✅ (and, the first time, a notice).
+            let target = id.to_string();
+            let id_text = id.to_string();
+            alice
+                .wait_for("a ✅ or an answer", |seen| {
+                    seen.iter().any(|s| {
+                        s.sender == bot_id
+                            && (s.reacts_to.as_deref() == Some(target.as_str())
+                                || s.in_reply_to.as_deref() == Some(id_text.as_str()))
+                    })
+                })
+                .await;
+        } else {
+            alice.wait_reply(id).await;
+        }
+    }
+    let marker = alice.say(&room_id, "!ping fin").await;
+    alice.wait_reply(&marker).await;
+    // No command answered twice.
+    for (_, reflection, id) in &commands {
+        let replies = alice.replies_to(id).len();
+        assert!(replies <= 1, "{id}: {replies} answers");
+        if !reflection {
+            assert_eq!(replies, 1, "{id}: the reminder is confirmed once");
+        }
+        if *reflection {
+            assert!(
+                alice.reactions_on(id.as_str(), &bot_id) <= 1,
+                "{id}: one ✅"
+            );
+        }
+    }
+    // Each person has exactly their reminders, no double.
+    for person in &people {
+        let ask = person.say(&room_id, "!mes-rappels").await;
+        let listing = alice.wait_reply(&ask).await.body;
+        assert!(
+            listing.contains(&format!("Vos {} rappels", EACH / 2)),
+            "{}: {listing}",
+            person.user_id
+        );
+    }
+    assert_eq!(bot.stop(), Some(0));
+    // Every reflection exactly once in the export.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kitbot"))
+        .args(["export", "--mission-locale", "ml-test", "--format", "json", "--config"])
+        .arg(&bot.config)
+        .env("KITBOT_LOG", "warn")
+        .output()
+        .expect("kitbot export");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let export = String::from_utf8_lossy(&out.stdout);
+    for p in 0..PEOPLE {
+        for round in (0..EACH).step_by(2) {
+            let needle = format!("Essai {p}-{round} :");
+            assert_eq!(export.matches(&needle).count(), 1, "{needle} in the export");
+        }
+    }
+}

@@ -286,6 +286,8 @@ pub struct Seen {
     pub thread_root: Option<String>,
     pub mentions_room: bool,
     pub mentioned_users: Vec<String>,
+    /// For a reaction (`msgtype` "m.reaction", `body` its key): the event it reacts to.
+    pub reacts_to: Option<String>,
 }
 
 /// A human: a real matrix-sdk client that syncs in the background and remembers the messages.
@@ -414,6 +416,16 @@ impl Human {
     }
 
     /// Bot notices replying to `event_id`.
+    /// How many reactions `sender` put on `target`.
+    pub fn reactions_on(&self, target: &str, sender: &str) -> usize {
+        self.seen
+            .lock()
+            .expect("seen")
+            .iter()
+            .filter(|s| s.sender == sender && s.reacts_to.as_deref() == Some(target))
+            .count()
+    }
+
     pub fn replies_to(&self, event_id: &OwnedEventId) -> Vec<Seen> {
         self.seen()
             .into_iter()
@@ -501,9 +513,27 @@ impl Human {
 }
 
 fn to_seen(room_id: &OwnedRoomId, event: Option<AnySyncTimelineEvent>) -> Option<Seen> {
+    let event = event?;
+    if let AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::Reaction(
+        SyncMessageLikeEvent::Original(r),
+    )) = &event
+    {
+        return Some(Seen {
+            room_id: room_id.clone(),
+            event_id: r.event_id.clone(),
+            sender: r.sender.to_string(),
+            body: r.content.relates_to.key.clone(),
+            msgtype: "m.reaction".to_owned(),
+            in_reply_to: None,
+            thread_root: None,
+            mentions_room: false,
+            mentioned_users: Vec::new(),
+            reacts_to: Some(r.content.relates_to.event_id.to_string()),
+        });
+    }
     let AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
         SyncMessageLikeEvent::Original(m),
-    )) = event?
+    )) = event
     else {
         return None;
     };
@@ -538,6 +568,7 @@ fn to_seen(room_id: &OwnedRoomId, event: Option<AnySyncTimelineEvent>) -> Option
         thread_root,
         mentions_room,
         mentioned_users,
+        reacts_to: None,
     })
 }
 
@@ -686,6 +717,14 @@ impl Bot {
         }
         drop(guard);
         self.child = Some(child);
+    }
+
+    /// SIGKILL: no shutdown path runs, nothing is flushed on the way out.
+    pub fn kill_9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     /// SIGTERM, then wait for a clean exit; returns the exit status code.
