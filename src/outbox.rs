@@ -786,12 +786,25 @@ mod tests {
             }])
             .expect("queue");
         let fake = Fake::default();
-        fake.failures.lock().expect("lock").insert("🔔 Café".into(), 1);
-        deliver_ready(&outbox, &fake, &no_hook()).await.expect("deliver");
+        fake.failures
+            .lock()
+            .expect("lock")
+            .insert("🔔 Café".into(), 1);
+        deliver_ready(&outbox, &fake, &no_hook())
+            .await
+            .expect("deliver");
         // The homeserver comes back 10 minutes later.
         clock.advance(ChronoDuration::minutes(10));
-        deliver_ready(&outbox, &fake, &no_hook()).await.expect("deliver");
-        let sent: Vec<String> = fake.sent.lock().expect("lock").iter().map(|(_, t)| t.clone()).collect();
+        deliver_ready(&outbox, &fake, &no_hook())
+            .await
+            .expect("deliver");
+        let sent: Vec<String> = fake
+            .sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(_, t)| t.clone())
+            .collect();
         assert_eq!(sent.len(), 1);
         assert!(
             sent[0].starts_with("🔔 Café") && sent[0].contains("10 min de retard"),

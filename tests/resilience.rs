@@ -278,12 +278,23 @@ async fn kill_9_during_a_burst_loses_no_confirmed_write_and_doubles_nothing() {
     assert_eq!(bot.stop(), Some(0));
     // Every reflection exactly once in the export.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kitbot"))
-        .args(["export", "--mission-locale", "ml-test", "--format", "json", "--config"])
+        .args([
+            "export",
+            "--mission-locale",
+            "ml-test",
+            "--format",
+            "json",
+            "--config",
+        ])
         .arg(&bot.config)
         .env("KITBOT_LOG", "warn")
         .output()
         .expect("kitbot export");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let export = String::from_utf8_lossy(&out.stdout);
     for p in 0..PEOPLE {
         for round in (0..EACH).step_by(2) {

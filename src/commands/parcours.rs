@@ -130,7 +130,7 @@ async fn start(
     let now = ctx.now;
     let schedule = match schedule::parse(when, tz, now) {
         Ok(schedule) => schedule,
-        Err(err) => return Ok(s::bad_when(&err.to_string())),
+        Err(err) => return Ok(s::bad_when(&err.for_chat())),
     };
     if schedule.is_one_off() {
         return Ok(s::START_NEEDS_RHYTHM.to_owned());

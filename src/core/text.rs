@@ -75,9 +75,10 @@ pub fn is_bidi_control(c: char) -> bool {
 ///
 /// Backslash-escapes `\ * _ ` [ ] < > & # ! | ~` so that nothing the user typed becomes
 /// formatting, a link or raw HTML once the message is rendered; drops bidi controls, so that
-/// echoed text cannot reorder the sentence around it; and inserts a word joiner (U+2060) after
+/// echoed text cannot reorder the sentence around it; inserts a word joiner (U+2060) after
 /// every `@` followed by a letter, digit or `_`, so neither `@room` nor a Matrix ID
-/// (`@alice:example.org`) survives as a mention.
+/// (`@alice:example.org`) survives as a mention; and one inside `://` and `www.`, so that
+/// clients do not turn an echoed address into a clickable link.
 pub fn escape_md(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut chars = text.chars().peekable();
@@ -95,6 +96,14 @@ pub fn escape_md(text: &str) -> String {
                 {
                     out.push('\u{2060}');
                 }
+            }
+            ':' if chars.clone().take(2).eq(['/', '/']) => {
+                out.push(':');
+                out.push('\u{2060}');
+            }
+            '.' if out.ends_with("www") || out.ends_with("WWW") => {
+                out.push('\u{2060}');
+                out.push('.');
             }
             c if is_bidi_control(c) => {}
             _ => out.push(c),
@@ -210,7 +219,7 @@ mod tests {
             },
             Case {
                 input: "[x](http://a)",
-                expected: "\\[x\\](http://a)",
+                expected: "\\[x\\](http:\u{2060}//a)",
             },
             Case {
                 input: "a & b | c # d ! ~~e~~",
@@ -235,6 +244,10 @@ mod tests {
             Case {
                 input: "abc\u{202e}fed\u{2066}x\u{2069}",
                 expected: "abcfedx",
+            },
+            Case {
+                input: "voir https://exemple.invalid et www.exemple.fr",
+                expected: "voir https:\u{2060}//exemple.invalid et www\u{2060}.exemple.fr",
             },
         ];
         for case in cases {

@@ -30,6 +30,12 @@ use crate::store::{Store, StoreError};
 use model::{Nudge, PostRef, Posted, ReactionRef, Run, Target, Tick, POSTS, REACTIONS};
 pub use scheduler::{Index, SchedulerEnv};
 
+/// The text a nudge is posted with (for tests of what reaches a room).
+#[cfg(test)]
+pub fn render_for_tests(kit: &crate::kit::Kit, nudge: &Nudge) -> String {
+    render::nudge_text(kit, nudge)
+}
+
 /// Creations already made, by the event that asked: `{tenant}|{event id}` → item key.
 const ORIGINS: &str = "nudge_origins";
 /// How long what a post was about is remembered (✅ on a step, replies in its thread): longer

@@ -80,6 +80,46 @@ pub enum ScheduleError {
 
 /// Cuts user text quoted back in an error to 40 characters and drops control
 /// characters, so a 64 KB paste or a stray newline never floods the chat.
+impl ScheduleError {
+    /// The message for a chat: every piece of the user's text in it escaped (Markdown, HTML,
+    /// mentions, bidi controls), so that an excerpt never becomes a link or a mention.
+    pub fn for_chat(&self) -> String {
+        use crate::core::text::escape_md as e;
+        let escaped = match self.clone() {
+            ScheduleError::NotUnderstood { word } => {
+                ScheduleError::NotUnderstood { word: e(&word) }
+            }
+            ScheduleError::Incomplete { after } => ScheduleError::Incomplete { after: e(&after) },
+            ScheduleError::BadTime { text } => ScheduleError::BadTime { text: e(&text) },
+            ScheduleError::BadDate { text } => ScheduleError::BadDate { text: e(&text) },
+            ScheduleError::WeekdayMismatch { date, actual, said } => {
+                ScheduleError::WeekdayMismatch {
+                    date: e(&date),
+                    actual: e(&actual),
+                    said: e(&said),
+                }
+            }
+            ScheduleError::Past { when } => ScheduleError::Past { when: e(&when) },
+            ScheduleError::BareWeekday { day } => ScheduleError::BareWeekday { day: e(&day) },
+            ScheduleError::BadOrdinal { text } => ScheduleError::BadOrdinal { text: e(&text) },
+            ScheduleError::BadDuration { text } => ScheduleError::BadDuration { text: e(&text) },
+            ScheduleError::CronField { field, value } => ScheduleError::CronField {
+                field,
+                value: e(&value),
+            },
+            ScheduleError::CronNeverFires { expr } => {
+                ScheduleError::CronNeverFires { expr: e(&expr) }
+            }
+            ScheduleError::UnknownTimeZone { name } => {
+                ScheduleError::UnknownTimeZone { name: e(&name) }
+            }
+            ScheduleError::BadFrom { value } => ScheduleError::BadFrom { value: e(&value) },
+            other => other,
+        };
+        escaped.to_string()
+    }
+}
+
 pub(crate) fn excerpt(text: &str) -> String {
     const MAX: usize = 40;
     let cleaned: String = text.chars().filter(|c| !c.is_control()).collect();

@@ -42,7 +42,7 @@ impl MeRappeler {
         let now = ctx.now;
         let (schedule, rest) = match schedule::parse_leading(&self.text, tz, now) {
             Ok(found) => found,
-            Err(err) => return Ok(s::bad_when(&err.to_string())),
+            Err(err) => return Ok(s::bad_when(&err.for_chat())),
         };
         let text = rest.trim();
         if text.is_empty() {

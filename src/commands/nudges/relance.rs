@@ -83,7 +83,7 @@ async fn create(ctx: &Ctx<'_>, incoming: &Incoming, text: &str) -> Result<String
     let now = ctx.now;
     let (schedule, rest) = match schedule::parse_leading(text, tz, now) {
         Ok(found) => found,
-        Err(err) => return Ok(s::bad_when(&err.to_string())),
+        Err(err) => return Ok(s::bad_when(&err.for_chat())),
     };
     let message = rest.trim();
     if message.is_empty() {
@@ -225,7 +225,7 @@ async fn pause(
     } else {
         match parse_until(until, tz, now) {
             Ok(end) => Some(end),
-            Err(err) => return Ok(format!("{err}\n\n{}", s::PAUSE_UNTIL_USAGE)),
+            Err(err) => return Ok(format!("{}\n\n{}", err.for_chat(), s::PAUSE_UNTIL_USAGE)),
         }
     };
     let result = update(ctx, incoming, label, |n| {
@@ -306,7 +306,7 @@ async fn modify(
     }
     let schedule: Schedule = match schedule::parse(when, tz, now) {
         Ok(schedule) => schedule,
-        Err(err) => return Ok(s::bad_when(&err.to_string())),
+        Err(err) => return Ok(s::bad_when(&err.for_chat())),
     };
     if plan::too_frequent(&schedule, tz, now) {
         return Ok(s::TOO_FREQUENT.to_owned());

@@ -51,7 +51,7 @@ impl Silence {
                     ctx.nudges.set_silence(tenant, user, Some(until)).await?;
                     s::silence_set(&until_text(until, tz, now))
                 }
-                Err(err) => format!("{err}\n\n{}", s::SILENCE_USAGE),
+                Err(err) => format!("{}\n\n{}", err.for_chat(), s::SILENCE_USAGE),
             },
         };
         Ok(vec![reply(incoming, answer)])

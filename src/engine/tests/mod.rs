@@ -4,6 +4,7 @@
 //! command is answered, so it fails when the engine answers nothing at all.
 
 mod golden;
+mod injection;
 mod invariants;
 mod nudges;
 mod reflections;
