@@ -171,11 +171,11 @@ const NOT_FIRST_NAMES: &[&str] = &[
 
 /// Kinship words: a first name next to one of them is a named relative.
 const RELATIVES: &[&str] = &[
-    "mere pere frere soeur sœur fils fille cousin cousine oncle tante grand-mere grand-pere",
+    "mere pere frere soeur fils fille cousin cousine oncle tante grand-mere grand-pere",
     "mamie mami papi papy copain copine compagnon compagne mari epoux",
-    "epouse conjoint conjointe bebe beau-pere belle-mere demi-frere demi-soeur demi-sœur",
+    "epouse conjoint conjointe bebe beau-pere belle-mere demi-frere demi-soeur",
     "neveu niece parrain marraine maman papa frangin frangine daron daronne tuteur tutrice",
-    "petit-ami petite-amie petit-copain petite-copine beau-frere belle-soeur belle-sœur",
+    "petit-ami petite-amie petit-copain petite-copine beau-frere belle-soeur",
     "fiance fiancee femme enfant belle-fille beau-fils ex ami amie famille",
 ];
 
