@@ -37,8 +37,9 @@ pub enum IncomingKind {
     },
     /// The sender edited their message `target`; `body` is the new text.
     Edit { target: String, body: String },
-    /// The message `target` was deleted.
-    Redaction { target: String },
+    /// The message `target` was deleted. `by_moderator`: the sender may delete other people's
+    /// messages in that room (otherwise only their own deletion counts).
+    Redaction { target: String, by_moderator: bool },
 }
 
 /// Who a posted message notifies.

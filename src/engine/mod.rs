@@ -274,11 +274,19 @@ impl Engine {
                 )
                 .await
             }
-            IncomingKind::Redaction { target } => {
-                if let Err(err) = self.inner.nudges.remove_tick(&incoming.room_id, target) {
+            IncomingKind::Redaction {
+                target,
+                by_moderator,
+            } => {
+                if let Err(err) = self.inner.nudges.remove_tick(
+                    &incoming.room_id,
+                    target,
+                    &incoming.sender,
+                    *by_moderator,
+                ) {
                     tracing::error!(cause = %err, event_id = %incoming.event_id, "could not remove a tick");
                 }
-                reflections::on_redaction(&self.inner.store, incoming, target).await
+                reflections::on_redaction(&self.inner.store, incoming, target, *by_moderator).await
             }
         }
     }

@@ -81,6 +81,8 @@ pub fn classify(event: &AnySyncTimelineEvent, own_user: &str) -> Option<Classifi
             Some(base(
                 IncomingKind::Redaction {
                     target: target.to_string(),
+                    // Filled in by the adapter, which knows the room's power levels.
+                    by_moderator: false,
                 },
                 None,
             ))
@@ -196,7 +198,8 @@ mod tests {
         assert_eq!(
             classify(&redaction, "@bot:x").expect("redaction").kind,
             IncomingKind::Redaction {
-                target: "$t".into()
+                target: "$t".into(),
+                by_moderator: false
             }
         );
     }

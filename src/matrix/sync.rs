@@ -290,6 +290,23 @@ impl Adapter {
         };
         let role = self.role_of(room, &info, &classified.sender).await;
         let mut kind = classified.kind;
+        match &mut kind {
+            IncomingKind::Redaction { by_moderator, .. } => {
+                *by_moderator = self.can_redact_others(room, &classified.sender).await;
+            }
+            // Only its sender may edit a message (the spec tells clients to ignore other
+            // senders' replacements): a forged edit is dropped here.
+            IncomingKind::Edit { target, .. } => {
+                let author = self.sender_of(room, target).await;
+                if author.as_deref() != Some(classified.sender.as_str()) {
+                    tracing::info!(
+                        "an edit of someone else's message (or of an unknown one) is ignored"
+                    );
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
         if let IncomingKind::Reaction {
             target,
             key,
@@ -340,6 +357,14 @@ impl Adapter {
                 Ok(())
             }
         }
+    }
+
+    /// The sender of an event, fetched by id.
+    async fn sender_of(&self, room: &Room, event_id: &str) -> Option<String> {
+        let id = matrix_sdk::ruma::OwnedEventId::try_from(event_id).ok()?;
+        let event = room.event(&id, None).await.ok()?;
+        let parsed: AnySyncTimelineEvent = event.raw().deserialize().ok()?;
+        Some(parsed.sender().to_string())
     }
 
     /// Sender and plain body of a text message, fetched by id.

@@ -432,13 +432,25 @@ impl Nudges {
         )
     }
 
-    /// The reaction `reaction_id` in `room_id` was removed: its tick goes too.
-    pub fn remove_tick(&self, room_id: &str, reaction_id: &str) -> Result<(), StoreError> {
+    /// The reaction `reaction_id` in `room_id` was removed by `by` (a moderator when
+    /// `by_moderator`): its tick goes too, when it was that person's own reaction or a
+    /// moderator's deletion.
+    pub fn remove_tick(
+        &self,
+        room_id: &str,
+        reaction_id: &str,
+        by: &str,
+        by_moderator: bool,
+    ) -> Result<(), StoreError> {
         let store = self.store();
         let reaction_key = format!("{room_id}|{reaction_id}");
         let Some(reaction) = store.get::<ReactionRef>(REACTIONS, reaction_key.as_bytes())? else {
             return Ok(());
         };
+        if reaction.user != by && !by_moderator {
+            tracing::info!("a deletion of someone else's reaction by a non-moderator is ignored");
+            return Ok(());
+        }
         let _guard = self.lock();
         if let Some(mut record) = model::get_run(store, &reaction.run)? {
             record.ticks.retain(|t| t.event_id != reaction_id);

@@ -275,9 +275,17 @@ async fn commit_or_restore(
     Ok(())
 }
 
-/// The message `target` was deleted: a reflection saved from it goes too.
-pub async fn on_redaction(store: &Store, incoming: &Incoming, target: &str) -> Vec<Outgoing> {
-    let result = redaction(store, incoming, target).await;
+/// The message `target` was deleted: a reflection saved from it goes too, when the deletion
+/// came from its author or from someone who may delete other people's messages (a moderator;
+/// the text is then gone from the room). Anyone else's redaction event is ignored: the
+/// homeserver does not apply it either.
+pub async fn on_redaction(
+    store: &Store,
+    incoming: &Incoming,
+    target: &str,
+    by_moderator: bool,
+) -> Vec<Outgoing> {
+    let result = redaction(store, incoming, target, by_moderator).await;
     or_answer(incoming, result)
 }
 
@@ -285,6 +293,7 @@ async fn redaction(
     store: &Store,
     incoming: &Incoming,
     target: &str,
+    by_moderator: bool,
 ) -> Result<Vec<Outgoing>, StoreError> {
     let Some(r) = db::by_event(store, &incoming.tenant, target)? else {
         return Ok(Vec::new());
@@ -292,7 +301,12 @@ async fn redaction(
     if r.room_id != incoming.room_id {
         return Ok(Vec::new());
     }
-    // Whoever deleted the message (its author or a moderator), its text is gone from the room:
-    // it goes from the store too.
+    if r.author.as_deref() != Some(incoming.sender.as_str()) && !by_moderator {
+        tracing::info!(
+            id = r.id,
+            "a redaction by someone else than the author, not a moderator: ignored"
+        );
+        return Ok(Vec::new());
+    }
     erase(store, &r).await
 }

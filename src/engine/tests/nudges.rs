@@ -695,11 +695,22 @@ async fn a_parcours_posts_one_step_per_firing_and_counts_ticks() {
         "{state}"
     );
     assert!(state.contains("Prochaine étape : 2"), "{state}");
+    // Dan cannot take Bob's tick away with a forged redaction event.
+    let mut forged = message("", Role::Membre, engine.now());
+    forged.sender = "@dan:example.org".into();
+    forged.kind = IncomingKind::Redaction {
+        target: "$r1".into(),
+        by_moderator: false,
+    };
+    engine.handle(&forged).await;
+    let state = ask(&engine, "!parcours etat", Role::Coordination).await;
+    assert!(state.contains("— ✅ 2 ("), "{state}");
     // Carla takes her reaction back.
     let mut undo = message("", Role::Membre, engine.now());
     undo.sender = "@carla:example.org".into();
     undo.kind = IncomingKind::Redaction {
         target: "$r2".into(),
+        by_moderator: false,
     };
     engine.handle(&undo).await;
     let state = ask(&engine, "!parcours etat", Role::Coordination).await;

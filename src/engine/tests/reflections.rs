@@ -385,6 +385,7 @@ async fn memo_reactions_save_only_ones_own_messages_with_consent() {
         ALICE,
         IncomingKind::Redaction {
             target: reaction.event_id.clone(),
+            by_moderator: false,
         },
     );
     engine.handle(&undo).await;
@@ -436,16 +437,49 @@ async fn edits_update_and_redactions_erase() {
     // Someone else's edit does nothing.
     engine.handle(&edit(BOB, "!reflexion Piraté")).await;
     assert_eq!(stored().as_deref(), Some("Version corrigée"));
+    // A redaction event from someone else, not a moderator, erases nothing (the
+    // homeserver does not apply it either).
+    let forged = incoming(
+        &engine,
+        "demo",
+        ROOM,
+        BOB,
+        IncomingKind::Redaction {
+            target: id.clone(),
+            by_moderator: false,
+        },
+    );
+    engine.handle(&forged).await;
+    assert_eq!(stored().as_deref(), Some("Version corrigée"));
     // Deleting the message erases the reflection.
     let redaction = incoming(
         &engine,
         "demo",
         ROOM,
         ALICE,
-        IncomingKind::Redaction { target: id.clone() },
+        IncomingKind::Redaction {
+            target: id.clone(),
+            by_moderator: false,
+        },
     );
     assert!(engine.handle(&redaction).await.is_empty());
     assert_eq!(stored(), None);
+    // A moderator's deletion (the text is gone from the room) erases it too.
+    let (id3, _) = say(&engine, ALICE, "!reflexion Un autre essai #visio").await;
+    let moderated = incoming(
+        &engine,
+        "demo",
+        ROOM,
+        BOB,
+        IncomingKind::Redaction {
+            target: id3.clone(),
+            by_moderator: true,
+        },
+    );
+    engine.handle(&moderated).await;
+    assert!(db::by_event(engine.store(), "demo", &id3)
+        .expect("get")
+        .is_none());
     assert!(list(&engine, "").await.contains("Aucune réflexion"));
 
     // A `!reflexion` refused for personal data and corrected by an edit is kept then.
@@ -851,9 +885,13 @@ async fn no_command_in_one_mission_locale_reads_counts_or_erases_anothers_data()
             target: id.clone(),
             body: "!reflexion Réécrit ailleurs".into(),
         },
-        IncomingKind::Redaction { target: id.clone() },
+        IncomingKind::Redaction {
+            target: id.clone(),
+            by_moderator: false,
+        },
         IncomingKind::Redaction {
             target: memo_target.into(),
+            by_moderator: false,
         },
     ] {
         engine
