@@ -7,18 +7,24 @@
 //! user (`render.rs`).
 //!
 //! Scoring. Each card is split into fields with weights (titre and tags 3, theme name 2, intro
-//! 1.5, rest of the body 1). For a term t and card d the BM25F pseudo-frequency is
+//! 1.5, rest of the body 1, channels 0.5). For a term t and card d the BM25F pseudo-frequency is
 //! `tf~ = Σ_f w_f · tf_f / (1 − b_f + b_f · len_f / avglen_f)` (b = 0.75 for prose, less for
-//! title and tags), and the posting stores `idf(t) · tf~ / (k1 + tf~)` (k1 = 1.2), so a query
-//! only adds precomputed numbers.
+//! title, tags and channels), and the posting stores `idf(t) · tf~ / (k1 + tf~)` (k1 = 2), so a
+//! query only adds precomputed numbers. The idf is the square root of BM25's: with a hundred
+//! cards it is noisy, and a word that one card's body happens to use must not outweigh the
+//! question's key words that several cards share.
 //!
-//! A question becomes a list of clauses, one per meaningful word. A clause holds alternatives:
-//! the word's own stem (weight 1) or two neighbouring words joined ("mal être" → "maletre");
-//! the members of its synonym group (weight 0.7, a multi-word member scores the mean of its
-//! words; the whole group is scaled to the idf of its most common member, so that a rare
-//! spelling does not outweigh a common one); longer card words it is the start of ("hebdo" →
-//! "hebdomadaire"); for an unknown word of 4 letters or more, card words one edit away
-//! (weight 0.5). A card scores the best alternative of each clause, summed over clauses.
+//! A question becomes a list of clauses, one per meaningful word (the parts and joined form of a
+//! hyphenated word are one clause). A clause holds alternatives: the word's own stem (weight 1)
+//! or two neighbouring words joined ("mal être" → "maletre"); the members of its synonym group
+//! (weight 0.7, a multi-word member scores the mean of its words; a member found inside a longer
+//! member found is part of it, not a word of its own; rarer members are scaled down towards the
+//! idf of the group's most common one, so that a rare spelling does not outweigh a common one);
+//! longer card words it is the start of ("hebdo" → "hebdomadaire"); for an unknown word of 4
+//! letters or more, card words one edit away (weight 0.5) and the longest card stem it starts
+//! with (an inflection Snowball leaves whole: "oublient" → "oubl", weight 0.7). A guess never
+//! weighs more than the known word it stands for. A card scores the best alternative of each
+//! clause, summed over clauses.
 //!
 //! Safety rule. A question that mentions danger (suicide, dark thoughts, self-harm, violence,
 //! blows, threats, harassment, rape…, spelled with or without accents, see [`DANGER_WORDS`] and
@@ -103,17 +109,29 @@ fn mentions_danger(folded: &str) -> bool {
             .any(|phrase| words.windows(phrase.len()).any(|win| win == *phrase))
 }
 
-const K1: f32 = 1.2;
-/// Field weights, in the order of [`Field`].
-const FIELD_WEIGHTS: [f32; FIELDS] = [3.0, 3.0, 2.0, 1.5, 1.0];
-/// Length normalisation per field: full (0.75) for prose, light for the title and tags (a card
-/// with many tags should not see each of them count less), none for the theme name.
-const FIELD_B: [f32; FIELDS] = [0.5, 0.3, 0.0, 0.75, 0.75];
-const FIELDS: usize = 5;
+/// BM25 saturation: with 2, a word said twice in a card still counts noticeably more than once.
+const K1: f32 = 2.0;
+/// Power applied to the BM25 idf. A hundred cards make a noisy idf: a word that happens to
+/// appear in one card's body must not outweigh the question's key words that many cards share
+/// ("1er rdv en visio" is about the visio card, not the one card that says "1er"). The square
+/// root keeps the order of idf and flattens its range.
+const IDF_POWER: f32 = 0.5;
+/// Field weights, in the order of [`Field`]. The channels a card uses ("téléphone", "sms")
+/// weigh little: they say how the practice is done, not what it is about, and they are listed on
+/// most cards.
+const FIELD_WEIGHTS: [f32; FIELDS] = [3.0, 3.0, 2.0, 1.5, 1.0, 0.5];
+/// Length normalisation per field: full (0.75) for prose, light for the title, tags and channels
+/// (a card with many tags should not see each of them count less), none for the theme name.
+const FIELD_B: [f32; FIELDS] = [0.5, 0.3, 0.0, 0.75, 0.75, 0.3];
+const FIELDS: usize = 6;
 /// Share of a question word covered by a synonym of it.
 const SYNONYM_COVER: f32 = 0.9;
 /// Weight of a synonym of the question's word.
 const SYNONYM_WEIGHT: f32 = 0.7;
+/// How far a rarer member of a synonym group is scaled down to the idf of the group's most
+/// common member found (see `finish_clause`): by the square root of the ratio, so that "rdv" does
+/// not outweigh "rendez-vous", yet a synonym still says something.
+const CONCEPT_POWER: f32 = 0.5;
 /// Weight of a vocabulary word an unknown question word is the beginning of.
 const PREFIX_WEIGHT: f32 = 0.7;
 /// Weight of a longer card word a known question word is the beginning of ("prefere" →
@@ -125,6 +143,12 @@ const KNOWN_PREFIX_MIN_CHARS: usize = 5;
 const MAX_PREFIX_STEMS: usize = 3;
 /// Weight of a vocabulary word one edit away from an unknown question word.
 const TYPO_WEIGHT: f32 = 0.5;
+/// Weight of the card stem an unknown inflected question word starts with.
+const INFLECTION_WEIGHT: f32 = 0.7;
+/// Shortest card stem an inflected question word is reduced to.
+const INFLECTION_MIN_CHARS: usize = 4;
+/// Most chars an inflection may add to a card stem ("oubl" + "ient").
+const INFLECTION_MAX_TAIL: usize = 4;
 /// Share of the score kept by a card matching none of the question's weight (see `search`).
 const COVERAGE_BASE: f32 = 0.5;
 /// Shortest question word (in chars) eligible for typo correction.
@@ -140,6 +164,7 @@ enum Field {
     Theme = 2,
     Intro = 3,
     Body = 4,
+    Channels = 5,
 }
 
 /// FxHash: a fast non-cryptographic hash for the index's maps. Only the project's cards are
@@ -359,9 +384,8 @@ impl Index {
                 .map_or(card.theme.as_str(), |t| t.name.as_str());
             let mut tags = card.tags.join(" ");
             tags.push(' ');
-            tags.push_str(&card.channels.join(" "));
-            tags.push(' ');
             tags.push_str(&card.id.replace('-', " "));
+            let channels = card.channels.join(" ");
             let rest = strip_urls(&format!("{}\n{}", card.try_this, card.caveats));
             let intro = strip_urls(&card.intro);
             let fields: [(Field, &str); FIELDS] = [
@@ -370,6 +394,7 @@ impl Index {
                 (Field::Theme, theme_name),
                 (Field::Intro, &intro),
                 (Field::Body, &rest),
+                (Field::Channels, &channels),
             ];
             for (field, text) in fields {
                 let f = field as usize;
@@ -413,6 +438,11 @@ impl Index {
                 df[*t as usize] += 1;
             }
         }
+        let idf_of = |dft: f32| {
+            (1.0 + (n_docs as f32 - dft + 0.5) / (dft + 0.5))
+                .ln()
+                .powf(IDF_POWER)
+        };
         let mut postings: Vec<Vec<(u32, f32)>> =
             df.iter().map(|d| Vec::with_capacity(*d as usize)).collect();
         for (d, doc) in per_doc.iter().enumerate() {
@@ -426,16 +456,13 @@ impl Index {
                         pseudo += FIELD_WEIGHTS[f] * f32::from(tf[f]) / norm;
                     }
                 }
-                let n = n_docs as f32;
-                let dft = df[*t as usize] as f32;
-                let idf = (1.0 + (n - dft + 0.5) / (dft + 0.5)).ln();
+                let idf = idf_of(df[*t as usize] as f32);
                 postings[*t as usize].push((d32, idf * pseudo / (K1 + pseudo)));
             }
         }
         for list in &mut postings {
             list.sort_unstable_by_key(|(d, _)| *d);
         }
-        let idf_of = |dft: f32| (1.0 + (n_docs as f32 - dft + 0.5) / (dft + 0.5)).ln();
         let idf: Vec<f32> = df.iter().map(|d| idf_of(*d as f32)).collect();
         let max_idf = idf_of(1.0);
 
@@ -700,8 +727,41 @@ impl Index {
                         .filter_map(|s| self.terms.get(s))
                         .map(|t| Alt::approx(*t, TYPO_WEIGHT)),
                 );
+                // An inflection Snowball leaves whole ("oublient", "repondent"): the longest
+                // card stem it starts with.
+                if let Some(t) = self.stem_prefix(&stem) {
+                    alts.push(Alt::approx(t, INFLECTION_WEIGHT));
+                }
                 let primary = fixes.first().cloned().unwrap_or(stem);
                 words.push((primary, alts));
+            }
+        }
+
+        // Which word's clause each word joins: its own, unless it is a part or the joined form
+        // of a hyphenated compound, which is one word ("rendez-vous", "e-mail", "i-milo").
+        let mut leader: Vec<usize> = (0..words.len()).collect();
+        for (j, (compound, kind)) in raw.iter().enumerate() {
+            if *kind != Token::Compound {
+                continue;
+            }
+            // The parts are the words right before it whose concatenation it is.
+            let mut first = j;
+            let mut len = 0usize;
+            while first > 0 && len < compound.len() {
+                first -= 1;
+                if raw[first].1 != Token::Word {
+                    break;
+                }
+                len += raw[first].0.len();
+            }
+            if len != compound.len() {
+                continue;
+            }
+            let slots: Vec<usize> = slot_of[first..=j].iter().flatten().copied().collect();
+            if let Some(&lead) = slots.first() {
+                for &other in &slots[1..] {
+                    leader[other] = lead;
+                }
             }
         }
 
@@ -739,57 +799,92 @@ impl Index {
             }
         }
         let mut extra: Vec<(usize, Alt)> = Vec::new();
+        let m_terms = |member: &Member| -> Vec<Option<u32>> {
+            member
+                .terms
+                .iter()
+                .map(|s| self.terms.get(s).copied())
+                .collect()
+        };
+        // Every member found in the question: (start, end, group, member, first slot).
+        let mut found: Vec<(usize, usize, u32, u32, usize)> = Vec::new();
         for (i, key) in keys.iter().enumerate() {
             let Some(starts) = self.group_starts.get(*key) else {
                 continue;
             };
             for &(g, m) in starts {
-                let group = &self.groups[g as usize];
-                let member = &group[m as usize];
+                let member = &self.groups[g as usize][m as usize];
                 let end = i + member.seq.len();
                 let matches =
                     end <= keys.len() && member.seq.iter().zip(&keys[i..end]).all(|(a, b)| a == b);
                 let Some(slot) = key_slot[i..end.min(keys.len())].iter().flatten().next() else {
                     continue;
                 };
-                if !matches {
+                if matches {
+                    found.push((i, end, g, m, *slot));
+                }
+            }
+        }
+        // A member inside a longer one found ("jeune" in "contrat d'engagement jeune") is part
+        // of that phrase, not a word of its own: its group would drag the phrase's clause down
+        // to the idf of "jeune" (see `finish_clause`).
+        // Linear: the farthest end of a member starting at each position, and before it.
+        let mut reach_at = vec![0usize; keys.len() + 1];
+        for &(i, end, ..) in &found {
+            reach_at[i] = reach_at[i].max(end);
+        }
+        let mut reach_before = vec![0usize; keys.len() + 1];
+        for i in 1..=keys.len() {
+            reach_before[i] = reach_before[i - 1].max(reach_at[i - 1]);
+        }
+        found.retain(|&(i, end, ..)| reach_before[i] < end && reach_at[i] <= end);
+        for &(_, _, g, m, slot) in &found {
+            let group = &self.groups[g as usize];
+            for (other_idx, other) in group.iter().enumerate() {
+                if other_idx == m as usize || other.terms.is_empty() {
                     continue;
                 }
-                for (other_idx, other) in group.iter().enumerate() {
-                    if other_idx == m as usize || other.terms.is_empty() {
-                        continue;
-                    }
-                    let terms: Vec<Option<u32>> = other
-                        .terms
-                        .iter()
-                        .map(|s| self.terms.get(s).copied())
-                        .collect();
-                    if terms.iter().all(Option::is_none) {
-                        continue;
-                    }
-                    extra.push((
-                        *slot,
-                        Alt {
-                            terms,
-                            weight: SYNONYM_WEIGHT,
-                            kind: AltKind::Synonym,
-                        },
-                    ));
+                let terms: Vec<Option<u32>> = m_terms(other);
+                if terms.iter().all(Option::is_none) {
+                    continue;
                 }
+                extra.push((
+                    slot,
+                    Alt {
+                        terms,
+                        weight: SYNONYM_WEIGHT,
+                        kind: AltKind::Synonym,
+                    },
+                ));
             }
         }
         for (i, alt) in extra {
             words[i].1.push(alt);
         }
 
-        // A word repeated in the question counts once.
+        // A word repeated in the question counts once; the parts of a compound are one clause.
         let mut seen: FastMap<String, usize> = FastMap::default();
         let mut merged: Vec<Vec<Alt>> = Vec::with_capacity(words.len());
-        for (stem, alts) in words {
+        let mut clause_of: Vec<usize> = Vec::with_capacity(words.len());
+        for (w, (stem, alts)) in words.into_iter().enumerate() {
+            let mut lead = w;
+            while leader[lead] != lead {
+                lead = leader[lead];
+            }
+            if lead != w {
+                let c = clause_of[lead];
+                merged[c].extend(alts);
+                clause_of.push(c);
+                continue;
+            }
             match seen.get(&stem) {
-                Some(i) => merged[*i].extend(alts),
+                Some(i) => {
+                    merged[*i].extend(alts);
+                    clause_of.push(*i);
+                }
                 None => {
                     seen.insert(stem, merged.len());
+                    clause_of.push(merged.len());
                     merged.push(alts);
                 }
             }
@@ -826,12 +921,24 @@ impl Index {
             .filter(|a| a.kind != AltKind::Approx)
             .filter_map(alt_idf)
             .reduce(f32::min);
+        // A guess (a typo fix, a longer form of a known word) never weighs more than the word
+        // itself: "jeunes" is in every card, its longer form "jeunesse" in one, and that one
+        // must not win.
+        if let Some(concept) = concept {
+            for alt in unique.iter_mut().filter(|a| a.kind == AltKind::Approx) {
+                if let Some(own) = alt_idf(alt) {
+                    if own > concept {
+                        alt.weight *= concept / own;
+                    }
+                }
+            }
+        }
         let has_synonyms = unique.iter().any(|a| a.kind == AltKind::Synonym);
         if let (true, Some(concept)) = (has_synonyms, concept) {
             for alt in unique.iter_mut().filter(|a| a.kind != AltKind::Approx) {
                 if let Some(own) = alt_idf(alt) {
                     if own > concept {
-                        alt.weight *= concept / own;
+                        alt.weight *= (concept / own).powf(CONCEPT_POWER);
                     }
                 }
             }
@@ -861,6 +968,25 @@ impl Index {
             }
         }
         stems
+    }
+
+    /// The longest card stem that `stem` starts with, at least [`INFLECTION_MIN_CHARS`] long and
+    /// missing at most [`INFLECTION_MAX_TAIL`] chars: the stem of an inflected form Snowball
+    /// does not reduce ("oublient" → "oubl").
+    fn stem_prefix(&self, stem: &str) -> Option<u32> {
+        let n = stem.chars().count();
+        let shortest = INFLECTION_MIN_CHARS.max(n.saturating_sub(INFLECTION_MAX_TAIL));
+        let mut ends: Vec<usize> = stem.char_indices().map(|(i, _)| i).skip(1).collect();
+        ends.reverse();
+        for (k, end) in ends.into_iter().enumerate() {
+            if n - 1 - k < shortest {
+                break;
+            }
+            if let Some(t) = self.terms.get(&stem[..end]) {
+                return Some(*t);
+            }
+        }
+        None
     }
 
     /// Stems of the vocabulary words one edit away from `word`, most frequent first.
@@ -1092,6 +1218,62 @@ mod tests {
                 assert!(ids.contains(&also), "{}: {ids:?}", case.question);
             }
         }
+    }
+
+    #[test]
+    fn inflections_guesses_and_phrases_rank_the_right_card() {
+        let cards = vec![
+            card(
+                "sms-rappel",
+                "Rappeler un rendez-vous par SMS",
+                &["sms", "rappel"],
+                "Un SMS la veille évite les oublis du jeune.",
+            ),
+            card(
+                "pole-jeunesse",
+                "Travailler avec le service jeunesse de la mairie",
+                &["mairie", "partenaire"],
+                "Le service jeunesse de la ville propose des activités.",
+            ),
+            card(
+                "application-cej",
+                "Utiliser l'application du CEJ",
+                &["cej", "application"],
+                "L'application du contrat d'engagement jeune aide le jeune entre deux rendez-vous.",
+            ),
+            card(
+                "visio-premier-rdv",
+                "Mener un premier rendez-vous en visio",
+                &["visio", "premier rendez-vous"],
+                "La visio évite un long trajet au jeune.",
+            ),
+        ];
+        let synonyms = vec![
+            vec!["jeune".to_owned(), "jeunes".to_owned(), "usager".to_owned()],
+            vec!["cej".to_owned(), "contrat d'engagement jeune".to_owned()],
+        ];
+        let index = Index::build(&cards, &[], &synonyms);
+        let first = |q: &str| {
+            let outcome = index.search(q, 3);
+            outcome
+                .hits
+                .first()
+                .map(|(d, _)| cards[*d as usize].id.clone())
+        };
+        // An inflection Snowball leaves whole finds the card's stem.
+        assert_eq!(first("ils oublient").as_deref(), Some("sms-rappel"));
+        // "jeunes" is in three cards; its longer form "jeunesse", in one, must not win.
+        assert_ne!(first("les jeunes").as_deref(), Some("pole-jeunesse"));
+        // "jeune" inside "contrat d'engagement jeune" does not dilute the phrase.
+        assert_eq!(
+            first("l'appli du contrat d'engagement jeune").as_deref(),
+            Some("application-cej")
+        );
+        // A hyphenated word is one clause, whichever way it is typed.
+        assert_eq!(
+            first("1er rendez-vous en visio").as_deref(),
+            Some("visio-premier-rdv")
+        );
     }
 
     #[test]

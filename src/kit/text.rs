@@ -1,7 +1,8 @@
 //! French text analysis for the kit search.
 //!
 //! Owns: elision (`l'`, `d'`, `qu'`…, straight or typographic apostrophe), hyphenated
-//! compounds, French stop words, Snowball stemming and one-edit typo tolerance, on top of the
+//! compounds, French stop words, Snowball stemming (with the forms of common irregular verbs
+//! brought to their infinitive) and one-edit typo tolerance, on top of the
 //! crate's one folding ([`crate::core::text::fold`]). It does not own the index or the scoring
 //! (see `index.rs`): the same analysis runs on cards at build time and on questions at query time, so
 //! both sides always agree on what a "word" is.
@@ -40,34 +41,319 @@ fn is_elision(word: &str) -> bool {
 /// French stop words, folded. The Snowball list, plus question and chat filler ("comment",
 /// "faire", "bonjour"…) that a professional types around the real subject of a question.
 const STOP_WORDS: &[&str] = &[
-    // Snowball French list (folded).
-    "au", "aux", "avec", "ce", "ces", "dans", "de", "des", "du", "elle", "en", "et", "eux", "il",
-    "ils", "je", "la", "le", "les", "leur", "lui", "ma", "mais", "me", "meme", "mes", "moi", "mon",
-    "ne", "nos", "notre", "nous", "on", "ou", "par", "pas", "pour", "qu", "que", "qui", "sa", "se",
-    "ses", "son", "sur", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre",
-    "vous", "ete", "etee", "etees", "etes", "etant", "etante", "etants", "etantes", "suis", "es",
-    "est", "sommes", "sont", "serai", "seras", "sera", "serons", "serez", "seront", "serais",
-    "serait", "serions", "seriez", "seraient", "etais", "etait", "etions", "etiez", "etaient",
-    "fus", "fut", "fumes", "futes", "furent", "sois", "soit", "soyons", "soyez", "soient", "fusse",
-    "fusses", "fussions", "fussiez", "fussent", "ayant", "ayante", "ayantes", "ayants", "eu",
-    "eue", "eues", "eus", "ai", "as", "avons", "avez", "ont", "aurai", "auras", "aura", "aurons",
-    "aurez", "auront", "aurais", "aurait", "aurions", "auriez", "auraient", "avais", "avait",
-    "avions", "aviez", "avaient", "eut", "eumes", "eutes", "eurent", "aie", "aies", "ait", "ayons",
-    "ayez", "aient", "eusse", "eusses", "eussions", "eussiez", "eussent",
-    // Other function words.
-    "cette", "cet", "ceci", "cela", "ca", "celui", "celle", "ceux", "celles", "leurs", "dont",
-    "comme", "si", "sans", "sous", "vers", "chez", "ici", "tout", "tous", "toute", "toutes",
-    "tres", "plus", "moins", "aussi", "alors", "donc", "car", "ni", "or", "puis", "deja", "encore",
-    "bien", "quelque", "quelques", "autre", "autres", "lors", "etc", "non", "oui", "ya", "quoi",
-    "lorsque", "puisque", "jusque", "afin", "avoir", "etre", "peu", "trop", "beaucoup", "vraiment",
+    // Snowball French list (folded), without "ton": the tone of a message is a subject of the
+    // kit, and counsellors rarely say "your" to the bot.
+    "au",
+    "aux",
+    "avec",
+    "ce",
+    "ces",
+    "dans",
+    "de",
+    "des",
+    "du",
+    "elle",
+    "en",
+    "et",
+    "eux",
+    "il",
+    "ils",
+    "je",
+    "la",
+    "le",
+    "les",
+    "leur",
+    "lui",
+    "ma",
+    "mais",
+    "me",
+    "meme",
+    "mes",
+    "moi",
+    "mon",
+    "ne",
+    "nos",
+    "notre",
+    "nous",
+    "on",
+    "ou",
+    "par",
+    "pas",
+    "pour",
+    "qu",
+    "que",
+    "qui",
+    "sa",
+    "se",
+    "ses",
+    "son",
+    "sur",
+    "ta",
+    "te",
+    "tes",
+    "toi",
+    "tu",
+    "un",
+    "une",
+    "vos",
+    "votre",
+    "vous",
+    "ete",
+    "etee",
+    "etees",
+    "etes",
+    "etant",
+    "etante",
+    "etants",
+    "etantes",
+    "suis",
+    "es",
+    "est",
+    "sommes",
+    "sont",
+    "serai",
+    "seras",
+    "sera",
+    "serons",
+    "serez",
+    "seront",
+    "serais",
+    "serait",
+    "serions",
+    "seriez",
+    "seraient",
+    "etais",
+    "etait",
+    "etions",
+    "etiez",
+    "etaient",
+    "fus",
+    "fut",
+    "fumes",
+    "futes",
+    "furent",
+    "sois",
+    "soit",
+    "soyons",
+    "soyez",
+    "soient",
+    "fusse",
+    "fusses",
+    "fussions",
+    "fussiez",
+    "fussent",
+    "ayant",
+    "ayante",
+    "ayantes",
+    "ayants",
+    "eu",
+    "eue",
+    "eues",
+    "eus",
+    "ai",
+    "as",
+    "avons",
+    "avez",
+    "ont",
+    "aurai",
+    "auras",
+    "aura",
+    "aurons",
+    "aurez",
+    "auront",
+    "aurais",
+    "aurait",
+    "aurions",
+    "auriez",
+    "auraient",
+    "avais",
+    "avait",
+    "avions",
+    "aviez",
+    "avaient",
+    "eut",
+    "eumes",
+    "eutes",
+    "eurent",
+    "aie",
+    "aies",
+    "ait",
+    "ayons",
+    "ayez",
+    "aient",
+    "eusse",
+    "eusses",
+    "eussions",
+    "eussiez",
+    "eussent",
+    // Other function words ("sans" is not one: "un jeune sans téléphone", "sans réponse").
+    "cette",
+    "cet",
+    "ceci",
+    "cela",
+    "ca",
+    "celui",
+    "celle",
+    "ceux",
+    "celles",
+    "leurs",
+    "dont",
+    "comme",
+    "si",
+    "sous",
+    "vers",
+    "chez",
+    "ici",
+    "tout",
+    "tous",
+    "toute",
+    "toutes",
+    "tres",
+    "plus",
+    "moins",
+    "aussi",
+    "alors",
+    "donc",
+    "car",
+    "ni",
+    "or",
+    "puis",
+    "deja",
+    "encore",
+    "bien",
+    "quelque",
+    "quelques",
+    "autre",
+    "autres",
+    "lors",
+    "etc",
+    "non",
+    "oui",
+    "ya",
+    "quoi",
+    "lorsque",
+    "puisque",
+    "jusque",
+    "afin",
+    "avoir",
+    "etre",
+    "peu",
+    "trop",
+    "beaucoup",
+    "vraiment",
     // Question and chat filler.
-    "comment", "quel", "quelle", "quels", "quelles", "combien", "pourquoi", "quand", "lequel",
-    "laquelle", "faire", "fait", "fais", "font", "peut", "peux", "peuvent", "pouvons", "pouvez",
-    "pourrait", "pourrais", "puis", "veux", "veut", "voudrais", "voudrait", "faut", "faudrait",
-    "dois", "doit", "devons", "devez", "bonjour", "salut", "merci", "svp", "stp", "mieux", "chose",
-    "choses", "truc", "trucs", "idee", "idees", "conseil", "conseils", "astuce", "astuces",
-    "besoin", "aider", "aide", "va", "vais", "vas", "vont", "aller", "fera", "ferai", "ferait",
-    "feront", "faisons", "faites", "aujourd", "hui", "ok", "okay",
+    "comment",
+    "quel",
+    "quelle",
+    "quels",
+    "quelles",
+    "combien",
+    "pourquoi",
+    "quand",
+    "lequel",
+    "laquelle",
+    "faire",
+    "fait",
+    "fais",
+    "font",
+    "peut",
+    "peux",
+    "peuvent",
+    "pouvons",
+    "pouvez",
+    "pourrait",
+    "pourrais",
+    "puis",
+    "veux",
+    "veut",
+    "voudrais",
+    "voudrait",
+    "faut",
+    "faudrait",
+    "dois",
+    "doit",
+    "devons",
+    "devez",
+    "bonjour",
+    "salut",
+    "merci",
+    "svp",
+    "stp",
+    "mieux",
+    "chose",
+    "choses",
+    "truc",
+    "trucs",
+    "idee",
+    "idees",
+    "conseil",
+    "conseils",
+    "astuce",
+    "astuces",
+    "besoin",
+    "aider",
+    "aide",
+    "va",
+    "vais",
+    "vas",
+    "vont",
+    "aller",
+    "fera",
+    "ferai",
+    "ferait",
+    "feront",
+    "faisons",
+    "faites",
+    "aujourd",
+    "hui",
+    "ok",
+    "okay",
+    // More chat filler: greetings, hesitations, modal verbs, vague adverbs. "bon" is an
+    // adjective of everything ("le bon ton", "un bon mot de passe", "les bons réflexes").
+    "bjr",
+    "slt",
+    "coucou",
+    "hello",
+    "pls",
+    "please",
+    "help",
+    "question",
+    "questions",
+    "savoir",
+    "sais",
+    "sait",
+    "quelqu",
+    "veulent",
+    "voulez",
+    "voulons",
+    "vouloir",
+    "voudraient",
+    "devrait",
+    "devrais",
+    "doivent",
+    "devoir",
+    "maintenant",
+    "toujours",
+    "souvent",
+    "parfois",
+    "vite",
+    "jamais",
+    "enfin",
+    "voila",
+    "ben",
+    "bah",
+    "euh",
+    "hein",
+    "genre",
+    "bref",
+    "bon",
+    "bons",
+    "bonne",
+    "bonnes",
+    "ci",
+    "cas",
+    "moment",
+    "pouvoir",
 ];
 
 fn stop_words() -> &'static HashSet<&'static str> {
@@ -92,12 +378,15 @@ pub enum Token {
 /// Calls `emit` with every word of an already folded text, in order, stop words included.
 ///
 /// Elided prefixes are dropped (`l'autonomie` → `autonomie`); a hyphenated compound yields its
-/// parts and then its joined form (`e-mail` → `e`, `mail`, `email`). One buffer is reused for the
-/// whole text: no allocation per word.
+/// parts and then its joined form (`e-mail` → `e`, `mail`, `email`), unless all its parts are
+/// stop words or single letters (`est-ce`, `faut-il`, `a-t-on` are no words of their own). One
+/// buffer is reused for the whole text: no allocation per word.
 pub fn for_each_token(folded: &str, mut emit: impl FnMut(&str, Token)) {
     let mut word = String::new();
     let mut compound = String::new();
     let mut parts = 0usize;
+    // Whether a part of the current compound is meaningful.
+    let mut meaningful_part = false;
 
     let mut chars = folded.chars().peekable();
     while let Some(c) = chars.next() {
@@ -113,6 +402,7 @@ pub fn for_each_token(folded: &str, mut emit: impl FnMut(&str, Token)) {
             continue;
         }
         if c == '-' && !word.is_empty() && next_is_alnum {
+            meaningful_part |= is_meaningful(&word);
             emit(&word, Token::Word);
             word.clear();
             parts += 1;
@@ -120,19 +410,22 @@ pub fn for_each_token(folded: &str, mut emit: impl FnMut(&str, Token)) {
         }
         // Any other character ends the word and the compound.
         if !word.is_empty() {
+            meaningful_part |= parts > 0 && is_meaningful(&word);
             emit(&word, Token::Word);
             word.clear();
         }
-        if parts > 0 {
+        if parts > 0 && meaningful_part {
             emit(&compound, Token::Compound);
         }
         compound.clear();
         parts = 0;
+        meaningful_part = false;
     }
     if !word.is_empty() {
+        meaningful_part |= parts > 0 && is_meaningful(&word);
         emit(&word, Token::Word);
     }
-    if parts > 0 {
+    if parts > 0 && meaningful_part {
         emit(&compound, Token::Compound);
     }
 }
@@ -168,12 +461,54 @@ pub fn words(text: &str) -> Vec<String> {
 pub struct FrenchStemmer;
 
 impl FrenchStemmer {
-    /// Stems one folded word.
+    /// Stems one folded word; a form of a common irregular verb stems as its infinitive.
     pub fn stem(self, word: &str) -> String {
         static STEMMER: OnceLock<Stemmer> = OnceLock::new();
         let stemmer = STEMMER.get_or_init(|| Stemmer::create(Algorithm::French));
-        stemmer.stem(word).into_owned()
+        stemmer.stem(infinitive(word).unwrap_or(word)).into_owned()
     }
+}
+
+/// The infinitive of a folded form of a common irregular verb ("ecrivez", "recu", "envoye").
+/// Snowball, working on folded words, leaves their forms apart ("ecrir", "ecriv", "ecrit"),
+/// and questions use other persons and tenses than the cards.
+fn infinitive(word: &str) -> Option<&'static str> {
+    // One verb a line: the infinitive, then its forms.
+    const FORMS: &str = "
+        ecrire ecris ecrit ecrits ecrite ecrites ecrivez ecrivent ecrivons ecrivant ecrive
+        lire lis lit lisez lisent lisons lu lue lus lues lisant
+        dire dis dit dits dite disent dites disons disant
+        envoyer envoie envoies envoient envoye envoyee envoyes envoyees envoyez envoyons envoi
+        envoyer envois
+        recevoir recois recoit recoivent recevez recevons recu recue recus recues recevant
+        joindre joins joint jointe joints joignez joignent joignons joignant
+        prendre prends prend prenez prennent prenons pris prise prises prenant
+        mettre mets met mettez mettent mettons mis mise mises
+        voir vois voit voyez voient voyons vu vue vus vues
+        venir viens vient venez viennent venons venu venue venus venues venant
+        tenir tiens tient tenez tiennent tenu tenue tenus
+        perdre perds perd perdez perdent perdu perdue perdus perdues perdant
+        connaitre connais connait connaissez connaissent connu connue connus
+        sortir sors sort sortez sortent sorti sortie sortis
+        suivre suit suivez suivent suivons suivi suivie suivis
+        ouvrir ouvre ouvres ouvrez ouvrent ouvert ouverte ouverts
+        choisir choisis choisit choisissez choisissent choisi choisie
+        payer paie paies paient paye payes payez payent
+        essayer essaie essaies essaient essaye essayez essayent
+    ";
+    static MAP: OnceLock<std::collections::HashMap<&'static str, &'static str>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut map = std::collections::HashMap::new();
+        for line in FORMS.lines() {
+            let mut words = line.split_whitespace();
+            if let Some(inf) = words.next() {
+                map.extend(words.map(|form| (form, inf)));
+            }
+        }
+        map
+    })
+    .get(word)
+    .copied()
 }
 
 /// Folds, tokenizes and stems `text`: the exact term sequence the index sees.
@@ -243,7 +578,7 @@ mod tests {
 
     #[test]
     fn words_handle_elision_compounds_and_stop_words() {
-        let cases: [(&str, &[&str]); 9] = [
+        let cases: [(&str, &[&str]); 14] = [
             ("l'autonomie", &["autonomie"]),
             ("L’Autonomie numérique", &["autonomie", "numerique"]),
             ("d'un jeune", &["jeune"]),
@@ -253,6 +588,13 @@ mod tests {
             ("un e-mail", &["mail", "email"]),
             ("prendre rendez-vous", &["prendre", "rendez", "rendezvous"]),
             ("comment faire pour le, la, les ?", &[]),
+            // A compound of stop words is no word of its own.
+            ("qu'est-ce qu'on fait", &[]),
+            ("faut-il l'appeler, peut-on ?", &["appeler"]),
+            ("y a-t-il un tuto", &["tuto"]),
+            // "sans" and "ton" carry meaning in the kit.
+            ("un jeune sans téléphone", &["jeune", "sans", "telephone"]),
+            ("le bon ton des messages", &["ton", "messages"]),
         ];
         for (input, expected) in cases {
             assert_eq!(words(input), expected, "words({input:?})");
@@ -261,11 +603,17 @@ mod tests {
 
     #[test]
     fn stemming_merges_inflections() {
-        let groups: [&[&str]; 4] = [
+        let groups: [&[&str]; 9] = [
             &["rappel", "rappels"],
             &["jeune", "jeunes"],
             &["appeler", "appelle", "appelez"],
             &["visioconférence", "visioconférences", "Visioconference"],
+            // Irregular verbs, brought to their infinitive.
+            &["écrire", "écrivez", "écrit", "ecrivent"],
+            &["recevoir", "reçu", "reçois", "recus"],
+            &["envoyer", "envoyé", "envoie", "envoi"],
+            &["perdre", "perdu", "perd"],
+            &["joindre", "joignez", "joint"],
         ];
         for group in groups {
             let stems: Vec<Vec<String>> = group.iter().map(|w| analyze(w)).collect();
