@@ -259,7 +259,7 @@ async fn devices(bot: &Bot) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_team_member_can_talk_to_the_bot_in_a_direct_message() {
-    let (alice, mut bot, _team) = room_with_bot(false).await;
+    let (alice, mut bot, team) = room_with_bot(false).await;
     // Alice is in a team room of the Mission Locale: her DM invite is accepted.
     let dm = alice
         .client
@@ -272,6 +272,57 @@ async fn a_team_member_can_talk_to_the_bot_in_a_direct_message() {
     assert!(alice.wait_reply(&ping).await.body.contains("Pong"));
     let kit = alice.say(&dm_id, "!kit rappel rdv sms").await;
     assert!(alice.wait_reply(&kit).await.body.contains("sms-rappel"));
+
+    // A room its creator calls direct, with a third person invited, is no direct room: the
+    // bot leaves it.
+    let carol = Human::new("carol").await;
+    let mut request = matrix_sdk::ruma::api::client::room::create_room::v3::Request::new();
+    request.is_direct = true;
+    request.invite = vec![bot.owned_user_id(), carol.user_id.clone()];
+    let fake = alice.client.create_room(request).await.expect("fake dm");
+    alice
+        .wait_membership(&fake.room_id().to_owned(), &bot.user_id, "leave")
+        .await;
+
+    // Carol joins the real direct room: it is not private any more. Nothing is answered
+    // there, and Alice's personal data goes to a new direct room Carol is not in.
+    alice
+        .room(&dm_id)
+        .invite_user_by_id(&carol.user_id)
+        .await
+        .expect("invite carol");
+    carol.join(&dm_id).await;
+    alice
+        .wait_membership(&dm_id, carol.user_id.as_str(), "join")
+        .await;
+    let unanswered = alice.say(&dm_id, "!ping").await;
+    let consent = alice.say(&team, "!consentement oui").await;
+    assert!(alice.wait_reply(&consent).await.body.contains("c'est noté"));
+    let sent = alice.say(&team, "!mes-donnees").await;
+    assert!(alice.wait_reply(&sent).await.body.contains("message privé"));
+    let client = alice.client.clone();
+    alice
+        .wait_for("an invitation to a new direct room", |_| {
+            !client.invited_rooms().is_empty()
+        })
+        .await;
+    let new_dm = client.invited_rooms()[0].room_id().to_owned();
+    assert_ne!(new_dm, dm_id);
+    alice.join(&new_dm).await;
+    alice
+        .wait_for("the summary in the new direct room", |seen| {
+            seen.iter()
+                .any(|m| m.room_id == new_dm && m.body.contains("Vos données"))
+        })
+        .await;
+    assert!(
+        !carol.seen().iter().any(|m| m.body.contains("Vos données")),
+        "a third person read the personal data"
+    );
+    assert!(
+        alice.replies_to(&unanswered).is_empty(),
+        "the bot answered in a room that is not private any more"
+    );
 
     // Someone allowlisted but in no Mission Locale room is refused a DM.
     let stranger = Human::new("stranger").await;
@@ -355,6 +406,59 @@ async fn rooms_of_a_mission_locale_space_belong_to_it() {
     alice.wait_membership(&room_id, &bot.user_id, "join").await;
     let ping = alice.say(&room_id, "!ping").await;
     assert!(alice.wait_reply(&ping).await.body.contains("Pong"));
+
+    // Bob's own room, added to the Space by Alice, who has no power in it: the Space's word
+    // alone does not make it a room of this Mission Locale.
+    let bob = Human::new("bob").await;
+    let bobs = bob.create_room(false, &[]).await;
+    let bobs_id = bobs.room_id().to_owned();
+    let via_json = serde_json::json!({"via": ["localhost"]});
+    space
+        .send_state_event_raw("m.space.child", bobs_id.as_str(), via_json.clone())
+        .await
+        .expect("space child");
+    bobs.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite");
+    bob.wait_membership(&bobs_id, &bot.user_id, "join").await;
+    let unserved = bob.say(&bobs_id, "!ping").await;
+    // A barrier: Alice's ping is answered after the sync that carried Bob's was handled.
+    let barrier = alice.say(&room_id, "!ping").await;
+    alice.wait_reply(&barrier).await;
+    // Bob's room says its parent is the Space: both sides agree, the room is served.
+    bobs.send_state_event_raw("m.space.parent", space_id.as_str(), via_json)
+        .await
+        .expect("space parent");
+    let served = bob.say(&bobs_id, "!ping").await;
+    assert!(bob.wait_reply(&served).await.body.contains("Pong"));
+    assert!(
+        bob.replies_to(&unserved).is_empty(),
+        "a room with only the Space's claim was served"
+    );
+    // Bob coordinates his room; then the Space removes it (empty content): its nudge is
+    // paused and the room is told.
+    let relance = bob
+        .say(&bobs_id, "!relance chaque lundi à 9h : Point d'équipe")
+        .await;
+    assert!(bob
+        .wait_reply(&relance)
+        .await
+        .body
+        .contains("relance **R1**"));
+    space
+        .send_state_event_raw("m.space.child", bobs_id.as_str(), serde_json::json!({}))
+        .await
+        .expect("remove child");
+    let told = bob
+        .wait_for("the notice that the room left", |seen| {
+            seen.iter().any(|m| {
+                m.room_id == bobs_id
+                    && m.body.contains("n'est plus rattaché")
+                    && m.body.contains("relances (1)")
+            })
+        })
+        .await;
+    assert!(!told.is_empty());
     assert_eq!(bot.stop(), Some(0));
 }
 

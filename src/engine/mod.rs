@@ -340,6 +340,40 @@ impl Engine {
         }
     }
 
+    /// The room `room_id` stopped belonging to `tenant` (it left the Space, is claimed by
+    /// another Mission Locale too, or the bot was removed): its nudges and parcours are
+    /// paused; when the bot can still post there (`tell`), the room is told why, once.
+    pub async fn room_left(
+        &self,
+        tenant: &str,
+        room_id: &str,
+        tell: bool,
+    ) -> Result<(usize, usize), StoreError> {
+        let (nudges, parcours) = self.inner.nudges.suspend_room(tenant, room_id).await?;
+        tracing::warn!(%tenant, %room_id, nudges, parcours, "a room left its Mission Locale; its nudges are paused");
+        if tell {
+            let name = self.mission(tenant).map_or(tenant, |m| m.name.as_str());
+            let draft = crate::outbox::Draft {
+                txn: format!("left|{room_id}|{tenant}|{}", self.now().timestamp_millis()),
+                out: Outgoing::Post {
+                    room_id: room_id.to_owned(),
+                    markdown: crate::strings::nudges::room_left(
+                        &crate::core::text::escape_md(name),
+                        nudges,
+                        parcours,
+                    ),
+                    mentions: Default::default(),
+                    notice: true,
+                },
+                note: None,
+                due_at: None,
+            };
+            self.inner.outbox.queue(vec![draft])?;
+            self.inner.outbox.flush().await?;
+        }
+        Ok((nudges, parcours))
+    }
+
     /// What the delivery task reports back: a posted nudge or step is remembered by its event
     /// id (for ✅ counting and reply threads).
     pub fn delivered_hook(&self) -> Delivered {

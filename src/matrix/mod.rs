@@ -24,7 +24,7 @@ pub mod tenants;
 pub mod undecrypted;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -48,6 +48,9 @@ pub struct Adapter {
     own_user: String,
     /// Space room id → tenant, for rooms found as children of a Mission Locale's Space.
     spaces: Arc<Vec<(OwnedRoomId, String)>>,
+    /// Configured room id (aliases resolved) → the Missions Locales that list it (more than
+    /// one: served by none).
+    configured: Arc<RwLock<HashMap<String, Vec<String>>>>,
     /// When the bot joined each room: older messages are history, never answered.
     joined_at: Arc<Mutex<HashMap<OwnedRoomId, DateTime<Utc>>>>,
     /// Configured aliases that did not resolve yet (room created after the bot started):
@@ -89,6 +92,7 @@ pub async fn run(engine: Engine, shutdown: CancellationToken) -> anyhow::Result<
         rooms: transport.rooms().clone(),
         own_user,
         spaces: Arc::new(Vec::new()),
+        configured: Arc::default(),
         joined_at: Arc::default(),
         pending_aliases: Arc::default(),
         undecrypted: undecrypted::Pending::default(),
@@ -97,6 +101,8 @@ pub async fn run(engine: Engine, shutdown: CancellationToken) -> anyhow::Result<
     let tracker = TaskTracker::new();
     let mut sync = sync::SyncLoop::start(&adapter).await?;
     adapter.join_configured_rooms().await;
+    adapter.revisit_rooms().await;
+    adapter.check_nudge_rooms().await;
     {
         let (client, dir) = (client.clone(), data_dir.clone());
         tracker.spawn(async move { session::ensure_recovery(&client, &dir).await });

@@ -23,6 +23,7 @@ use crate::core::{Mentions, Outgoing};
 use crate::outbox::{SendError, Transport};
 use crate::store::Store;
 
+use super::rooms::{DM_OF, DM_ROOMS};
 use super::tenants::{RoomInfo, RoomMap};
 
 /// A transaction id that is the same every time the same thing is sent.
@@ -231,7 +232,9 @@ impl Transport for MatrixTransport {
     }
 }
 
-/// The direct-message room with `user` for `tenant`: the one recorded, or a new one.
+/// The direct-message room with `user` for `tenant`: the one recorded while it is still
+/// private between the bot and that person (checked before every personal message), or a new
+/// one.
 async fn direct_room(
     client: &Client,
     store: &Store,
@@ -240,10 +243,14 @@ async fn direct_room(
     user: &str,
 ) -> anyhow::Result<Room> {
     let key = format!("{tenant}|{user}");
-    if let Some(room_id) = store.get::<String>("dm_of", key.as_bytes())? {
+    let bot = client.user_id().map(|u| u.to_string()).unwrap_or_default();
+    if let Some(room_id) = store.get::<String>(DM_OF, key.as_bytes())? {
         if let Ok(room) = room(client, &room_id) {
             if room.state() == matrix_sdk::RoomState::Joined {
-                return Ok(room);
+                if super::rooms::private_with(&room, &bot, user).await {
+                    return Ok(room);
+                }
+                tracing::warn!(%room_id, "the recorded direct room is not private any more; a new one is opened");
             }
         }
     }
@@ -253,15 +260,9 @@ async fn direct_room(
         .await
         .context("création du salon privé")?;
     let room_id = room.room_id().to_string();
-    store.put("dm_of", key.as_bytes(), &room_id)?;
-    store.put("dm_rooms", room_id.as_bytes(), &tenant.to_owned())?;
-    rooms.insert(
-        &room_id,
-        RoomInfo {
-            tenant: tenant.to_owned(),
-            direct: true,
-        },
-    );
+    store.put(DM_OF, key.as_bytes(), &room_id)?;
+    store.put(DM_ROOMS, room_id.as_bytes(), &tenant.to_owned())?;
+    rooms.insert(&room_id, RoomInfo::direct(tenant));
     Ok(room)
 }
 

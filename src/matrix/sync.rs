@@ -158,6 +158,10 @@ impl SyncLoop {
 impl Adapter {
     async fn handle_response(&self, response: &SyncResponse, since: Option<&str>) -> Outcome {
         self.handle_invites(response).await;
+        self.rooms_gone(response).await;
+        if changes_tenancy(response) {
+            self.revisit_rooms().await;
+        }
         let work = response
             .rooms
             .joined
@@ -285,7 +289,22 @@ impl Adapter {
                 return Ok(());
             }
         }
-        let Some(info) = self.room_info(room).await else {
+        let body = match &classified.kind {
+            IncomingKind::Message { body } => Some(body.as_str()),
+            _ => None,
+        };
+        if let Some(answer) = self.mission_choice(room, &classified.sender, body).await {
+            let reply = crate::core::Outgoing::Reply {
+                room_id: room.room_id().to_string(),
+                to_event: classified.event_id.clone(),
+                thread_root: classified.thread_root.clone(),
+                markdown: answer,
+            };
+            let outbox = self.engine.outbox();
+            outbox.record_event(&classified.event_id, vec![reply])?;
+            return outbox.flush().await;
+        }
+        let Some(info) = self.room_info(room, &classified.sender).await else {
             return Ok(());
         };
         let role = self.role_of(room, &info, &classified.sender).await;
@@ -378,4 +397,30 @@ impl Adapter {
             _ => None,
         }
     }
+}
+
+/// The response changes a Space child, a room's parent or power levels somewhere: which room
+/// belongs to which Mission Locale must be decided again.
+fn changes_tenancy(response: &SyncResponse) -> bool {
+    let is_tenancy = |kind: Option<String>| {
+        kind.is_some_and(|k| super::rooms::TENANCY_STATE.contains(&k.as_str()))
+    };
+    response.rooms.joined.values().any(|update| {
+        let state = match &update.state {
+            matrix_sdk::sync::State::Before(events) | matrix_sdk::sync::State::After(events) => {
+                events
+            }
+        };
+        state
+            .iter()
+            .any(|e| is_tenancy(e.get_field::<String>("type").ok().flatten()))
+            || update.timeline.events.iter().any(|e| {
+                e.raw()
+                    .get_field::<String>("state_key")
+                    .ok()
+                    .flatten()
+                    .is_some()
+                    && is_tenancy(e.raw().get_field::<String>("type").ok().flatten())
+            })
+    })
 }

@@ -27,7 +27,7 @@ use tokio::sync::Notify;
 
 use crate::store::{Store, StoreError};
 
-use model::{Nudge, PostRef, Posted, ReactionRef, Run, Target, Tick, POSTS, REACTIONS};
+use model::{Nudge, PostRef, Posted, ReactionRef, Run, RunState, Target, Tick, POSTS, REACTIONS};
 pub use scheduler::{Index, SchedulerEnv};
 
 /// The text a nudge is posted with (for tests of what reaches a room).
@@ -143,6 +143,27 @@ impl Nudges {
     /// Every room nudge of a tenant (personal reminders excluded).
     pub fn room_nudges_of_tenant(&self, tenant: &str) -> Result<Vec<Nudge>, StoreError> {
         model::room_nudges_of_tenant(self.store(), tenant)
+    }
+
+    /// The rooms where something of `tenant` is due to fire (a nudge or an active parcours).
+    pub fn live_rooms(&self, tenant: &str) -> Result<Vec<String>, StoreError> {
+        let mut rooms: Vec<String> = model::room_nudges_of_tenant(self.store(), tenant)?
+            .into_iter()
+            .filter(|n| n.slot.is_some())
+            .map(|n| n.target.place().to_owned())
+            .collect();
+        let prefix = format!("{tenant}|!");
+        for (_, run) in self
+            .store()
+            .scan_prefix::<Run>(model::RUNS, prefix.as_bytes())?
+        {
+            if run.state == RunState::Active {
+                rooms.push(run.room_id);
+            }
+        }
+        rooms.sort();
+        rooms.dedup();
+        Ok(rooms)
     }
 
     /// The room's current run (active or paused), else its latest one.
@@ -361,6 +382,57 @@ impl Nudges {
         })
         .await?;
         Ok(Updated::Saved(answer))
+    }
+
+    /// The room stopped belonging to `tenant` (it left the Mission Locale's Space, or the bot
+    /// was removed from it): its nudges and its running parcours are paused, so nothing of
+    /// that Mission Locale goes there any more. A coordinator can resume them (`!relances`,
+    /// `!parcours reprendre`) if the room comes back. Returns (nudges paused, parcours
+    /// paused); nothing written when there is nothing to pause.
+    pub async fn suspend_room(
+        &self,
+        tenant: &str,
+        room_id: &str,
+    ) -> Result<(usize, usize), StoreError> {
+        let (old_nudges, old_run) = {
+            let _guard = self.lock();
+            let mut old_nudges = Vec::new();
+            for mut nudge in model::nudges_of(self.store(), tenant, room_id)? {
+                if nudge.paused && nudge.slot.is_none() {
+                    continue;
+                }
+                old_nudges.push(nudge.clone());
+                nudge.paused = true;
+                nudge.paused_until = None;
+                nudge.slot = None;
+                model::save_nudge(self.store(), &nudge)?;
+            }
+            let mut old_run = None;
+            if let Some(mut run) = model::current_run(self.store(), tenant, room_id)?
+                .filter(|r| r.state == RunState::Active)
+            {
+                old_run = Some(run.clone());
+                run.state = RunState::Paused;
+                run.slot = None;
+                model::save_run(self.store(), &run)?;
+            }
+            (old_nudges, old_run)
+        };
+        let counts = (old_nudges.len(), usize::from(old_run.is_some()));
+        if counts == (0, 0) {
+            return Ok(counts);
+        }
+        self.commit("room suspended", move |store| {
+            for nudge in &old_nudges {
+                model::save_nudge(store, nudge)?;
+            }
+            if let Some(run) = &old_run {
+                model::save_run(store, run)?;
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(counts)
     }
 
     /// Silence the nudges addressed to a person until `until` (`None` ends the silence).

@@ -6,4 +6,5 @@ pub mod engine;
 pub mod kit;
 pub mod nudges;
 pub mod reflections;
+pub mod rooms;
 pub mod schedule;

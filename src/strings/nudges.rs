@@ -410,3 +410,17 @@ pub const RUN_CLOSING_NOW: &str =
 pub fn run_stopped(title: &str, steps_posted: usize) -> String {
     format!("Parcours « {title} » arrêté après {steps_posted} étape(s) publiée(s). Les ✅ restent comptés dans `!parcours etat`.")
 }
+
+/// Posted in a room that stopped belonging to a Mission Locale (it left its Space, or another
+/// Mission Locale claims it too).
+pub fn room_left(mission: &str, nudges: usize, parcours: usize) -> String {
+    let mut out = format!(
+        "Ce salon n'est plus rattaché à « {mission} » (son Espace ou la configuration a changé) : je n'y réponds plus aux commandes."
+    );
+    if nudges + parcours > 0 {
+        out.push_str(&format!(
+            " Ses relances ({nudges}) et son parcours en cours ({parcours}) sont mis en pause ; s'il est rattaché de nouveau, la coordination peut les reprendre (`!relances`, `!parcours reprendre`)."
+        ));
+    }
+    out
+}
