@@ -17,6 +17,8 @@
 //! - [`nudges`]: reminders and adoption paths; [`nudges::Nudges`] keeps their rules (lock,
 //!   write, flush, wake the scheduler) and the scheduler task fires them.
 //! - [`reflections`]: consent, the personal-data guard, and the reflections teams share.
+//! - [`rights`]: a person's access and erasure over everything kept about them, composed from
+//!   each domain's part, and the list of every store tree with what it holds about people.
 //! - [`outbox`]: every message that leaves the bot, written before it is sent, retried, kept
 //!   across restarts; the transaction id of each names what caused it.
 //! - [`store`]: one sled database, one tree per entity, versioned JSON values, migrations at open;
@@ -74,6 +76,7 @@ pub mod matrix;
 pub mod nudges;
 pub mod outbox;
 pub mod reflections;
+pub mod rights;
 pub mod schedule;
 pub mod store;
 pub mod strings;

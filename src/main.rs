@@ -582,8 +582,9 @@ fn forget(
     }
     let engine = build_engine(config)?;
     let runtime = tokio::runtime::Runtime::new()?;
-    for line in runtime.block_on(kitbot::reflections::cli::cli_forget(
+    for line in runtime.block_on(kitbot::rights::cli_forget(
         engine.store(),
+        engine.nudges(),
         engine.config(),
         user,
         mission,

@@ -262,7 +262,7 @@ fn export_and_forget_through_the_binary() {
     let forget = run(&["forget", ALICE], d);
     assert!(forget.status.success(), "{}", stderr(&forget));
     assert!(
-        stdout(&forget).contains("effacé l'accord, son historique et 2 réflexions"),
+        stdout(&forget).contains("effacé — votre accord, son historique et 2 réflexions"),
         "{}",
         stdout(&forget)
     );

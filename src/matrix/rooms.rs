@@ -27,13 +27,7 @@ use crate::core::text::escape_md;
 use crate::outbox::Draft;
 use crate::strings::rooms as s;
 
-/// Direct rooms whose person is in several Missions Locales and has not chosen yet: room id →
-/// the Missions Locales to choose from.
-pub(super) const DM_PENDING: &str = "dm_pending";
-/// Direct rooms: room id → Mission Locale.
-pub(super) const DM_ROOMS: &str = "dm_rooms";
-/// `{tenant}|{user}` → the direct room with that person for that Mission Locale.
-pub(super) const DM_OF: &str = "dm_of";
+use crate::rights::{DM_OF, DM_PENDING, DM_ROOMS};
 
 /// The state events that can change which Mission Locale a room belongs to.
 pub(super) const TENANCY_STATE: [&str; 3] =

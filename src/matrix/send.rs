@@ -23,8 +23,8 @@ use crate::core::{Mentions, Outgoing};
 use crate::outbox::{SendError, Transport};
 use crate::store::Store;
 
-use super::rooms::{DM_OF, DM_ROOMS};
 use super::tenants::{RoomInfo, RoomMap};
+use crate::rights::{DM_OF, DM_ROOMS};
 
 /// A transaction id that is the same every time the same thing is sent.
 pub fn txn_id(seed: &str) -> OwnedTransactionId {

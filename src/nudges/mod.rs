@@ -27,7 +27,10 @@ use tokio::sync::Notify;
 
 use crate::store::{Store, StoreError};
 
-use model::{Nudge, PostRef, Posted, ReactionRef, Run, RunState, Target, Tick, POSTS, REACTIONS};
+use model::{
+    Nudge, PostRef, Posted, ReactionRef, Run, RunState, Target, Tick, POSTS, REACTIONS,
+    SILENCES as SILENCES_TREE,
+};
 pub use scheduler::{Index, SchedulerEnv};
 
 /// The text a nudge is posted with (for tests of what reaches a room).
@@ -83,6 +86,31 @@ pub enum Updated<T, A> {
     Refused(A),
     /// No such record.
     Missing,
+}
+
+/// What the nudges domain keeps about one person in one Mission Locale.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PersonalNudges {
+    /// Their personal reminders (`P…`), with their text.
+    pub reminders: Vec<Nudge>,
+    /// Room nudges (`R…`) they created.
+    pub authored: Vec<Nudge>,
+    /// Their silence, if one was set (even ended).
+    pub silence_until: Option<DateTime<Utc>>,
+    /// Their ✅ on parcours steps: (parcours title, step number from 1).
+    pub ticks: Vec<(String, usize)>,
+    /// Titles of the parcours they started.
+    pub runs_started: Vec<String>,
+}
+
+impl PersonalNudges {
+    pub fn is_nothing(&self) -> bool {
+        self.reminders.is_empty()
+            && self.authored.is_empty()
+            && self.silence_until.is_none()
+            && self.ticks.is_empty()
+            && self.runs_started.is_empty()
+    }
 }
 
 impl Nudges {
@@ -143,6 +171,132 @@ impl Nudges {
     /// Every room nudge of a tenant (personal reminders excluded).
     pub fn room_nudges_of_tenant(&self, tenant: &str) -> Result<Vec<Nudge>, StoreError> {
         model::room_nudges_of_tenant(self.store(), tenant)
+    }
+
+    /// Everything the nudges domain keeps about `user` in `tenant` (for `!mes-donnees`).
+    pub fn personal_data(&self, tenant: &str, user: &str) -> Result<PersonalNudges, StoreError> {
+        let store = self.store();
+        let reminders = model::nudges_of(store, tenant, user)?;
+        let authored: Vec<Nudge> = model::room_nudges_of_tenant(store, tenant)?
+            .into_iter()
+            .filter(|n| n.author == user)
+            .collect();
+        let silence_until =
+            store.get::<DateTime<Utc>>(SILENCES_TREE, format!("{tenant}|{user}").as_bytes())?;
+        let mut ticks = Vec::new();
+        let mut runs_started = Vec::new();
+        let prefix = format!("{tenant}|");
+        for (_, run) in store.scan_prefix::<Run>(model::RUNS, prefix.as_bytes())? {
+            for tick in run.ticks.iter().filter(|t| t.user == user) {
+                ticks.push((run.title.clone(), tick.step + 1));
+            }
+            if run.started_by == user {
+                runs_started.push(run.title.clone());
+            }
+        }
+        Ok(PersonalNudges {
+            reminders,
+            authored,
+            silence_until,
+            ticks,
+            runs_started,
+        })
+    }
+
+    /// Erase what the nudges domain keeps about `user` in `tenant`: their personal reminders,
+    /// their silence and their ✅ ticks go; the room nudges and parcours they created stay for
+    /// the team, without their name. Written and flushed (undone if the flush fails).
+    pub async fn forget_person(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> Result<PersonalNudges, StoreError> {
+        let mut old_origins: Vec<(Vec<u8>, String)> = Vec::new();
+        let (before, old_nudges, old_runs, old_reactions, old_silence) = {
+            let _guard = self.lock();
+            let store = self.store();
+            let before = self.personal_data(tenant, user)?;
+            let mut old_nudges = Vec::new();
+            for nudge in &before.reminders {
+                model::delete_nudge(store, nudge)?;
+                old_nudges.push(nudge.clone());
+            }
+            for nudge in &before.authored {
+                old_nudges.push(nudge.clone());
+                let mut anonymous = nudge.clone();
+                anonymous.author = String::new();
+                model::save_nudge(store, &anonymous)?;
+            }
+            let mut old_runs = Vec::new();
+            let prefix = format!("{tenant}|");
+            for (_, run) in store.scan_prefix::<Run>(model::RUNS, prefix.as_bytes())? {
+                if run.started_by != user && !run.ticks.iter().any(|t| t.user == user) {
+                    continue;
+                }
+                old_runs.push(run.clone());
+                let mut changed = run;
+                changed.ticks.retain(|t| t.user != user);
+                if changed.started_by == user {
+                    changed.started_by = String::new();
+                }
+                model::save_run(store, &changed)?;
+            }
+            let mut old_reactions = Vec::new();
+            for (key, reaction) in store.scan_prefix::<ReactionRef>(REACTIONS, b"")? {
+                if reaction.user == user && old_runs.iter().any(|r: &Run| r.key() == reaction.run) {
+                    store.remove(REACTIONS, &key)?;
+                    old_reactions.push((key, reaction));
+                }
+            }
+            // The events that created their reminders point to them by key (with their id).
+            let reminder_prefix = format!("{tenant}|{user}|");
+            for (key, item) in
+                store.scan_prefix::<String>(ORIGINS, format!("{tenant}|").as_bytes())?
+            {
+                if item.starts_with(&reminder_prefix) {
+                    store.remove(ORIGINS, &key)?;
+                    old_origins.push((key, item));
+                }
+            }
+            let silence_key = format!("{tenant}|{user}");
+            let old_silence = store.get::<DateTime<Utc>>(SILENCES_TREE, silence_key.as_bytes())?;
+            store.remove(SILENCES_TREE, silence_key.as_bytes())?;
+            (
+                before,
+                old_nudges,
+                old_runs,
+                old_reactions,
+                old_silence.map(|s| (silence_key, s)),
+            )
+        };
+        if old_nudges.is_empty()
+            && old_runs.is_empty()
+            && old_reactions.is_empty()
+            && old_silence.is_none()
+            && old_origins.is_empty()
+        {
+            return Ok(before);
+        }
+        self.commit("person forgotten (nudges)", move |store| {
+            for nudge in &old_nudges {
+                model::save_nudge(store, nudge)?;
+            }
+            for run in &old_runs {
+                model::save_run(store, run)?;
+            }
+            for (key, reaction) in &old_reactions {
+                store.put(REACTIONS, key, reaction)?;
+            }
+            if let Some((key, until)) = &old_silence {
+                store.put(SILENCES_TREE, key.as_bytes(), until)?;
+            }
+            for (key, item) in &old_origins {
+                store.put(ORIGINS, key, item)?;
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(before)
     }
 
     /// The rooms where something of `tenant` is due to fire (a nudge or an active parcours).

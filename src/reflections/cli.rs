@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 
 use super::export::{export, ExportError, ExportFormat, ExportRequest};
 use super::parse::parse_since;
-use super::rights;
 use crate::config::Config;
 use crate::store::{Store, StoreError};
 use crate::strings::reflections as s;
@@ -107,35 +106,4 @@ pub fn cli_export(
     store.flush_blocking()?;
     tracing::info!(tenant = %mission_id, count, "export written");
     Ok(s::cli_exported(count, &mission.name))
-}
-
-/// `kitbot forget @user:server [--mission-locale ID]`: erase everything about the person in
-/// that Mission Locale, or in every one. Returns one line per Mission Locale.
-pub async fn cli_forget(
-    store: &Store,
-    config: &Config,
-    user: &str,
-    mission_id: Option<&str>,
-) -> Result<Vec<String>, CliError> {
-    if !crate::config::is_user_id(user) {
-        return Err(CliError::BadUser(user.to_owned()));
-    }
-    let missions: Vec<_> = match mission_id {
-        Some(id) => vec![config
-            .mission(id)
-            .ok_or_else(|| CliError::UnknownMission(id.to_owned()))?],
-        None => config.missions.iter().collect(),
-    };
-    let mut lines = Vec::new();
-    for mission in missions {
-        let done = rights::forget(store, &mission.id, user)?;
-        lines.push(s::cli_forgot(
-            &mission.name,
-            done.reflections,
-            done.had_consent,
-        ));
-    }
-    super::flush(store).await?;
-    tracing::info!(count = lines.len(), "forget done from the command line");
-    Ok(lines)
 }

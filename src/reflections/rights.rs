@@ -24,7 +24,19 @@ pub struct MyData {
     pub json: Vec<u8>,
 }
 
-/// Everything kept about `user` in `tenant`; `None` when nothing is.
+/// What other domains keep about the person, added to `!mes-donnees` by `crate::rights`.
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    /// An object whose fields are added to the JSON document.
+    pub json: serde_json::Value,
+    /// Summary lines, already in Markdown.
+    pub lines: Vec<String>,
+    /// There is something in it.
+    pub has_any: bool,
+}
+
+/// Everything kept about `user` in `tenant` (with `extra` from the other domains); `None`
+/// when nothing is.
 pub fn my_data(
     store: &Store,
     tenant: &str,
@@ -32,19 +44,23 @@ pub fn my_data(
     user: &str,
     tz: Tz,
     now: DateTime<Utc>,
+    extra: Extra,
 ) -> Result<Option<MyData>, StoreError> {
     let record = db::consent(store, tenant, user)?;
     let reflections = db::by_author(store, tenant, user)?;
-    if record.is_none() && reflections.is_empty() {
+    if record.is_none() && reflections.is_empty() && !extra.has_any {
         return Ok(None);
     }
-    let document = serde_json::json!({
+    let mut document = serde_json::json!({
         "mission_locale": tenant,
         "personne": user,
         "genere_le": now,
         "consentement": record,
         "reflexions": reflections,
     });
+    if let (Some(doc), serde_json::Value::Object(more)) = (document.as_object_mut(), extra.json) {
+        doc.extend(more);
+    }
     let json = serde_json::to_vec_pretty(&document).unwrap_or_default();
 
     let state = match &record {
@@ -73,6 +89,7 @@ pub fn my_data(
     if reflections.len() > SUMMARY_LIMIT {
         lines.push(s::my_data_more(reflections.len() - SUMMARY_LIMIT));
     }
+    lines.extend(extra.lines);
     lines.push(String::new());
     lines.push(s::MY_DATA_FOOTER.to_owned());
     Ok(Some(MyData {
@@ -83,7 +100,7 @@ pub fn my_data(
 }
 
 /// What erasure covers (or covered).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Forgotten {
     pub had_consent: bool,
     pub reflections: usize,

@@ -341,7 +341,7 @@ pub const MY_DATA_SENT: &str =
     "Je vous envoie en message privé tout ce que je garde sur vous (un résumé et un fichier JSON).";
 
 pub const MY_DATA_NOTHING: &str =
-    "Je ne garde rien sur vous dans cette Mission Locale : ni accord, ni réflexion.";
+    "Je ne garde rien sur vous dans cette Mission Locale : ni accord, ni réflexion, ni rappel.";
 
 pub fn my_data_title(mission: &str) -> String {
     format!("**Vos données dans kitbot — {mission}**")
@@ -377,15 +377,12 @@ pub fn my_data_more(n: usize) -> String {
 pub const MY_DATA_FOOTER: &str =
     "Le fichier joint contient tout, au format JSON. Pour tout effacer : `!oublier`.";
 
-pub fn forget_confirm(mission: &str, count: usize, has_consent: bool) -> String {
-    let what = match (has_consent, count) {
-        (true, 0) => "votre accord et son historique".to_owned(),
-        (true, n) => format!("votre accord, son historique et {}", n_reflections(n)),
-        (false, n) => n_reflections(n),
-    };
+/// `!oublier` before confirming; `what` from [`join_parts`].
+pub fn forget_confirm(mission: &str, what: &str) -> String {
     format!(
         "Je vais effacer définitivement tout ce que je garde sur vous dans la {mission} : {what}. \
-         Les réflexions déjà anonymisées ne sont plus liées à vous et restent. \
+         Les réflexions déjà anonymisées ne sont plus liées à vous et restent ; les relances et \
+         parcours que vous avez créés pour l'équipe restent aussi, sans votre nom. \
          Pour confirmer : `!oublier confirmer`."
     )
 }
@@ -393,14 +390,70 @@ pub fn forget_confirm(mission: &str, count: usize, has_consent: bool) -> String 
 pub const FORGET_NOTHING: &str =
     "Je ne garde rien sur vous dans cette Mission Locale : il n'y a rien à effacer.";
 
-pub fn forget_done(count: usize, had_consent: bool) -> String {
-    let what = if had_consent {
-        format!("votre accord, son historique et {}", n_reflections(count))
-    } else {
-        n_reflections(count)
-    };
+pub fn forget_done(what: &str) -> String {
     format!("C'est fait : j'ai effacé {what}. Je ne garde plus rien sur vous dans cette Mission Locale.")
 }
+
+/// The reflections part of what is erased, if any.
+pub fn forget_reflections_part(count: usize, had_consent: bool) -> Option<String> {
+    match (had_consent, count) {
+        (false, 0) => None,
+        (true, 0) => Some("votre accord et son historique".to_owned()),
+        (true, n) => Some(format!(
+            "votre accord, son historique et {}",
+            n_reflections(n)
+        )),
+        (false, n) => Some(n_reflections(n)),
+    }
+}
+
+pub fn forget_reminders_part(count: usize) -> String {
+    if count == 1 {
+        "1 rappel personnel".to_owned()
+    } else {
+        format!("{count} rappels personnels")
+    }
+}
+
+pub const FORGET_SILENCE_PART: &str = "votre silence";
+
+pub fn forget_ticks_part(count: usize) -> String {
+    format!("{count} ✅ sur des étapes de parcours")
+}
+
+pub fn forget_authored_part(count: usize) -> String {
+    format!("votre nom sur {count} relance(s) ou parcours d'équipe")
+}
+
+pub const FORGET_DIRECT_ROOM_PART: &str = "notre salon privé enregistré";
+
+/// "a, b et c".
+pub fn join_parts(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} et {last}", init.join(", ")),
+    }
+}
+
+pub fn my_data_reminders(count: usize) -> String {
+    format!("- **Rappels personnels** : {count}.")
+}
+
+pub fn my_data_silence(until: &str) -> String {
+    format!("- **Silence** : jusqu'au {until}.")
+}
+
+pub fn my_data_ticks(count: usize) -> String {
+    format!("- **✅ sur des étapes de parcours** : {count}.")
+}
+
+pub fn my_data_authored(nudges: usize, parcours: usize) -> String {
+    format!("- **Créés pour l'équipe** : {nudges} relance(s), {parcours} parcours (ils restent pour l'équipe, sans votre nom, si vous demandez l'effacement).")
+}
+
+pub const MY_DATA_DIRECT_ROOM: &str =
+    "- **Salon privé** : celui où je vous écris est enregistré (pour vous répondre).";
 
 pub fn forget_bad_arg(arg: &str) -> String {
     format!("Je ne comprends pas « {arg} ». Tapez `!oublier` pour voir ce qui serait effacé, puis `!oublier confirmer`.")
@@ -412,20 +465,13 @@ pub fn cli_exported(count: u64, mission: &str) -> String {
     format!("{count} réflexion(s) exportée(s) pour {mission}.")
 }
 
-pub fn cli_forgot(mission: &str, count: usize, had_consent: bool) -> String {
-    if count == 0 && !had_consent {
-        format!("{mission} : rien n'était gardé sur cette personne.")
-    } else {
-        format!(
-            "{mission} : effacé {}{}.",
-            if had_consent {
-                "l'accord, son historique et "
-            } else {
-                ""
-            },
-            n_reflections(count)
-        )
-    }
+pub fn cli_forgot_nothing(mission: &str) -> String {
+    format!("{mission} : rien n'était gardé sur cette personne.")
+}
+
+/// `what` is written to the person ("votre accord…"), as `!oublier` says it.
+pub fn cli_forgot(mission: &str, what: &str) -> String {
+    format!("{mission} : effacé — {what}.")
 }
 
 pub fn cli_unknown_mission(id: &str) -> String {

@@ -5,13 +5,14 @@
 use crate::commands::CommandError;
 use crate::core::{Attachment, Incoming, Outgoing};
 use crate::engine::{reply, Ctx};
-use crate::reflections::rights::my_data;
+use crate::rights::my_data;
 use crate::strings::reflections as s;
 
 pub fn apply(ctx: &Ctx<'_>, incoming: &Incoming) -> Result<Vec<Outgoing>, CommandError> {
     let name = ctx.mission.name.clone();
     let data = my_data(
         ctx.store,
+        ctx.nudges,
         &incoming.tenant,
         &name,
         &incoming.sender,

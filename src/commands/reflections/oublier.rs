@@ -1,5 +1,6 @@
 //! `!oublier` then `!oublier confirmer` — erase everything kept about you in this Mission
-//! Locale: your reflections, your consent record and its history. The first step says what
+//! Locale (see `crate::rights`): reflections, consent record and its history, personal
+//! reminders, silence, ✅ ticks, the recorded direct room; your name on team nudges. The first step says what
 //! would go; the second does it, flushes, and says what went. Reflections already anonymised
 //! are not yours in any traceable way and stay.
 
@@ -7,7 +8,7 @@ use crate::commands::CommandError;
 use crate::core::text::{ellipsis, escape_md, fold};
 use crate::core::{Incoming, Outgoing};
 use crate::engine::{reply, Ctx};
-use crate::reflections::rights;
+use crate::rights;
 use crate::strings::reflections as s;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,23 +37,22 @@ impl Oublier {
         let answer = match self {
             Oublier::Unknown(arg) => s::forget_bad_arg(&escape_md(&ellipsis(arg, 60))),
             Oublier::Preview => {
-                let what = rights::preview(store, tenant, user)?;
+                let what = rights::preview(store, ctx.nudges, tenant, user)?;
                 if what.is_nothing() {
                     s::FORGET_NOTHING.to_owned()
                 } else {
                     let name = ctx.mission.name.clone();
-                    s::forget_confirm(&escape_md(&name), what.reflections, what.had_consent)
+                    s::forget_confirm(&escape_md(&name), &what.describe())
                 }
             }
             Oublier::Confirm => {
                 ctx.confirmations.forget(tenant, user);
-                let done = rights::forget(store, tenant, user)?;
-                crate::reflections::flush(store).await?;
-                tracing::info!(tenant = %tenant, event_id = %incoming.event_id, count = done.reflections, "person forgotten");
+                let done = rights::forget(store, ctx.nudges, tenant, user).await?;
+                tracing::info!(tenant = %tenant, event_id = %incoming.event_id, count = done.reflections.reflections, "person forgotten");
                 if done.is_nothing() {
                     s::FORGET_NOTHING.to_owned()
                 } else {
-                    s::forget_done(done.reflections, done.had_consent)
+                    s::forget_done(&done.describe())
                 }
             }
         };

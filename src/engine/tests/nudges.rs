@@ -887,3 +887,152 @@ async fn old_posts_ended_silences_and_dead_origins_are_pruned() {
         .await
         .contains("R2"));
 }
+
+// ----- rights -----
+
+/// A person uses every feature that keeps something about them; `!mes-donnees` shows each,
+/// `!oublier confirmer` erases each, and afterwards their id is found in no tree of the store
+/// (messages still on their way excepted). A tree missing from `crate::rights::TREES` fails
+/// the test: whoever adds one must say what it holds about people.
+#[tokio::test(start_paused = true)]
+async fn rights_cover_every_tree() {
+    use crate::rights::{Kept, TREES};
+    const ALICE: &str = "@alice:example.org";
+    let (engine, clock) = engine_at("2026-11-30T08:00:00Z");
+    for (body, role) in [
+        ("!consentement oui", Role::Membre),
+        (
+            "!reflexion Les ateliers en visio marchent bien #visio",
+            Role::Membre,
+        ),
+        (
+            "!me-rappeler demain à 9h : préparer l'atelier du jeudi",
+            Role::Membre,
+        ),
+        ("!silence 2 jours", Role::Membre),
+        (
+            "!relance chaque jour à 10h : Point d'équipe",
+            Role::Coordination,
+        ),
+        (
+            "!parcours demarrer premiers-pas chaque jour à 10h",
+            Role::Coordination,
+        ),
+    ] {
+        crate::engine::tests::assert_real_answer(&ask(&engine, body, role).await, body);
+    }
+    let mut running = Running::start(&engine);
+    advance(&clock, Duration::hours(2)).await;
+    let mut step1 = None;
+    while let Some(sent) = running.next(StdDuration::from_secs(60)).await {
+        if matches!(&sent.out, Outgoing::Post { markdown, .. } if markdown.contains("étape 1")) {
+            step1 = Some(sent.event_id.clone());
+            break;
+        }
+    }
+    let step1 = step1.expect("step 1 posted");
+    settle().await;
+    engine
+        .handle(&reaction(&engine, ALICE, &step1, "✅", "$tick"))
+        .await;
+    engine
+        .store()
+        .put(
+            crate::rights::DM_OF,
+            format!("demo|{ALICE}").as_bytes(),
+            &"!dm:example.org".to_owned(),
+        )
+        .expect("dm");
+    engine.store().flush().await.expect("flush");
+
+    // Every tree is declared.
+    for name in engine.store().tree_names().expect("names") {
+        assert!(
+            TREES.iter().any(|(tree, _)| *tree == name),
+            "the store has a tree `{name}` that crate::rights::TREES does not declare"
+        );
+    }
+
+    // Access shows each part.
+    let out = engine
+        .handle(&message("!mes-donnees", Role::Membre, engine.now()))
+        .await;
+    let (summary, json) = out
+        .iter()
+        .find_map(|o| match o {
+            Outgoing::Direct {
+                markdown,
+                attachment: Some(file),
+                ..
+            } => Some((
+                markdown.clone(),
+                String::from_utf8(file.bytes.clone()).expect("utf-8"),
+            )),
+            _ => None,
+        })
+        .expect("the data in a direct message");
+    for part in [
+        "Rappels personnels",
+        "préparer l'atelier",
+        "Silence",
+        "✅ sur des étapes",
+        "Créés pour l'équipe",
+        "Salon privé",
+        "Les ateliers en visio",
+    ] {
+        assert!(summary.contains(part), "{part} missing from {summary}");
+    }
+    for part in [
+        "préparer l'atelier du jeudi",
+        "Point d'équipe",
+        "!dm:example.org",
+        "silence_jusqu_a",
+        "parcours_coches",
+    ] {
+        assert!(json.contains(part), "{part} missing from the JSON");
+    }
+
+    // Erasure covers each part.
+    let preview = ask(&engine, "!oublier", Role::Membre).await;
+    for part in [
+        "1 réflexion",
+        "1 rappel personnel",
+        "votre silence",
+        "1 ✅",
+        "votre nom sur 2",
+        "salon privé",
+    ] {
+        assert!(preview.contains(part), "{part} missing from {preview}");
+    }
+    let done = ask(&engine, "!oublier confirmer", Role::Membre).await;
+    assert!(done.contains("C'est fait"), "{done}");
+    running.stop().await;
+    engine.store().flush().await.expect("flush");
+
+    // The person's id is nowhere any more (the team's nudge and parcours stay, nameless).
+    for name in engine.store().tree_names().expect("names") {
+        let kept = TREES
+            .iter()
+            .find(|(tree, _)| *tree == name)
+            .map(|(_, kept)| *kept)
+            .expect("declared");
+        if matches!(kept, Kept::Transient(_)) {
+            continue;
+        }
+        let tree = engine.store().tree(&name).expect("tree");
+        for entry in tree.iter() {
+            let (key, value) = entry.expect("entry");
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&key),
+                String::from_utf8_lossy(&value)
+            );
+            assert!(
+                !text.contains(ALICE),
+                "tree `{name}` still names the person after !oublier: {text}"
+            );
+        }
+    }
+    let listed = ask(&engine, "!relances", Role::Coordination).await;
+    assert!(listed.contains("Point d'équipe"), "{listed}");
+}
