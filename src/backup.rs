@@ -244,13 +244,7 @@ pub fn prune(dir: &Path, keep: usize) -> usize {
 
 /// A folder only the bot's user can enter.
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
+    crate::files::private_dir(dir)
 }
 
 #[cfg(test)]

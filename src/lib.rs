@@ -24,6 +24,8 @@
 //! - [`store`]: one sled database, one tree per entity, versioned JSON values, migrations at open;
 //!   reopened by itself after a full disk.
 //! - [`backup`]: backups of the store (scheduled, on request, `kitbot backup|restore`).
+//! - [`files`]: the data folder and exports readable by the bot's user only, and the warning
+//!   for a config or secret file others can read.
 //! - [`config`]: `bot.toml`, read once into a checked [`config::Config`].
 //! - [`matrix`]: the Matrix adapter (login, session, E2EE, invites, sync, gap filling, sending).
 //! - [`console`]: the console adapter: the same engine from stdin/stdout, no homeserver needed.
@@ -71,6 +73,7 @@ pub mod config;
 pub mod console;
 pub mod core;
 pub mod engine;
+pub mod files;
 pub mod kit;
 pub mod matrix;
 pub mod nudges;

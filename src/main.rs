@@ -267,7 +267,17 @@ fn build_engine(config: Config) -> anyhow::Result<Engine> {
     let commands = Engine::load_commands(&config)
         .map_err(|problems| problems_error("commandes invalides", &problems))?;
     let kit = load_kit(&config)?;
-    std::fs::create_dir_all(&config.data_dir)?;
+    kitbot::files::private_dir(&config.data_dir)?;
+    match kitbot::files::tighten(&config.data_dir) {
+        Ok(0) => {}
+        Ok(changed) => tracing::info!(
+            changed,
+            "the data folder is now readable by the bot's user only"
+        ),
+        Err(err) => {
+            tracing::warn!(cause = %err, "could not restrict the data folder's permissions")
+        }
+    }
     let store = open_store(&config)?;
     Ok(Engine::new(Parts {
         config,
@@ -448,8 +458,9 @@ fn console(
     })
 }
 
-fn run(config: PathBuf) -> anyhow::Result<()> {
-    let config = load_config(Some(&config))?;
+fn run(config_path: PathBuf) -> anyhow::Result<()> {
+    let config = load_config(Some(&config_path))?;
+    warn_if_readable(&config_path, &config);
     anyhow::ensure!(
         config.matrix.is_some(),
         "la section [matrix] manque dans la configuration"
@@ -466,6 +477,28 @@ fn run(config: PathBuf) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(&pid_file);
         result
     })
+}
+
+/// A config or secret file that other users of the machine can read is reported at start
+/// (with the command that fixes it).
+fn warn_if_readable(config_path: &std::path::Path, config: &Config) {
+    let mut files = vec![config_path.to_path_buf()];
+    if let Some(matrix) = &config.matrix {
+        match &matrix.credentials {
+            kitbot::config::Credentials::PasswordFile(file)
+            | kitbot::config::Credentials::TokenFile(file) => files.push(file.clone()),
+            _ => {}
+        }
+    }
+    for file in files {
+        if kitbot::files::readable_by_others(&file) {
+            tracing::warn!(
+                file = %file.display(),
+                "this file can be read by other users of the machine; restrict it with: chmod 600 {}",
+                file.display()
+            );
+        }
+    }
 }
 
 /// Write a backup on SIGUSR1 (what `kitbot backup` sends while the bot runs).

@@ -502,6 +502,14 @@ async fn the_bot_can_log_in_with_an_access_token_file() {
         login["device_id"].as_str().expect("device"),
         "the token's own device is used"
     );
+    // The token file was written with the default umask (0644): the operator is warned.
+    assert!(
+        bot.log()
+            .iter()
+            .any(|l| l.contains("can be read by other users")
+                && l.contains(&token_file.display().to_string())),
+        "no warning about a readable token file"
+    );
     room.invite_user_by_id(&bot.owned_user_id())
         .await
         .expect("invite");

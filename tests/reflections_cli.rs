@@ -221,6 +221,31 @@ fn export_and_forget_through_the_binary() {
     assert!(md.status.success(), "{}", stderr(&md));
     let report = std::fs::read_to_string(&out).expect("report written");
     assert!(report.starts_with("# Réflexions partagées"), "{report}");
+    // The export, the data folder and everything in it are the bot's user's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&out), 0o600, "export file");
+        assert_eq!(mode(d), 0o700, "data folder");
+        let mut stack = vec![d.to_path_buf()];
+        while let Some(path) = stack.pop() {
+            if path == out {
+                continue;
+            }
+            let meta = std::fs::symlink_metadata(&path).expect("meta");
+            if meta.is_dir() {
+                assert_eq!(mode(&path), 0o700, "{}", path.display());
+                stack.extend(
+                    std::fs::read_dir(&path)
+                        .expect("dir")
+                        .map(|e| e.expect("entry").path()),
+                );
+            } else if meta.is_file() {
+                assert_eq!(mode(&path), 0o600, "{}", path.display());
+            }
+        }
+    }
     let future = run(
         &[
             "export",

@@ -94,7 +94,7 @@ pub fn cli_export(
     };
     let count = match output {
         Some(path) => {
-            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            let mut file = std::io::BufWriter::new(crate::files::create_private_file(path)?);
             export(&request, &mut file, &mut |d, t| progress.update(d, t))?
         }
         None => {

@@ -52,7 +52,9 @@ const LOWER: &[&str] = &[
     "src/backup.rs",
 ];
 /// The layers above the domains.
-const UPPER: &[&str] = &["engine", "commands", "matrix", "console", "check", "main"];
+const UPPER: &[&str] = &[
+    "engine", "commands", "rights", "matrix", "console", "check", "main",
+];
 
 fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {
     if path.is_dir() {
