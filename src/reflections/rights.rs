@@ -24,7 +24,7 @@ pub struct MyData {
     pub json: Vec<u8>,
 }
 
-/// What other domains keep about the person, added to `!mes-donnees` by `crate::rights`.
+/// What other domains keep about the person, added to `!mes-donnees` by the rights module above the domains.
 #[derive(Debug, Clone, Default)]
 pub struct Extra {
     /// An object whose fields are added to the JSON document.
