@@ -8,6 +8,7 @@ mod injection;
 mod invariants;
 mod nudges;
 mod reflections;
+mod roles;
 
 use std::sync::Arc;
 
