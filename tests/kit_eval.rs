@@ -157,30 +157,40 @@ struct BlindQuestion {
     expected: Vec<String>,
 }
 
-/// The blind set (`tests/data/kit-eval-blind.toml`): written from the card titles only, by
-/// someone who never saw the cards, the search or the tuning set, and never used for tuning.
-/// Its figures say how the search generalises. It prints only the figures, never the misses:
-/// whoever tunes the search must not see which blind questions fail. The gate is the figure
-/// measured before any tuning (68.9 % / 86.7 %), so that a change that makes generalisation
-/// worse fails; the target (85 % / 95 %) is not reached yet.
-#[test]
-fn blind_set_accuracy() {
-    let (kit, _) = load();
-    let text = std::fs::read_to_string(root().join("tests/data/kit-eval-blind.toml"))
-        .expect("tests/data/kit-eval-blind.toml is readable");
-    let set: BlindSet = toml::from_str(&text).expect("kit-eval-blind.toml parses");
-    assert!(set.question.len() >= 100, "the blind set is too small");
-    let (mut top1, mut top3) = (0usize, 0usize);
+/// Figures of one blind set: top-1 and top-3 over its on-topic questions, and the share of its
+/// off-topic questions (`expected = []`) that get no answer.
+struct BlindFigures {
+    questions: usize,
+    top1: f64,
+    top3: f64,
+    off_topic: usize,
+    off_topic_silent: f64,
+}
+
+fn blind_figures(kit: &kitbot::kit::Kit, file: &str) -> BlindFigures {
+    let text = std::fs::read_to_string(root().join("tests/data").join(file))
+        .unwrap_or_else(|e| panic!("tests/data/{file}: {e}"));
+    let set: BlindSet = toml::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    assert!(
+        set.question.len() >= 100,
+        "the blind set {file} is too small"
+    );
+    let (mut on, mut top1, mut top3, mut off, mut silent) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
     for q in &set.question {
         for id in &q.expected {
-            assert!(
-                kit.card(id).is_some(),
-                "unknown card in the blind set: {id}"
-            );
+            assert!(kit.card(id).is_some(), "unknown card in {file}: {id}");
         }
+        if q.expected.is_empty() {
+            off += 1;
+            if kit.best_answer(&q.text).is_none() {
+                silent += 1;
+            }
+            continue;
+        }
+        on += 1;
         let hits = kit.search(&q.text, 3);
-        let rank = hits.iter().position(|h| q.expected.contains(&h.id));
-        match rank {
+        match hits.iter().position(|h| q.expected.contains(&h.id)) {
             Some(0) => {
                 top1 += 1;
                 top3 += 1;
@@ -189,14 +199,59 @@ fn blind_set_accuracy() {
             None => {}
         }
     }
-    let n = set.question.len() as f64;
-    let (p1, p3) = (top1 as f64 / n * 100.0, top3 as f64 / n * 100.0);
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            100.0
+        } else {
+            a as f64 / b as f64 * 100.0
+        }
+    };
+    let figures = BlindFigures {
+        questions: on,
+        top1: pct(top1, on),
+        top3: pct(top3, on),
+        off_topic: off,
+        off_topic_silent: pct(silent, off),
+    };
     println!(
-        "kit search, blind set: {} questions, top-1 {p1:.1} %, top-3 {p3:.1} %",
-        set.question.len()
+        "kit search, {file}: {} questions, top-1 {:.1} %, top-3 {:.1} %; {} off-topic, {:.1} % without an answer",
+        figures.questions, figures.top1, figures.top3, figures.off_topic, figures.off_topic_silent
+    );
+    figures
+}
+
+/// The blind sets (`tests/data/kit-eval-blind*.toml`): written from the card ids and titles
+/// only, by sessions that never saw the cards' text, the search or the tuning set, and never
+/// used for tuning. Their figures say how the search generalises. Only the figures are
+/// printed, never the misses: whoever tunes the search must not see which blind questions
+/// fail. The gates sit just under the figures measured when each set arrived (BENCHMARKS.md),
+/// so that a change that makes generalisation worse fails.
+#[test]
+fn blind_set_accuracy() {
+    let (kit, _) = load();
+    let first = blind_figures(&kit, "kit-eval-blind.toml");
+    assert!(
+        first.top1 >= 85.0 && first.top3 >= 96.0,
+        "first blind set under its floor (top-1 {:.1} % < 85 % or top-3 {:.1} % < 96 %)",
+        first.top1,
+        first.top3
+    );
+    let second = blind_figures(&kit, "kit-eval-blind-2.toml");
+    assert!(
+        second.top1 >= SECOND_TOP1 && second.top3 >= SECOND_TOP3,
+        "second blind set under its floor (top-1 {:.1} % < {SECOND_TOP1} % or top-3 {:.1} % < {SECOND_TOP3} %)",
+        second.top1,
+        second.top3
     );
     assert!(
-        p1 >= 68.0 && p3 >= 86.0,
-        "blind set under its floor (top-1 {p1:.1} % < 68 % or top-3 {p3:.1} % < 86 %)"
+        second.off_topic_silent >= SECOND_SILENT,
+        "second blind set: off-topic questions answered too often ({:.1} % silent < {SECOND_SILENT} %)",
+        second.off_topic_silent
     );
 }
+
+/// Floors of the second blind set, just under its first measurement (2026-12-02: top-1
+/// 70.9 %, top-3 87.2 %, 12 of 15 off-topic questions without an answer).
+const SECOND_TOP1: f64 = 70.0;
+const SECOND_TOP3: f64 = 86.0;
+const SECOND_SILENT: f64 = 80.0;
