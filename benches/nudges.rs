@@ -344,6 +344,7 @@ async fn bench() {
             is_direct: false,
             sender: "@coord:bench.example.org".into(),
             role: Role::Coordination,
+            addressed: false,
             event_id: format!("$cmd{i}"),
             thread_root: None,
             sent_at: Utc::now(),

@@ -54,6 +54,41 @@ pub struct RawBot {
     /// its own; the homeserver's rate limits are honoured anyway).
     #[serde(default)]
     pub max_sends_per_second: u32,
+    /// Which unknown `!words` get an answer: "near" (near-misses of kitbot's own commands,
+    /// and anything addressed to it), "silent" (only what is addressed to it) or "all".
+    #[serde(default)]
+    pub unknown_commands: UnknownCommands,
+    /// A prefix that always addresses kitbot, even when another bot shares the room
+    /// (`!kb aide`).
+    #[serde(default = "default_own_prefix")]
+    pub own_prefix: String,
+    /// Other bots' commands kitbot never answers unless addressed (even when they look like a
+    /// near-miss of its own).
+    #[serde(default = "default_ignored_commands")]
+    pub ignored_commands: Vec<String>,
+}
+
+/// Which unknown `!words` get an answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownCommands {
+    /// Near-misses of kitbot's own names and aliases, and commands addressed to it.
+    #[default]
+    Near,
+    /// Only commands addressed to kitbot (a mention, or the own prefix).
+    Silent,
+    /// Every unknown command (a room where kitbot is the only bot).
+    All,
+}
+
+fn default_own_prefix() -> String {
+    "!kb".to_owned()
+}
+
+fn default_ignored_commands() -> Vec<String> {
+    ["remindme", "remind", "reminder", "reminders"]
+        .map(str::to_owned)
+        .to_vec()
 }
 
 impl Default for RawBot {
@@ -69,6 +104,9 @@ impl Default for RawBot {
             backup_every_hours: default_backup_hours(),
             backup_keep: default_backup_keep(),
             max_sends_per_second: 0,
+            unknown_commands: UnknownCommands::default(),
+            own_prefix: default_own_prefix(),
+            ignored_commands: default_ignored_commands(),
         }
     }
 }
@@ -273,6 +311,10 @@ pub struct Config {
     pub backups: Backups,
     /// At most this many messages a second from the bot (0: no limit of its own).
     pub max_sends_per_second: u32,
+    pub unknown_commands: UnknownCommands,
+    pub own_prefix: String,
+    /// Folded.
+    pub ignored_commands: Vec<String>,
     pub matrix: Option<MatrixConfig>,
     pub missions: Vec<MissionLocale>,
 }
@@ -293,6 +335,14 @@ impl Config {
             p(
                 "prefix",
                 "bot.prefix doit être un signe sans espace, par exemple « ! »".to_owned(),
+            );
+        }
+
+        if raw.bot.own_prefix.trim().is_empty() || raw.bot.own_prefix.contains(char::is_whitespace)
+        {
+            p(
+                "own_prefix",
+                "bot.own_prefix doit être un mot sans espace, par exemple « !kb »".to_owned(),
             );
         }
 
@@ -449,6 +499,12 @@ impl Config {
         if !problems.is_empty() {
             return Err(problems);
         }
+        let ignored_commands = raw
+            .bot
+            .ignored_commands
+            .iter()
+            .map(|w| crate::core::text::fold(w.trim_start_matches(raw.bot.prefix.as_str())))
+            .collect();
         Ok(Config {
             data_dir: raw.bot.data_dir,
             prefix: raw.bot.prefix,
@@ -456,6 +512,9 @@ impl Config {
             kit_dir: raw.bot.kit_dir,
             grace_minutes: raw.bot.grace_minutes,
             max_sends_per_second: raw.bot.max_sends_per_second,
+            unknown_commands: raw.bot.unknown_commands,
+            own_prefix: raw.bot.own_prefix,
+            ignored_commands,
             backups: Backups {
                 every_hours: raw.bot.backup_every_hours,
                 keep: raw.bot.backup_keep.max(1),

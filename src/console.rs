@@ -147,6 +147,7 @@ fn console_incoming(who: &ConsoleIdentity, body: String, n: u64, now: DateTime<U
         is_direct: false,
         sender: who.user.clone(),
         role: who.role,
+        addressed: false,
         event_id: format!("$console-{}-{n}", now.timestamp_millis()),
         thread_root: None,
         sent_at: now,

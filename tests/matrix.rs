@@ -257,6 +257,48 @@ async fn devices(bot: &Bot) -> Vec<String> {
     ids
 }
 
+/// A room shared with other bots: their commands get nothing from kitbot; a near-miss of a
+/// kitbot command, its own prefix and a mention of the bot do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_bots_commands_get_no_answer_in_a_shared_room() {
+    let (alice, mut bot, room_id) = room_with_bot(false).await;
+    let others = [
+        alice
+            .say(&room_id, "!remindme in 2 hours; water the plants")
+            .await,
+        alice.say(&room_id, "!echo bonjour").await,
+    ];
+    // Events of one room are handled in order: once the near-miss is answered, the other
+    // bots' commands before it were seen.
+    let near = alice.say(&room_id, "!aied").await;
+    assert!(alice.wait_reply(&near).await.body.contains("!aide"));
+    let own = alice.say(&room_id, "!kb ping").await;
+    assert!(alice.wait_reply(&own).await.body.contains("Pong"));
+    let mut content = RoomMessageEventContent::text_plain("kitbot: !weather Angers");
+    content = content.add_mentions(matrix_sdk::ruma::events::Mentions::with_user_ids([
+        bot.owned_user_id()
+    ]));
+    let mention: OwnedEventId = alice
+        .room(&room_id)
+        .send(content)
+        .await
+        .expect("send")
+        .response
+        .event_id;
+    assert!(alice
+        .wait_reply(&mention)
+        .await
+        .body
+        .contains("Je ne connais pas"));
+    for other in &others {
+        assert!(
+            alice.replies_to(other).is_empty(),
+            "kitbot answered another bot's command"
+        );
+    }
+    assert_eq!(bot.stop(), Some(0));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_team_member_can_talk_to_the_bot_in_a_direct_message() {
     let (alice, mut bot, team) = room_with_bot(false).await;

@@ -43,6 +43,7 @@ impl Aide {
                 }
                 lines.push(String::new());
                 lines.push(s::HELP_FOOTER.to_owned());
+                lines.push(s::help_own_prefix(&ctx.config.own_prefix));
                 lines.join("\n")
             }
             Some(topic) => match commands.lookup(topic) {

@@ -16,6 +16,9 @@ pub struct Incoming {
     pub is_direct: bool,
     pub sender: String,
     pub role: Role,
+    /// The message was addressed to the bot (it mentions the bot): an unknown command then
+    /// always gets an answer.
+    pub addressed: bool,
     pub event_id: String,
     /// The thread the event belongs to, if any.
     pub thread_root: Option<String>,

@@ -291,9 +291,54 @@ impl Engine {
         }
     }
 
+    /// `!kb aide` → `!aide`, addressed to the bot: the own prefix always reaches kitbot, even
+    /// when another bot shares the room. `None` when the body does not start with it.
+    fn strip_own_prefix(&self, body: &str) -> Option<String> {
+        let config = &self.inner.config;
+        let rest = body.trim_start().strip_prefix(config.own_prefix.as_str())?;
+        if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
+            return None;
+        }
+        let rest = rest.trim_start();
+        let rest = rest.strip_prefix(config.prefix.as_str()).unwrap_or(rest);
+        Some(if rest.is_empty() {
+            format!("{}aide", config.prefix)
+        } else {
+            format!("{}{rest}", config.prefix)
+        })
+    }
+
+    /// Whether an unknown `!word` gets an answer (`config.unknown_commands`): other bots'
+    /// commands in a shared room are ignored silently.
+    fn answers_unknown(&self, word: &str, addressed: bool) -> bool {
+        use crate::config::UnknownCommands;
+        let config = &self.inner.config;
+        match config.unknown_commands {
+            UnknownCommands::All => true,
+            UnknownCommands::Silent => addressed,
+            UnknownCommands::Near => {
+                addressed
+                    || (!config
+                        .ignored_commands
+                        .contains(&crate::core::text::fold(word))
+                        && self.inner.commands.suggest(word).is_some())
+            }
+        }
+    }
+
     /// Whether a message is a `!reflexion` (and its arguments), another command, or plain text.
     fn classify_text<'b>(&self, body: &'b str) -> Text<'b> {
         let prefix = &self.inner.config.prefix;
+        if let Some(own) = self.strip_own_prefix(body) {
+            // The arguments are a suffix of the original body.
+            if let Some((spec, args)) = self.inner.commands.split(&own, prefix) {
+                if spec.name == "reflexion" {
+                    let at = body.len() - args.len();
+                    return Text::Reflexion(&body[at..]);
+                }
+            }
+            return Text::OtherCommand;
+        }
         match self.inner.commands.split(body, prefix) {
             Some((spec, args)) if spec.name == "reflexion" => Text::Reflexion(args),
             _ if command_word(body, prefix).is_some() => Text::OtherCommand,
@@ -308,9 +353,17 @@ impl Engine {
             panic!("a command that panics, for the containment test");
         }
         let prefix = &self.inner.config.prefix;
+        let own = self.strip_own_prefix(body);
+        let addressed = incoming.addressed || own.is_some();
+        let body = own.as_deref().unwrap_or(body);
         let Some((word, args)) = command_word(body, prefix) else {
             return Vec::new();
         };
+        let known = self.inner.commands.split(body, prefix);
+        if known.is_none() && !self.answers_unknown(word, addressed) {
+            // Another bot's command, most likely: not ours to answer, nor to count.
+            return Vec::new();
+        }
         match self.inner.limits.check(&incoming.tenant, &incoming.sender) {
             limits::Verdict::Allowed => {}
             limits::Verdict::Warn => {
@@ -322,7 +375,7 @@ impl Engine {
             }
             limits::Verdict::Ignore => return Vec::new(),
         }
-        let command = match self.inner.commands.split(body, prefix) {
+        let command = match known {
             Some((spec, _)) if !incoming.role.allows(spec.role) => {
                 return vec![reply(incoming, s::refused_coordination(&spec.name))];
             }

@@ -19,6 +19,8 @@ pub struct Classified {
     pub sent_at: DateTime<Utc>,
     pub thread_root: Option<String>,
     pub kind: IncomingKind,
+    /// The message mentions the bot (`m.mentions`).
+    pub addressed: bool,
 }
 
 /// Classify a timeline event. `None` for everything the bot ignores.
@@ -34,6 +36,7 @@ pub fn classify(event: &AnySyncTimelineEvent, own_user: &str) -> Option<Classifi
         sent_at,
         thread_root,
         kind,
+        addressed: false,
     };
     let AnySyncTimelineEvent::MessageLike(message) = event else {
         return None;
@@ -59,12 +62,21 @@ pub fn classify(event: &AnySyncTimelineEvent, own_user: &str) -> Option<Classifi
             let MessageType::Text(text) = &m.content.msgtype else {
                 return None;
             };
-            Some(base(
-                IncomingKind::Message {
-                    body: strip_reply_fallback(&text.body).to_owned(),
-                },
-                thread_root,
-            ))
+            let addressed =
+                m.content.mentions.as_ref().is_some_and(|mentions| {
+                    mentions.user_ids.iter().any(|u| u.as_str() == own_user)
+                });
+            let body = strip_reply_fallback(&text.body);
+            let body = if addressed { strip_address(body) } else { body };
+            Some(Classified {
+                addressed,
+                ..base(
+                    IncomingKind::Message {
+                        body: body.to_owned(),
+                    },
+                    thread_root,
+                )
+            })
         }
         AnySyncMessageLikeEvent::Reaction(SyncMessageLikeEvent::Original(r)) => {
             let rel = &r.content.relates_to;
@@ -89,6 +101,21 @@ pub fn classify(event: &AnySyncTimelineEvent, own_user: &str) -> Option<Classifi
         }
         _ => None,
     }
+}
+
+/// "kitbot: !ping" (a client's mention pill, then the command) → "!ping". Only a short lead
+/// ending with ":" or "," and holding no command is dropped.
+pub fn strip_address(body: &str) -> &str {
+    let trimmed = body.trim_start();
+    for sep in [": ", ", "] {
+        if let Some(at) = trimmed.find(sep) {
+            let (lead, rest) = trimmed.split_at(at);
+            if lead.chars().count() <= 64 && !lead.contains('!') && !lead.contains('\n') {
+                return rest[sep.len()..].trim_start();
+            }
+        }
+    }
+    trimmed
 }
 
 /// Older clients prefix replies with the quoted original (`> <@a:b> text` lines, then a blank

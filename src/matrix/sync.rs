@@ -347,6 +347,7 @@ impl Adapter {
             is_direct: info.direct,
             sender: classified.sender,
             role,
+            addressed: classified.addressed,
             event_id: classified.event_id,
             thread_root: classified.thread_root,
             sent_at: classified.sent_at,

@@ -2,6 +2,11 @@
 
 pub const HELP_HEADER: &str = "**Commandes disponibles**";
 pub const HELP_FOOTER: &str = "Pour le détail d'une commande : `!aide <commande>`.";
+
+/// How to reach kitbot when another bot shares the room.
+pub fn help_own_prefix(own_prefix: &str) -> String {
+    format!("Un autre robot partage ce salon ? `{own_prefix} aide`, `{own_prefix} relances`… s'adressent à moi seul.")
+}
 pub const HELP_COORDINATION_TAG: &str = " _(coordination)_";
 
 pub fn help_unknown_topic(word: &str) -> String {

@@ -59,6 +59,7 @@ pub(crate) fn message(body: &str, role: Role, at: DateTime<Utc>) -> Incoming {
         is_direct: false,
         sender: "@alice:example.org".into(),
         role,
+        addressed: false,
         event_id: format!("$e{n}"),
         thread_root: None,
         sent_at: at,
@@ -111,27 +112,91 @@ async fn unknown_commands_suggest_the_closest() {
     let (engine, _) = engine_at("2026-11-30T08:00:00Z");
     let answer = ask(&engine, "!aied", Role::Membre).await;
     assert!(answer.contains("`!aide`"), "{answer}");
-    let answer = ask(&engine, "!zzzzzzzz", Role::Membre).await;
+    // Addressed to kitbot (its own prefix), an unknown word is answered.
+    let answer = ask(&engine, "!kb zzzzzzzz", Role::Membre).await;
     assert!(
         answer.contains("Je ne connais pas") && !answer.contains("Vouliez"),
         "{answer}"
     );
 }
 
+/// In a room shared with other bots, kitbot answers its own commands, near-misses of them and
+/// whatever is addressed to it (`!kb …`, a mention), and leaves the rest to the other bots.
+#[tokio::test]
+async fn other_bots_commands_are_left_alone() {
+    use crate::config::UnknownCommands;
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    for other in [
+        "!remindme in 2 hours; water the plants",
+        "!echo bonjour",
+        "!hookshot help",
+        "!weather Angers",
+        "!zzzzzzzz",
+    ] {
+        assert_eq!(ask(&engine, other, Role::Membre).await, "", "{other}");
+    }
+    assert!(ask(&engine, "!relanse", Role::Coordination)
+        .await
+        .contains("`!relance`"));
+    assert!(ask(&engine, "!kb aide", Role::Membre)
+        .await
+        .contains("Commandes disponibles"));
+    assert!(ask(&engine, "!kb", Role::Membre)
+        .await
+        .contains("Commandes disponibles"));
+    assert!(ask(&engine, "!kb !ping", Role::Membre)
+        .await
+        .contains("Pong"));
+    assert!(ask(&engine, "!kb remindme", Role::Membre)
+        .await
+        .contains("Je ne connais pas"));
+    let mut mention = message("!weather Angers", Role::Membre, engine.now());
+    mention.addressed = true;
+    assert!(replies(engine.handle(&mention).await).contains("Je ne connais pas"));
+    // `!aide` tells how to reach kitbot when another bot shares the room.
+    assert!(ask(&engine, "!aide", Role::Membre).await.contains("`!kb"));
+
+    for (policy, aied, far) in [
+        (UnknownCommands::Silent, false, false),
+        (UnknownCommands::All, true, true),
+    ] {
+        let mut config = Config::load(None).expect("example config");
+        config.limits.burst = 100_000;
+        config.unknown_commands = policy;
+        let (engine, _) = engine_with(config, "2026-11-30T08:00:00Z");
+        assert_eq!(
+            !ask(&engine, "!aied", Role::Membre).await.is_empty(),
+            aied,
+            "{policy:?}"
+        );
+        assert_eq!(
+            !ask(&engine, "!weather Angers", Role::Membre)
+                .await
+                .is_empty(),
+            far,
+            "{policy:?}"
+        );
+        assert!(ask(&engine, "!kb weather", Role::Membre)
+            .await
+            .contains("Je ne connais pas"));
+        assert!(ask(&engine, "!ping", Role::Membre).await.contains("Pong"));
+    }
+}
+
 #[tokio::test]
 async fn hostile_input_is_answered_safely() {
     let (engine, _) = engine_at("2026-11-30T08:00:00Z");
-    let huge = format!("!{}", "x".repeat(64 * 1024));
+    let huge = format!("!kb {}", "x".repeat(64 * 1024));
     let answer = ask(&engine, &huge, Role::Membre).await;
     assert!(answer.contains("Je ne connais pas"), "{answer}");
     assert!(answer.len() < 1000, "a 64 KB word is not echoed whole");
-    let answer = ask(&engine, "!<b>@room</b>", Role::Membre).await;
+    let answer = ask(&engine, "!kb <b>@room</b>", Role::Membre).await;
     assert!(answer.contains("Je ne connais pas"), "{answer}");
     assert!(
         !answer.contains("<b>") && !answer.contains("@room"),
         "{answer}"
     );
-    let answer = ask(&engine, "!👋🏽\u{202e}", Role::Membre).await;
+    let answer = ask(&engine, "!kb 👋🏽\u{202e}", Role::Membre).await;
     assert!(answer.contains("Je ne connais pas"), "{answer}");
     assert!(!answer.contains('\u{202e}'), "bidi controls are not echoed");
 }

@@ -32,6 +32,7 @@ fn incoming(engine: &Engine, tenant: &str, room: &str, user: &str, kind: Incomin
         is_direct: false,
         sender: user.into(),
         role: Role::Membre,
+        addressed: false,
         event_id: event_id(),
         thread_root: None,
         sent_at: engine.now(),
