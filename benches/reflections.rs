@@ -95,6 +95,7 @@ fn message(engine: &Engine, room: &str, user: &str, n: usize, body: String) -> I
         is_direct: false,
         sender: user.into(),
         role: Role::Membre,
+        addressed: false,
         event_id: format!("$bench-{user}-{n}"),
         thread_root: None,
         sent_at: engine.now(),
