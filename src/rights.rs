@@ -60,6 +60,10 @@ pub const TREES: &[(&str, Kept)] = &[
     ("nudge_reactions", Kept::Personal),
     ("nudge_silences", Kept::Personal),
     (
+        "nudge_suspended",
+        Kept::Nothing("room → keys of the items paused when the bot left it"),
+    ),
+    (
         "nudge_origins",
         Kept::Nothing("command event id → the item it created"),
     ),

@@ -299,6 +299,60 @@ async fn other_bots_commands_get_no_answer_in_a_shared_room() {
     assert_eq!(bot.stop(), Some(0));
 }
 
+/// Kicked from a team room, the bot pauses the room's nudges and tells their creator in a
+/// direct message; invited back, they resume and the room is told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kick_pauses_the_rooms_nudges_and_a_new_invite_resumes_them() {
+    let (alice, mut bot, room_id) = room_with_bot(false).await;
+    let relance = alice
+        .say(&room_id, "!relance chaque lundi à 9h : Point d'équipe")
+        .await;
+    assert!(alice
+        .wait_reply(&relance)
+        .await
+        .body
+        .contains("relance **R1**"));
+    alice
+        .room(&room_id)
+        .kick_user(&bot.owned_user_id(), Some("essai"))
+        .await
+        .expect("kick");
+    let client = alice.client.clone();
+    alice
+        .wait_for("the bot's direct message", |_| {
+            !client.invited_rooms().is_empty()
+        })
+        .await;
+    let dm = client.invited_rooms()[0].room_id().to_owned();
+    alice.join(&dm).await;
+    alice
+        .wait_for("the news of the pause", |seen| {
+            seen.iter().any(|m| {
+                m.room_id == dm && m.body.contains("On m'a retiré") && m.body.contains("R1")
+            })
+        })
+        .await;
+    alice
+        .room(&room_id)
+        .invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite again");
+    alice
+        .wait_for("the bot back in the room", |seen| {
+            seen.iter().any(|m| {
+                m.room_id == room_id && m.body.contains("Me revoilà") && m.body.contains("R1")
+            })
+        })
+        .await;
+    let listed = alice.say(&room_id, "!relances").await;
+    assert!(alice
+        .wait_reply(&listed)
+        .await
+        .body
+        .contains("Point d'équipe"));
+    assert_eq!(bot.stop(), Some(0));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_team_member_can_talk_to_the_bot_in_a_direct_message() {
     let (alice, mut bot, team) = room_with_bot(false).await;

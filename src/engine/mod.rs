@@ -69,6 +69,15 @@ pub enum Processed {
     },
 }
 
+/// How a room left its Mission Locale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leaving {
+    /// It left the Space, or another Mission Locale claims it too: the bot is still there.
+    Moved,
+    /// The bot was kicked or banned, or left: it cannot post there.
+    Removed { room_name: String },
+}
+
 /// A cheap clonable handle on the engine.
 #[derive(Clone)]
 pub struct Engine {
@@ -393,38 +402,122 @@ impl Engine {
         }
     }
 
-    /// The room `room_id` stopped belonging to `tenant` (it left the Space, is claimed by
-    /// another Mission Locale too, or the bot was removed): its nudges and parcours are
-    /// paused; when the bot can still post there (`tell`), the room is told why, once.
+    /// The room `room_id` stopped belonging to `tenant`: its nudges and parcours are paused
+    /// (not lost; [`Engine::room_back`] resumes them). When the room left the Mission Locale
+    /// but the bot is still there, the room is told once; when the bot was removed (kicked,
+    /// banned), each coordinator who created something there gets a direct message saying
+    /// why and how to resume.
     pub async fn room_left(
         &self,
         tenant: &str,
         room_id: &str,
-        tell: bool,
-    ) -> Result<(usize, usize), StoreError> {
-        let (nudges, parcours) = self.inner.nudges.suspend_room(tenant, room_id).await?;
-        tracing::warn!(%tenant, %room_id, nudges, parcours, "a room left its Mission Locale; its nudges are paused");
-        if tell {
-            let name = self.mission(tenant).map_or(tenant, |m| m.name.as_str());
-            let draft = crate::outbox::Draft {
-                txn: format!("left|{room_id}|{tenant}|{}", self.now().timestamp_millis()),
+        leaving: Leaving,
+    ) -> Result<crate::nudges::Suspended, StoreError> {
+        let suspended = self.inner.nudges.suspend_room(tenant, room_id).await?;
+        tracing::warn!(%tenant, %room_id, nudges = suspended.nudges.len(), parcours = suspended.parcours.is_some(), ?leaving, "a room left its Mission Locale; its nudges are paused");
+        let name = self.mission(tenant).map_or(tenant, |m| m.name.as_str());
+        let at = self.now().timestamp_millis();
+        let mut drafts = Vec::new();
+        match &leaving {
+            Leaving::Moved => drafts.push(crate::outbox::Draft {
+                txn: format!("left|{room_id}|{tenant}|{at}"),
                 out: Outgoing::Post {
                     room_id: room_id.to_owned(),
                     markdown: crate::strings::nudges::room_left(
                         &crate::core::text::escape_md(name),
-                        nudges,
-                        parcours,
+                        suspended.nudges.len(),
+                        usize::from(suspended.parcours.is_some()),
                     ),
                     mentions: Default::default(),
                     notice: true,
                 },
                 note: None,
                 due_at: None,
-            };
-            self.inner.outbox.queue(vec![draft])?;
+            }),
+            Leaving::Removed { room_name } => {
+                let mut authors: Vec<&str> = suspended
+                    .nudges
+                    .iter()
+                    .map(|(_, a)| a.as_str())
+                    .chain(suspended.parcours.iter().map(|(_, a)| a.as_str()))
+                    .filter(|a| !a.is_empty())
+                    .collect();
+                authors.sort_unstable();
+                authors.dedup();
+                for author in authors {
+                    let labels: Vec<&str> = suspended
+                        .nudges
+                        .iter()
+                        .filter(|(_, a)| a == author)
+                        .map(|(l, _)| l.as_str())
+                        .collect();
+                    let parcours = suspended
+                        .parcours
+                        .as_ref()
+                        .filter(|(_, a)| a == author)
+                        .map(|(t, _)| crate::core::text::escape_md(t));
+                    drafts.push(crate::outbox::Draft {
+                        txn: format!("removed|{room_id}|{tenant}|{author}|{at}"),
+                        out: Outgoing::Direct {
+                            user_id: author.to_owned(),
+                            tenant: tenant.to_owned(),
+                            markdown: crate::strings::nudges::room_removed(
+                                &crate::core::text::quote_inline(room_name, 60),
+                                &labels,
+                                parcours.as_deref(),
+                            ),
+                            attachment: None,
+                        },
+                        note: None,
+                        due_at: None,
+                    });
+                }
+            }
+        }
+        if !drafts.is_empty() {
+            self.inner.outbox.queue(drafts)?;
             self.inner.outbox.flush().await?;
         }
-        Ok((nudges, parcours))
+        Ok(suspended)
+    }
+
+    /// The room `room_id` is back in `tenant` (the bot re-invited, the room back in its
+    /// Space): what [`Engine::room_left`] paused resumes, and the room is told once.
+    pub async fn room_back(
+        &self,
+        tenant: &str,
+        room_id: &str,
+    ) -> Result<crate::nudges::Suspended, StoreError> {
+        let Some(mission) = self.mission(tenant) else {
+            return Ok(Default::default());
+        };
+        let resumed = self
+            .inner
+            .nudges
+            .resume_room(tenant, room_id, mission.tz, &mission.quiet, self.now())
+            .await?;
+        if resumed.is_empty() {
+            return Ok(resumed);
+        }
+        tracing::info!(%tenant, %room_id, nudges = resumed.nudges.len(), parcours = resumed.parcours.is_some(), "a room is back; its nudges resume");
+        let labels: Vec<&str> = resumed.nudges.iter().map(|(l, _)| l.as_str()).collect();
+        let parcours = resumed
+            .parcours
+            .as_ref()
+            .map(|(t, _)| crate::core::text::escape_md(t));
+        self.inner.outbox.queue(vec![crate::outbox::Draft {
+            txn: format!("back|{room_id}|{tenant}|{}", self.now().timestamp_millis()),
+            out: Outgoing::Post {
+                room_id: room_id.to_owned(),
+                markdown: crate::strings::nudges::room_back(&labels, parcours.as_deref()),
+                mentions: Default::default(),
+                notice: true,
+            },
+            note: None,
+            due_at: None,
+        }])?;
+        self.inner.outbox.flush().await?;
+        Ok(resumed)
     }
 
     /// What the delivery task reports back: a posted nudge or step is remembered by its event

@@ -498,6 +498,10 @@ impl Adapter {
             }
             InviteDecision::Join { tenant, .. } => {
                 tracing::info!(room_id = %room.room_id(), %inviter, %tenant, "invite accepted");
+                // Invited back after a kick: what was paused there resumes.
+                self.engine
+                    .room_back(&tenant, room.room_id().as_str())
+                    .await?;
             }
             InviteDecision::JoinAndAsk { tenants } => {
                 self.engine
@@ -590,7 +594,18 @@ impl Adapter {
                 self.resolve_team_room(&room_id).await
             };
             match &decision {
-                RoomTenant::Of(tenant) => self.rooms.insert(&id, self.info_for(&id, tenant)),
+                RoomTenant::Of(tenant) => {
+                    self.rooms.insert(&id, self.info_for(&id, tenant));
+                    let joined = self
+                        .client
+                        .get_room(&room_id)
+                        .is_some_and(|r| r.state() == RoomState::Joined);
+                    if joined {
+                        if let Err(err) = self.engine.room_back(tenant, &id).await {
+                            tracing::error!(cause = %err, room_id = %id, "could not resume a room's nudges");
+                        }
+                    }
+                }
                 _ => {
                     self.rooms.remove(&id);
                 }
@@ -601,12 +616,26 @@ impl Adapter {
                         .client
                         .get_room(&room_id)
                         .is_some_and(|r| r.state() == RoomState::Joined);
-                    if let Err(err) = self.engine.room_left(&old, &id, joined).await {
+                    let leaving = self.leaving(&room_id, joined);
+                    if let Err(err) = self.engine.room_left(&old, &id, leaving).await {
                         tracing::error!(cause = %err, room_id = %id, "could not pause the nudges of a room that left its Mission Locale");
                     }
                 }
             }
         }
+    }
+
+    /// How a room left: the bot still there (it moved out of the Mission Locale), or removed.
+    fn leaving(&self, room_id: &matrix_sdk::ruma::RoomId, joined: bool) -> crate::engine::Leaving {
+        if joined {
+            return crate::engine::Leaving::Moved;
+        }
+        let room_name = self
+            .client
+            .get_room(room_id)
+            .and_then(|r| r.name())
+            .unwrap_or_else(|| room_id.to_string());
+        crate::engine::Leaving::Removed { room_name }
     }
 
     /// At start: a room where a Mission Locale's nudges are due but that is not that Mission
@@ -648,7 +677,8 @@ impl Adapter {
                 };
                 if !still {
                     let joined = room.state() == RoomState::Joined;
-                    if let Err(err) = self.engine.room_left(&ml.id, &id, joined).await {
+                    let leaving = self.leaving(&room_id, joined);
+                    if let Err(err) = self.engine.room_left(&ml.id, &id, leaving).await {
                         tracing::error!(cause = %err, room_id = %id, "could not pause the nudges of a room that left its Mission Locale");
                     }
                 }
@@ -670,7 +700,7 @@ impl Adapter {
             tracing::warn!(%room_id, tenant = %info.tenant, "the bot is no longer in a team room");
             if let Err(err) = self
                 .engine
-                .room_left(&info.tenant, room_id.as_str(), false)
+                .room_left(&info.tenant, room_id.as_str(), self.leaving(room_id, false))
                 .await
             {
                 tracing::error!(cause = %err, %room_id, "could not pause the nudges of a room the bot left");

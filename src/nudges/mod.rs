@@ -88,6 +88,24 @@ pub enum Updated<T, A> {
     Missing,
 }
 
+/// What a room's suspension paused (or its return resumed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Suspended {
+    /// (label, author) of each room nudge.
+    pub nudges: Vec<(String, String)>,
+    /// (title, started by) of the parcours.
+    pub parcours: Option<(String, String)>,
+}
+
+impl Suspended {
+    pub fn is_empty(&self) -> bool {
+        self.nudges.is_empty() && self.parcours.is_none()
+    }
+}
+
+/// `{tenant}|{room id}` → keys of the items paused when the room left (resumed on return).
+pub const SUSPENDED: &str = "nudge_suspended";
+
 /// What the nudges domain keeps about one person in one Mission Locale.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PersonalNudges {
@@ -540,15 +558,12 @@ impl Nudges {
 
     /// The room stopped belonging to `tenant` (it left the Mission Locale's Space, or the bot
     /// was removed from it): its nudges and its running parcours are paused, so nothing of
-    /// that Mission Locale goes there any more. A coordinator can resume them (`!relances`,
-    /// `!parcours reprendre`) if the room comes back. Returns (nudges paused, parcours
-    /// paused); nothing written when there is nothing to pause.
-    pub async fn suspend_room(
-        &self,
-        tenant: &str,
-        room_id: &str,
-    ) -> Result<(usize, usize), StoreError> {
-        let (old_nudges, old_run) = {
+    /// that Mission Locale goes there any more, and what was paused is remembered so that
+    /// [`Nudges::resume_room`] restarts exactly that when the room comes back. Nothing written
+    /// when there is nothing to pause.
+    pub async fn suspend_room(&self, tenant: &str, room_id: &str) -> Result<Suspended, StoreError> {
+        let record_key = format!("{tenant}|{room_id}");
+        let (old_nudges, old_run, old_record) = {
             let _guard = self.lock();
             let mut old_nudges = Vec::new();
             for mut nudge in model::nudges_of(self.store(), tenant, room_id)? {
@@ -570,11 +585,29 @@ impl Nudges {
                 run.slot = None;
                 model::save_run(self.store(), &run)?;
             }
-            (old_nudges, old_run)
+            let old_record = self
+                .store()
+                .get::<Vec<String>>(SUSPENDED, record_key.as_bytes())?;
+            if !old_nudges.is_empty() || old_run.is_some() {
+                let mut keys = old_record.clone().unwrap_or_default();
+                // Tagged: a nudge and a run of one room share their key shape.
+                keys.extend(old_nudges.iter().map(|n| format!("n:{}", n.key())));
+                keys.extend(old_run.iter().map(|r| format!("r:{}", r.key())));
+                self.store().put(SUSPENDED, record_key.as_bytes(), &keys)?;
+            }
+            (old_nudges, old_run, old_record)
         };
-        let counts = (old_nudges.len(), usize::from(old_run.is_some()));
-        if counts == (0, 0) {
-            return Ok(counts);
+        let suspended = Suspended {
+            nudges: old_nudges
+                .iter()
+                .map(|n| (n.label(), n.author.clone()))
+                .collect(),
+            parcours: old_run
+                .as_ref()
+                .map(|r| (r.title.clone(), r.started_by.clone())),
+        };
+        if old_nudges.is_empty() && old_run.is_none() {
+            return Ok(suspended);
         }
         self.commit("room suspended", move |store| {
             for nudge in &old_nudges {
@@ -583,10 +616,89 @@ impl Nudges {
             if let Some(run) = &old_run {
                 model::save_run(store, run)?;
             }
-            Ok(())
+            match &old_record {
+                Some(keys) => store.put(SUSPENDED, record_key.as_bytes(), keys),
+                None => store.remove(SUSPENDED, record_key.as_bytes()).map(|_| ()),
+            }
         })
         .await?;
-        Ok(counts)
+        Ok(suspended)
+    }
+
+    /// The room is back in `tenant` (the bot re-invited, the room back in the Space): what
+    /// [`Nudges::suspend_room`] paused resumes from now (a one-off whose time passed stays
+    /// paused). Returns the labels of the nudges and the title of the parcours resumed.
+    pub async fn resume_room(
+        &self,
+        tenant: &str,
+        room_id: &str,
+        tz: chrono_tz::Tz,
+        quiet: &crate::schedule::QuietRules,
+        now: DateTime<Utc>,
+    ) -> Result<Suspended, StoreError> {
+        let record_key = format!("{tenant}|{room_id}");
+        let quiet = plan::rules(quiet);
+        let (resumed, old_nudges, old_run, keys) = {
+            let _guard = self.lock();
+            let Some(keys) = self
+                .store()
+                .get::<Vec<String>>(SUSPENDED, record_key.as_bytes())?
+            else {
+                return Ok(Suspended::default());
+            };
+            let mut resumed = Suspended::default();
+            let (mut old_nudges, mut old_run) = (Vec::new(), None);
+            for tagged in &keys {
+                let (nudge_key, run_key) = match tagged.split_at_checked(2) {
+                    Some(("n:", key)) => (Some(key), None),
+                    Some(("r:", key)) => (None, Some(key)),
+                    _ => (None, None),
+                };
+                if let Some(mut nudge) = nudge_key
+                    .map(|k| model::get_nudge(self.store(), k))
+                    .transpose()?
+                    .flatten()
+                {
+                    if !nudge.paused {
+                        continue;
+                    }
+                    let Some(slot) = plan::slot_after(&nudge.schedule, tz, quiet, now) else {
+                        continue;
+                    };
+                    old_nudges.push(nudge.clone());
+                    nudge.paused = false;
+                    nudge.slot = Some(slot);
+                    resumed.nudges.push((nudge.label(), nudge.author.clone()));
+                    model::save_nudge(self.store(), &nudge)?;
+                } else if let Some(mut run) = run_key
+                    .map(|k| model::get_run(self.store(), k))
+                    .transpose()?
+                    .flatten()
+                {
+                    if run.state != RunState::Paused {
+                        continue;
+                    }
+                    old_run = Some(run.clone());
+                    run.state = RunState::Active;
+                    run.slot = plan::slot_after(&run.schedule, tz, quiet, now);
+                    resumed.parcours = Some((run.title.clone(), run.started_by.clone()));
+                    model::save_run(self.store(), &run)?;
+                }
+            }
+            self.store().remove(SUSPENDED, record_key.as_bytes())?;
+            (resumed, old_nudges, old_run, keys)
+        };
+        self.commit("room resumed", move |store| {
+            for nudge in &old_nudges {
+                model::save_nudge(store, nudge)?;
+            }
+            if let Some(run) = &old_run {
+                model::save_run(store, run)?;
+            }
+            store.put(SUSPENDED, record_key.as_bytes(), &keys)
+        })
+        .await?;
+        Ok(resumed)
     }
 
     /// Silence the nudges addressed to a person until `until` (`None` ends the silence).

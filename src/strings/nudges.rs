@@ -424,3 +424,33 @@ pub fn room_left(mission: &str, nudges: usize, parcours: usize) -> String {
     }
     out
 }
+
+/// A direct message to a coordinator: the bot was removed from a room where they had nudges.
+pub fn room_removed(room: &str, labels: &[&str], parcours: Option<&str>) -> String {
+    let mut what = Vec::new();
+    if !labels.is_empty() {
+        what.push(format!("vos relances {}", labels.join(", ")));
+    }
+    if let Some(title) = parcours {
+        what.push(format!("votre parcours « {title} »"));
+    }
+    format!(
+        "On m'a retiré du salon {room} (exclusion, bannissement ou départ) : {} y sont en pause, rien n'est perdu. Réinvitez-moi dans le salon et elles reprendront d'elles-mêmes.",
+        what.join(" et ")
+    )
+}
+
+/// Posted in a room the bot is back in: what was paused resumes.
+pub fn room_back(labels: &[&str], parcours: Option<&str>) -> String {
+    let mut what = Vec::new();
+    if !labels.is_empty() {
+        what.push(format!("les relances {}", labels.join(", ")));
+    }
+    if let Some(title) = parcours {
+        what.push(format!("le parcours « {title} »"));
+    }
+    format!(
+        "Me revoilà : {} reprennent à leur rythme. `!relances` les liste.",
+        what.join(" et ")
+    )
+}

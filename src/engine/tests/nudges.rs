@@ -1036,3 +1036,98 @@ async fn rights_cover_every_tree() {
     let listed = ask(&engine, "!relances", Role::Coordination).await;
     assert!(listed.contains("Point d'équipe"), "{listed}");
 }
+
+/// The bot kicked from a room: the room's nudges and parcours pause (nothing lost), their
+/// creator is told in a direct message; invited back, exactly those resume and the room is
+/// told. A nudge a coordinator had paused on purpose stays paused.
+#[tokio::test]
+async fn a_room_the_bot_leaves_keeps_its_nudges_paused_until_it_comes_back() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    for body in [
+        "!relance chaque lundi à 9h : Point d'équipe",
+        "!relance chaque mardi à 9h : Café visio",
+        "!relance pause R2",
+        "!parcours demarrer premiers-pas chaque jeudi à 10h",
+    ] {
+        crate::engine::tests::assert_real_answer(
+            &ask(&engine, body, Role::Coordination).await,
+            body,
+        );
+    }
+    let before = engine.outbox().len();
+    let suspended = engine
+        .room_left(
+            "demo",
+            ROOM,
+            crate::engine::Leaving::Removed {
+                room_name: "Équipe *Nord*".into(),
+            },
+        )
+        .await
+        .expect("left");
+    assert_eq!(suspended.nudges.len(), 1, "R2 was already paused");
+    let queued = engine.outbox().pending().expect("pending");
+    assert_eq!(
+        queued.len(),
+        before + 1,
+        "one direct message to the one creator"
+    );
+    let dm = queued
+        .iter()
+        .find_map(|i| match &i.out {
+            Outgoing::Direct {
+                user_id, markdown, ..
+            } => Some((user_id.clone(), markdown.clone())),
+            _ => None,
+        })
+        .expect("a direct message");
+    assert_eq!(dm.0, "@alice:example.org");
+    assert!(
+        dm.1.contains("R1") && !dm.1.contains("R2") && dm.1.contains("Premiers pas"),
+        "{}",
+        dm.1
+    );
+    assert!(dm.1.contains("Réinvitez-moi"), "{}", dm.1);
+    assert!(
+        !dm.1.contains("*Nord*"),
+        "the room name is quoted: {}",
+        dm.1
+    );
+    let listed = ask(&engine, "!relances", Role::Coordination).await;
+    assert!(
+        !listed.contains("Prochain"),
+        "nothing due while away: {listed}"
+    );
+
+    let resumed = engine.room_back("demo", ROOM).await.expect("back");
+    assert_eq!(
+        resumed.nudges,
+        vec![("R1".to_owned(), "@alice:example.org".to_owned())]
+    );
+    assert!(resumed.parcours.is_some());
+    let r1 = engine
+        .nudges()
+        .of_place("demo", ROOM)
+        .expect("nudges")
+        .into_iter()
+        .find(|n| n.number == 1)
+        .expect("R1");
+    assert!(!r1.paused && r1.slot.is_some());
+    let r2 = engine
+        .nudges()
+        .of_place("demo", ROOM)
+        .expect("nudges")
+        .into_iter()
+        .find(|n| n.number == 2)
+        .expect("R2");
+    assert!(r2.paused, "paused on purpose, stays paused");
+    let back = engine.outbox().pending().expect("pending");
+    assert!(back.iter().any(|i| matches!(&i.out,
+        Outgoing::Post { markdown, .. } if markdown.contains("Me revoilà") && markdown.contains("R1"))));
+    // A second return resumes nothing and says nothing.
+    assert!(engine
+        .room_back("demo", ROOM)
+        .await
+        .expect("again")
+        .is_empty());
+}
