@@ -296,6 +296,32 @@ async fn other_bots_commands_get_no_answer_in_a_shared_room() {
             "kitbot answered another bot's command"
         );
     }
+    // Deleting the message of a `!relance` cancels the nudge it created.
+    let relance = alice
+        .say(&room_id, "!relance chaque lundi à 9h : Point d'équipe")
+        .await;
+    assert!(alice
+        .wait_reply(&relance)
+        .await
+        .body
+        .contains("relance **R1**"));
+    alice
+        .room(&room_id)
+        .redact(&relance, Some("erreur"), None)
+        .await
+        .expect("redact");
+    alice
+        .wait_for("the cancellation notice", |seen| {
+            seen.iter()
+                .any(|m| m.room_id == room_id && m.body.contains("j'annule aussi **R1**"))
+        })
+        .await;
+    let listed = alice.say(&room_id, "!relances").await;
+    assert!(!alice
+        .wait_reply(&listed)
+        .await
+        .body
+        .contains("Point d'équipe"));
     assert_eq!(bot.stop(), Some(0));
 }
 

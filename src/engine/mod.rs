@@ -295,7 +295,52 @@ impl Engine {
                 ) {
                     tracing::error!(cause = %err, event_id = %incoming.event_id, "could not remove a tick");
                 }
-                reflections::on_redaction(&self.inner.store, incoming, target, *by_moderator).await
+                let mut out = self
+                    .cancel_deleted_command(incoming, target, *by_moderator)
+                    .await;
+                out.extend(
+                    reflections::on_redaction(&self.inner.store, incoming, target, *by_moderator)
+                        .await,
+                );
+                out
+            }
+        }
+    }
+
+    /// The message that created a nudge or a reminder was deleted by its author (or a
+    /// moderator): the nudge is cancelled, and the room is told in reply to the deletion.
+    async fn cancel_deleted_command(
+        &self,
+        incoming: &Incoming,
+        target: &str,
+        by_moderator: bool,
+    ) -> Vec<Outgoing> {
+        let nudge = match self.inner.nudges.created_by(&incoming.tenant, target) {
+            Ok(Some(nudge)) => nudge,
+            Ok(None) => return Vec::new(),
+            Err(err) => {
+                tracing::error!(cause = %err, event_id = %incoming.event_id, "could not read what a deleted message created");
+                return Vec::new();
+            }
+        };
+        if nudge.author != incoming.sender && !by_moderator {
+            return Vec::new();
+        }
+        match self.inner.nudges.remove(&nudge.key()).await {
+            Ok(Some(removed)) => {
+                tracing::info!(event_id = %incoming.event_id, "a deleted command's nudge is cancelled");
+                // A notice in the room (the deleted message cannot be replied to).
+                vec![Outgoing::Post {
+                    room_id: incoming.room_id.clone(),
+                    markdown: crate::strings::nudges::cancelled_by_deletion(&removed.label()),
+                    mentions: Default::default(),
+                    notice: true,
+                }]
+            }
+            Ok(None) => Vec::new(),
+            Err(err) => {
+                tracing::error!(cause = %err, event_id = %incoming.event_id, "could not cancel a deleted command's nudge");
+                vec![reply(incoming, s::NOT_SAVED.to_owned())]
             }
         }
     }

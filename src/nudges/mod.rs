@@ -41,6 +41,13 @@ pub fn render_for_tests(kit: &crate::kit::Kit, nudge: &Nudge) -> String {
 
 /// Creations already made, by the event that asked: `{tenant}|{event id}` → item key.
 const ORIGINS: &str = "nudge_origins";
+/// Origins of parcours runs are tagged (a run and a nudge of one room share their key shape);
+/// untagged values, nudges or runs from before the tag, are read as either.
+const RUN_ORIGIN: &str = "r:";
+
+fn run_origin_key(value: &str) -> &str {
+    value.strip_prefix(RUN_ORIGIN).unwrap_or(value)
+}
 /// How long what a post was about is remembered (✅ on a step, replies in its thread): longer
 /// than any parcours.
 pub const POSTS_KEPT_DAYS: i64 = 400;
@@ -458,6 +465,21 @@ impl Nudges {
         Ok(Updated::Saved(nudge))
     }
 
+    /// The nudge or reminder the event `origin` created in `tenant`, if it still exists (a
+    /// parcours run is not a nudge: `None`).
+    pub fn created_by(&self, tenant: &str, origin: &str) -> Result<Option<Nudge>, StoreError> {
+        let Some(item) = self
+            .store()
+            .get::<String>(ORIGINS, format!("{tenant}|{origin}").as_bytes())?
+        else {
+            return Ok(None);
+        };
+        if item.starts_with(RUN_ORIGIN) {
+            return Ok(None);
+        }
+        self.get(&item)
+    }
+
     /// Delete the nudge `key`; the deleted record, if there was one.
     pub async fn remove(&self, key: &str) -> Result<Option<Nudge>, StoreError> {
         let removed = {
@@ -488,7 +510,7 @@ impl Nudges {
             let _guard = self.lock();
             let known = self.store().get::<String>(ORIGINS, origin_key.as_bytes())?;
             if let Some(existing) = known
-                .map(|key| model::get_run(self.store(), &key))
+                .map(|key| model::get_run(self.store(), run_origin_key(&key)))
                 .transpose()?
                 .flatten()
             {
@@ -509,8 +531,11 @@ impl Nudges {
                 ..run
             };
             model::save_run(self.store(), &run)?;
-            self.store()
-                .put(ORIGINS, origin_key.as_bytes(), &run.key())?;
+            self.store().put(
+                ORIGINS,
+                origin_key.as_bytes(),
+                &format!("{RUN_ORIGIN}{}", run.key()),
+            )?;
             run
         };
         let (run, origin) = (created.clone(), origin_key.clone());
@@ -816,7 +841,8 @@ impl Nudges {
             }
         }
         for (key, item) in store.scan_prefix::<String>(ORIGINS, b"")? {
-            let exists = self.get(&item)?.is_some() || model::get_run(store, &item)?.is_some();
+            let exists = self.get(&item)?.is_some()
+                || model::get_run(store, run_origin_key(&item))?.is_some();
             if !exists && store.remove(ORIGINS, &key)? {
                 pruned.origins += 1;
             }

@@ -454,3 +454,8 @@ pub fn room_back(labels: &[&str], parcours: Option<&str>) -> String {
         what.join(" et ")
     )
 }
+
+/// In reply to the deletion of the message that created a nudge or a reminder.
+pub fn cancelled_by_deletion(label: &str) -> String {
+    format!("Message supprimé : j'annule aussi **{label}**, qu'il avait créé.")
+}

@@ -1131,3 +1131,66 @@ async fn a_room_the_bot_leaves_keeps_its_nudges_paused_until_it_comes_back() {
         .expect("again")
         .is_empty());
 }
+
+/// Deleting the message that created a nudge or a reminder cancels it (only its author's or
+/// a moderator's deletion counts); the room is told.
+#[tokio::test]
+async fn deleting_the_command_cancels_what_it_created() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    let create = message(
+        "!relance chaque lundi à 9h : Point d'équipe",
+        Role::Coordination,
+        engine.now(),
+    );
+    assert!(replies(engine.handle(&create).await).contains("**R1**"));
+    let reminder = message(
+        "!me-rappeler demain à 9h : appeler le partenaire",
+        Role::Membre,
+        engine.now(),
+    );
+    assert!(replies(engine.handle(&reminder).await).contains("P1"));
+    let delete = |by: &str, target: &str, by_moderator: bool| {
+        let mut e = message("", Role::Membre, engine.now());
+        e.sender = by.to_owned();
+        e.kind = IncomingKind::Redaction {
+            target: target.to_owned(),
+            by_moderator,
+        };
+        e
+    };
+    let posts = |out: &[Outgoing]| {
+        out.iter()
+            .filter_map(|o| match o {
+                Outgoing::Post { markdown, .. } => Some(markdown.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    // Someone else's deletion event changes nothing.
+    let out = engine
+        .handle(&delete("@bob:example.org", &create.event_id, false))
+        .await;
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(engine.nudges().of_place("demo", ROOM).expect("n").len(), 1);
+    // The author's does.
+    let out = engine
+        .handle(&delete("@alice:example.org", &create.event_id, false))
+        .await;
+    assert!(posts(&out).contains("R1"), "{out:?}");
+    assert!(engine
+        .nudges()
+        .of_place("demo", ROOM)
+        .expect("n")
+        .is_empty());
+    // A moderator's deletion of someone's reminder command cancels it too.
+    let out = engine
+        .handle(&delete("@mod:example.org", &reminder.event_id, true))
+        .await;
+    assert!(posts(&out).contains("P1"), "{out:?}");
+    assert!(engine
+        .nudges()
+        .of_place("demo", "@alice:example.org")
+        .expect("n")
+        .is_empty());
+}
