@@ -1,6 +1,7 @@
 //! Encrypted events whose key had not arrived when they were synced. Keys can come late (key
 //! forwarding, backup), so each such event is kept in memory and tried again after every sync
-//! for [`RETRY_FOR`]; then it is given up, with a log line. The list is keyed by event id (no
+//! for [`RETRY_FOR`]; then it is given up, with a log line and, at most once a day per room, a
+//! notice telling the team what to check (the bot cannot know whether it was a command). The list is keyed by event id (no
 //! duplicates, constant-time checks) and bounded ([`MAX_KEPT`]): past that, the oldest entries
 //! are given up first.
 
@@ -121,9 +122,42 @@ impl Adapter {
                 }
                 _ if entry.first_seen.elapsed() < RETRY_FOR => self.undecrypted.keep(entry),
                 _ => {
-                    tracing::warn!(room_id = %entry.room_id, "gave up on an event that could not be decrypted")
+                    tracing::warn!(room_id = %entry.room_id, "gave up on an event that could not be decrypted");
+                    self.tell_undecryptable(&entry.room_id).await;
                 }
             }
+        }
+    }
+}
+
+impl Adapter {
+    /// A message stayed undecryptable (it may have been a command): the room is told what to
+    /// check, at most once a day (the transaction id names the day; the outbox never sends
+    /// one twice). Only in rooms the bot serves.
+    async fn tell_undecryptable(&self, room_id: &RoomId) {
+        if self.rooms.get(room_id.as_str()).is_none() {
+            return;
+        }
+        let day = self.engine.now().format("%Y-%m-%d");
+        let outbox = self.engine.outbox();
+        let queued = outbox.queue(vec![crate::outbox::Draft {
+            txn: format!("utd|{room_id}|{day}"),
+            out: crate::core::Outgoing::Post {
+                room_id: room_id.to_string(),
+                markdown: crate::strings::rooms::UNDECRYPTABLE.to_owned(),
+                mentions: Default::default(),
+                notice: true,
+            },
+            note: None,
+            due_at: None,
+        }]);
+        match queued {
+            Ok(_) => {
+                if let Err(err) = outbox.flush().await {
+                    tracing::error!(cause = %err, "could not save the undecryptable notice");
+                }
+            }
+            Err(err) => tracing::error!(cause = %err, "could not queue the undecryptable notice"),
         }
     }
 }

@@ -27,3 +27,8 @@ pub fn mission_unknown(typed: &str, options: &[(String, String)]) -> String {
         options_list(options)
     )
 }
+
+/// A message in the room stayed unreadable for the bot (at most once a day per room).
+pub const UNDECRYPTABLE: &str = "Je n'ai pas pu lire un message chiffré de ce salon : s'il m'était adressé, je n'y ai pas répondu. \
+À vérifier : la session de l'auteur du message est-elle vérifiée, et la sauvegarde des clés activée ? \
+En attendant, renvoyez la commande depuis une session vérifiée.";
