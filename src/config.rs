@@ -163,6 +163,15 @@ pub struct RawMatrix {
     pub allowed_inviters: Vec<String>,
     #[serde(default = "default_timeline_limit")]
     pub timeline_limit: u32,
+    /// The name people see for the bot in rooms.
+    #[serde(default = "default_display_name")]
+    pub display_name: String,
+    /// A PNG or JPEG for the bot's avatar (default: the image shipped in `assets/`).
+    pub avatar_file: Option<PathBuf>,
+}
+
+fn default_display_name() -> String {
+    "kitbot".to_owned()
 }
 
 #[derive(Debug, Deserialize)]
@@ -266,6 +275,8 @@ pub struct MatrixConfig {
     pub device_name: String,
     pub allowlist: Allowlist,
     pub timeline_limit: u32,
+    pub display_name: String,
+    pub avatar_file: Option<PathBuf>,
 }
 
 /// A Mission Locale: one tenant. Nothing of one is ever shown in another's rooms.
@@ -393,6 +404,8 @@ impl Config {
                     device_name: m.device_name,
                     allowlist,
                     timeline_limit: m.timeline_limit,
+                    display_name: m.display_name,
+                    avatar_file: m.avatar_file,
                 })
             }
         };

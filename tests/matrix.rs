@@ -32,6 +32,47 @@ async fn ping_in_a_plain_room_gets_a_notice_in_reply_and_in_thread() {
         !reply.mentions_room && reply.mentioned_users.is_empty(),
         "a reply pings nobody"
     );
+    // The bot has its name and avatar, and marks what it handled as read.
+    let profile: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/_matrix/client/v3/profile/{}",
+            util::synapse().url,
+            bot.user_id
+        ))
+        .send()
+        .await
+        .expect("profile")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(profile["displayname"], "kitbot", "{profile}");
+    assert!(
+        profile["avatar_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("mxc://")),
+        "{profile}"
+    );
+    let room = alice.room(&room_id);
+    let deadline = tokio::time::Instant::now() + util::TIMEOUT;
+    loop {
+        let receipt = room
+            .load_user_receipt(
+                matrix_sdk::ruma::events::receipt::ReceiptType::Read,
+                matrix_sdk::ruma::events::receipt::ReceiptThread::Unthreaded,
+                &bot.owned_user_id(),
+            )
+            .await
+            .expect("receipt");
+        if receipt.is_some() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no read receipt from the bot"
+        );
+        // The receipt arrives with a later sync of Alice's client: look again shortly.
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 
     // In a thread, the answer stays in the thread.
     let root = alice.say(&room_id, "Fil de discussion").await;

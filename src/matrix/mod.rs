@@ -9,12 +9,14 @@
 //! - [`tenants`]: the pure parts of that (the room map, the invite decision);
 //! - [`roles`]: a sender's role, from power levels;
 //! - [`undecrypted`]: encrypted events whose key came late, retried for a while;
+//! - [`presence`]: display name and avatar, typing notices, read receipts;
 //! - [`convert`]: which Matrix events matter and what they mean, as pure functions;
 //! - [`send`]: the [`Transport`](crate::outbox::Transport) that delivers the outbox.
 //!
 //! This file holds the [`Adapter`] handle those jobs share, and [`run`], which wires them.
 
 pub mod convert;
+pub mod presence;
 pub mod roles;
 pub mod rooms;
 pub mod send;
@@ -100,6 +102,7 @@ pub async fn run(engine: Engine, shutdown: CancellationToken) -> anyhow::Result<
     let adapter = adapter.with_tenants().await;
     let tracker = TaskTracker::new();
     let mut sync = sync::SyncLoop::start(&adapter).await?;
+    presence::ensure_profile(&client, &adapter.config, engine.store()).await;
     adapter.join_configured_rooms().await;
     adapter.revisit_rooms().await;
     adapter.check_nudge_rooms().await;

@@ -182,11 +182,15 @@ impl Adapter {
                 // The engine sees the room's events one by one, in order; their answers go to
                 // the outbox, which the delivery task sends.
                 let mut complete = true;
+                let last = events.last().and_then(|e| e.event_id());
                 for event in events {
                     if let Err(err) = self.process_event(&room, &event).await {
                         tracing::error!(cause = %err, room_id = %room.room_id(), "could not record an event; it will be handled again");
                         complete = false;
                     }
+                }
+                if let (true, Some(last)) = (complete, last) {
+                    super::presence::mark_read(&room, last).await;
                 }
                 complete
             });
@@ -353,7 +357,12 @@ impl Adapter {
             sent_at: classified.sent_at,
             kind,
         };
-        match self.engine.process(&incoming).await {
+        let processed = if matches!(incoming.kind, IncomingKind::Message { .. }) {
+            super::presence::typing_while(room, self.engine.process(&incoming)).await
+        } else {
+            self.engine.process(&incoming).await
+        };
+        match processed {
             Processed::Recorded | Processed::AlreadyHandled => Ok(()),
             Processed::NotRecorded { answers, cause } => {
                 // Deliberately dropped: answered now as well as we can (the answers say the

@@ -1,0 +1,94 @@
+//! How the bot shows up in rooms: its display name and avatar (from the config, set at start
+//! only when they differ from what the homeserver has), a typing notice while an answer takes
+//! a moment, and read receipts on the messages it handled.
+
+use matrix_sdk::ruma::api::client::receipt::create_receipt::v3::ReceiptType;
+use matrix_sdk::ruma::events::receipt::ReceiptThread;
+use matrix_sdk::ruma::OwnedEventId;
+use matrix_sdk::{Client, Room};
+use sha2::{Digest as _, Sha256};
+
+use crate::config::MatrixConfig;
+use crate::store::Store;
+
+/// The avatar shipped with kitbot (`assets/avatar.png`).
+pub const DEFAULT_AVATAR: &[u8] = include_bytes!("../../assets/avatar.png");
+/// Where the digest of the avatar last uploaded is kept (`meta` tree).
+const AVATAR_KEY: &[u8] = b"avatar_sha256";
+
+/// Set the display name and the avatar when they differ from the config's. Failures are
+/// logged: a bot without its avatar still works.
+pub async fn ensure_profile(client: &Client, config: &MatrixConfig, store: &Store) {
+    let account = client.account();
+    match account.get_display_name().await {
+        Ok(current) if current.as_deref() == Some(config.display_name.as_str()) => {}
+        Ok(_) => match account.set_display_name(Some(&config.display_name)).await {
+            Ok(()) => tracing::info!(name = %config.display_name, "display name set"),
+            Err(err) => tracing::warn!(cause = %err, "could not set the display name"),
+        },
+        Err(err) => tracing::warn!(cause = %err, "could not read the display name"),
+    }
+    let bytes = match &config.avatar_file {
+        Some(path) => match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                tracing::warn!(cause = %err, file = %path.display(), "could not read the avatar file");
+                return;
+            }
+        },
+        None => DEFAULT_AVATAR.to_vec(),
+    };
+    let digest = hex_digest(&bytes);
+    let known = store.get::<String>("meta", AVATAR_KEY).ok().flatten();
+    let has_avatar = matches!(account.get_avatar_url().await, Ok(Some(_)));
+    if has_avatar && known.as_deref() == Some(digest.as_str()) {
+        return;
+    }
+    let mime = if bytes.starts_with(b"\x89PNG") {
+        mime::IMAGE_PNG
+    } else {
+        mime::IMAGE_JPEG
+    };
+    match account.upload_avatar(&mime, bytes).await {
+        Ok(url) => {
+            tracing::info!(%url, "avatar set");
+            if let Err(err) = store.put("meta", AVATAR_KEY, &digest) {
+                tracing::warn!(cause = %err, "could not remember the avatar");
+            }
+        }
+        Err(err) => tracing::warn!(cause = %err, "could not set the avatar"),
+    }
+}
+
+fn hex_digest(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Mark `event_id` read in `room`: people see the bot has seen their message.
+pub async fn mark_read(room: &Room, event_id: OwnedEventId) {
+    if let Err(err) = room
+        .send_single_receipt(ReceiptType::Read, ReceiptThread::Unthreaded, event_id)
+        .await
+    {
+        tracing::debug!(cause = %err, room_id = %room.room_id(), "could not send a read receipt");
+    }
+}
+
+/// While `work` runs, a typing notice in `room` once it has taken more than [`TYPING_AFTER`].
+pub async fn typing_while<F: std::future::Future>(room: &Room, work: F) -> F::Output {
+    tokio::pin!(work);
+    tokio::select! {
+        out = &mut work => return out,
+        _ = tokio::time::sleep(TYPING_AFTER) => {}
+    }
+    let _ = room.typing_notice(true).await;
+    let out = work.await;
+    let _ = room.typing_notice(false).await;
+    out
+}
+
+/// An answer that takes longer than this shows a typing notice.
+pub const TYPING_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
