@@ -354,6 +354,7 @@ async fn bench() {
                     PHRASES[i % PHRASES.len()]
                 ),
             },
+            quoted: None,
         };
         let t0 = Instant::now();
         let out = engine.handle(&incoming).await;

@@ -100,6 +100,7 @@ fn message(engine: &Engine, room: &str, user: &str, n: usize, body: String) -> I
         thread_root: None,
         sent_at: engine.now(),
         kind: IncomingKind::Message { body },
+        quoted: None,
     }
 }
 

@@ -152,5 +152,6 @@ fn console_incoming(who: &ConsoleIdentity, body: String, n: u64, now: DateTime<U
         thread_root: None,
         sent_at: now,
         kind: IncomingKind::Message { body },
+        quoted: None,
     }
 }

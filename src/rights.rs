@@ -197,7 +197,10 @@ pub fn my_data(
         lines.push(s::my_data_reminders(personal.reminders.len()));
         for reminder in personal.reminders.iter().take(20) {
             let text = match &reminder.content {
-                crate::nudges::model::Content::Text { text } => escape_md(&ellipsis(text, 80)),
+                crate::nudges::model::Content::Text { text }
+                | crate::nudges::model::Content::Message { excerpt: text, .. } => {
+                    escape_md(&ellipsis(text, 80))
+                }
                 crate::nudges::model::Content::Card { id } => format!("`{}`", escape_md(id)),
             };
             lines.push(format!("  - {} : {text}", reminder.label()));

@@ -40,6 +40,15 @@ pub enum CommandError {
     Store(#[from] crate::store::StoreError),
 }
 
+/// ⏰ on a message the bot sent: remind the person of it in an hour. The answer to post.
+pub async fn snooze(
+    ctx: &Ctx<'_>,
+    incoming: &Incoming,
+    quoted: &crate::core::Quoted,
+) -> Result<String, CommandError> {
+    nudges::plus_tard::remind_later(ctx, incoming, "", quoted).await
+}
+
 impl Command {
     /// Build the command named `name` (a canonical name from `commands/`) from its arguments.
     pub fn parse(name: &str, args: &str) -> Command {

@@ -1,10 +1,11 @@
 //! The nudges commands, one file each under `nudges/`: `!relance` and `!relances`
 //! (coordination, checked by the engine from `commands/*.toml`), `!me-rappeler`,
-//! `!mes-rappels` and `!silence` (everyone). `common.rs` holds what they share.
+//! `!mes-rappels`, `!plus-tard` and `!silence` (everyone). `common.rs` holds what they share.
 
 mod common;
-mod me_rappeler;
+pub(crate) mod me_rappeler;
 mod mes_rappels;
+pub(crate) mod plus_tard;
 mod relance;
 mod relances;
 mod silence;
@@ -22,6 +23,7 @@ pub enum NudgeCommand {
     Relances(relances::Relances),
     MeRappeler(me_rappeler::MeRappeler),
     MesRappels(mes_rappels::MesRappels),
+    PlusTard(plus_tard::PlusTard),
     Silence(silence::Silence),
 }
 
@@ -34,6 +36,7 @@ impl NudgeCommand {
             "me-rappeler" => NudgeCommand::MeRappeler(me_rappeler::MeRappeler::parse(args)),
             "mes-rappels" => NudgeCommand::MesRappels(mes_rappels::MesRappels::parse(args)),
             "silence" => NudgeCommand::Silence(silence::Silence::parse(args)),
+            "plus-tard" => NudgeCommand::PlusTard(plus_tard::PlusTard::parse(args)),
             _ => return None,
         })
     }
@@ -45,6 +48,7 @@ impl NudgeCommand {
             NudgeCommand::MeRappeler(_) => "me-rappeler",
             NudgeCommand::MesRappels(_) => "mes-rappels",
             NudgeCommand::Silence(_) => "silence",
+            NudgeCommand::PlusTard(_) => "plus-tard",
         }
     }
 
@@ -59,6 +63,7 @@ impl NudgeCommand {
             NudgeCommand::MeRappeler(cmd) => cmd.apply(ctx, incoming).await,
             NudgeCommand::MesRappels(cmd) => cmd.apply(ctx, incoming).await,
             NudgeCommand::Silence(cmd) => cmd.apply(ctx, incoming).await,
+            NudgeCommand::PlusTard(cmd) => cmd.apply(ctx, incoming).await,
         }
     }
 }

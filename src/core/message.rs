@@ -25,6 +25,18 @@ pub struct Incoming {
     /// When the sender sent it (server timestamp).
     pub sent_at: DateTime<Utc>,
     pub kind: IncomingKind,
+    /// The message this one replies to, for a command that uses it (`!me-rappeler` or
+    /// `!plus-tard` in reply to a message). Filled by the adapter for commands only.
+    pub quoted: Option<Quoted>,
+}
+
+/// A message replied to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quoted {
+    pub event_id: String,
+    pub sender: String,
+    /// Its plain text.
+    pub body: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,7 @@ mod role;
 pub mod text;
 
 pub use clock::{Clock, FixedClock, ScaledClock, SharedClock, SystemClock};
-pub use message::{Attachment, Incoming, IncomingKind, Mentions, Outgoing};
+pub use message::{Attachment, Incoming, IncomingKind, Mentions, Outgoing, Quoted};
 pub use problem::{line_of, Problem};
 pub use role::Role;
 
@@ -21,6 +21,8 @@ pub use role::Role;
 pub const MEMO_REACTION: &str = "📝";
 /// The reaction the bot puts on a message it saved.
 pub const SAVED_REACTION: &str = "✅";
+/// The reaction that snoozes a nudge or reminder the person received (an hour later).
+pub const SNOOZE_REACTIONS: [&str; 2] = ["⏰", "⏲"];
 /// Reactions that mean "I tried it" on a parcours step.
 pub const TICK_REACTIONS: [&str; 4] = ["✅", "✔", "☑", "👍"];
 
@@ -37,6 +39,11 @@ pub fn bare_reaction(key: &str) -> String {
 /// Whether `key` is the 📝 reaction, whatever its variation selector.
 pub fn is_memo(key: &str) -> bool {
     bare_reaction(key) == MEMO_REACTION
+}
+
+/// Whether `key` means "remind me again later" (⏰, ⏲).
+pub fn is_snooze(key: &str) -> bool {
+    SNOOZE_REACTIONS.contains(&bare_reaction(key).as_str())
 }
 
 /// Whether `key` means "I tried it" (✅, ✔️, ☑️, 👍, any skin tone).
@@ -58,5 +65,6 @@ mod tests {
             assert!(is_tick(key), "{key:?}");
         }
         assert!(!is_tick("📝"));
+        assert!(is_snooze("⏰") && is_snooze("⏰\u{fe0f}") && !is_snooze("✅"));
     }
 }

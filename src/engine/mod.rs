@@ -250,6 +250,32 @@ impl Engine {
                 target_sender,
                 target_body,
             } => {
+                if let (true, Some(body)) = (crate::core::is_snooze(key), target_body) {
+                    // ⏰ on a nudge or reminder the bot sent (the adapter gives the body only
+                    // then): remind the person of it in an hour.
+                    let quoted = crate::core::Quoted {
+                        event_id: target.clone(),
+                        sender: target_sender.clone().unwrap_or_default(),
+                        body: body.clone(),
+                    };
+                    return match crate::commands::snooze(&ctx, incoming, &quoted).await {
+                        Ok(answer) => vec![Outgoing::Post {
+                            room_id: incoming.room_id.clone(),
+                            markdown: answer,
+                            mentions: Default::default(),
+                            notice: true,
+                        }],
+                        Err(CommandError::Store(err)) => {
+                            tracing::error!(cause = %err, event_id = %incoming.event_id, "a snooze could not be saved");
+                            vec![Outgoing::Post {
+                                room_id: incoming.room_id.clone(),
+                                markdown: s::NOT_SAVED.to_owned(),
+                                mentions: Default::default(),
+                                notice: true,
+                            }]
+                        }
+                    };
+                }
                 if is_tick(key) {
                     if let Err(err) = self.inner.nudges.add_tick(
                         &incoming.tenant,

@@ -21,6 +21,8 @@ pub struct Classified {
     pub kind: IncomingKind,
     /// The message mentions the bot (`m.mentions`).
     pub addressed: bool,
+    /// The event this message replies to.
+    pub reply_to: Option<String>,
 }
 
 /// Classify a timeline event. `None` for everything the bot ignores.
@@ -37,6 +39,7 @@ pub fn classify(event: &AnySyncTimelineEvent, own_user: &str) -> Option<Classifi
         thread_root,
         kind,
         addressed: false,
+        reply_to: None,
     };
     let AnySyncTimelineEvent::MessageLike(message) = event else {
         return None;
@@ -47,6 +50,13 @@ pub fn classify(event: &AnySyncTimelineEvent, own_user: &str) -> Option<Classifi
                 Some(Relation::Thread(thread)) => (Some(thread.event_id.to_string()), None),
                 Some(Relation::Replacement(r)) => (None, Some(r)),
                 _ => (None, None),
+            };
+            let reply_to = match &m.content.relates_to {
+                Some(Relation::Reply(reply)) => Some(reply.in_reply_to.event_id.to_string()),
+                Some(Relation::Thread(thread)) if !thread.is_falling_back => {
+                    thread.in_reply_to.as_ref().map(|r| r.event_id.to_string())
+                }
+                _ => None,
             };
             if let Some(replacement) = replaces {
                 let MessageType::Text(text) = &replacement.new_content.msgtype else {
@@ -70,6 +80,7 @@ pub fn classify(event: &AnySyncTimelineEvent, own_user: &str) -> Option<Classifi
             let body = if addressed { strip_address(body) } else { body };
             Some(Classified {
                 addressed,
+                reply_to,
                 ..base(
                     IncomingKind::Message {
                         body: body.to_owned(),

@@ -344,7 +344,33 @@ impl Adapter {
                     *target_body = Some(body);
                 }
             }
+            // ⏰ on something the bot sent (a nudge, a reminder): snooze it for the person.
+            if crate::core::is_snooze(key) {
+                if let Some((sender, body)) = self.fetch_body(room, target).await {
+                    if sender == self.own_user {
+                        *target_sender = Some(sender);
+                        *target_body = Some(body);
+                    }
+                }
+            }
         }
+        // A command in reply to a message: the engine may need that message.
+        let quoted = match (&classified.reply_to, &kind) {
+            (Some(target), IncomingKind::Message { body })
+                if body
+                    .trim_start()
+                    .starts_with(self.engine.config().prefix.as_str()) =>
+            {
+                self.fetch_body(room, target)
+                    .await
+                    .map(|(sender, body)| crate::core::Quoted {
+                        event_id: target.clone(),
+                        sender,
+                        body,
+                    })
+            }
+            _ => None,
+        };
         let incoming = Incoming {
             tenant: info.tenant,
             room_id: room.room_id().to_string(),
@@ -356,6 +382,7 @@ impl Adapter {
             thread_root: classified.thread_root,
             sent_at: classified.sent_at,
             kind,
+            quoted,
         };
         let processed = if matches!(incoming.kind, IncomingKind::Message { .. }) {
             super::presence::typing_while(room, self.engine.process(&incoming)).await
@@ -394,6 +421,30 @@ impl Adapter {
         let event = room.event(&id, None).await.ok()?;
         let parsed: AnySyncTimelineEvent = event.raw().deserialize().ok()?;
         Some(parsed.sender().to_string())
+    }
+
+    /// Sender and plain body of a text message or notice (what bots send), fetched by id.
+    async fn fetch_body(&self, room: &Room, event_id: &str) -> Option<(String, String)> {
+        use matrix_sdk::ruma::events::room::message::MessageType;
+        use matrix_sdk::ruma::events::{AnySyncMessageLikeEvent, SyncMessageLikeEvent};
+        let id = matrix_sdk::ruma::OwnedEventId::try_from(event_id).ok()?;
+        let event = room.event(&id, None).await.ok()?;
+        let parsed: AnySyncTimelineEvent = event.raw().deserialize().ok()?;
+        let AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
+            SyncMessageLikeEvent::Original(m),
+        )) = &parsed
+        else {
+            return None;
+        };
+        let body = match &m.content.msgtype {
+            MessageType::Text(t) => t.body.clone(),
+            MessageType::Notice(n) => n.body.clone(),
+            _ => return None,
+        };
+        Some((
+            parsed.sender().to_string(),
+            convert::strip_reply_fallback(&body).to_owned(),
+        ))
     }
 
     /// Sender and plain body of a text message, fetched by id.

@@ -70,6 +70,13 @@ pub enum Content {
     Text { text: String },
     /// A kit card: its title and "Essayer cette semaine" are posted.
     Card { id: String },
+    /// A message the person asked to be reminded of (`!me-rappeler` in reply to it, or ⏰ on
+    /// a nudge they received): an excerpt (escaped when posted) and a link to it.
+    Message {
+        excerpt: String,
+        room_id: String,
+        event_id: String,
+    },
 }
 
 /// A room nudge or a personal reminder. `slot` is `Some` exactly when something is to fire:
@@ -117,7 +124,7 @@ impl Nudge {
     pub fn card(&self) -> Option<&str> {
         match &self.content {
             Content::Card { id } => Some(id),
-            Content::Text { .. } => None,
+            Content::Text { .. } | Content::Message { .. } => None,
         }
     }
 }

@@ -459,3 +459,15 @@ pub fn room_back(labels: &[&str], parcours: Option<&str>) -> String {
 pub fn cancelled_by_deletion(label: &str) -> String {
     format!("Message supprimé : j'annule aussi **{label}**, qu'il avait créé.")
 }
+
+/// A reminder of a message: the excerpt (escaped) and the link to it.
+pub fn message_reminder(excerpt: &str, link: &str) -> String {
+    format!("⏰ Rappel de ce message : « {excerpt} »\n\n[Voir le message]({link})")
+}
+
+/// The text of a message reminder in `!mes-rappels`.
+pub fn message_reminder_short(excerpt: &str) -> String {
+    format!("rappel du message « {excerpt} »")
+}
+
+pub const SNOOZE_NEED_REPLY: &str = "Répondez au message dont vous voulez qu'on vous le rappelle, avec par exemple `!plus-tard 1h` ou `!plus-tard demain à 9h`. Ou réagissez-y avec ⏰ (dans une heure).";

@@ -45,12 +45,43 @@ impl MeRappeler {
             Err(err) => return Ok(s::bad_when(&err.for_chat())),
         };
         let text = rest.trim();
-        if text.is_empty() {
-            return Ok(s::REMINDER_NEED_TEXT.to_owned());
-        }
-        if text.chars().count() > MAX_TEXT_CHARS {
-            return Ok(s::too_long(MAX_TEXT_CHARS));
-        }
+        let content = match (&incoming.quoted, text.is_empty()) {
+            // In reply to a message, with no text of its own: remind of that message.
+            (Some(quoted), true) => quoted_content(incoming, quoted),
+            (_, true) => return Ok(s::REMINDER_NEED_TEXT.to_owned()),
+            (_, false) => {
+                if text.chars().count() > MAX_TEXT_CHARS {
+                    return Ok(s::too_long(MAX_TEXT_CHARS));
+                }
+                Content::Text {
+                    text: text.to_owned(),
+                }
+            }
+        };
+        create_reminder(ctx, incoming, schedule, content).await
+    }
+}
+
+/// A reminder of the message `quoted` (its excerpt and a link to it).
+pub fn quoted_content(incoming: &Incoming, quoted: &crate::core::Quoted) -> Content {
+    Content::Message {
+        excerpt: crate::core::text::cut_chars(quoted.body.trim(), MAX_TEXT_CHARS).to_owned(),
+        room_id: incoming.room_id.clone(),
+        event_id: quoted.event_id.clone(),
+    }
+}
+
+/// Create a personal reminder for the sender of `incoming`, keyed by its event (a replay
+/// finds it), and say so.
+pub async fn create_reminder(
+    ctx: &Ctx<'_>,
+    incoming: &Incoming,
+    schedule: crate::schedule::Schedule,
+    content: Content,
+) -> Result<String, CommandError> {
+    {
+        let (tz, _) = zone(ctx);
+        let now = ctx.now;
         if plan::too_frequent(&schedule, tz, now) {
             return Ok(s::TOO_FREQUENT.to_owned());
         }
@@ -73,9 +104,7 @@ impl MeRappeler {
             },
             author: incoming.sender.clone(),
             schedule,
-            content: Content::Text {
-                text: text.to_owned(),
-            },
+            content,
             mentions: Vec::new(),
             mention_room: false,
             created_at: now,

@@ -95,6 +95,9 @@ pub fn line(n: &Nudge, tz: Tz, now: DateTime<Utc>) -> String {
     };
     let content = match &n.content {
         Content::Text { text } => s::content_text_short(&quote_inline(text, 60)),
+        Content::Message { excerpt, .. } => s::message_reminder_short(
+            &crate::core::text::escape_md(&crate::core::text::ellipsis(excerpt, 60)),
+        ),
         Content::Card { id } => s::content_card_short(id),
     };
     s::nudge_line(&n.label(), &n.schedule.describe_fr(tz), &state, &content)

@@ -64,6 +64,7 @@ pub(crate) fn message(body: &str, role: Role, at: DateTime<Utc>) -> Incoming {
         thread_root: None,
         sent_at: at,
         kind: IncomingKind::Message { body: body.into() },
+        quoted: None,
     }
 }
 

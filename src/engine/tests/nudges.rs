@@ -1194,3 +1194,71 @@ async fn deleting_the_command_cancels_what_it_created() {
         .expect("n")
         .is_empty());
 }
+
+/// "Remind me of this message": `!me-rappeler <quand>` or `!plus-tard [quand]` in reply to a
+/// message, and ⏰ on a message the bot sent, create a personal reminder holding an excerpt
+/// (escaped when sent) and a link to the message.
+#[tokio::test]
+async fn reminders_of_a_message_by_reply_or_alarm_clock() {
+    let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+    let quoted = crate::core::Quoted {
+        event_id: "$nudge:example.org".into(),
+        sender: "@kitbot:example.org".into(),
+        body: "Point visio [ici](https://exemple.invalid) <b>jeudi</b>".into(),
+    };
+    let mut e = message("!me-rappeler demain à 9h", Role::Membre, engine.now());
+    e.quoted = Some(quoted.clone());
+    let answer = replies(engine.handle(&e).await);
+    assert!(answer.contains("P1"), "{answer}");
+    let mut e = message("!plus-tard 2h", Role::Membre, engine.now());
+    e.quoted = Some(quoted.clone());
+    let answer = replies(engine.handle(&e).await);
+    assert!(
+        answer.contains("P2") && answer.contains("11:00"),
+        "{answer}"
+    );
+    // Without a message replied to, the command says how to use it.
+    let answer = ask(&engine, "!plus-tard", Role::Membre).await;
+    assert_eq!(answer, crate::strings::nudges::SNOOZE_NEED_REPLY);
+    // ⏰ on the bot's message (the adapter gives its text): an hour later.
+    let mut alarm = reaction(
+        &engine,
+        "@alice:example.org",
+        "$nudge:example.org",
+        "⏰",
+        "$r9",
+    );
+    if let IncomingKind::Reaction {
+        target_sender,
+        target_body,
+        ..
+    } = &mut alarm.kind
+    {
+        *target_sender = Some(quoted.sender.clone());
+        *target_body = Some(quoted.body.clone());
+    }
+    let out = engine.handle(&alarm).await;
+    assert!(
+        matches!(&out[..], [Outgoing::Post { markdown, notice: true, .. }] if markdown.contains("P3") && markdown.contains("10:00")),
+        "{out:?}"
+    );
+    // ⏰ on someone else's message (no text from the adapter): nothing.
+    let other = reaction(&engine, "@alice:example.org", "$other", "⏰", "$r10");
+    assert!(engine.handle(&other).await.is_empty());
+    let reminders = engine
+        .nudges()
+        .of_place("demo", "@alice:example.org")
+        .expect("reminders");
+    assert_eq!(reminders.len(), 3);
+    let text = crate::nudges::render_for_tests(engine.kit(), &reminders[0]);
+    assert!(
+        text.contains("https://matrix.to/#/%21room:example.org/%24nudge:example.org"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("[ici](") && !text.contains("<b>"),
+        "the excerpt is escaped: {text}"
+    );
+    let listed = ask(&engine, "!mes-rappels", Role::Membre).await;
+    assert!(listed.contains("rappel du message"), "{listed}");
+}

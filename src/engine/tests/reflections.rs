@@ -37,6 +37,7 @@ fn incoming(engine: &Engine, tenant: &str, room: &str, user: &str, kind: Incomin
         thread_root: None,
         sent_at: engine.now(),
         kind,
+        quoted: None,
     }
 }
 

@@ -195,6 +195,7 @@ async fn every_command_by_every_kind_of_sender() {
             everyone,
         ),
         ("mes-rappels", "!mes-rappels", everyone),
+        ("plus-tard", "!plus-tard 2h", everyone),
         ("silence", "!silence", everyone),
         (
             "relance",
