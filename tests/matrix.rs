@@ -420,6 +420,48 @@ async fn a_kick_pauses_the_rooms_nudges_and_a_new_invite_resumes_them() {
     assert_eq!(bot.stop(), Some(0));
 }
 
+/// "Remind me of this": `!plus-tard` in reply to one of the bot's messages, and
+/// `!me-rappeler <quand>` in reply to a colleague's message, create a personal reminder with a
+/// link to that message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snooze_and_remind_of_this_message() {
+    use matrix_sdk::ruma::events::relation::{InReplyTo, Reply};
+    let (alice, mut bot, room_id) = room_with_bot(false).await;
+    let reply_to = |text: &str, target: &OwnedEventId| {
+        let mut content = RoomMessageEventContent::text_plain(text);
+        content.relates_to = Some(Relation::Reply(Reply::new(InReplyTo::new(target.clone()))));
+        content
+    };
+    let ping = alice.say(&room_id, "!ping").await;
+    let pong = alice.wait_reply(&ping).await.event_id;
+    let snooze: OwnedEventId = alice
+        .room(&room_id)
+        .send(reply_to("!plus-tard 2h", &pong))
+        .await
+        .expect("send")
+        .response
+        .event_id;
+    let answer = alice.wait_reply(&snooze).await.body;
+    assert!(answer.contains("rappel **P1**"), "{answer}");
+    let note = alice.say(&room_id, "Penser au bilan de l'atelier CV").await;
+    let remind: OwnedEventId = alice
+        .room(&room_id)
+        .send(reply_to("!me-rappeler demain à 9h", &note))
+        .await
+        .expect("send")
+        .response
+        .event_id;
+    let answer = alice.wait_reply(&remind).await.body;
+    assert!(answer.contains("rappel **P2**"), "{answer}");
+    let listed = alice.say(&room_id, "!mes-rappels").await;
+    let listed = alice.wait_reply(&listed).await.body;
+    assert!(
+        listed.contains("Pong") && listed.contains("Penser au bilan"),
+        "{listed}"
+    );
+    assert_eq!(bot.stop(), Some(0));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_team_member_can_talk_to_the_bot_in_a_direct_message() {
     let (alice, mut bot, team) = room_with_bot(false).await;
