@@ -21,6 +21,8 @@ use crate::strings::reflections as s;
 pub const DM_ROOMS: &str = "dm_rooms";
 /// `{tenant}|{user}` → the direct room with that person for that Mission Locale.
 pub const DM_OF: &str = "dm_of";
+/// Upgraded rooms: old room id → its replacement, its Mission Locale, what moved.
+pub const SUCCESSORS: &str = "room_successors";
 /// Direct rooms whose person must still choose their Mission Locale: room id → choices.
 pub const DM_PENDING: &str = "dm_pending";
 

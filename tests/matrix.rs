@@ -462,6 +462,48 @@ async fn snooze_and_remind_of_this_message() {
     assert_eq!(bot.stop(), Some(0));
 }
 
+/// A team room upgraded (tombstone): the bot follows it to the new room with the room's
+/// nudges and says so there once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgraded_room_takes_its_nudges_along() {
+    use matrix_sdk::ruma::api::client::room::upgrade_room::v3::Request as Upgrade;
+    let (alice, mut bot, room_id) = room_with_bot(false).await;
+    let relance = alice
+        .say(&room_id, "!relance chaque lundi à 9h : Point d'équipe")
+        .await;
+    assert!(alice
+        .wait_reply(&relance)
+        .await
+        .body
+        .contains("relance **R1**"));
+    let upgraded = alice
+        .client
+        .send(Upgrade::new(
+            room_id.clone(),
+            matrix_sdk::ruma::RoomVersionId::V12,
+        ))
+        .await
+        .expect("upgrade");
+    let new_room = upgraded.replacement_room;
+    // As clients do: the members of the old room are invited to the new one.
+    alice
+        .wait_room(&new_room)
+        .await
+        .invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite the bot");
+    alice
+        .wait_for("the notice in the new room", |seen| {
+            seen.iter()
+                .any(|m| m.room_id == new_room && m.body.contains("Ce salon remplace l'ancien"))
+        })
+        .await;
+    let listed = alice.say(&new_room, "!relances").await;
+    let listed = alice.wait_reply(&listed).await.body;
+    assert!(listed.contains("Point d'équipe"), "{listed}");
+    assert_eq!(bot.stop(), Some(0));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_team_member_can_talk_to_the_bot_in_a_direct_message() {
     let (alice, mut bot, team) = room_with_bot(false).await;

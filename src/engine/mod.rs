@@ -69,6 +69,14 @@ pub enum Processed {
     },
 }
 
+/// What followed an upgraded room to its replacement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Moved {
+    pub nudges: usize,
+    pub parcours: usize,
+    pub reflections: usize,
+}
+
 /// How a room left its Mission Locale.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Leaving {
@@ -589,6 +597,50 @@ impl Engine {
         }])?;
         self.inner.outbox.flush().await?;
         Ok(resumed)
+    }
+
+    /// The room `old` was upgraded to `new`: its nudges, parcours and reflections move there.
+    /// Returns what moved, for the notice in the new room ([`Engine::tell_room_moved`]).
+    pub async fn room_moved(
+        &self,
+        tenant: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<Moved, StoreError> {
+        let reflections = reflections::move_room(&self.inner.store, tenant, old, new)?;
+        reflections::flush(&self.inner.store).await?;
+        let (nudges, parcours) = self.inner.nudges.move_room(tenant, old, new).await?;
+        tracing::info!(%tenant, %old, %new, nudges, parcours, reflections, "a room was upgraded; its data follows");
+        Ok(Moved {
+            nudges,
+            parcours,
+            reflections,
+        })
+    }
+
+    /// Say once in the new room what followed it from the old one.
+    pub async fn tell_room_moved(
+        &self,
+        old: &str,
+        new: &str,
+        moved: Moved,
+    ) -> Result<(), StoreError> {
+        self.inner.outbox.queue(vec![crate::outbox::Draft {
+            txn: format!("moved|{old}|{new}"),
+            out: Outgoing::Post {
+                room_id: new.to_owned(),
+                markdown: crate::strings::nudges::room_moved(
+                    moved.nudges,
+                    moved.parcours,
+                    moved.reflections,
+                ),
+                mentions: Default::default(),
+                notice: true,
+            },
+            note: None,
+            due_at: None,
+        }])?;
+        self.inner.outbox.flush().await
     }
 
     /// What the delivery task reports back: a posted nudge or step is remembered by its event

@@ -27,7 +27,17 @@ use crate::core::text::escape_md;
 use crate::outbox::Draft;
 use crate::strings::rooms as s;
 
-use crate::rights::{DM_OF, DM_PENDING, DM_ROOMS};
+use crate::rights::{DM_OF, DM_PENDING, DM_ROOMS, SUCCESSORS};
+
+/// An upgraded team room: where it went, for which Mission Locale, what followed, and whether
+/// the new room was told.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Successor {
+    new: String,
+    tenant: String,
+    moved: crate::engine::Moved,
+    told: bool,
+}
 
 /// The state events that can change which Mission Locale a room belongs to.
 pub(super) const TENANCY_STATE: [&str; 3] =
@@ -88,6 +98,22 @@ impl Adapter {
                     }
                 }
             }
+        }
+        // Rooms that replaced an upgraded team room belong to its Mission Locale.
+        match self
+            .engine
+            .store()
+            .scan_prefix::<Successor>(SUCCESSORS, b"")
+        {
+            Ok(successors) => {
+                for (_, successor) in successors {
+                    let tenants = configured.entry(successor.new.clone()).or_default();
+                    if !tenants.contains(&successor.tenant) {
+                        tenants.push(successor.tenant.clone());
+                    }
+                }
+            }
+            Err(err) => tracing::error!(cause = %err, "could not read the upgraded rooms"),
         }
         for (room, tenants) in &mut configured {
             tenants.sort();
@@ -502,6 +528,8 @@ impl Adapter {
                 self.engine
                     .room_back(&tenant, room.room_id().as_str())
                     .await?;
+                // Invited to the replacement of an upgraded room: say what followed.
+                self.tell_successor(room.room_id().as_str()).await;
             }
             InviteDecision::JoinAndAsk { tenants } => {
                 self.engine
@@ -682,6 +710,114 @@ impl Adapter {
                         tracing::error!(cause = %err, room_id = %id, "could not pause the nudges of a room that left its Mission Locale");
                     }
                 }
+            }
+        }
+    }
+
+    /// Team rooms upgraded in this response (an `m.room.tombstone`): follow them to their
+    /// replacement. Before invites are handled, so that the replacement's invite is accepted.
+    pub(super) async fn follow_tombstones(&self, response: &SyncResponse) {
+        let tombstone = |kind: Option<String>, content: Option<serde_json::Value>| {
+            if kind.as_deref() != Some("m.room.tombstone") {
+                return None;
+            }
+            content.and_then(|c| c["replacement_room"].as_str().map(str::to_owned))
+        };
+        for (room_id, update) in &response.rooms.joined {
+            let state = match &update.state {
+                matrix_sdk::sync::State::Before(events)
+                | matrix_sdk::sync::State::After(events) => events,
+            };
+            let from_state = state.iter().find_map(|e| {
+                tombstone(
+                    e.get_field::<String>("type").ok().flatten(),
+                    e.get_field::<serde_json::Value>("content").ok().flatten(),
+                )
+            });
+            let from_timeline = update.timeline.events.iter().find_map(|e| {
+                tombstone(
+                    e.raw().get_field::<String>("type").ok().flatten(),
+                    e.raw()
+                        .get_field::<serde_json::Value>("content")
+                        .ok()
+                        .flatten(),
+                )
+            });
+            if let Some(new) = from_timeline.or(from_state) {
+                self.follow_tombstone(room_id, &new).await;
+            }
+        }
+    }
+
+    async fn follow_tombstone(&self, old: &matrix_sdk::ruma::RoomId, new: &str) {
+        let Some(info) = self.rooms.get(old.as_str()).filter(|i| !i.direct) else {
+            return;
+        };
+        let Ok(new_id) = OwnedRoomId::try_from(new) else {
+            return;
+        };
+        let store = self.engine.store();
+        if matches!(
+            store.get::<Successor>(SUCCESSORS, old.as_bytes()),
+            Ok(Some(_))
+        ) {
+            return;
+        }
+        let tenant = info.tenant;
+        {
+            let mut configured = self.configured.write().unwrap_or_else(|e| e.into_inner());
+            let tenants = configured.entry(new.to_owned()).or_default();
+            if !tenants.contains(&tenant) {
+                tenants.push(tenant.clone());
+            }
+        }
+        self.rooms.insert(new, RoomInfo::configured(&tenant));
+        let moved = match self.engine.room_moved(&tenant, old.as_str(), new).await {
+            Ok(moved) => moved,
+            Err(err) => {
+                tracing::error!(cause = %err, %old, %new, "could not move an upgraded room's data");
+                return;
+            }
+        };
+        let record = Successor {
+            new: new.to_owned(),
+            tenant,
+            moved,
+            told: false,
+        };
+        if let Err(err) = store.put(SUCCESSORS, old.as_bytes(), &record) {
+            tracing::error!(cause = %err, "could not record an upgraded room");
+        }
+        match self.client.join_room_by_id(&new_id).await {
+            Ok(_) => self.tell_successor(new).await,
+            Err(err) => {
+                tracing::info!(cause = %err, %new, "cannot join the replacement room yet; its invite will be accepted")
+            }
+        }
+    }
+
+    /// In the replacement of an upgraded room, once: what followed it.
+    async fn tell_successor(&self, new: &str) {
+        let store = self.engine.store();
+        let Ok(successors) = store.scan_prefix::<Successor>(SUCCESSORS, b"") else {
+            return;
+        };
+        for (old, mut successor) in successors {
+            if successor.new != new || successor.told {
+                continue;
+            }
+            let old = String::from_utf8_lossy(&old).into_owned();
+            if let Err(err) = self
+                .engine
+                .tell_room_moved(&old, new, successor.moved)
+                .await
+            {
+                tracing::error!(cause = %err, "could not tell the new room");
+                continue;
+            }
+            successor.told = true;
+            if let Err(err) = store.put(SUCCESSORS, old.as_bytes(), &successor) {
+                tracing::error!(cause = %err, "could not record an upgraded room");
             }
         }
     }

@@ -157,6 +157,7 @@ impl SyncLoop {
 
 impl Adapter {
     async fn handle_response(&self, response: &SyncResponse, since: Option<&str>) -> Outcome {
+        self.follow_tombstones(response).await;
         self.handle_invites(response).await;
         self.rooms_gone(response).await;
         if changes_tenancy(response) {

@@ -726,6 +726,68 @@ impl Nudges {
         Ok(resumed)
     }
 
+    /// The room `old` was replaced by `new` (a room upgrade): its nudges and parcours runs
+    /// move there, with their schedule and state. Written and flushed (undone if the flush
+    /// fails). Returns (nudges, parcours runs) moved.
+    pub async fn move_room(
+        &self,
+        tenant: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<(usize, usize), StoreError> {
+        let (nudges, runs) = {
+            let _guard = self.lock();
+            let store = self.store();
+            let nudges = model::nudges_of(store, tenant, old)?;
+            for nudge in &nudges {
+                let mut moved = nudge.clone();
+                moved.target = Target::Room {
+                    room_id: new.to_owned(),
+                };
+                model::delete_nudge(store, nudge)?;
+                model::save_nudge(store, &moved)?;
+            }
+            let runs = model::runs_of(store, tenant, old)?;
+            for run in &runs {
+                let mut moved = run.clone();
+                moved.room_id = new.to_owned();
+                model::delete_run(store, run)?;
+                model::save_run(store, &moved)?;
+            }
+            let (old_key, new_key) = (format!("{tenant}|{old}"), format!("{tenant}|{new}"));
+            if let Some(keys) = store.get::<Vec<String>>(SUSPENDED, old_key.as_bytes())? {
+                let moved: Vec<String> = keys.iter().map(|k| k.replace(old, new)).collect();
+                store.put(SUSPENDED, new_key.as_bytes(), &moved)?;
+                store.remove(SUSPENDED, old_key.as_bytes())?;
+            }
+            (nudges, runs)
+        };
+        let counts = (nudges.len(), runs.len());
+        if counts == (0, 0) {
+            return Ok(counts);
+        }
+        let new_room = new.to_owned();
+        self.commit("room moved", move |store| {
+            for nudge in &nudges {
+                let mut moved = nudge.clone();
+                moved.target = Target::Room {
+                    room_id: new_room.clone(),
+                };
+                model::delete_nudge(store, &moved)?;
+                model::save_nudge(store, nudge)?;
+            }
+            for run in &runs {
+                let mut moved = run.clone();
+                moved.room_id = new_room.clone();
+                model::delete_run(store, &moved)?;
+                model::save_run(store, run)?;
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(counts)
+    }
+
     /// Silence the nudges addressed to a person until `until` (`None` ends the silence).
     pub async fn set_silence(
         &self,

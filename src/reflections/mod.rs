@@ -43,6 +43,22 @@ pub async fn flush(store: &Store) -> Result<(), StoreError> {
     store.flush().await
 }
 
+/// The room `old` was replaced by `new` (a room upgrade): its reflections now belong to `new`
+/// (their `!reflexions` listing follows). Not flushed. Returns how many moved.
+pub fn move_room(store: &Store, tenant: &str, old: &str, new: &str) -> Result<usize, StoreError> {
+    let mut found = Vec::new();
+    db::walk_room_newest_first(store, tenant, old, None, usize::MAX, |r| {
+        found.push(r);
+        Ok(true)
+    })?;
+    for r in &found {
+        let mut moved = r.clone();
+        moved.room_id = new.to_owned();
+        db::replace(store, r, &moved)?;
+    }
+    Ok(found.len())
+}
+
 /// What a person has in a Mission Locale (consent record and reflections), taken before a
 /// change, to put back if the change cannot reach the disk.
 #[derive(Debug, Clone)]

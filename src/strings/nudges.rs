@@ -471,3 +471,10 @@ pub fn message_reminder_short(excerpt: &str) -> String {
 }
 
 pub const SNOOZE_NEED_REPLY: &str = "Répondez au message dont vous voulez qu'on vous le rappelle, avec par exemple `!plus-tard 1h` ou `!plus-tard demain à 9h`. Ou réagissez-y avec ⏰ (dans une heure).";
+
+/// Posted once in the room that replaces an upgraded one.
+pub fn room_moved(nudges: usize, parcours: usize, reflections: usize) -> String {
+    format!(
+        "Ce salon remplace l'ancien (mise à niveau du salon) : j'y ai repris ses relances ({nudges}), ses parcours ({parcours}) et ses réflexions ({reflections}). Tout continue ici."
+    )
+}
