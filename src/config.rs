@@ -66,6 +66,8 @@ pub struct RawBot {
     /// near-miss of its own).
     #[serde(default = "default_ignored_commands")]
     pub ignored_commands: Vec<String>,
+    /// Where `/metrics` and `/health` listen (e.g. "127.0.0.1:9464"); off when absent.
+    pub metrics_address: Option<String>,
 }
 
 /// Which unknown `!words` get an answer.
@@ -107,6 +109,7 @@ impl Default for RawBot {
             unknown_commands: UnknownCommands::default(),
             own_prefix: default_own_prefix(),
             ignored_commands: default_ignored_commands(),
+            metrics_address: None,
         }
     }
 }
@@ -326,6 +329,8 @@ pub struct Config {
     pub own_prefix: String,
     /// Folded.
     pub ignored_commands: Vec<String>,
+    /// Where `/metrics` and `/health` listen; `None`: off.
+    pub metrics_address: Option<std::net::SocketAddr>,
     pub matrix: Option<MatrixConfig>,
     pub missions: Vec<MissionLocale>,
 }
@@ -356,6 +361,20 @@ impl Config {
                 "bot.own_prefix doit être un mot sans espace, par exemple « !kb »".to_owned(),
             );
         }
+
+        let metrics_address = match &raw.bot.metrics_address {
+            None => None,
+            Some(text) => match text.parse::<std::net::SocketAddr>() {
+                Ok(address) => Some(address),
+                Err(_) => {
+                    p(
+                        "metrics_address",
+                        format!("bot.metrics_address doit être une adresse et un port, par exemple « 127.0.0.1:9464 » (lu : « {text} »)"),
+                    );
+                    None
+                }
+            },
+        };
 
         let matrix = match raw.matrix {
             None => None,
@@ -528,6 +547,7 @@ impl Config {
             unknown_commands: raw.bot.unknown_commands,
             own_prefix: raw.bot.own_prefix,
             ignored_commands,
+            metrics_address,
             backups: Backups {
                 every_hours: raw.bot.backup_every_hours,
                 keep: raw.bot.backup_keep.max(1),

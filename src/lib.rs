@@ -26,6 +26,8 @@
 //! - [`backup`]: backups of the store (scheduled, on request, `kitbot backup|restore`).
 //! - [`files`]: the data folder and exports readable by the bot's user only, and the warning
 //!   for a config or secret file others can read.
+//! - [`metrics`] and [`health`]: what the bot counts (Prometheus, no person in any label)
+//!   and the optional `/metrics` and `/health` endpoint.
 //! - [`config`]: `bot.toml`, read once into a checked [`config::Config`].
 //! - [`matrix`]: the Matrix adapter (login, session, E2EE, invites, sync, gap filling, sending).
 //! - [`console`]: the console adapter: the same engine from stdin/stdout, no homeserver needed.
@@ -74,8 +76,10 @@ pub mod console;
 pub mod core;
 pub mod engine;
 pub mod files;
+pub mod health;
 pub mod kit;
 pub mod matrix;
+pub mod metrics;
 pub mod nudges;
 pub mod outbox;
 pub mod reflections;

@@ -24,6 +24,9 @@ use tokio_util::task::TaskTracker;
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
+    /// Log lines as text (default) or as JSON objects, one per line, for log collectors.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: Format,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -143,15 +146,18 @@ fn main() -> ExitCode {
         Cmd::Run { .. } => "warn,kitbot=info,matrix_sdk::http_client=off",
         _ => "warn",
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KITBOT_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
-        )
-        .with_writer(std::io::stderr)
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KITBOT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        Format::Json => logs.json().init(),
         // Colours only on a terminal: a log file or the journal gets plain text.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        Format::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
     let result = match cli.command {
         Cmd::Console {
             config,
@@ -406,6 +412,7 @@ fn restore(
 async fn serve<F, Fut>(
     engine: Engine,
     shutdown: CancellationToken,
+    mode: kitbot::health::Mode,
     adapter: F,
 ) -> anyhow::Result<()>
 where
@@ -414,6 +421,14 @@ where
 {
     let tasks = TaskTracker::new();
     engine.spawn_background(&tasks, &shutdown);
+    if let Some(address) = engine.config().metrics_address {
+        let (engine, shutdown) = (engine.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            if let Err(err) = kitbot::health::serve(address, engine, mode, shutdown).await {
+                tracing::error!(cause = %err, %address, "the metrics endpoint could not start");
+            }
+        });
+    }
     let result = adapter(engine.clone(), shutdown.clone()).await;
     shutdown.cancel();
     tasks.close();
@@ -451,9 +466,12 @@ fn console(
     runtime.block_on(async move {
         let engine = build_engine(config)?;
         let who = kitbot::console::ConsoleIdentity { user, role, tenant };
-        serve(engine, CancellationToken::new(), |engine, shutdown| {
-            kitbot::console::run(engine, who, shutdown)
-        })
+        serve(
+            engine,
+            CancellationToken::new(),
+            kitbot::health::Mode::Console,
+            |engine, shutdown| kitbot::console::run(engine, who, shutdown),
+        )
         .await
     })
 }
@@ -473,7 +491,13 @@ fn run(config_path: PathBuf) -> anyhow::Result<()> {
         let shutdown = CancellationToken::new();
         spawn_signal_watch(shutdown.clone());
         spawn_backup_signal(engine.clone());
-        let result = serve(engine, shutdown, kitbot::matrix::run).await;
+        let result = serve(
+            engine,
+            shutdown,
+            kitbot::health::Mode::Matrix,
+            kitbot::matrix::run,
+        )
+        .await;
         let _ = std::fs::remove_file(&pid_file);
         result
     })

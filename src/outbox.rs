@@ -480,14 +480,19 @@ pub async fn deliver_round<T: Transport>(
         for (item, result) in futures_util::future::join_all(attempts).await {
             match result {
                 Ok(event_id) => {
+                    crate::metrics::metrics().send("ok");
                     outbox.delivered(&item.txn)?;
                     on_delivered(item, event_id.as_deref());
                 }
                 Err(SendError::Retry { after, cause }) => {
+                    crate::metrics::metrics().send("retry");
                     tracing::warn!(txn = %item.txn, attempts = item.attempts + 1, cause, "send failed; will retry");
                     outbox.retry_later(item, after)?;
                 }
-                Err(SendError::Never { cause }) => outbox.give_up(item, &cause)?,
+                Err(SendError::Never { cause }) => {
+                    crate::metrics::metrics().send("dropped");
+                    outbox.give_up(item, &cause)?
+                }
             }
         }
     }

@@ -206,3 +206,160 @@ fn ask_and_schedule_for_scripts() {
         text(&out.stderr)
     );
 }
+
+/// `/metrics` and `/health` on the configured address, scraped over HTTP while the console
+/// runs: the command counter moves with each command; with `--log-format json`, one JSON line
+/// per command, without the message's text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_health_are_served_and_move() {
+    use std::io::{BufRead as _, BufReader};
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let example =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("bot.toml.example"))
+            .expect("example");
+    let config = dir.path().join("bot.toml");
+    std::fs::write(
+        &config,
+        example.replace(
+            "# metrics_address = \"127.0.0.1:9464\"",
+            &format!("metrics_address = \"127.0.0.1:{port}\""),
+        ),
+    )
+    .expect("config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kitbot"))
+        .args(["--log-format", "json", "console", "--config"])
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env("KITBOT_LOG", "kitbot=info")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run kitbot");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, answers) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_line = |needle: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = answers.recv_timeout(left).expect("an answer in time");
+            if line.contains(needle) {
+                return;
+            }
+        }
+    };
+    let client = reqwest::Client::new();
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let get = |path: &'static str| {
+        let (client, url) = (client.clone(), url(path));
+        async move {
+            // The endpoint starts with the console: try until it answers.
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(180);
+            loop {
+                match client.get(&url).send().await {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        return (status, response.text().await.expect("body"));
+                    }
+                    Err(err) => {
+                        assert!(tokio::time::Instant::now() < deadline, "{url}: {err}");
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    }
+                }
+            }
+        }
+    };
+    let counter = |body: &str| {
+        body.lines()
+            .find(|l| l.starts_with("kitbot_commands_total{command=\"ping\",outcome=\"ok\"}"))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    writeln!(stdin, "!ping").expect("write");
+    wait_line("Pong");
+    let (status, body) = get("/metrics").await;
+    assert_eq!(status, 200);
+    assert_eq!(counter(&body), 1.0, "{body}");
+    assert!(body.contains("kitbot_command_seconds_bucket"), "{body}");
+    writeln!(stdin, "!ping").expect("write");
+    wait_line("Pong");
+    assert_eq!(counter(&get("/metrics").await.1), 2.0);
+    let (status, health) = get("/health").await;
+    assert_eq!(status, 200, "{health}");
+    let health: serde_json::Value = serde_json::from_str(&health).expect("json");
+    assert_eq!(health["status"], "ok");
+    assert_eq!(get("/nothing").await.0, 404);
+    writeln!(stdin, "!kit visio avec Kevin Martin").expect("write");
+    wait_line("!theme");
+    drop(stdin);
+    let out = child.wait_with_output().expect("exit");
+    let logs = text(&out.stderr);
+    let handled: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["fields"]["message"] == "command handled")
+        .collect();
+    assert_eq!(handled.len(), 3, "{logs}");
+    assert_eq!(handled[0]["fields"]["command"], "ping");
+    assert!(
+        !logs.contains("Kevin"),
+        "a message's text reached the logs: {logs}"
+    );
+}
+
+/// The shipped systemd unit passes `systemd-analyze verify` (with ExecStart pointing at the
+/// binary under test). Machines without systemd-analyze say so and skip the check.
+#[test]
+fn the_systemd_unit_verifies() {
+    let unit = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/kitbot.service"),
+    )
+    .expect("contrib/kitbot.service");
+    for hardening in [
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "DynamicUser=yes",
+        "StateDirectory=kitbot",
+        "Restart=on-failure",
+        "UMask=0077",
+    ] {
+        assert!(unit.contains(hardening), "{hardening} missing");
+    }
+    let Ok(version) = Command::new("systemd-analyze").arg("--version").output() else {
+        eprintln!("systemd-analyze is not installed: the unit is not verified on this machine");
+        return;
+    };
+    assert!(version.status.success());
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("kitbot.service");
+    std::fs::write(
+        &path,
+        unit.replace("/usr/local/bin/kitbot", env!("CARGO_BIN_EXE_kitbot")),
+    )
+    .expect("write unit");
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .expect("systemd-analyze");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "systemd-analyze verify: {}",
+        text(&out.stderr)
+    );
+}

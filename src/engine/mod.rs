@@ -463,22 +463,40 @@ impl Engine {
             }
             limits::Verdict::Ignore => return Vec::new(),
         }
-        let command = match known {
-            Some((spec, _)) if !incoming.role.allows(spec.role) => {
-                return vec![reply(incoming, s::refused_coordination(&spec.name))];
+        let started = std::time::Instant::now();
+        let (out, name, outcome) = match known {
+            Some((spec, _)) if !incoming.role.allows(spec.role) => (
+                vec![reply(incoming, s::refused_coordination(&spec.name))],
+                spec.name.clone(),
+                "refused",
+            ),
+            _ => {
+                let command = match known {
+                    Some((spec, _)) => Command::parse(&spec.name, args),
+                    None => Command::Unknown {
+                        word: word.to_owned(),
+                    },
+                };
+                let name = command.name().to_owned();
+                match command.apply(ctx, incoming).await {
+                    Ok(out) if name == "inconnue" => (out, name, "unknown"),
+                    Ok(out) => (out, name, "ok"),
+                    Err(CommandError::Store(err)) => {
+                        tracing::error!(cause = %err, command = %name, event_id = %incoming.event_id, "a write failed; nothing was changed");
+                        (
+                            vec![reply(incoming, s::NOT_SAVED.to_owned())],
+                            name,
+                            "not_saved",
+                        )
+                    }
+                }
             }
-            Some((spec, _)) => Command::parse(&spec.name, args),
-            None => Command::Unknown {
-                word: word.to_owned(),
-            },
         };
-        match command.apply(ctx, incoming).await {
-            Ok(out) => out,
-            Err(CommandError::Store(err)) => {
-                tracing::error!(cause = %err, command = %command.name(), event_id = %incoming.event_id, "a write failed; nothing was changed");
-                vec![reply(incoming, s::NOT_SAVED.to_owned())]
-            }
-        }
+        let seconds = started.elapsed().as_secs_f64();
+        crate::metrics::metrics().command(&name, outcome, seconds);
+        // One line per command: room, name, outcome, duration; never the text.
+        tracing::info!(room_id = %incoming.room_id, command = %name, outcome, ms = (seconds * 1000.0).round() as u64, "command handled");
+        out
     }
 
     /// The room `room_id` stopped belonging to `tenant`: its nudges and parcours are paused

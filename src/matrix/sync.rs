@@ -98,6 +98,7 @@ impl SyncLoop {
             };
             match result {
                 Ok(response) => {
+                    crate::metrics::metrics().synced(adapter.engine.now().timestamp_millis());
                     if let Some(started) = outage_since.take() {
                         tracing::warn!(
                             seconds = started.elapsed().as_secs(),

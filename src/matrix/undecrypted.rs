@@ -50,6 +50,7 @@ impl Pending {
             return;
         }
         tracing::info!(room_id = %room_id, event_id = %event_id, "unable to decrypt an event yet; will retry when keys arrive");
+        crate::metrics::metrics().undecryptable.inc();
         while inner.order.len() >= MAX_KEPT {
             if let Some(oldest) = inner.order.pop_front() {
                 inner.entries.remove(&oldest);

@@ -314,9 +314,9 @@ fn summary(dest: Dest, lines: &[String], now: DateTime<Utc>) -> Draft {
 
 /// Queue a firing's messages (under the nudges lock, before the record moves on).
 fn queue(env: &SchedulerEnv, batch: &mut Batch) -> Result<(), StoreError> {
-    env.outbox
-        .queue(std::mem::take(&mut batch.drafts))
-        .map(|_| ())
+    let queued = env.outbox.queue(std::mem::take(&mut batch.drafts))?;
+    crate::metrics::metrics().nudges_fired.inc_by(queued as u64);
+    Ok(())
 }
 
 fn fire_nudge(

@@ -1,0 +1,165 @@
+//! What the bot counts for its operator: one process-wide set of Prometheus metrics (the
+//! `prometheus-client` crate encodes them), recorded where things happen and read by the
+//! `/metrics` endpoint (`health.rs`). No label ever holds a person, a room or a text: only
+//! command names, outcomes and kinds.
+//!
+//! Metrics: `kitbot_commands_total{command,outcome}`, `kitbot_command_seconds` (histogram),
+//! `kitbot_sends_total{outcome}` (ok, retry, dropped), `kitbot_nudges_fired_total`,
+//! `kitbot_undecryptable_events_total`, `kitbot_syncs_total`, and, read at each scrape,
+//! `kitbot_outbox_depth`, `kitbot_store_bytes`, `kitbot_seconds_since_last_sync`.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::OnceLock;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CommandLabels {
+    pub command: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SendLabels {
+    pub outcome: String,
+}
+
+/// The process's metrics.
+pub struct Metrics {
+    registry: Registry,
+    pub commands: Family<CommandLabels, Counter>,
+    pub command_seconds: Histogram,
+    pub sends: Family<SendLabels, Counter>,
+    pub nudges_fired: Counter,
+    pub undecryptable: Counter,
+    pub syncs: Counter,
+    pub outbox_depth: Gauge,
+    pub store_bytes: Gauge,
+    pub since_last_sync: Gauge,
+    /// When the sync loop last got a response (Unix milliseconds; 0: never).
+    last_sync_ms: AtomicI64,
+}
+
+/// The process-wide metrics.
+pub fn metrics() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(Metrics::new)
+}
+
+impl Metrics {
+    fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("kitbot");
+        let commands = Family::<CommandLabels, Counter>::default();
+        registry.register(
+            "commands",
+            "Commands handled, by name and outcome",
+            commands.clone(),
+        );
+        // 1 ms to about 16 s.
+        let command_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 15));
+        registry.register(
+            "command_seconds",
+            "Time to handle a command (answers queued)",
+            command_seconds.clone(),
+        );
+        let sends = Family::<SendLabels, Counter>::default();
+        registry.register(
+            "sends",
+            "Messages sent to the homeserver, by outcome",
+            sends.clone(),
+        );
+        let nudges_fired = Counter::default();
+        registry.register(
+            "nudges_fired",
+            "Scheduled messages queued (nudges, reminders, parcours steps)",
+            nudges_fired.clone(),
+        );
+        let undecryptable = Counter::default();
+        registry.register(
+            "undecryptable_events",
+            "Encrypted events that could not be decrypted when synced",
+            undecryptable.clone(),
+        );
+        let syncs = Counter::default();
+        registry.register("syncs", "Sync responses handled", syncs.clone());
+        let outbox_depth = Gauge::default();
+        registry.register(
+            "outbox_depth",
+            "Messages waiting to be sent",
+            outbox_depth.clone(),
+        );
+        let store_bytes = Gauge::default();
+        registry.register(
+            "store_bytes",
+            "Size of the store on disk",
+            store_bytes.clone(),
+        );
+        let since_last_sync = Gauge::default();
+        registry.register(
+            "seconds_since_last_sync",
+            "Seconds since the last sync response (-1: none yet)",
+            since_last_sync.clone(),
+        );
+        Metrics {
+            registry,
+            commands,
+            command_seconds,
+            sends,
+            nudges_fired,
+            undecryptable,
+            syncs,
+            outbox_depth,
+            store_bytes,
+            since_last_sync,
+            last_sync_ms: AtomicI64::new(0),
+        }
+    }
+
+    /// A command was handled.
+    pub fn command(&self, command: &str, outcome: &str, seconds: f64) {
+        self.commands
+            .get_or_create(&CommandLabels {
+                command: command.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+        self.command_seconds.observe(seconds);
+    }
+
+    /// A send ended (`ok`, `retry` or `dropped`).
+    pub fn send(&self, outcome: &str) {
+        self.sends
+            .get_or_create(&SendLabels {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// The sync loop got a response at `now_ms`.
+    pub fn synced(&self, now_ms: i64) {
+        self.syncs.inc();
+        self.last_sync_ms.store(now_ms, Ordering::Relaxed);
+    }
+
+    /// Seconds since the last sync response, if there was one.
+    pub fn seconds_since_sync(&self, now_ms: i64) -> Option<i64> {
+        match self.last_sync_ms.load(Ordering::Relaxed) {
+            0 => None,
+            at => Some((now_ms - at).max(0) / 1000),
+        }
+    }
+
+    /// The text exposition (OpenMetrics).
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if let Err(err) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(cause = %err, "could not encode the metrics");
+        }
+        out
+    }
+}
