@@ -89,10 +89,24 @@ static BORN_THING: LazyLock<Regex> = LazyLock::new(|| {
         .expect("born thing pattern is valid")
 });
 
-/// A "né"/"née" whose subject, in the clause before it, is a thing rather than a person.
+/// A "né"/"née" whose subject, in the clause before it, is a thing rather than a person; a
+/// plural "nés" about a group ("les jeunes nés en 2006"); a "naissance" or "anniversaire" of a
+/// thing ("naissance du groupe", "anniversaire des 40 ans de la ML").
 fn born_thing(text: &str, at: usize, cue: &str) -> bool {
-    cue.to_lowercase().starts_with('n') && BORN_THING.is_match(&fold(clause_before(text, at, 40)))
+    let cue = fold(cue);
+    let cue = cue.trim_end_matches(|c: char| !c.is_alphanumeric());
+    if cue.starts_with('n') && cue != "naissance" {
+        return cue.ends_with('s') || BORN_THING.is_match(&fold(clause_before(text, at, 40)));
+    }
+    let after = fold(head(text, at + cue.len(), 40));
+    OF_A_THING.is_match(&after)
 }
+
+/// "naissance du groupe…", "anniversaire des 40 ans…", "anniversaire de la structure".
+static OF_A_THING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:du|de la|de l'|des|de|d')\s*(?:[0-9]+ ans|(?:idee|projet|dispositif|atelier|initiative|partenariat|association|structure|collectif|groupe|concept|action|programme|reseau|service|application|appli|plateforme|site|kit|mission locale|ml|antenne|cej|garantie|entreprise|equipe|salon|forum|page|compte|boite|maison|centre|local|locaux)(?-u:\b))")
+        .expect("of-a-thing pattern is valid")
+});
 
 #[derive(Clone, Copy)]
 enum DateShape {
@@ -200,8 +214,15 @@ fn date_candidates(text: &str, now: i32) -> Vec<DateCandidate> {
             },
             Some(y) => {
                 // "version 1.2.10" is not a date: a two-digit year needs a two-digit day and
-                // month ("12/04/06").
+                // month ("12/04/06"); "5/6/07" with slashes counts only after a birth cue.
                 if d.as_str().len() != 2 || m.as_str().len() != 2 {
+                    if whole.as_str().contains('/') {
+                        out.push(DateCandidate {
+                            start: whole.start(),
+                            end: whole.end(),
+                            shape: DateShape::Partial,
+                        });
+                    }
                     continue;
                 }
                 match y.as_str().parse::<i32>() {

@@ -178,6 +178,13 @@ pub enum PiiKind {
     /// A named relative, or a first name with a family link: "son frère Rayan", "la mère de
     /// Kevin".
     Relative,
+    /// A first name with a health or justice fact about the person: "Jade est enceinte",
+    /// "Dylan en garde à vue".
+    SensitiveDetail,
+    /// A social media handle: "@kev_du49", "snap : ines.b2006".
+    SocialHandle,
+    /// A licence plate: "AB-123-CD".
+    LicencePlate,
 }
 
 impl PiiKind {
@@ -195,6 +202,9 @@ impl PiiKind {
             PiiKind::Identifier => "un numéro de dossier ou d'identifiant",
             PiiKind::NameWithDetail => "un prénom avec un âge ou un lieu",
             PiiKind::Relative => "un proche nommé",
+            PiiKind::SensitiveDetail => "une information de santé ou de justice sur une personne",
+            PiiKind::SocialHandle => "un pseudo de réseau social",
+            PiiKind::LicencePlate => "une plaque d'immatriculation",
         }
     }
 }
@@ -316,7 +326,11 @@ fn detect(text: &str, year: i32) -> Findings {
     let mut found = Findings::default();
     let text = normalize(text);
     let masked = numbers::detect(&text, &mut found);
-    let digits = spelled::to_digits(&masked);
+    let mut digits = spelled::to_digits(&masked);
+    if digits != masked {
+        // A phone number or an identifier spelled out ("zéro six douze…") is read again.
+        digits = numbers::detect(&digits, &mut found);
+    }
     dates::detect(&digits, year, &mut found);
     address::detect(&digits, &mut found);
     names::detect(&digits, year, &mut found);
@@ -441,8 +455,8 @@ fn isolated(text: &str, start: usize, end: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::PiiKind::{
-        BirthDate, Email, Iban, Identifier, NameWithDetail, Nir, PersonName, Phone, PostalAddress,
-        Relative,
+        BirthDate, Email, Iban, Identifier, LicencePlate, NameWithDetail, Nir, PersonName, Phone,
+        PostalAddress, Relative, SensitiveDetail, SocialHandle,
     };
     use super::*;
     use std::time::{Duration, Instant};
@@ -1072,6 +1086,9 @@ mod tests {
             Identifier,
             NameWithDetail,
             Relative,
+            SensitiveDetail,
+            SocialHandle,
+            LicencePlate,
         ];
         let labels: HashSet<&str> = all.iter().map(|k| k.label_fr()).collect();
         assert_eq!(labels.len(), all.len());
