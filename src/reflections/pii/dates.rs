@@ -50,6 +50,11 @@ static BARE_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)(?:19|20)[0-9]{2}(?-u:\b)").expect("year pattern is valid")
 });
 
+/// "en 05", "en 98": a year written with two digits after "en".
+static SHORT_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)en ([0-9]{2})(?-u:\b)[^0-9:h%]").expect("short year pattern is valid")
+});
+
 static BIRTH_CUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(?:née?s?|nees?|naissance|ddn|d\.d\.n|anniversaire|anniv)(?:[^\p{L}\p{N}_]|$)")
         .expect("birth cue pattern is valid")
@@ -281,6 +286,19 @@ fn date_candidates(text: &str, now: i32) -> Vec<DateCandidate> {
             end: whole.end(),
             shape,
         });
+    }
+    // "né en 05": a two-digit year after "en" (a birth only after a cue, like a bare year).
+    for caps in SHORT_YEAR.captures_iter(text) {
+        let (Some(whole), Some(yy)) = (caps.get(0), caps.get(1)) else {
+            continue;
+        };
+        if let Ok(yy) = yy.as_str().parse::<i32>() {
+            out.push(DateCandidate {
+                start: whole.start(),
+                end: whole.end(),
+                shape: DateShape::Year(expand_two_digit_year(yy, now)),
+            });
+        }
     }
     for m in BARE_YEAR.find_iter(text) {
         if let Ok(year) = m.as_str().parse() {

@@ -177,6 +177,8 @@ const RELATIVES: &[&str] = &[
     "neveu niece parrain marraine maman papa frangin frangine daron daronne tuteur tutrice",
     "petit-ami petite-amie petit-copain petite-copine beau-frere belle-soeur",
     "fiance fiancee femme enfant belle-fille beau-fils ex ami amie famille",
+    "pote potes poto coloc colocataire voisin voisine mec meuf jumeau jumelle concubin",
+    "concubine belle-famille",
 ];
 
 /// Words that give a place after a first name ("Inès, de Cholet", "Kevin à Laval").
@@ -351,7 +353,10 @@ static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
         r"penitentiaire|garde a vue|gav|tribunal|devant le juge|juge des enfants|condamn\w*|",
         r"sursis|bracelet electronique|bracelet|casier judiciaire|porte plainte|plainte contre|",
         r"tig|travaux d'interet general|controle judiciaire|probatoire|mise a l'epreuve|",
-        r"comparution|interpelle\w*|oqtf|expulse\w*|deal\w*|trafic de",
+        r"comparution|interpelle\w*|oqtf|expulse\w*|deal\w*|trafic de|curatelle|sous tutelle|",
+        // debts and residence status
+        r"huissier|surendett\w*|dettes? de|sans[ -]papiers|situation irreguliere|demande d'asile|",
+        r"demandeur d'asile",
         r")(?-u:\b)"
     ))
     .expect("sensitive pattern is valid")
@@ -366,7 +371,8 @@ static TOPIC_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 /// Words before "à Laval" that make the town a job's or a course's: "un job à Laval".
 const JOB_WORDS: &[&str] = &[
     "job jobs stage stages emploi travail boulot poste alternance apprentissage formation cdi",
-    "cdd interim contrat entretien mission",
+    "cdd interim contrat entretien mission rdv rendez-vous atelier ateliers reunion visio forum",
+    "salon permanence",
 ];
 
 /// Verbs of residence: a town after them is where the person lives.

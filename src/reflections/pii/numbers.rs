@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 /// every finding masked.
 pub(super) fn detect(text: &str, found: &mut Findings) -> String {
     let mut text = text.to_string();
-    let maskers: [(&Regex, Classifier); 13] = [
+    let maskers: [(&Regex, Classifier); 14] = [
         (&EMAIL, personal_email),
         (&EMAIL_PROVIDER, |_, _, _| Some(PiiKind::Email)),
         (&EMAIL_OBFUSCATED, |_, _, _| Some(PiiKind::Email)),
@@ -28,6 +28,9 @@ pub(super) fn detect(text: &str, found: &mut Findings) -> String {
         }),
         (&PHONE_DOMESTIC, |t, s, e| {
             valid_domestic(t, s, e).then_some(PiiKind::Phone)
+        }),
+        (&MOBILE_NO_ZERO, |t, s, e| {
+            (isolated(t, s, e) && one_separator(&t[s..e])).then_some(PiiKind::Phone)
         }),
         (&FRANCE_TRAVAIL_ID, |t, s, e| {
             valid_france_travail_id(t, s, e).then_some(PiiKind::Identifier)
@@ -190,10 +193,24 @@ fn cued_handle(text: &str, start: usize, end: usize) -> Option<PiiKind> {
         return None;
     }
     let window = fold(clause_before(text, start, 30));
-    (NETWORK_CUE.is_match(&window)
-        && !(ORG_CUE.is_match(&window) && !PERSONAL_CUE.is_match(&window)))
-    .then_some(PiiKind::SocialHandle)
+    if ORG_CUE.is_match(&window) && !PERSONAL_CUE.is_match(&window) {
+        return None;
+    }
+    if NETWORK_CUE.is_match(&window) {
+        Some(PiiKind::SocialHandle)
+    } else if MAIL_CUE.is_match(&window) {
+        // "gmail : kevin.martin49": an address without its domain.
+        Some(PiiKind::Email)
+    } else {
+        None
+    }
 }
+
+/// Words that introduce an e-mail address written without its "@" or domain.
+static MAIL_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:gmail|hotmail|outlook|yahoo|icloud|laposte|e-?mail|mail|courriel|adresse mail)(?-u:\b)")
+        .expect("mail cue pattern is valid")
+});
 
 static TIME_OR_ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:[0-9]+(?:h[0-9]*|e|er|eme|nd|nde|min|mn|s|k|x|m|km|go|mo|ans?)|v?[0-9]+(?:\.[0-9]+)+)$")
@@ -371,6 +388,18 @@ static PHONE_INTERNATIONAL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("international phone pattern is valid")
 });
 
+/// A mobile number whose leading 0 was forgotten, in pairs: "6 12 34 56 78".
+static MOBILE_NO_ZERO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)[67](?:[ .\-][0-9]{2}){4}(?-u:\b)").expect("mobile pattern is valid")
+});
+
+/// Only one kind of separator between the groups.
+fn one_separator(number: &str) -> bool {
+    let mut seps = number.chars().filter(|c| !c.is_ascii_digit());
+    let first = seps.next();
+    seps.all(|c| Some(c) == first)
+}
+
 fn valid_international(text: &str, start: usize, end: usize) -> bool {
     let count = digits(&text[start..end]).len();
     !prev_char(text, start).is_some_and(|c| c.is_alphanumeric())
@@ -459,7 +488,7 @@ pub(super) fn head(text: &str, at: usize, max: usize) -> &str {
 ///
 /// Words that make the number that follows an organisation's.
 pub(super) static ORG_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(?:standard|notre|nos|accueil|secretariat|mission locale|missions locales|(?-u:\b)ml(?-u:\b)|antenne|agence|permanence|siege|locaux|bureaux?|caf|cpam|france travail|pole emploi|mairie|ccas|prefecture|centre social|maison de quartier|maison de l'emploi|maison des|maison|mediatheque|bibliotheque|forum|salon|atelier|reunion|sos|ecoute|ligne|numero national|numero d'urgence|numero vert|plateforme|hotline|support|assistance|association|structure|service|hopital|cfa|lycee|college|entreprise|employeur|numero general|n° general|ligne directe de l'equipe)")
+    Regex::new(r"(?-u:\b)(?:standard|notre|nos|accueil|secretariat|mission locale|missions locales|(?-u:\b)ml(?-u:\b)|antenne|agence|permanence|siege|locaux|bureaux?|caf|cpam|france travail|pole emploi|mairie|ccas|prefecture|centre social|maison de quartier|maison de l'emploi|maison des|maison (?:france|de|du|d')|mediatheque|bibliotheque|forum|salon|atelier|reunion|sos|ecoute|ligne|numero national|numero d'urgence|numero vert|plateforme|hotline|support|assistance|association|structure|service|hopital|cfa|lycee|college|entreprise|employeur|numero general|n° general|ligne directe de l'equipe)")
         .expect("organisation cue pattern is valid")
 });
 
