@@ -656,11 +656,10 @@ impl Ctx<'_> {
                 break;
             }
             let next = self.toks.get(j + 1).map(|n| n.folded.as_str());
-            let led = match (t.folded.as_str(), next) {
-                ("il" | "elle", Some("a")) => true,
-                ("age" | "agee", Some("de")) => true,
-                _ => false,
-            };
+            let led = matches!(
+                (t.folded.as_str(), next),
+                ("il" | "elle", Some("a")) | ("age" | "agee", Some("de"))
+            );
             if led {
                 if let Some(words) = self.age_at(j + 2) {
                     return Some(words);
@@ -926,13 +925,14 @@ impl Ctx<'_> {
         }
         let t = self.toks.get(k).filter(|_| !self.breaks[k])?;
         let f = t.folded.as_str();
-        let ok = t.word.chars().count() >= 3
-            && t.number.is_none()
-            && !RESIDENCE_STOP_SET.contains(f)
-            && !RELATIVE_SET.contains(f)
-            && !(t.shape == Shape::Other && NOT_SURNAME_SET.contains(f))
-            && !INSTITUTION_SET.contains(f);
-        ok.then_some(t.word)
+        let lower_stop = t.shape == Shape::Other && NOT_SURNAME_SET.contains(f);
+        let stop = t.word.chars().count() < 3
+            || t.number.is_some()
+            || lower_stop
+            || RESIDENCE_STOP_SET.contains(f)
+            || RELATIVE_SET.contains(f)
+            || INSTITUTION_SET.contains(f);
+        (!stop).then_some(t.word)
     }
 
     /// A relative word at `i` next to a name: "son frère Rayan", "sa mère, Fatou", "la mère
