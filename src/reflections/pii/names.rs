@@ -368,6 +368,13 @@ static TOPIC_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("topic pattern is valid")
 });
 
+/// Words after a justice or health word that make it a job's place ("au tribunal pour son
+/// stage").
+static JOB_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[^.;!?]*(?-u:\b)(?:stage|job|travail|metier|emploi|concours|visite|info collective|poste|alternance)(?-u:\b)")
+        .expect("job-after pattern is valid")
+});
+
 /// Words before "à Laval" that make the town a job's or a course's: "un job à Laval".
 const JOB_WORDS: &[&str] = &[
     "job jobs stage stages emploi travail boulot poste alternance apprentissage formation cdi",
@@ -493,6 +500,24 @@ impl Ctx<'_> {
             && FIRST_NAMES.all.contains(&tok.folded)
             && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str())
             && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+        {
+            return Some(Anchor::Maybe);
+        }
+        // "zyneb 19 ans" opening a sentence: an unlisted word in lower case with an age right
+        // after it may be a name.
+        if tok.shape == Shape::Other
+            && self.breaks[i]
+            && tok.word.chars().count() >= 3
+            && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+            && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str())
+            && !PLACE_WORD_SET.contains(tok.folded.as_str())
+            && !PLACE_NOUN_SET.contains(tok.folded.as_str())
+            && !INSTITUTION_SET.contains(tok.folded.as_str())
+            && self
+                .toks
+                .get(i + 1)
+                .is_some_and(|n| adjacent(self.text, tok, n))
+            && self.age_at(i + 1).is_some()
         {
             return Some(Anchor::Maybe);
         }
@@ -692,7 +717,13 @@ impl Ctx<'_> {
         while !folded.is_char_boundary(from) {
             from += 1;
         }
-        if TOPIC_BEFORE.is_match(&folded[from..m.start()]) {
+        let mut to = (m.end() + 30).min(folded.len());
+        while !folded.is_char_boundary(to) {
+            to -= 1;
+        }
+        if TOPIC_BEFORE.is_match(&folded[from..m.start()])
+            || JOB_AFTER.is_match(&folded[m.end()..to])
+        {
             return None;
         }
         // "Julie du SPIP", "Marc de la PJJ": the name's office.
@@ -925,6 +956,25 @@ impl Ctx<'_> {
         }
         let t = self.toks.get(k).filter(|_| !self.breaks[k])?;
         let f = t.folded.as_str();
+        if f == "chez" {
+            // "hébergée chez sa tante à Angers": the town may follow the host.
+            for m in k + 1..(k + 5).min(self.toks.len()) {
+                if self.breaks[m] {
+                    break;
+                }
+                if matches!(self.toks[m].folded.as_str(), "a" | "au" | "sur" | "vers") {
+                    let town = self.toks.get(m + 1).filter(|n| {
+                        !self.breaks[m + 1]
+                            && ((n.shape == Shape::Title
+                                && !NOT_SURNAME_SET.contains(n.folded.as_str())
+                                && !INSTITUTION_SET.contains(n.folded.as_str()))
+                                || TOWNS.contains(n.folded.as_str()))
+                    });
+                    return town.map(|n| n.word);
+                }
+            }
+            return None;
+        }
         let lower_stop = t.shape == Shape::Other && NOT_SURNAME_SET.contains(f);
         let stop = t.word.chars().count() < 3
             || t.number.is_some()
