@@ -1,5 +1,6 @@
 //! Numbers and addresses written as codes: e-mail, IBAN, NIR, phone numbers, and the
-//! identifiers of the young person's files (CAF, France Travail, i-milo, identity papers).
+//! identifiers of the young person's files (CAF, France Travail, i-milo, identity papers),
+//! social media handles and licence plates.
 //!
 //! Each detector masks what it found with a neutral marker, so that the digits of an IBAN are
 //! not reported again as a NIR or a phone number, and a phone number is not read as a date.
