@@ -62,7 +62,27 @@ const POSTCODE_STOP: &[&str] = &[
 
 static POSTCODE_STOP_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(POSTCODE_STOP));
 
+/// A flat number: "appt 12", "apt. 34", "appartement n° 5" (a home, not an office).
+static FLAT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:appt|apt|appart|appartement)\.?\s*(?:n°|no|n)?\s*[0-9]{1,4}[A-Za-z]?(?-u:\b)")
+        .expect("flat pattern is valid")
+});
+
+/// Units after a number that make "appartement 3" a size or a price ("appartement 3 pièces").
+static FLAT_SIZE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\s*(?:pieces?|p(?-u:\b)|m2|m²|€|euros?|chambres?|places?|jeunes|personnes|ans|mois)",
+    )
+    .expect("flat size pattern is valid")
+});
+
 fn has_postal_address(text: &str) -> bool {
+    if FLAT_RE.find_iter(text).any(|m| {
+        !FLAT_SIZE_AFTER.is_match(&fold(super::numbers::head(text, m.end(), 16)))
+            && !organisation_address(text, m.start())
+    }) {
+        return true;
+    }
     let number_ok = |start: usize| {
         // "le 12/03 place Carnot" or "14h30 place…": the number belongs to a date or a time.
         !prev_char(text, start)

@@ -50,6 +50,11 @@ static BARE_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)(?:19|20)[0-9]{2}(?-u:\b)").expect("year pattern is valid")
 });
 
+/// "en 05", "en 98": a year written with two digits after "en".
+static SHORT_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)en ([0-9]{2})(?-u:\b)[^0-9:h%]").expect("short year pattern is valid")
+});
+
 static BIRTH_CUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(?:née?s?|nees?|naissance|ddn|d\.d\.n|anniversaire|anniv)(?:[^\p{L}\p{N}_]|$)")
         .expect("birth cue pattern is valid")
@@ -89,10 +94,24 @@ static BORN_THING: LazyLock<Regex> = LazyLock::new(|| {
         .expect("born thing pattern is valid")
 });
 
-/// A "né"/"née" whose subject, in the clause before it, is a thing rather than a person.
+/// A "né"/"née" whose subject, in the clause before it, is a thing rather than a person; a
+/// plural "nés" about a group ("les jeunes nés en 2006"); a "naissance" or "anniversaire" of a
+/// thing ("naissance du groupe", "anniversaire des 40 ans de la ML").
 fn born_thing(text: &str, at: usize, cue: &str) -> bool {
-    cue.to_lowercase().starts_with('n') && BORN_THING.is_match(&fold(clause_before(text, at, 40)))
+    let cue = fold(cue);
+    let cue = cue.trim_end_matches(|c: char| !c.is_alphanumeric());
+    if cue.starts_with('n') && cue != "naissance" {
+        return cue.ends_with('s') || BORN_THING.is_match(&fold(clause_before(text, at, 40)));
+    }
+    let after = fold(head(text, at + cue.len(), 40));
+    OF_A_THING.is_match(&after)
 }
+
+/// "naissance du groupe…", "anniversaire des 40 ans…", "anniversaire de la structure".
+static OF_A_THING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:du|de la|de l'|des|de|d')\s*(?:[0-9]+ ans|(?:idee|projet|dispositif|atelier|initiative|partenariat|association|structure|collectif|groupe|concept|action|programme|reseau|service|application|appli|plateforme|site|kit|mission locale|ml|antenne|cej|garantie|entreprise|equipe|salon|forum|page|compte|boite|maison|centre|local|locaux)(?-u:\b))")
+        .expect("of-a-thing pattern is valid")
+});
 
 #[derive(Clone, Copy)]
 enum DateShape {
@@ -200,8 +219,15 @@ fn date_candidates(text: &str, now: i32) -> Vec<DateCandidate> {
             },
             Some(y) => {
                 // "version 1.2.10" is not a date: a two-digit year needs a two-digit day and
-                // month ("12/04/06").
+                // month ("12/04/06"); "5/6/07" with slashes counts only after a birth cue.
                 if d.as_str().len() != 2 || m.as_str().len() != 2 {
+                    if whole.as_str().contains('/') {
+                        out.push(DateCandidate {
+                            start: whole.start(),
+                            end: whole.end(),
+                            shape: DateShape::Partial,
+                        });
+                    }
                     continue;
                 }
                 match y.as_str().parse::<i32>() {
@@ -260,6 +286,19 @@ fn date_candidates(text: &str, now: i32) -> Vec<DateCandidate> {
             end: whole.end(),
             shape,
         });
+    }
+    // "né en 05": a two-digit year after "en" (a birth only after a cue, like a bare year).
+    for caps in SHORT_YEAR.captures_iter(text) {
+        let (Some(whole), Some(yy)) = (caps.get(0), caps.get(1)) else {
+            continue;
+        };
+        if let Ok(yy) = yy.as_str().parse::<i32>() {
+            out.push(DateCandidate {
+                start: whole.start(),
+                end: whole.end(),
+                shape: DateShape::Year(expand_two_digit_year(yy, now)),
+            });
+        }
     }
     for m in BARE_YEAR.find_iter(text) {
         if let Ok(year) = m.as_str().parse() {

@@ -1,6 +1,7 @@
 //! People: full names ("Kevin Martin", "M. Benali", "kevin martin"), a first name with an age
 //! or a place ("Kevin, 19 ans", "Inès, de Cholet"), and named relatives ("son frère Rayan",
-//! "la mère de Kevin"). A first name alone passes. Words that may be a first name without
+//! "la mère de Kevin"), and health or justice facts next to a first name ("Jade est
+//! enceinte", "Dylan en garde à vue"). A first name alone passes. Words that may be a first name without
 //! being in the list raise a doubt instead of a refusal.
 //!
 //! One pass over the word tokens; every rule looks at a bounded window of tokens around the
@@ -177,6 +178,8 @@ const RELATIVES: &[&str] = &[
     "neveu niece parrain marraine maman papa frangin frangine daron daronne tuteur tutrice",
     "petit-ami petite-amie petit-copain petite-copine beau-frere belle-soeur",
     "fiance fiancee femme enfant belle-fille beau-fils ex ami amie famille",
+    "pote potes poto coloc colocataire voisin voisine mec meuf jumeau jumelle concubin",
+    "concubine belle-famille",
 ];
 
 /// Words that give a place after a first name ("Inès, de Cholet", "Kevin à Laval").
@@ -212,6 +215,8 @@ const FAMOUS: &[&str] = &[
     "paul valery|jean monnet|robert schuman|pierre brossolette|danielle casanova",
     "martin nadaud|lazare carnot|sadi carnot|jean-baptiste clement|ferdinand buisson",
     "maximilien robespierre|jean-jacques rousseau|denis diderot|jean bart|rene cassin",
+    "bertrand schwartz|hugo decrypte|jean-luc melenchon|marine le pen|aya nakamura",
+    "pierre bourdieu|emile durkheim|michel foucault|jean-claude van damme|omar sy",
 ];
 
 static NOT_SURNAME_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(NOT_SURNAMES));
@@ -224,6 +229,18 @@ static RELATIVE_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(RELATIV
 static PLACE_PREPOSITION_SET: LazyLock<HashSet<&str>> =
     LazyLock::new(|| word_set(PLACE_PREPOSITIONS));
 static PLACE_NOUN_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PLACE_NOUNS));
+static TOWNS: LazyLock<HashSet<&str>> = LazyLock::new(|| {
+    include_str!("towns.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+static JOB_WORD_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(JOB_WORDS));
+static RESIDENCE_VERB_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(RESIDENCE_VERBS));
+static RESIDENCE_STOP_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(RESIDENCE_STOP));
+static NAMED_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(NAMED));
+static KIN_ADJECTIVE_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(KIN_ADJECTIVE));
 static FAMOUS_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| {
     FAMOUS
         .iter()
@@ -311,6 +328,82 @@ fn adjacent(text: &str, a: &Token, b: &Token) -> bool {
 /// How many tokens a rule looks ahead of (or behind) its anchor.
 const WINDOW: usize = 4;
 
+/// How far "il a 19 ans" may stand after a first name.
+const FAR_WINDOW: usize = 14;
+
+/// How far a health or justice word may stand behind and ahead of a first name.
+const SENSITIVE_BEHIND: usize = 5;
+const SENSITIVE_AHEAD: usize = 8;
+
+/// Health and justice facts about a person, on folded text. Words that are also jobs or
+/// places young people aim for ("police", "avocat", "hôpital") are left out.
+static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?-u:\b)(?:",
+        // health
+        r"(?:est|suis|etait|elle|,|enceinte de|tombee) ?enceinte|enceinte(?: de| depuis|$|,)|grossesse|fausse couche|ivg|avortement|",
+        r"depressi\w*|schizophren\w*|bipolaire|psychose|psychotique|psychiatri\w*|hospitalise\w*|",
+        r"cmpp?|troubles? (?:psy\w*|du comportement|anxieux|alimentaires?)|tentative de suicide|suicid\w*|",
+        r"(?:une|sa|la|fait une) ts|diabet\w*|epilep\w*|cancer|chimio\w*|vih|seropositi\w*|sida|hepatite|",
+        r"handicape\w*|situation de handicap|rqth|aah|mdph|addict\w*|toxico\w*|drogue\w*|cannabis|",
+        r"crack|heroine|cocaine|alcoolique|alcoolisme|desintox\w*|cure de|sevrage|autis\w*|tdah|",
+        r"anorex\w*|boulimi\w*|sous traitement|traitement (?:pour|contre|psy\w*|medical)|",
+        r"scarifi\w*|automutil\w*|neuroleptiques?|antidepresseurs?|maladie chronique|",
+        // justice
+        r"main de justice|spip|pjj|prison|incarcer\w*|detenu\w*|detention|maison d'arret|",
+        r"penitentiaire|garde a vue|gav|tribunal|devant le juge|juge des enfants|condamn\w*|",
+        r"sursis|bracelet electronique|bracelet|casier judiciaire|porte plainte|plainte contre|",
+        r"tig|travaux d'interet general|controle judiciaire|probatoire|mise a l'epreuve|",
+        r"comparution|interpelle\w*|oqtf|expulse\w*|deal\w*|trafic de|curatelle|sous tutelle|",
+        // debts and residence status
+        r"huissier|surendett\w*|dettes? de|sans[ -]papiers|situation irreguliere|demande d'asile|",
+        r"demandeur d'asile",
+        r")(?-u:\b)"
+    ))
+    .expect("sensitive pattern is valid")
+});
+
+/// Words before a health or justice word that make it a job or a topic, not the person's.
+static TOPIC_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:travailler|bosser|travail|job|stage|metier|metiers|emploi|poste|concours|surveillante?|formation|atelier|prevention|sensibilisation|forum|stand|intervention|information|info|campagne|sujet|theme|conference|video|debat|questionnaire)(?-u:\b)")
+        .expect("topic pattern is valid")
+});
+
+/// Words after a justice or health word that make it a job's place ("au tribunal pour son
+/// stage").
+static JOB_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[^.;!?]*(?-u:\b)(?:stage|job|travail|metier|emploi|concours|visite|info collective|poste|alternance)(?-u:\b)")
+        .expect("job-after pattern is valid")
+});
+
+/// Words before "à Laval" that make the town a job's or a course's: "un job à Laval".
+const JOB_WORDS: &[&str] = &[
+    "job jobs stage stages emploi travail boulot poste alternance apprentissage formation cdi",
+    "cdd interim contrat entretien mission rdv rendez-vous atelier ateliers reunion visio forum",
+    "salon permanence",
+];
+
+/// Verbs of residence: a town after them is where the person lives.
+const RESIDENCE_VERBS: &[&str] =
+    &["habite habitent vit vivent loge logee heberge hebergee domicilie domiciliee originaire"];
+
+/// Words after a verb of residence that say how or with whom, not where.
+const RESIDENCE_STOP: &[&str] = &[
+    "loin pres seul seule seuls chez avec dans ici encore toujours bien mal pas plus trop tout",
+    "tres maintenant actuellement desormais depuis sans hors cote juste aussi plutot deja",
+    "une un son sa ses leur leurs mon ma la le les des du chez-lui chez-elle foyer rue",
+    "ensemble dehors temporairement provisoirement chez-sa seulement plus",
+];
+
+/// Words that introduce a name: "elle s'appelle Fatima".
+const NAMED: &[&str] = &["s'appelle s'appellent prenomme prenommee nomme nommee"];
+
+/// Words that may stand between a kinship word and the name: "sa sœur jumelle Manon".
+const KIN_ADJECTIVE: &[&str] = &[
+    "jumeau jumelle aine ainee cadet cadette petit petite grand grande actuel actuelle",
+    "nouveau nouvelle meilleur meilleure",
+];
+
 struct Ctx<'a> {
     text: &'a str,
     toks: &'a [Token<'a>],
@@ -377,6 +470,12 @@ impl Ctx<'_> {
                     Anchor::Maybe => found.unsure(PiiKind::NameWithDetail, &[tok.word, detail]),
                 }
             }
+            if let Some(term) = self.sensitive_near(i) {
+                match anchor {
+                    Anchor::FirstName => found.sure(PiiKind::SensitiveDetail),
+                    Anchor::Maybe => found.unsure(PiiKind::SensitiveDetail, &[tok.word, term]),
+                }
+            }
             // "Rayan, son frère", "Kevin (son cousin)".
             if self.relative_after(i) {
                 match anchor {
@@ -405,6 +504,24 @@ impl Ctx<'_> {
         {
             return Some(Anchor::Maybe);
         }
+        // "zyneb 19 ans" opening a sentence: an unlisted word in lower case with an age right
+        // after it may be a name.
+        if tok.shape == Shape::Other
+            && self.breaks[i]
+            && tok.word.chars().count() >= 3
+            && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+            && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str())
+            && !PLACE_WORD_SET.contains(tok.folded.as_str())
+            && !PLACE_NOUN_SET.contains(tok.folded.as_str())
+            && !INSTITUTION_SET.contains(tok.folded.as_str())
+            && self
+                .toks
+                .get(i + 1)
+                .is_some_and(|n| adjacent(self.text, tok, n))
+            && self.age_at(i + 1).is_some()
+        {
+            return Some(Anchor::Maybe);
+        }
         if tok.shape != Shape::Title || tok.word.chars().count() < 3 {
             return None;
         }
@@ -425,7 +542,13 @@ impl Ctx<'_> {
                 .toks
                 .get(i + 1)
                 .map_or("", |n| &self.text[tok.end..n.start.max(tok.end)]);
-            if !next_gap.trim_start().starts_with([',', '(', ':']) {
+            // "Precious 19 ans", "Kev 19a": an age right after it.
+            let age_next = self
+                .toks
+                .get(i + 1)
+                .is_some_and(|n| adjacent(self.text, tok, n))
+                && self.age_at(i + 1).is_some();
+            if !next_gap.trim_start().starts_with([',', '(', ':']) && !age_next {
                 return None;
             }
         }
@@ -512,11 +635,21 @@ impl Ctx<'_> {
                 if let Some(words) = self.place_at(j, i) {
                     return Some(words);
                 }
+            } else if let Some(words) = self.residence_at(j) {
+                // "jade habite avrillé": a verb of residence says it is a person.
+                return Some(words);
             }
             // "Kevin, 19, de Cholet": a bare number right after the name, alone in its slot;
             // "Kevin (Angers)": a capitalised word alone in brackets.
             if j == i + 1 && (self.bare_age_at(j) || (places && self.bracketed_place_at(j))) {
                 return Some(self.toks[j].word);
+            }
+        }
+        // Further on, once past a comma or into the next sentence: "Kevin est venu hier, il a
+        // 19 ans", "Kevin est passé. Elle a 19 ans" is too far (two sentences back).
+        if places {
+            if let Some(words) = self.pronoun_age_after(i) {
+                return Some(words);
             }
         }
         // Behind: "19 ans, Kevin".
@@ -530,6 +663,86 @@ impl Ctx<'_> {
             }
         }
         None
+    }
+
+    /// "il a 19 ans", "elle a 19 ans", "âgé de 17 ans" within [`FAR_WINDOW`] tokens after the
+    /// name at `i`, crossing at most one sentence end, and before another first name.
+    fn pronoun_age_after(&self, i: usize) -> Option<&str> {
+        let mut sentences = 0;
+        let end = (i + 1 + FAR_WINDOW).min(self.toks.len());
+        for j in i + 1..end {
+            if self.breaks[j] {
+                sentences += 1;
+                if sentences > 1 {
+                    break;
+                }
+            }
+            let t = &self.toks[j];
+            if j > i + 1 && FIRST_NAMES.has(t) && t.shape != Shape::Other {
+                break;
+            }
+            let next = self.toks.get(j + 1).map(|n| n.folded.as_str());
+            let led = matches!(
+                (t.folded.as_str(), next),
+                ("il" | "elle", Some("a")) | ("age" | "agee", Some("de"))
+            );
+            if led {
+                if let Some(words) = self.age_at(j + 2) {
+                    return Some(words);
+                }
+            }
+        }
+        None
+    }
+
+    /// A health or justice fact within the sentence around the name at `i`: "Jade est
+    /// enceinte", "Dylan en garde à vue", "suivi au CMP, Inès…". "Julie du SPIP" is a
+    /// colleague's office.
+    fn sensitive_near(&self, i: usize) -> Option<&str> {
+        let mut lo = i;
+        while lo > 0 && i - lo < SENSITIVE_BEHIND && !self.breaks[lo] {
+            lo -= 1;
+        }
+        let mut hi = i;
+        while hi + 1 < self.toks.len() && hi - i < SENSITIVE_AHEAD && !self.breaks[hi + 1] {
+            hi += 1;
+        }
+        if hi == i && lo == i {
+            return None;
+        }
+        let span = &self.text[self.toks[lo].start..self.toks[hi].end];
+        let folded = fold(span);
+        let m = SENSITIVE.find(&folded)?;
+        // "veut travailler en prison", "atelier drogues info service": a job or a topic.
+        let mut from = m.start().saturating_sub(30);
+        while !folded.is_char_boundary(from) {
+            from += 1;
+        }
+        let mut to = (m.end() + 30).min(folded.len());
+        while !folded.is_char_boundary(to) {
+            to -= 1;
+        }
+        if TOPIC_BEFORE.is_match(&folded[from..m.start()])
+            || JOB_AFTER.is_match(&folded[m.end()..to])
+        {
+            return None;
+        }
+        // "Julie du SPIP", "Marc de la PJJ": the name's office.
+        let name_end = fold(&self.text[self.toks[lo].start..self.toks[i].end]).len();
+        if m.start() >= name_end {
+            let between = folded[name_end..m.start()].trim();
+            if matches!(between, "du" | "de la" | "de l'" | "de" | "(" | "," | "-") {
+                return None;
+            }
+        }
+        let word = self.toks[lo..=hi]
+            .iter()
+            .find(|t| {
+                let f = fold(t.word);
+                !f.is_empty() && folded[m.start()..m.end()].contains(f.as_str()) && f.len() > 2
+            })
+            .map_or(self.toks[i].word, |t| t.word);
+        Some(word)
     }
 
     /// After "de", "à", an institution or a place noun, a capitalised word is a place or an
@@ -561,7 +774,7 @@ impl Ctx<'_> {
         let unit = self.toks.get(j + 1)?;
         let gap = &self.text[tok.end..unit.start.max(tok.end)];
         let is_unit = match unit.folded.as_str() {
-            "ans" | "an" => gap.is_empty() || gap == " ",
+            "ans" | "an" | "piges" | "balais" => gap.is_empty() || gap == " ",
             "a" => gap.is_empty(),
             _ => false,
         };
@@ -665,7 +878,14 @@ impl Ctx<'_> {
             }
         }
         let folded = tok.folded.as_str();
-        if PLACE_PREPOSITION_SET.contains(folded) {
+        if let Some(words) = self.residence_at(j) {
+            return Some(words);
+        }
+        // "un job à Laval", "stage à Angers": the town is the job's.
+        let after_job = j
+            .checked_sub(1)
+            .is_some_and(|p| p > anchor && JOB_WORD_SET.contains(self.toks[p].folded.as_str()));
+        if PLACE_PREPOSITION_SET.contains(folded) && !after_job {
             // "de la Roseraie", "de l'Argonne": an article may stand before the name; "Merci
             // à Camille de la Mission Locale" stays a colleague (institutions are not places).
             let mut next = j + 1;
@@ -674,8 +894,14 @@ impl Ctx<'_> {
             }) {
                 next += 1;
             }
-            // "des Sablons", "du Mans" are fine; "de Paris" too.
-            if let Some(t) = name_at(next) {
+            // "des Sablons", "du Mans" are fine; "de Paris" too; a town in lower case ("de
+            // cholet", "a angers") when it is in the list.
+            let town = |k: usize| {
+                self.toks
+                    .get(k)
+                    .filter(|t| !self.breaks[k] && TOWNS.contains(t.folded.as_str()))
+            };
+            if let Some(t) = name_at(next).or_else(|| town(next)) {
                 // "Inès de Pôle emploi", "Camille Mission Locale de Laval": an institution
                 // between the name and the place makes it a colleague's office.
                 let between = &self.toks[anchor + 1..j];
@@ -703,14 +929,94 @@ impl Ctx<'_> {
             {
                 return Some(t.word);
             }
+            // "foyer de l'enfance", "internat du lycée": where the person sleeps.
+            if matches!(folded, "foyer" | "internat")
+                && self.toks.get(k).is_some_and(|t| {
+                    !self.breaks[k] && t.word.chars().count() >= 3 && t.number.is_none()
+                })
+            {
+                return Some(tok.word);
+            }
         }
         None
+    }
+
+    /// "habite à Mayenne", "vit a segré", "habite avrillé": after a verb of residence, a
+    /// connector at most, then a town in any case (not a word that says how or with whom).
+    fn residence_at(&self, j: usize) -> Option<&str> {
+        if !RESIDENCE_VERB_SET.contains(self.toks[j].folded.as_str()) {
+            return None;
+        }
+        let mut k = j + 1;
+        if self
+            .toks
+            .get(k)
+            .is_some_and(|t| matches!(t.folded.as_str(), "a" | "au" | "en" | "sur" | "vers"))
+        {
+            k += 1;
+        }
+        let t = self.toks.get(k).filter(|_| !self.breaks[k])?;
+        let f = t.folded.as_str();
+        if f == "chez" {
+            // "hébergée chez sa tante à Angers": the town may follow the host.
+            for m in k + 1..(k + 5).min(self.toks.len()) {
+                if self.breaks[m] {
+                    break;
+                }
+                if matches!(self.toks[m].folded.as_str(), "a" | "au" | "sur" | "vers") {
+                    let town = self.toks.get(m + 1).filter(|n| {
+                        !self.breaks[m + 1]
+                            && ((n.shape == Shape::Title
+                                && !NOT_SURNAME_SET.contains(n.folded.as_str())
+                                && !INSTITUTION_SET.contains(n.folded.as_str()))
+                                || TOWNS.contains(n.folded.as_str()))
+                    });
+                    return town.map(|n| n.word);
+                }
+            }
+            return None;
+        }
+        let lower_stop = t.shape == Shape::Other && NOT_SURNAME_SET.contains(f);
+        let stop = t.word.chars().count() < 3
+            || t.number.is_some()
+            || lower_stop
+            || RESIDENCE_STOP_SET.contains(f)
+            || RELATIVE_SET.contains(f)
+            || INSTITUTION_SET.contains(f);
+        (!stop).then_some(t.word)
     }
 
     /// A relative word at `i` next to a name: "son frère Rayan", "sa mère, Fatou", "la mère
     /// de Kevin", "la maman d'Inès".
     fn relative(&self, i: usize, found: &mut Findings) {
+        // "sa mère a appelé, elle s'appelle Fatima", "sa copine qui s'appelle Manon".
+        for k in i + 1..(i + 1 + 2 * WINDOW).min(self.toks.len()) {
+            if self.breaks[k] {
+                break;
+            }
+            if NAMED_SET.contains(self.toks[k].folded.as_str())
+                && self.toks.get(k + 1).is_some_and(|n| {
+                    !self.breaks[k + 1]
+                        && ((FIRST_NAMES.has(n) && !NOT_FIRST_NAME_SET.contains(n.folded.as_str()))
+                            || (n.shape == Shape::Title
+                                && !NOT_SURNAME_SET.contains(n.folded.as_str())))
+                })
+            {
+                found.sure(PiiKind::Relative);
+                return;
+            }
+        }
         let mut j = i + 1;
+        // "sa sœur jumelle Manon", "son grand frère aîné Karim".
+        while self
+            .toks
+            .get(j)
+            .is_some_and(|t| KIN_ADJECTIVE_SET.contains(t.folded.as_str()) && !self.breaks[j])
+            && j < i + 3
+        {
+            j += 1;
+        }
+        let i = j - 1;
         let Some(next) = self.toks.get(j) else {
             return;
         };

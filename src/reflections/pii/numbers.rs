@@ -1,5 +1,6 @@
 //! Numbers and addresses written as codes: e-mail, IBAN, NIR, phone numbers, and the
-//! identifiers of the young person's files (CAF, France Travail, i-milo, identity papers).
+//! identifiers of the young person's files (CAF, France Travail, i-milo, identity papers),
+//! social media handles and licence plates.
 //!
 //! Each detector masks what it found with a neutral marker, so that the digits of an IBAN are
 //! not reported again as a NIR or a phone number, and a phone number is not read as a date.
@@ -15,8 +16,8 @@ use std::sync::LazyLock;
 /// every finding masked.
 pub(super) fn detect(text: &str, found: &mut Findings) -> String {
     let mut text = text.to_string();
-    let maskers: [(&Regex, Classifier); 9] = [
-        (&EMAIL, |_, _, _| Some(PiiKind::Email)),
+    let maskers: [(&Regex, Classifier); 14] = [
+        (&EMAIL, personal_email),
         (&EMAIL_PROVIDER, |_, _, _| Some(PiiKind::Email)),
         (&EMAIL_OBFUSCATED, |_, _, _| Some(PiiKind::Email)),
         (&IBAN, |t, s, e| {
@@ -29,8 +30,19 @@ pub(super) fn detect(text: &str, found: &mut Findings) -> String {
         (&PHONE_DOMESTIC, |t, s, e| {
             valid_domestic(t, s, e).then_some(PiiKind::Phone)
         }),
+        (&MOBILE_NO_ZERO, |t, s, e| {
+            (isolated(t, s, e) && one_separator(&t[s..e])).then_some(PiiKind::Phone)
+        }),
         (&FRANCE_TRAVAIL_ID, |t, s, e| {
             valid_france_travail_id(t, s, e).then_some(PiiKind::Identifier)
+        }),
+        (&AT_HANDLE, at_handle),
+        (&HANDLE_TOKEN, cued_handle),
+        (&PLATE, |t, s, e| {
+            plate(t, s, e).then_some(PiiKind::LicencePlate)
+        }),
+        (&PLATE_ANY_CASE, |t, s, e| {
+            cued_plate(t, s, e).then_some(PiiKind::LicencePlate)
         }),
         (&CUED_CODE, cued_code),
     ];
@@ -104,6 +116,137 @@ static EMAIL_OBFUSCATED: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("obfuscated e-mail pattern is valid")
 });
+
+/// Mailboxes of a service rather than of a person ("contact@…", "accueil@…").
+static ROLE_MAILBOX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:contact|contacts|accueil|info|infos|information|secretariat|direction|communication|rh|recrutement|admin|administration|support|noreply|no-reply|ne-pas-repondre|standard|equipe|missionlocale|mission-locale|mission\.locale|ml|partenariats?|coordination|webmaster|dpo|rgpd)(?:[.\-_][a-z0-9\-]+)?$")
+        .expect("role mailbox pattern is valid")
+});
+
+/// An e-mail address, unless its local part names a service ("contact@missionlocale.fr").
+fn personal_email(text: &str, start: usize, end: usize) -> Option<PiiKind> {
+    let local = text[start..end].split('@').next().unwrap_or("").trim();
+    (!ROLE_MAILBOX.is_match(&fold(local))).then_some(PiiKind::Email)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Social media handles and licence plates
+
+/// "@kev_du49", "@sarah.lopez": an "@" and a handle (e-mails were masked before).
+static AT_HANDLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"@[A-Za-z0-9_][A-Za-z0-9._]{1,29}").expect("handle pattern is valid")
+});
+
+/// A word that may be a handle when a network is named before it ("snap : ines.b2006").
+static HANDLE_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)[A-Za-z0-9][A-Za-z0-9._]{2,29}[A-Za-z0-9_](?-u:\b)")
+        .expect("handle token pattern is valid")
+});
+
+/// Social networks and the words that introduce a handle.
+static NETWORK_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:insta|instagram|snap|snapchat|tiktok|tik tok|pseudo|facebook|fb|twitter|discord|telegram|threads|twitch|youtube|ig|compte|reseaux?)(?-u:\b)")
+        .expect("network cue pattern is valid")
+});
+
+/// An "@handle" that is not a Matrix id ("@ines:tchap.gouv.fr") nor a service's account
+/// ("Instagram de la Mission Locale : @ml_angers"); a handle without a digit, "_" or "."
+/// ("@julie") needs a network named before it.
+fn at_handle(text: &str, start: usize, end: usize) -> Option<PiiKind> {
+    if prev_char(text, start).is_some_and(|c| c.is_alphanumeric() || c == '.')
+        || next_char(text, end).is_some_and(|c| c == ':' || c.is_alphanumeric())
+    {
+        return None;
+    }
+    let handle = text[start + 1..end].trim_end_matches('.');
+    if !handle.chars().any(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let window = fold(clause_before(text, start, 40));
+    if ORG_CUE.is_match(&window) && !PERSONAL_CUE.is_match(&window) {
+        return None;
+    }
+    if ORG_HANDLE.is_match(&fold(handle)) {
+        return None;
+    }
+    let marked = handle.contains(['_', '.']) || handle.chars().any(|c| c.is_ascii_digit());
+    (marked || NETWORK_CUE.is_match(&window)).then_some(PiiKind::SocialHandle)
+}
+
+/// Handles of a service: "@missionlocale49", "@ml_laval", "@francetravail".
+static ORG_HANDLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:ml[_.]|ml$|ml[0-9]|missions?[_.]?locales?|francetravail|france_travail|caf[_.0-9]|mairie|ville|antenne|cej[_.]|info[_.]?jeunes?|pij|cidj)|missions?[_.]?locales?")
+        .expect("organisation handle pattern is valid")
+});
+
+/// A word with letters and a digit, "_" or "." within 30 bytes after a network's name in the
+/// same clause ("pseudo kevdu53", "sur snap c'est yanis_49"); not a time or an ordinal.
+fn cued_handle(text: &str, start: usize, end: usize) -> Option<PiiKind> {
+    let word = &text[start..end];
+    let letters = word.chars().filter(char::is_ascii_alphabetic).count();
+    let marked =
+        word.contains('_') || word.contains('.') || word.chars().any(|c| c.is_ascii_digit());
+    if letters < 2
+        || !marked
+        || prev_char(text, start) == Some('@')
+        || TIME_OR_ORDINAL.is_match(word)
+    {
+        return None;
+    }
+    let window = fold(clause_before(text, start, 30));
+    if ORG_CUE.is_match(&window) && !PERSONAL_CUE.is_match(&window) {
+        return None;
+    }
+    if NETWORK_CUE.is_match(&window) {
+        Some(PiiKind::SocialHandle)
+    } else if MAIL_CUE.is_match(&window) {
+        // "gmail : kevin.martin49": an address without its domain.
+        Some(PiiKind::Email)
+    } else {
+        None
+    }
+}
+
+/// Words that introduce an e-mail address written without its "@" or domain.
+static MAIL_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:gmail|hotmail|outlook|yahoo|icloud|laposte|e-?mail|mail|courriel|adresse mail)(?-u:\b)")
+        .expect("mail cue pattern is valid")
+});
+
+static TIME_OR_ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:[0-9]+(?:h[0-9]*|e|er|eme|nd|nde|min|mn|s|k|x|m|km|go|mo|ans?)|v?[0-9]+(?:\.[0-9]+)+)$")
+        .expect("time pattern is valid")
+});
+
+/// A licence plate of the current system, written in capitals: "AB-123-CD", "AB 123 CD".
+static PLATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)[A-Z]{2}[- ]?[0-9]{3}[- ]?[A-Z]{2}(?-u:\b)")
+        .expect("plate pattern is valid")
+});
+
+/// The same in any case, or the older "123 ABC 49", after a vehicle word.
+static PLATE_ANY_CASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:[a-z]{2}[- ]?[0-9]{3}[- ]?[a-z]{2}|[0-9]{1,4}[- ]?[a-z]{2,3}[- ]?(?:[0-9]{2}|2a|2b|97[1-6]))(?-u:\b)")
+        .expect("plate pattern is valid")
+});
+
+static VEHICLE_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:plaque|immat|immatriculation|immatriculee?|vehicule|voiture|scooter|moto|camion|camionnette|auto|carte grise)(?-u:\b)")
+        .expect("vehicle cue pattern is valid")
+});
+
+fn plate(text: &str, start: usize, end: usize) -> bool {
+    // Two separators of the same kind, or none: "AB-123-CD", "AB 123 CD", "AB123CD".
+    let seps: Vec<char> = text[start..end]
+        .chars()
+        .filter(|c| !c.is_ascii_alphanumeric())
+        .collect();
+    seps.is_empty() || (seps.len() == 2 && seps[0] == seps[1])
+}
+
+fn cued_plate(text: &str, start: usize, _end: usize) -> bool {
+    VEHICLE_CUE.is_match(&fold(clause_before(text, start, 40)))
+}
 
 // ---------------------------------------------------------------------------------------------
 // IBAN
@@ -246,6 +389,18 @@ static PHONE_INTERNATIONAL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("international phone pattern is valid")
 });
 
+/// A mobile number whose leading 0 was forgotten, in pairs: "6 12 34 56 78".
+static MOBILE_NO_ZERO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)[67](?:[ .\-][0-9]{2}){4}(?-u:\b)").expect("mobile pattern is valid")
+});
+
+/// Only one kind of separator between the groups.
+fn one_separator(number: &str) -> bool {
+    let mut seps = number.chars().filter(|c| !c.is_ascii_digit());
+    let first = seps.next();
+    seps.all(|c| Some(c) == first)
+}
+
 fn valid_international(text: &str, start: usize, end: usize) -> bool {
     let count = digits(&text[start..end]).len();
     !prev_char(text, start).is_some_and(|c| c.is_alphanumeric())
@@ -334,7 +489,7 @@ pub(super) fn head(text: &str, at: usize, max: usize) -> &str {
 ///
 /// Words that make the number that follows an organisation's.
 pub(super) static ORG_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(?:standard|accueil|secretariat|mission locale|missions locales|(?-u:\b)ml(?-u:\b)|antenne|agence|permanence|siege|locaux|bureaux?|caf|cpam|france travail|pole emploi|mairie|ccas|prefecture|centre social|maison de quartier|maison de l'emploi|maison des|maison|mediatheque|bibliotheque|forum|salon|atelier|reunion|sos|ecoute|ligne|numero national|numero d'urgence|numero vert|plateforme|hotline|support|assistance|association|structure|service|hopital|cfa|lycee|college|entreprise|employeur|numero general|n° general|ligne directe de l'equipe)")
+    Regex::new(r"(?-u:\b)(?:standard|notre|nos|accueil|secretariat|mission locale|missions locales|(?-u:\b)ml(?-u:\b)|antenne|agence|permanence|siege|locaux|bureaux?|caf|cpam|france travail|pole emploi|mairie|ccas|prefecture|centre social|maison de quartier|maison de l'emploi|maison des|maison (?:france|de|du|d')|mediatheque|bibliotheque|forum|salon|atelier|reunion|sos|ecoute|ligne|numero national|numero d'urgence|numero vert|plateforme|hotline|support|assistance|association|structure|service|hopital|cfa|lycee|college|entreprise|employeur|numero general|n° general|ligne directe de l'equipe)")
         .expect("organisation cue pattern is valid")
 });
 
@@ -368,7 +523,7 @@ static CUED_CODE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that introduce the number of a file: CAF, France Travail, i-milo, identity papers.
 static ID_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(?:caf|allocataire|msa|france travail|pole emploi|ft|pe|i-?milo|i milo|milo|dossier|identifiant|id|passeport|titre de sejour|carte de sejour|recepisse|cni|carte d'identite|numero fiscal|n° fiscal|agdref|n° etranger|numero etranger|ine|n° etudiant|numero etudiant|secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam|mdph|apl|rsa)(?-u:\b)")
+    Regex::new(r"(?-u:\b)(?:caf|allocataire|alloc|ts|tds|ident|msa|france travail|pole emploi|ft|pe|i-?milo|i milo|milo|dossier|identifiant|id|passeport|titre de sejour|carte de sejour|recepisse|cni|carte d'identite|numero fiscal|n° fiscal|agdref|n° etranger|numero etranger|ine|n° etudiant|numero etudiant|secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam|mdph|apl|rsa)(?-u:\b)")
         .expect("identifier cue pattern is valid")
 });
 

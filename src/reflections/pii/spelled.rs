@@ -112,9 +112,54 @@ struct Run {
 fn flush(text: &str, out: &mut String, last: &mut usize, run: Option<Run>) {
     if let Some(run) = run.filter(|r| r.real) {
         out.push_str(&text[*last..run.start]);
-        out.push_str(&total(&run.values).to_string());
+        if run.values.first() == Some(&0) && run.values.len() > 1 {
+            // "zéro six douze trente-quatre…" is a phone number read in pairs: each group
+            // keeps its own value ("0 6 12 34 …").
+            let groups: Vec<String> = groups(&run.values).iter().map(u32::to_string).collect();
+            out.push_str(&groups.join(" "));
+        } else {
+            out.push_str(&total(&run.values).to_string());
+        }
         *last = run.end;
     }
+}
+
+/// Splits a run of number words into the numbers below 100 it spells one after the other:
+/// "zéro six douze trente quatre soixante dix huit" = 0, 6, 12, 34, 78.
+fn groups(values: &[u32]) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut current: Option<u32> = None;
+    let mut prev: Option<u32> = None;
+    for &v in values {
+        current = match current {
+            None => Some(v),
+            Some(c) => {
+                let joined = match (c, v) {
+                    // "dix-sept", "soixante-dix-huit", "quatre-vingt-dix-neuf"
+                    (10 | 70 | 90, 7..=9) if c == 10 || prev == Some(10) => Some(c + v),
+                    // "vingt-trois", "soixante et un"
+                    (20 | 30 | 40 | 50 | 60, 1..=9) => Some(c + v),
+                    // "soixante-douze", "quatre-vingt-onze"
+                    (60 | 80, 10..=19) => Some(c + v),
+                    // "quatre-vingt"
+                    (4, 20) => Some(80),
+                    // "quatre-vingt-trois"
+                    (80, 1..=9) if prev == Some(20) => Some(c + v),
+                    _ => None,
+                };
+                match joined {
+                    Some(j) => Some(j),
+                    None => {
+                        out.push(c);
+                        Some(v)
+                    }
+                }
+            }
+        };
+        prev = Some(v);
+    }
+    out.extend(current);
+    out
 }
 
 #[cfg(test)]
@@ -134,6 +179,11 @@ mod tests {
             ("un jeune et une jeune", "un jeune et une jeune"),
             ("né le vingt-deux juin", "né le 22 juin"),
             ("douze rue des Lilas", "12 rue des Lilas"),
+            (
+                "zéro six douze trente-quatre cinquante six soixante dix huit",
+                "0 6 12 34 56 78",
+            ),
+            ("zero sept quatre-vingt-onze", "0 7 91"),
         ];
         for (input, expected) in cases {
             assert_eq!(to_digits(input), expected, "{input}");
