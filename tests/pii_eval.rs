@@ -23,11 +23,13 @@ struct Case {
     kind: String,
 }
 
-#[test]
-fn blind_recall_and_clean_texts_stored() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pii-eval.toml");
-    let text = std::fs::read_to_string(path).expect("tests/data/pii-eval.toml is readable");
-    let set: EvalSet = toml::from_str(&text).expect("pii-eval.toml parses");
+/// Recall on personal texts and share of clean texts stored at once, for one blind set.
+fn measure(file: &str) -> (f64, f64) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(file);
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("tests/data/{file}: {e}"));
+    let set: EvalSet = toml::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
     let (mut personal, mut caught, mut asked) = (0usize, 0usize, 0usize);
     let (mut clean, mut stored, mut clean_asked) = (0usize, 0usize, 0usize);
     let mut by_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
@@ -64,27 +66,44 @@ fn blind_recall_and_clean_texts_stored() {
     let recall = caught as f64 / personal as f64 * 100.0;
     let stored_rate = stored as f64 / clean as f64 * 100.0;
     println!(
-        "personal-data guard, blind set: {personal} personal texts, {caught} caught ({recall:.1} %, of which {asked} by asking); {clean} clean texts, {stored} stored at once ({stored_rate:.1} %), {clean_asked} asked"
+        "personal-data guard, {file}: {personal} personal texts, {caught} caught ({recall:.1} %, of which {asked} by asking); {clean} clean texts, {stored} stored at once ({stored_rate:.1} %), {clean_asked} asked"
     );
     for (kind, (n, ok)) in &by_kind {
         println!("  {kind}: {ok}/{n}");
     }
     assert!(
         personal >= 150 && clean >= 150,
-        "the blind set is too small"
+        "the blind set {file} is too small"
     );
-    // Floors just under the figures measured when the guard was first run on this set (87.0 %
-    // recall, 97.7 % clean stored): a change that makes the guard worse fails. The issue's
-    // target (99 % recall, 95 % clean stored) is not reached yet; BENCHMARKS.md has both.
-    assert!(
-        recall >= FLOOR_RECALL,
-        "recall {recall:.1} % under {FLOOR_RECALL} %"
-    );
-    assert!(
-        stored_rate >= FLOOR_STORED,
-        "clean texts stored {stored_rate:.1} % under {FLOOR_STORED} %"
-    );
+    (recall, stored_rate)
 }
 
-const FLOOR_RECALL: f64 = 86.5;
-const FLOOR_STORED: f64 = 97.0;
+/// Both blind sets (`pii-eval.toml`, `pii-eval-2.toml`, the second written on 2026-12-02 by a
+/// session that never saw the guard or the first set). Floors sit just under the figures
+/// measured when the current guard first met each set (BENCHMARKS.md), so that a change that
+/// makes the guard worse fails. The target (99 % recall, 95 % clean stored) is not
+/// reached on either.
+#[test]
+fn blind_recall_and_clean_texts_stored() {
+    for (file, floor_recall, floor_stored) in [
+        ("pii-eval.toml", FLOOR_RECALL, FLOOR_STORED),
+        ("pii-eval-2.toml", FLOOR_RECALL_2, FLOOR_STORED_2),
+    ] {
+        let (recall, stored) = measure(file);
+        assert!(
+            recall >= floor_recall,
+            "{file}: recall {recall:.1} % under {floor_recall} %"
+        );
+        assert!(
+            stored >= floor_stored,
+            "{file}: clean texts stored {stored:.1} % under {floor_stored} %"
+        );
+    }
+}
+
+/// First set: 87.0 % / 97.7 % before the second tuning round, 91.7 % / 98.9 % after it.
+const FLOOR_RECALL: f64 = 91.0;
+const FLOOR_STORED: f64 = 98.0;
+/// Second set: 83.8 % / 97.4 % with the guard of 2026-12-02 (its first run).
+const FLOOR_RECALL_2: f64 = 83.0;
+const FLOOR_STORED_2: f64 = 96.5;
