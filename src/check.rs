@@ -3,15 +3,22 @@
 
 use crate::core::Problem;
 
-/// What `kitbot check` found: informative lines, and problems.
+/// What `kitbot check` found: informative lines, warnings (the bot still runs), and problems.
 #[derive(Debug, Default)]
 pub struct Report {
     pub lines: Vec<String>,
+    pub warnings: Vec<String>,
     pub problems: Vec<Problem>,
 }
 
 /// Load everything `kitbot run` would load, and collect every problem.
 pub fn run(config_path: Option<&std::path::Path>) -> Report {
+    run_at(config_path, chrono::Utc::now())
+}
+
+/// As [`run`], at `now` (a card's phone numbers checked more than a year before it are
+/// reported).
+pub fn run_at(config_path: Option<&std::path::Path>, now: chrono::DateTime<chrono::Utc>) -> Report {
     let mut report = Report::default();
     let config = match crate::config::Config::load(config_path) {
         Ok(config) => config,
@@ -45,13 +52,58 @@ pub fn run(config_path: Option<&std::path::Path>) -> Report {
         Err(problems) => report.problems.extend(problems),
     }
     match crate::engine::Engine::load_kit(&config) {
-        Ok(kit) => report.lines.push(format!(
-            "Kit : {} fiches, {} thèmes, {} parcours",
-            kit.cards().len(),
-            kit.themes().len(),
-            kit.parcours().len()
-        )),
+        Ok(kit) => {
+            report.lines.push(format!(
+                "Kit : {} fiches, {} thèmes, {} parcours",
+                kit.cards().len(),
+                kit.themes().len(),
+                kit.parcours().len()
+            ));
+            use chrono::Datelike as _;
+            let months_now = now.year() * 12 + now.month() as i32 - 1;
+            for card in kit.cards() {
+                if let Some(checked) = card.verified {
+                    let months = i32::from(checked.year) * 12 + i32::from(checked.month) - 1;
+                    if months_now - months > 12 {
+                        report.warnings.push(crate::strings::kit::check_stale_card(
+                            &card.id,
+                            &checked.to_string(),
+                        ));
+                    }
+                }
+            }
+        }
         Err(problems) => report.problems.extend(problems),
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .expect("time")
+            .with_timezone(&chrono::Utc)
+    }
+
+    #[test]
+    fn cards_checked_more_than_a_year_ago_are_reported() {
+        let now = run_at(None, at("2026-12-02T10:00:00Z"));
+        assert!(now.problems.is_empty(), "{:?}", now.problems);
+        assert!(now.warnings.is_empty(), "{:?}", now.warnings);
+        let later = run_at(None, at("2028-06-01T10:00:00Z"));
+        let kit =
+            crate::engine::Engine::load_kit(&crate::config::Config::load(None).expect("config"))
+                .expect("kit");
+        let dated = kit.cards().iter().filter(|c| c.verified.is_some()).count();
+        assert!(dated > 0);
+        assert_eq!(later.warnings.len(), dated, "{:?}", later.warnings);
+        assert!(
+            later.warnings[0].contains("plus d'un an"),
+            "{}",
+            later.warnings[0]
+        );
+    }
 }

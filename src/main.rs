@@ -587,6 +587,9 @@ fn check(config: Option<PathBuf>) -> ExitCode {
     for line in &report.lines {
         println!("{line}");
     }
+    for warning in &report.warnings {
+        println!("{warning}");
+    }
     if report.problems.is_empty() {
         println!("Tout est en ordre.");
         ExitCode::SUCCESS

@@ -316,3 +316,8 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
         one
     }
 }
+
+/// `kitbot check`: a card whose numbers and services were checked more than a year ago.
+pub fn check_stale_card(id: &str, month: &str) -> String {
+    format!("Avertissement : la fiche « {id} » a été vérifiée en {month}, il y a plus d'un an : revérifiez ses numéros et ses services auprès de leurs sources, puis mettez à jour `verifie`.")
+}
