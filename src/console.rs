@@ -30,6 +30,7 @@ pub fn render(out: &Outgoing) -> String {
     match out {
         Outgoing::Reply { markdown, .. } => markdown.clone(),
         Outgoing::React { key, .. } => format!("[réaction {key}]"),
+        Outgoing::Edit { markdown, .. } => format!("[réponse modifiée]\n{markdown}"),
         Outgoing::Post { markdown, .. } => format!("[message du robot]\n{markdown}"),
         Outgoing::Direct {
             markdown,

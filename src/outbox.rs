@@ -43,6 +43,8 @@ pub const OUTBOX: &str = "outbox";
 pub const DELIVERED: &str = "outbox_delivered";
 /// Handled Matrix event ids → when (milliseconds, as text), kept [`HANDLED_KEPT_DAYS`].
 pub const HANDLED: &str = "handled";
+/// Event id of a command → the bot's delivered first answer to it (a week).
+pub const ANSWERS: &str = "outbox_answers";
 
 /// How long delivered transaction ids are remembered (longer than any retry of a firing).
 pub const DELIVERED_KEPT_DAYS: i64 = 7;
@@ -266,6 +268,31 @@ impl Outbox {
         Ok(())
     }
 
+    /// The first answer to an event was delivered as `event_id`: remember it (for a week), so
+    /// that an edit of the command can replace it rather than post a second one.
+    fn remember_answer(&self, item: &Item, event_id: Option<&str>) -> Result<(), StoreError> {
+        let (Some(event_id), Outgoing::Reply { room_id, .. }) = (event_id, &item.out) else {
+            return Ok(());
+        };
+        let Some(("ev", rest)) = item.txn.split_once('|') else {
+            return Ok(());
+        };
+        let Some((event, "0")) = rest.rsplit_once('|') else {
+            return Ok(());
+        };
+        let answer = Answer {
+            room_id: room_id.clone(),
+            event_id: event_id.to_owned(),
+            at: self.inner.clock.now(),
+        };
+        self.store().put(ANSWERS, event.as_bytes(), &answer)
+    }
+
+    /// The bot's delivered first answer to `event`, if it is known (a week at most).
+    pub fn answer_to(&self, event: &str) -> Result<Option<Answer>, StoreError> {
+        self.store().get(ANSWERS, event.as_bytes())
+    }
+
     fn was_delivered(&self, txn: &str) -> bool {
         self.store()
             .tree(DELIVERED)
@@ -347,8 +374,22 @@ impl Outbox {
                 forgot_handled += 1;
             }
         }
+        for (key, answer) in self.store().scan_prefix::<Answer>(ANSWERS, b"")? {
+            if answer.at.timestamp_millis() < delivered_cutoff {
+                self.store().remove(ANSWERS, &key)?;
+            }
+        }
         Ok((forgot_delivered, forgot_handled))
     }
+}
+
+/// The bot's first answer to an event, as delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub room_id: String,
+    /// The answer's own event id.
+    pub event_id: String,
+    pub at: DateTime<Utc>,
 }
 
 /// 1 s, 2 s, 4 s … up to [`MAX_BACKOFF`].
@@ -482,6 +523,7 @@ pub async fn deliver_round<T: Transport>(
                 Ok(event_id) => {
                     crate::metrics::metrics().send("ok");
                     outbox.delivered(&item.txn)?;
+                    outbox.remember_answer(&item, event_id.as_deref())?;
                     on_delivered(item, event_id.as_deref());
                 }
                 Err(SendError::Retry { after, cause }) => {
@@ -513,7 +555,10 @@ fn round_of(queue: &[Item], now: DateTime<Utc>) -> Vec<Item> {
             break;
         }
         let event = match (&item.out, answered_event(&item.txn)) {
-            (Outgoing::Reply { .. } | Outgoing::React { .. }, Some(event)) => event,
+            (
+                Outgoing::Reply { .. } | Outgoing::React { .. } | Outgoing::Edit { .. },
+                Some(event),
+            ) => event,
             // Posts and direct messages: one at a time, in order.
             _ => {
                 if batch.is_empty() {

@@ -83,6 +83,10 @@ pub const TREES: &[(&str, Kept)] = &[
     ),
     ("handled", Kept::Nothing("ids of events already handled")),
     (
+        "outbox_answers",
+        Kept::Nothing("command event id → the bot's answer event id, a week"),
+    ),
+    (
         "meta",
         Kept::Nothing("sync position, schema version, counters (R7, P3…)"),
     ),

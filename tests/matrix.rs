@@ -363,6 +363,37 @@ async fn other_bots_commands_get_no_answer_in_a_shared_room() {
         .await
         .body
         .contains("Point d'équipe"));
+    // A mistyped command, edited: it runs again and the bot edits its answer.
+    let typo = alice
+        .say(&room_id, "!relance chaque lundi à 9h : Point visoi")
+        .await;
+    let first_answer = alice.wait_reply(&typo).await;
+    let fixed = RoomMessageEventContent::text_plain("!relance chaque lundi à 9h : Point visio")
+        .make_replacement(
+            matrix_sdk::ruma::events::room::message::ReplacementMetadata::new(typo.clone(), None),
+        );
+    alice.room(&room_id).send(fixed).await.expect("edit");
+    alice
+        .wait_for("the bot's answer edited", |seen| {
+            seen.iter().any(|m| {
+                m.sender == bot.user_id
+                    && m.body.contains("Point visio")
+                    && !m.body.contains("visoi")
+                    && m.event_id != first_answer.event_id
+            })
+        })
+        .await;
+    let listed = alice.say(&room_id, "!relances").await;
+    let listed = alice.wait_reply(&listed).await.body;
+    assert!(
+        listed.contains("Point visio") && !listed.contains("visoi"),
+        "{listed}"
+    );
+    assert_eq!(
+        alice.replies_to(&typo).len(),
+        1,
+        "one answer to the command, edited in place"
+    );
     assert_eq!(bot.stop(), Some(0));
 }
 

@@ -99,6 +99,13 @@ pub enum Outgoing {
         /// `m.notice` (silent) rather than `m.text`.
         notice: bool,
     },
+    /// The bot's own earlier answer `event_id` replaced by `markdown` (a command edited by its
+    /// author and run again).
+    Edit {
+        room_id: String,
+        event_id: String,
+        markdown: String,
+    },
     /// A direct message to a user, within a Mission Locale.
     Direct {
         user_id: String,
@@ -115,6 +122,7 @@ impl Outgoing {
         match self {
             Outgoing::Reply { room_id, .. }
             | Outgoing::React { room_id, .. }
+            | Outgoing::Edit { room_id, .. }
             | Outgoing::Post { room_id, .. } => room_id,
             Outgoing::Direct { user_id, .. } => user_id,
         }
@@ -125,6 +133,7 @@ impl Outgoing {
         match self {
             Outgoing::Reply { markdown, .. }
             | Outgoing::Post { markdown, .. }
+            | Outgoing::Edit { markdown, .. }
             | Outgoing::Direct { markdown, .. } => Some(markdown),
             Outgoing::React { .. } => None,
         }

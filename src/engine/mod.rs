@@ -77,6 +77,9 @@ pub struct Moved {
     pub reflections: usize,
 }
 
+/// How long after the bot's answer an edited command runs again.
+pub const EDIT_WINDOW_MINUTES: i64 = 10;
+
 /// How a room left its Mission Locale.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Leaving {
@@ -309,6 +312,9 @@ impl Engine {
                 Vec::new()
             }
             IncomingKind::Edit { target, body } => {
+                if matches!(self.classify_text(body), Text::OtherCommand) {
+                    return self.rerun_edited_command(&ctx, target, body).await;
+                }
                 reflections::on_edit(
                     ctx.reflections(),
                     incoming,
@@ -339,6 +345,46 @@ impl Engine {
                 out
             }
         }
+    }
+
+    /// A command edited by its author within [`EDIT_WINDOW_MINUTES`] of the bot's answer: what
+    /// the first version created (a nudge, a reminder) is cancelled, the new text runs, and the
+    /// bot's answer is edited in place rather than a second one posted. Older edits, and edits
+    /// of a command whose answer is unknown, change nothing.
+    async fn rerun_edited_command(&self, ctx: &Ctx<'_>, target: &str, body: &str) -> Vec<Outgoing> {
+        let incoming = ctx.incoming;
+        let answer = match self.inner.outbox.answer_to(target) {
+            Ok(Some(answer)) => answer,
+            Ok(None) => return Vec::new(),
+            Err(err) => {
+                tracing::error!(cause = %err, "could not read the answer to an edited command");
+                return Vec::new();
+            }
+        };
+        if answer.room_id != incoming.room_id
+            || ctx.now - answer.at > chrono::Duration::minutes(EDIT_WINDOW_MINUTES)
+        {
+            return Vec::new();
+        }
+        if let Ok(Some(nudge)) = self.inner.nudges.created_by(&incoming.tenant, target) {
+            if nudge.author == incoming.sender {
+                if let Err(err) = self.inner.nudges.remove(&nudge.key()).await {
+                    tracing::error!(cause = %err, "could not cancel what an edited command created");
+                    return vec![reply(incoming, s::NOT_SAVED.to_owned())];
+                }
+            }
+        }
+        let mut out = self.handle_message(ctx, body).await;
+        if let Some(first) = out.iter_mut().find(|o| matches!(o, Outgoing::Reply { .. })) {
+            if let Outgoing::Reply { markdown, .. } = first {
+                *first = Outgoing::Edit {
+                    room_id: answer.room_id.clone(),
+                    event_id: answer.event_id.clone(),
+                    markdown: std::mem::take(markdown),
+                };
+            }
+        }
+        out
     }
 
     /// The message that created a nudge or a reminder was deleted by its author (or a

@@ -163,6 +163,25 @@ impl Transport for MatrixTransport {
                 });
                 Self::send_content(&room, content, txn, "reply").await
             }
+            Outgoing::Edit {
+                room_id,
+                event_id,
+                markdown,
+            } => {
+                let room = room(client, room_id).map_err(never)?;
+                let target = OwnedEventId::try_from(event_id.as_str())
+                    .context("event id")
+                    .map_err(never)?;
+                let content = RoomMessageEventContent::notice_markdown(markdown)
+                    .add_mentions(RumaMentions::new())
+                    .make_replacement(
+                        matrix_sdk::ruma::events::room::message::ReplacementMetadata::new(
+                            target,
+                            Some(RumaMentions::new()),
+                        ),
+                    );
+                Self::send_content(&room, content, txn, "edit").await
+            }
             Outgoing::React {
                 room_id,
                 event_id,

@@ -1262,3 +1262,58 @@ async fn reminders_of_a_message_by_reply_or_alarm_clock() {
     let listed = ask(&engine, "!mes-rappels", Role::Membre).await;
     assert!(listed.contains("rappel du message"), "{listed}");
 }
+
+/// A mistyped `!relance`, edited by its author a moment later: the first nudge is cancelled,
+/// the corrected one created, and the bot's answer edited in place (no second answer). Past
+/// the window, an edit changes nothing.
+#[tokio::test(start_paused = true)]
+async fn an_edited_command_runs_again_and_edits_its_answer() {
+    let (engine, clock) = engine_at("2026-11-30T08:00:00Z");
+    let mut running = Running::start(&engine);
+    let first = message(
+        "!relance chaque lundi à 9h : Point visoi",
+        Role::Coordination,
+        engine.now(),
+    );
+    engine.process(&first).await;
+    let answer = running
+        .next(StdDuration::from_secs(60))
+        .await
+        .expect("the answer is sent");
+    settle().await;
+    let edit = |body: &str| {
+        let mut e = message("", Role::Coordination, engine.now());
+        e.kind = IncomingKind::Edit {
+            target: first.event_id.clone(),
+            body: body.to_owned(),
+        };
+        e
+    };
+    let out = engine
+        .handle(&edit("!relance chaque lundi à 9h : Point visio"))
+        .await;
+    match &out[..] {
+        [Outgoing::Edit {
+            event_id, markdown, ..
+        }] => {
+            assert_eq!(event_id, &answer.event_id);
+            assert!(
+                markdown.contains("R2") && markdown.contains("Point visio"),
+                "{markdown}"
+            );
+        }
+        other => panic!("expected one edit of the answer, got {other:?}"),
+    }
+    let nudges = engine.nudges().of_place("demo", ROOM).expect("nudges");
+    assert_eq!(nudges.len(), 1, "the mistyped one is gone");
+    assert!(
+        matches!(&nudges[0].content, crate::nudges::model::Content::Text { text } if text == "Point visio")
+    );
+    // Eleven minutes later, an edit changes nothing.
+    advance(&clock, Duration::minutes(11)).await;
+    assert!(engine
+        .handle(&edit("!relance chaque mardi à 9h : Autre"))
+        .await
+        .is_empty());
+    running.stop().await;
+}
