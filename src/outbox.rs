@@ -523,7 +523,7 @@ pub async fn deliver_round<T: Transport>(
                 Ok(event_id) => {
                     crate::metrics::metrics().send("ok");
                     outbox.delivered(&item.txn)?;
-                    outbox.remember_answer(&item, event_id.as_deref())?;
+                    outbox.remember_answer(item, event_id.as_deref())?;
                     on_delivered(item, event_id.as_deref());
                 }
                 Err(SendError::Retry { after, cause }) => {
