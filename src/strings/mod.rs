@@ -5,5 +5,6 @@
 pub mod engine;
 pub mod kit;
 pub mod nudges;
+pub mod problems;
 pub mod reflections;
 pub mod schedule;
