@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::core::{line_of, Problem};
 use crate::schedule::{HolidayRegion, QuietRules};
+use crate::strings::problems::toml_error;
 
 /// The example config, embedded: it is also the default when no config file is given.
 pub const EXAMPLE: &str = include_str!("../bot.toml.example");
@@ -338,8 +339,8 @@ pub struct Config {
 impl Config {
     /// Parse and check a config file's text. `file` names it in problems.
     pub fn parse(text: &str, file: &str) -> Result<Config, Vec<Problem>> {
-        let raw: RawConfig =
-            toml::from_str(text).map_err(|e| vec![Problem::toml(file, text, &e)])?;
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| vec![Problem::toml(file, text, &e, toml_error(text, &e))])?;
         let mut problems = Vec::new();
         // Line of the first occurrence of a key's value, for problems found after parsing.
         let line = |needle: &str| text.find(needle).map(|at| line_of(text, at));
@@ -667,6 +668,36 @@ rooms = ["general"]
     fn corrupt_toml_is_a_problem_not_a_panic() {
         for text in ["[[[", "bot = 3", "\u{0}\u{1}", "[bot]\nprefix = "] {
             assert!(Config::parse(text, "bot.toml").is_err(), "{text:?}");
+        }
+    }
+
+    /// Found by the `config` fuzz target (fuzz/README.md): toml says nothing of a control
+    /// character in a comment or of a lone carriage return, and `kitbot check` printed
+    /// `bot.toml:1: ` alone. Each problem now names the character and its column.
+    #[test]
+    fn a_character_toml_forbids_is_named() {
+        let cases = [
+            (
+                "\r",
+                1,
+                "retour chariot (\\r) sans saut de ligne en colonne 1",
+            ),
+            ("# \0\n", 1, "U+0000 en colonne 3"),
+            ("# \"\0\0\0\0\0\0\0\u{16}\n", 1, "U+0000 en colonne 4"),
+            ("# kitbot\n#\u{7f}\n[bot]\n", 2, "U+007F en colonne 2"),
+            (
+                "# ktuith its\u{2}\0\0\0\0\0\0refix == \"\n",
+                1,
+                "U+0002 en colonne 13",
+            ),
+        ];
+        for (text, line, said) in cases {
+            let problems = Config::parse(text, "bot.toml").expect_err("not a config");
+            let [problem] = problems.as_slice() else {
+                panic!("{text:?}: {problems:?}");
+            };
+            assert_eq!(problem.line, Some(line), "{text:?}");
+            assert!(problem.message.contains(said), "{text:?}: {problem}");
         }
     }
 

@@ -11,6 +11,7 @@ use crate::core::text::{cut_chars, edit_distance, fold};
 /// Longer words are never a near-miss of a command name (the longest is about 20 letters).
 const MAX_SUGGESTED_CHARS: usize = 32;
 use crate::core::{Problem, Role};
+use crate::strings::problems::toml_error;
 
 /// One command, as written in its TOML file.
 #[derive(Debug, Clone, Deserialize)]
@@ -40,7 +41,7 @@ impl CommandSet {
         for (path, text) in files.iter().filter(|(p, _)| p.ends_with(".toml")) {
             match toml::from_str::<CommandSpec>(text) {
                 Ok(spec) => specs.push((path.clone(), spec)),
-                Err(err) => problems.push(Problem::toml(path, text, &err)),
+                Err(err) => problems.push(Problem::toml(path, text, &err, toml_error(text, &err))),
             }
         }
         specs.sort_by(|a, b| a.1.name.cmp(&b.1.name));

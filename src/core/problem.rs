@@ -23,10 +23,11 @@ impl Problem {
         }
     }
 
-    /// A TOML syntax or type error, with the line computed from the error's byte span.
-    pub fn toml(file: &str, text: &str, err: &toml::de::Error) -> Self {
+    /// A TOML syntax or type error, with the line computed from the error's byte span, saying
+    /// `message` (`strings::problems::toml_error`: toml's message is empty for some errors).
+    pub fn toml(file: &str, text: &str, err: &toml::de::Error, message: String) -> Self {
         let line = err.span().map(|span| line_of(text, span.start));
-        Self::at(file, line, err.message().trim())
+        Self::at(file, line, message)
     }
 }
 
@@ -59,7 +60,7 @@ mod tests {
     fn toml_errors_carry_their_line() {
         let text = "a = 1\nb = \n";
         let err = toml::from_str::<toml::Value>(text).expect_err("invalid");
-        let problem = Problem::toml("x.toml", text, &err);
+        let problem = Problem::toml("x.toml", text, &err, err.message().to_owned());
         assert_eq!(problem.line, Some(2));
         assert!(problem.to_string().starts_with("x.toml:2: "));
         assert_eq!(Problem::at("a.md", None, "vide").to_string(), "a.md: vide");

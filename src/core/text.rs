@@ -81,7 +81,9 @@ pub fn is_bidi_control(c: char) -> bool {
 /// clients do not turn an echoed address into a clickable link.
 pub fn escape_md(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    let mut chars = text.chars().peekable();
+    // Bidi controls are dropped first, so that the look-ahead below sees what is left: `@`, a
+    // control, `room` is a mention once the control is gone.
+    let mut chars = text.chars().filter(|&c| !is_bidi_control(c)).peekable();
     while let Some(c) = chars.next() {
         match c {
             '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '&' | '#' | '!' | '|' | '~' => {
@@ -105,7 +107,6 @@ pub fn escape_md(text: &str) -> String {
                 out.push('\u{2060}');
                 out.push('.');
             }
-            c if is_bidi_control(c) => {}
             _ => out.push(c),
         }
     }
@@ -260,6 +261,22 @@ mod tests {
         }
         assert_eq!(quote_inline("a\n\n   b  **c**", 100), "a b \\*\\*c\\*\\*");
         assert_eq!(quote_inline("abcdef", 3), "abc…");
+    }
+
+    /// Found by the `commands` fuzz target (fuzz/README.md): a bidi control right after `@` or
+    /// `:` hid the mention or the address from the look-ahead, then was dropped.
+    #[test]
+    fn a_bidi_control_hides_no_mention_and_no_address() {
+        for (input, expected) in [
+            ("@\u{200E}r", "@\u{2060}r"),
+            ("@\u{202E}room", "@\u{2060}room"),
+            ("@\u{2066}alice:example.org", "@\u{2060}alice:example.org"),
+            ("https:\u{200F}//exemple.fr", "https:\u{2060}//exemple.fr"),
+            ("https:/\u{061C}/exemple.fr", "https:\u{2060}//exemple.fr"),
+            ("www\u{202A}.exemple.fr", "www\u{2060}.exemple.fr"),
+        ] {
+            assert_eq!(escape_md(input), expected, "escape_md({input:?})");
+        }
     }
 
     #[test]

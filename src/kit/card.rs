@@ -484,6 +484,16 @@ Un SMS la veille évite les rendez-vous manqués.
                 expected: vec![(Some(5), "TOML")],
             },
             Case {
+                // toml's own message is empty here (found by the `config` fuzz target).
+                name: "control character in a comment",
+                path: "kit-snippets/sms-rappel.md",
+                text: GOOD.replace("niveau = 1", "niveau = 1\n# \u{1}"),
+                expected: vec![(
+                    Some(6),
+                    "TOML invalide : caractère de contrôle invisible U+0001 en colonne 3",
+                )],
+            },
+            Case {
                 name: "missing url",
                 path: "kit-snippets/sms-rappel.md",
                 text: GOOD.replace("url = \"https://example.org/page\"\n", ""),

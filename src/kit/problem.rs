@@ -7,6 +7,7 @@
 
 use crate::core::Problem;
 use crate::strings::kit as s;
+use crate::strings::problems;
 
 /// A TOML text embedded at some line of a file (a card's front matter starts on line 2), with
 /// the helpers to report problems on the right line.
@@ -25,7 +26,7 @@ impl<'a> TomlSource<'a> {
             Problem::at(
                 self.file,
                 line.or(Some(self.first_line)),
-                s::problem_toml_syntax(err.message().trim()),
+                s::problem_toml_syntax(&problems::toml_error(self.text, &err)),
             )
         })
     }

@@ -8,7 +8,7 @@
 
 use super::card::Card;
 use super::{Kit, Parcours, Theme};
-use crate::core::text::{edit_distance, escape_md, fold, quote_inline};
+use crate::core::text::{cut_chars, edit_distance, escape_md, fold, quote_inline};
 use crate::strings::kit as s;
 
 /// The best card is offered as an answer when the question names it, when its confidence (BM25F
@@ -86,6 +86,8 @@ pub fn render_kit_answer(kit: &Kit, question: &str) -> String {
 
 /// `!fiche <id>`: the whole card; for an unknown id, the closest ids.
 pub fn render_fiche(kit: &Kit, id: &str) -> String {
+    // Ids are short; each character more costs an edit-distance row per card (fuzz/README.md).
+    let id = cut_chars(id, 2 * QUOTE_CHARS);
     let wanted = id.trim().trim_matches('`').trim();
     let example = kit.cards().first().map_or("sms-rappel", |c| c.id.as_str());
     if wanted.is_empty() {

@@ -634,3 +634,21 @@ fn cli_ask_prints_text_or_json() {
         crate::strings::kit::CLI_NO_HIT
     );
 }
+
+/// Found by the `linear` fuzz target (fuzz/README.md): `!fiche` with a 64 KB id computed an
+/// edit distance over the whole id for every card, then searched the kit with it (14 s in a
+/// debug build on the real kit). The id is now cut first: about 40 ms.
+#[test]
+fn a_huge_fiche_id_is_answered_at_once() {
+    let kit = Kit::from_files(&crate::assets::embedded("kit-snippets/")).expect("embedded kit");
+    let id = "sms-rappel ".repeat(6_000);
+    let start = std::time::Instant::now();
+    let answer = render_fiche(&kit, &id);
+    let took = start.elapsed();
+    assert!(
+        answer.contains("Je ne connais pas la fiche « sms-rappel sms-rappel"),
+        "{answer}"
+    );
+    assert!(answer.len() < 2_000, "{} bytes", answer.len());
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+}

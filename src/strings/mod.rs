@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod kit;
 pub mod nudges;
+pub mod problems;
 pub mod reflections;
 pub mod rooms;
 pub mod schedule;
