@@ -484,10 +484,28 @@ async fn snooze_and_remind_of_this_message() {
         .event_id;
     let answer = alice.wait_reply(&remind).await.body;
     assert!(answer.contains("rappel **P2**"), "{answer}");
+    // ⏰ on a message the bot sent: reminded in an hour.
+    let ping2 = alice.say(&room_id, "!ping").await;
+    let pong2 = alice.wait_reply(&ping2).await.event_id;
+    alice
+        .room(&room_id)
+        .send(
+            matrix_sdk::ruma::events::reaction::ReactionEventContent::new(
+                matrix_sdk::ruma::events::relation::Annotation::new(pong2, "⏰".to_owned()),
+            ),
+        )
+        .await
+        .expect("react");
+    alice
+        .wait_for("the snooze notice", |seen| {
+            seen.iter()
+                .any(|m| m.sender == bot.user_id && m.body.contains("rappel **P3**"))
+        })
+        .await;
     let listed = alice.say(&room_id, "!mes-rappels").await;
     let listed = alice.wait_reply(&listed).await.body;
     assert!(
-        listed.contains("Pong") && listed.contains("Penser au bilan"),
+        listed.contains("Pong") && listed.contains("Penser au bilan") && listed.contains("P3"),
         "{listed}"
     );
     assert_eq!(bot.stop(), Some(0));
