@@ -139,19 +139,11 @@ impl Adapter {
         if self.rooms.get(room_id.as_str()).is_none() {
             return;
         }
-        let day = self.engine.now().format("%Y-%m-%d");
         let outbox = self.engine.outbox();
-        let queued = outbox.queue(vec![crate::outbox::Draft {
-            txn: format!("utd|{room_id}|{day}"),
-            out: crate::core::Outgoing::Post {
-                room_id: room_id.to_string(),
-                markdown: crate::strings::rooms::UNDECRYPTABLE.to_owned(),
-                mentions: Default::default(),
-                notice: true,
-            },
-            note: None,
-            due_at: None,
-        }]);
+        let queued = outbox.queue(vec![undecryptable_notice(
+            room_id.as_str(),
+            self.engine.now(),
+        )]);
         match queued {
             Ok(_) => {
                 if let Err(err) = outbox.flush().await {
@@ -160,5 +152,69 @@ impl Adapter {
             }
             Err(err) => tracing::error!(cause = %err, "could not queue the undecryptable notice"),
         }
+    }
+}
+
+/// The notice for a room where a message stayed undecryptable; its transaction id names the
+/// room and the day, so the outbox queues it once a day at most.
+pub fn undecryptable_notice(
+    room_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::outbox::Draft {
+    crate::outbox::Draft {
+        txn: format!("utd|{room_id}|{}", now.format("%Y-%m-%d")),
+        out: crate::core::Outgoing::Post {
+            room_id: room_id.to_owned(),
+            markdown: crate::strings::rooms::UNDECRYPTABLE.to_owned(),
+            mentions: Default::default(),
+            notice: true,
+        },
+        note: None,
+        due_at: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::FixedClock;
+
+    #[test]
+    fn the_undecryptable_notice_goes_out_once_a_day_per_room() {
+        let at = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .expect("time")
+                .with_timezone(&chrono::Utc)
+        };
+        let store = crate::store::Store::temporary().expect("store");
+        let clock = FixedClock::new(at("2026-12-02T09:00:00Z"));
+        let outbox = crate::outbox::Outbox::new(store, Arc::new(clock));
+        let morning = at("2026-12-02T09:00:00Z");
+        let evening = at("2026-12-02T18:00:00Z");
+        let tomorrow = at("2026-12-03T09:00:00Z");
+        assert_eq!(
+            outbox
+                .queue(vec![undecryptable_notice("!a:x", morning)])
+                .expect("q"),
+            1
+        );
+        assert_eq!(
+            outbox
+                .queue(vec![undecryptable_notice("!a:x", evening)])
+                .expect("q"),
+            0
+        );
+        assert_eq!(
+            outbox
+                .queue(vec![undecryptable_notice("!b:x", evening)])
+                .expect("q"),
+            1
+        );
+        assert_eq!(
+            outbox
+                .queue(vec![undecryptable_notice("!a:x", tomorrow)])
+                .expect("q"),
+            1
+        );
     }
 }
