@@ -79,16 +79,63 @@ pub async fn mark_read(room: &Room, event_id: OwnedEventId) {
 
 /// While `work` runs, a typing notice in `room` once it has taken more than [`TYPING_AFTER`].
 pub async fn typing_while<F: std::future::Future>(room: &Room, work: F) -> F::Output {
+    typing_around(work, |typing| async move {
+        let _ = room.typing_notice(typing).await;
+    })
+    .await
+}
+
+/// The rule of [`typing_while`], apart from Matrix: `notify(true)` once `work` has taken more
+/// than [`TYPING_AFTER`], `notify(false)` when it ends; nothing for quick work.
+pub async fn typing_around<F, N, Fut>(work: F, notify: N) -> F::Output
+where
+    F: std::future::Future,
+    N: Fn(bool) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     tokio::pin!(work);
     tokio::select! {
         out = &mut work => return out,
         _ = tokio::time::sleep(TYPING_AFTER) => {}
     }
-    let _ = room.typing_notice(true).await;
+    notify(true).await;
     let out = work.await;
-    let _ = room.typing_notice(false).await;
+    notify(false).await;
     out
 }
 
 /// An answer that takes longer than this shows a typing notice.
 pub const TYPING_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[tokio::test(start_paused = true)]
+    async fn a_typing_notice_only_for_slow_work() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let record = |calls: Arc<Mutex<Vec<bool>>>| {
+            move |typing: bool| {
+                let calls = calls.clone();
+                async move { calls.lock().expect("calls").push(typing) }
+            }
+        };
+        let quick = typing_around(async { 1 }, record(calls.clone())).await;
+        assert_eq!(quick, 1);
+        assert!(
+            calls.lock().expect("calls").is_empty(),
+            "no notice for quick work"
+        );
+        let slow = typing_around(
+            async {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                2
+            },
+            record(calls.clone()),
+        )
+        .await;
+        assert_eq!(slow, 2);
+        assert_eq!(*calls.lock().expect("calls"), vec![true, false]);
+    }
+}
