@@ -103,6 +103,18 @@ pub struct Draft {
     pub due_at: Option<DateTime<Utc>>,
 }
 
+impl Draft {
+    /// A message no event caused and no firing schedules (nothing to note, no due time).
+    pub fn new(txn: impl Into<String>, out: Outgoing) -> Draft {
+        Draft {
+            txn: txn.into(),
+            out,
+            note: None,
+            due_at: None,
+        }
+    }
+}
+
 /// A cheap clonable handle on the outbox.
 #[derive(Clone, Debug)]
 pub struct Outbox {

@@ -116,6 +116,17 @@ pub enum Outgoing {
 }
 
 impl Outgoing {
+    /// A silent notice posted in a room, mentioning nobody (what the bot says about itself:
+    /// a room left, back, moved, a snooze, an unreadable message).
+    pub fn notice(room_id: impl Into<String>, markdown: impl Into<String>) -> Outgoing {
+        Outgoing::Post {
+            room_id: room_id.into(),
+            markdown: markdown.into(),
+            mentions: Mentions::default(),
+            notice: true,
+        }
+    }
+
     /// Where it goes: a room id, or for a direct message the person (its room is found at
     /// sending time). Used to keep order within a destination and fairness across them.
     pub fn destination(&self) -> &str {

@@ -270,20 +270,13 @@ impl Engine {
                         body: body.clone(),
                     };
                     return match crate::commands::snooze(&ctx, incoming, &quoted).await {
-                        Ok(answer) => vec![Outgoing::Post {
-                            room_id: incoming.room_id.clone(),
-                            markdown: answer,
-                            mentions: Default::default(),
-                            notice: true,
-                        }],
+                        Ok(answer) => vec![Outgoing::notice(incoming.room_id.clone(), answer)],
                         Err(CommandError::Store(err)) => {
                             tracing::error!(cause = %err, event_id = %incoming.event_id, "a snooze could not be saved");
-                            vec![Outgoing::Post {
-                                room_id: incoming.room_id.clone(),
-                                markdown: s::NOT_SAVED.to_owned(),
-                                mentions: Default::default(),
-                                notice: true,
-                            }]
+                            vec![Outgoing::notice(
+                                incoming.room_id.clone(),
+                                s::NOT_SAVED.to_owned(),
+                            )]
                         }
                     };
                 }
@@ -410,12 +403,10 @@ impl Engine {
             Ok(Some(removed)) => {
                 tracing::info!(event_id = %incoming.event_id, "a deleted command's nudge is cancelled");
                 // A notice in the room (the deleted message cannot be replied to).
-                vec![Outgoing::Post {
-                    room_id: incoming.room_id.clone(),
-                    markdown: crate::strings::nudges::cancelled_by_deletion(&removed.label()),
-                    mentions: Default::default(),
-                    notice: true,
-                }]
+                vec![Outgoing::notice(
+                    incoming.room_id.clone(),
+                    crate::strings::nudges::cancelled_by_deletion(&removed.label()),
+                )]
             }
             Ok(None) => Vec::new(),
             Err(err) => {
@@ -562,21 +553,17 @@ impl Engine {
         let at = self.now().timestamp_millis();
         let mut drafts = Vec::new();
         match &leaving {
-            Leaving::Moved => drafts.push(crate::outbox::Draft {
-                txn: format!("left|{room_id}|{tenant}|{at}"),
-                out: Outgoing::Post {
-                    room_id: room_id.to_owned(),
-                    markdown: crate::strings::nudges::room_left(
+            Leaving::Moved => drafts.push(crate::outbox::Draft::new(
+                format!("left|{room_id}|{tenant}|{at}"),
+                Outgoing::notice(
+                    room_id.to_owned(),
+                    crate::strings::nudges::room_left(
                         &crate::core::text::escape_md(name),
                         suspended.nudges.len(),
                         usize::from(suspended.parcours.is_some()),
                     ),
-                    mentions: Default::default(),
-                    notice: true,
-                },
-                note: None,
-                due_at: None,
-            }),
+                ),
+            )),
             Leaving::Removed { room_name } => {
                 let mut authors: Vec<&str> = suspended
                     .nudges
@@ -648,17 +635,13 @@ impl Engine {
             .parcours
             .as_ref()
             .map(|(t, _)| crate::core::text::escape_md(t));
-        self.inner.outbox.queue(vec![crate::outbox::Draft {
-            txn: format!("back|{room_id}|{tenant}|{}", self.now().timestamp_millis()),
-            out: Outgoing::Post {
-                room_id: room_id.to_owned(),
-                markdown: crate::strings::nudges::room_back(&labels, parcours.as_deref()),
-                mentions: Default::default(),
-                notice: true,
-            },
-            note: None,
-            due_at: None,
-        }])?;
+        self.inner.outbox.queue(vec![crate::outbox::Draft::new(
+            format!("back|{room_id}|{tenant}|{}", self.now().timestamp_millis()),
+            Outgoing::notice(
+                room_id.to_owned(),
+                crate::strings::nudges::room_back(&labels, parcours.as_deref()),
+            ),
+        )])?;
         self.inner.outbox.flush().await?;
         Ok(resumed)
     }
@@ -689,21 +672,13 @@ impl Engine {
         new: &str,
         moved: Moved,
     ) -> Result<(), StoreError> {
-        self.inner.outbox.queue(vec![crate::outbox::Draft {
-            txn: format!("moved|{old}|{new}"),
-            out: Outgoing::Post {
-                room_id: new.to_owned(),
-                markdown: crate::strings::nudges::room_moved(
-                    moved.nudges,
-                    moved.parcours,
-                    moved.reflections,
-                ),
-                mentions: Default::default(),
-                notice: true,
-            },
-            note: None,
-            due_at: None,
-        }])?;
+        self.inner.outbox.queue(vec![crate::outbox::Draft::new(
+            format!("moved|{old}|{new}"),
+            Outgoing::notice(
+                new.to_owned(),
+                crate::strings::nudges::room_moved(moved.nudges, moved.parcours, moved.reflections),
+            ),
+        )])?;
         self.inner.outbox.flush().await
     }
 

@@ -24,7 +24,7 @@ use super::tenants::{
 };
 use super::Adapter;
 use crate::core::text::escape_md;
-use crate::outbox::Draft;
+use crate::core::Outgoing;
 use crate::strings::rooms as s;
 
 use crate::rights::{DM_OF, DM_PENDING, DM_ROOMS, SUCCESSORS};
@@ -378,16 +378,7 @@ impl Adapter {
             return None;
         }
         let current = self.tenants_of_member(sender).await;
-        let options: Vec<(String, String)> = current
-            .iter()
-            .map(|id| {
-                let name = self
-                    .engine
-                    .mission(id)
-                    .map_or(id.as_str(), |m| m.name.as_str());
-                (id.clone(), escape_md(name))
-            })
-            .collect();
+        let options = self.mission_options(&current);
         let Some(word) = word else {
             // A pending choice and something else typed: ask (again).
             return Some(s::choose_mission(&options));
@@ -413,6 +404,19 @@ impl Adapter {
                 &options,
             )),
         }
+    }
+
+    /// `(id, escaped name)` of each Mission Locale in `ids`, for the choice in a direct room.
+    fn mission_options(&self, ids: &[String]) -> Vec<(String, String)> {
+        ids.iter()
+            .map(|id| {
+                let name = self
+                    .engine
+                    .mission(id)
+                    .map_or(id.as_str(), |m| m.name.as_str());
+                (id.clone(), escape_md(name))
+            })
+            .collect()
     }
 
     pub(super) async fn handle_invites(&self, response: &SyncResponse) {
@@ -535,28 +539,12 @@ impl Adapter {
                 self.engine
                     .store()
                     .put(DM_PENDING, room.room_id().as_bytes(), &tenants)?;
-                let options: Vec<(String, String)> = tenants
-                    .iter()
-                    .map(|id| {
-                        let name = self
-                            .engine
-                            .mission(id)
-                            .map_or(id.as_str(), |m| m.name.as_str());
-                        (id.clone(), escape_md(name))
-                    })
-                    .collect();
+                let options = self.mission_options(&tenants);
                 let outbox = self.engine.outbox();
-                outbox.queue(vec![Draft {
-                    txn: format!("choose|{}", room.room_id()),
-                    out: crate::core::Outgoing::Post {
-                        room_id: room.room_id().to_string(),
-                        markdown: s::choose_mission(&options),
-                        mentions: Default::default(),
-                        notice: true,
-                    },
-                    note: None,
-                    due_at: None,
-                }])?;
+                outbox.queue(vec![crate::outbox::Draft::new(
+                    format!("choose|{}", room.room_id()),
+                    Outgoing::notice(room.room_id().to_string(), s::choose_mission(&options)),
+                )])?;
                 outbox.flush().await?;
                 tracing::info!(room_id = %room.room_id(), %inviter, ?tenants, "direct invite accepted; the person chooses their Mission Locale");
             }

@@ -161,17 +161,13 @@ pub fn undecryptable_notice(
     room_id: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> crate::outbox::Draft {
-    crate::outbox::Draft {
-        txn: format!("utd|{room_id}|{}", now.format("%Y-%m-%d")),
-        out: crate::core::Outgoing::Post {
-            room_id: room_id.to_owned(),
-            markdown: crate::strings::rooms::UNDECRYPTABLE.to_owned(),
-            mentions: Default::default(),
-            notice: true,
-        },
-        note: None,
-        due_at: None,
-    }
+    crate::outbox::Draft::new(
+        format!("utd|{room_id}|{}", now.format("%Y-%m-%d")),
+        crate::core::Outgoing::notice(
+            room_id.to_owned(),
+            crate::strings::rooms::UNDECRYPTABLE.to_owned(),
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -94,7 +94,7 @@ async fn list(engine: &Engine, args: &str) -> String {
 }
 
 /// An engine whose config has two Mission Locales, "demo" and "autre".
-fn two_tenants() -> (Engine, FixedClock) {
+pub(super) fn two_tenants() -> (Engine, FixedClock) {
     let text = format!(
         "{}\n[[mission_locale]]\nid = \"autre\"\nname = \"ML Autre\"\nrooms = [\"!autre:example.org\"]\nretention_months = 6\n",
         crate::config::EXAMPLE

@@ -4,10 +4,8 @@
 //! commands; a direct room never reaches a team room's data; another Mission Locale's
 //! coordinator never sees this one's.
 
-use std::sync::Arc;
-
 use super::*;
-use crate::core::{FixedClock, Role};
+use crate::core::Role;
 use crate::matrix::roles::{decide_role, RoleFacts};
 use crate::matrix::tenants::{decide_dm_tenant, is_private_with, DmTenant};
 
@@ -108,24 +106,6 @@ fn actors() -> Vec<Actor> {
     ]
 }
 
-fn two_tenants() -> Engine {
-    let text = format!(
-        "{}\n[[mission_locale]]\nid = \"autre\"\nname = \"ML Autre\"\nrooms = [\"{OTHER_ROOM}\"]\nretention_months = 6\n",
-        crate::config::EXAMPLE
-    );
-    let mut config = Config::parse(&text, "test.toml").expect("config with two tenants");
-    config.limits.burst = 100_000;
-    let commands = Engine::load_commands(&config).expect("commands");
-    let kit = Engine::load_kit(&config).expect("kit");
-    Engine::new(Parts {
-        config,
-        commands,
-        kit,
-        store: Store::temporary().expect("store"),
-        clock: Arc::new(FixedClock::new(t("2026-11-30T08:00:00Z"))),
-    })
-}
-
 fn event(engine: &Engine, served: &(String, String, bool, Role), body: &str) -> Incoming {
     let mut incoming = message(body, served.3, engine.now());
     incoming.tenant = served.0.clone();
@@ -151,7 +131,7 @@ fn refused(answer: &str) -> bool {
 
 #[tokio::test]
 async fn every_command_by_every_kind_of_sender() {
-    let engine = two_tenants();
+    let (engine, _) = super::reflections::two_tenants();
     // The demo team's own data, written by someone else in its room.
     let mut seed = message("!consentement oui", Role::Coordination, engine.now());
     seed.sender = "@carla:example.org".into();
