@@ -918,6 +918,10 @@ async fn rights_cover_every_tree() {
             "!parcours demarrer premiers-pas chaque jour à 10h",
             Role::Coordination,
         ),
+        ("!digest oui vendredi à 16h", Role::Coordination),
+        ("!kit permis bateau", Role::Membre),
+        ("!transmettre", Role::Membre),
+        ("!kit rappel de rdv par sms", Role::Membre),
     ] {
         crate::engine::tests::assert_real_answer(&ask(&engine, body, role).await, body);
     }
@@ -979,6 +983,7 @@ async fn rights_cover_every_tree() {
         "Créés pour l'équipe",
         "Salon privé",
         "Les ateliers en visio",
+        "Point hebdomadaire",
     ] {
         assert!(summary.contains(part), "{part} missing from {summary}");
     }
@@ -988,6 +993,7 @@ async fn rights_cover_every_tree() {
         "!dm:example.org",
         "silence_jusqu_a",
         "parcours_coches",
+        "point_hebdomadaire",
     ] {
         assert!(json.contains(part), "{part} missing from the JSON");
     }
@@ -1001,6 +1007,7 @@ async fn rights_cover_every_tree() {
         "1 ✅",
         "votre nom sur 2",
         "salon privé",
+        "point hebdomadaire",
     ] {
         assert!(preview.contains(part), "{part} missing from {preview}");
     }
