@@ -33,6 +33,8 @@
 //!   and the optional `/metrics` and `/health` endpoint.
 //! - [`config`]: `bot.toml`, read once into a checked [`config::Config`].
 //! - [`matrix`]: the Matrix adapter (login, session, E2EE, invites, sync, gap filling, sending).
+//! - [`demo`]: `kitbot demo`, a local Synapse with the bot, a demo user and a seeded room, to
+//!   try kitbot with any Matrix client.
 //! - [`console`]: the console adapter: the same engine from stdin/stdout, no homeserver needed.
 //! - [`strings`]: every sentence a user reads outside `commands/*.toml`, in French.
 //! - [`assets`]: the data folders embedded in the binary, and loading them from disk.
@@ -77,6 +79,7 @@ pub mod commands;
 pub mod config;
 pub mod console;
 pub mod core;
+pub mod demo;
 pub mod engine;
 pub mod feedback;
 pub mod files;

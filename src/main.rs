@@ -54,6 +54,19 @@ enum Cmd {
         #[arg(long)]
         mission_locale: Option<String>,
     },
+    /// Try kitbot with any Matrix client: a local Synapse (installed the first time), the bot,
+    /// a demo user and a room with a few nudges and reflections. Ctrl-C stops everything.
+    Demo {
+        /// Where everything lives (Synapse, the bot's config and data, logs).
+        #[arg(long, default_value = "kitbot-demo")]
+        dir: PathBuf,
+        /// Synapse's port on 127.0.0.1.
+        #[arg(long, default_value_t = 8008)]
+        port: u16,
+        /// Stop after the set-up instead of running until Ctrl-C.
+        #[arg(long)]
+        setup_only: bool,
+    },
     /// Run the bot on a Matrix homeserver.
     Run {
         #[arg(long)]
@@ -161,6 +174,8 @@ fn main() -> ExitCode {
         // matrix-sdk logs every HTTP error response at ERROR, including the expected 404s of
         // account data that does not exist yet; kitbot logs the failures that matter itself.
         Cmd::Run { .. } => "warn,kitbot=info,matrix_sdk::http_client=off",
+        // The demo's own Matrix client is a detail: only what the newcomer must act on.
+        Cmd::Demo { .. } => "warn,matrix_sdk=off,matrix_sdk_base=off,matrix_sdk_crypto=off",
         _ => "warn",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("KITBOT_LOG")
@@ -184,6 +199,19 @@ fn main() -> ExitCode {
             mission_locale,
         } => console(config, data_dir, user, role, mission_locale),
         Cmd::Run { config } => run(config),
+        Cmd::Demo {
+            dir,
+            port,
+            setup_only,
+        } => tokio::runtime::Runtime::new()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| {
+                rt.block_on(kitbot::demo::run(kitbot::demo::Options {
+                    dir,
+                    port,
+                    setup_only,
+                }))
+            }),
         Cmd::Check { config } => return check(config),
         Cmd::Export {
             mission_locale,

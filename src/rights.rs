@@ -113,6 +113,10 @@ pub const TREES: &[(&str, Kept)] = &[
     ),
     ("digest_subscriptions", Kept::Personal),
     (
+        "rooms_joined",
+        Kept::Nothing("room id → when the bot joined it (older messages are history)"),
+    ),
+    (
         "meta",
         Kept::Nothing("sync position, schema version, counters (R7, P3…)"),
     ),

@@ -431,3 +431,85 @@ fn questions_passed_on_in_the_console_are_listed_in_groups() {
         assert!(text(&out.stdout).contains("langue des signes"), "{format}");
     }
 }
+
+/// `kitbot demo --setup-only` on this machine's Synapse: the bot and the demo user are
+/// registered, the room is seeded (a reflection kept), the credentials printed, and nothing it
+/// started is left running. A second run starts where the first stopped and seeds nothing twice.
+#[test]
+fn the_demo_sets_everything_up_and_stops_what_it_started() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new(root.join("scripts/install-synapse"))
+        .status()
+        .expect("install synapse");
+    assert!(status.success());
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+        .to_string();
+    let demo_dir = dir.path().join("demo");
+    let run_demo = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_kitbot"))
+            .args(["demo", "--setup-only", "--port", &port, "--dir"])
+            .arg(&demo_dir)
+            .env("KITBOT_LOG", "warn")
+            .env("KITBOT_SYNAPSE_VENV", root.join(".venv-synapse"))
+            .output()
+            .expect("kitbot demo");
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            text(&out.stderr),
+            std::fs::read_to_string(demo_dir.join("kitbot.log")).unwrap_or_default()
+        );
+        let stdout = text(&out.stdout);
+        for expected in [
+            format!("http://127.0.0.1:{port}"),
+            "identifiant : demo".to_owned(),
+            "mot de passe : demo-password".to_owned(),
+            "#equipe-demo:localhost".to_owned(),
+        ] {
+            assert!(stdout.contains(&expected), "{expected} missing:\n{stdout}");
+        }
+        // Synapse stopped with it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().expect("port")))
+            .is_ok()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "Synapse still runs after the demo"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    let export = || {
+        let out = kitbot(
+            &[
+                "export",
+                "--mission-locale",
+                "demo",
+                "--format",
+                "json",
+                "--config",
+                demo_dir.join("bot.toml").to_str().expect("utf8"),
+            ],
+            "",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    run_demo();
+    assert_eq!(
+        export().matches("rappel par SMS la veille").count(),
+        1,
+        "the seeded reflection"
+    );
+    run_demo();
+    assert_eq!(
+        export().matches("rappel par SMS la veille").count(),
+        1,
+        "seeded once"
+    );
+}

@@ -175,6 +175,9 @@ impl Adapter {
                     continue;
                 }
             }
+            if let Ok(room_id) = matrix_sdk::ruma::OwnedRoomId::try_from(id.as_str()) {
+                self.note_joining(&room_id);
+            }
             if let Err(err) = self.client.join_room_by_id_or_alias(&id, &[]).await {
                 tracing::info!(cause = %err, room = %target, "could not join a configured room yet (invite the bot)");
             }
@@ -507,6 +510,7 @@ impl Adapter {
                 return Ok(());
             }
             InviteDecision::Join { .. } | InviteDecision::JoinAndAsk { .. } => {
+                self.note_joining(room.room_id());
                 room.join().await.context("join")?;
             }
         }
@@ -776,6 +780,7 @@ impl Adapter {
         if let Err(err) = store.put(SUCCESSORS, old.as_bytes(), &record) {
             tracing::error!(cause = %err, "could not record an upgraded room");
         }
+        self.note_joining(&new_id);
         match self.client.join_room_by_id(&new_id).await {
             Ok(_) => self.tell_successor(new).await,
             Err(err) => {

@@ -32,6 +32,8 @@ use crate::store::StoreError;
 use super::{convert, Adapter};
 
 const SYNC_TOKEN_KEY: &[u8] = b"matrix_since";
+/// Room id → when the bot joined it (Unix milliseconds).
+pub const ROOMS_JOINED: &str = "rooms_joined";
 /// At most this many `/messages` pages are fetched to fill one gap.
 const MAX_GAP_PAGES: usize = 50;
 
@@ -349,7 +351,10 @@ impl Adapter {
         older
     }
 
-    /// When the bot joined `room` (its own membership event), cached.
+    /// When the bot joined `room`, cached: the time it recorded just before joining
+    /// ([`Adapter::note_joining`]), or else its own membership event's, unless that event only
+    /// changed its profile (a display name or avatar set after the join would otherwise make
+    /// the commands sent in between look like history).
     async fn joined_at(&self, room: &Room) -> Option<DateTime<Utc>> {
         if let Some(at) = self
             .joined_at
@@ -359,15 +364,56 @@ impl Adapter {
         {
             return Some(*at);
         }
-        let own = self.client.user_id()?;
-        let member = room.get_member_no_sync(own).await.ok().flatten()?;
-        let ms: i64 = member.event().timestamp()?.into();
-        let at = DateTime::from_timestamp_millis(ms)?;
+        let recorded = self
+            .engine
+            .store()
+            .get::<i64>(ROOMS_JOINED, room.room_id().as_bytes())
+            .ok()
+            .flatten()
+            .and_then(DateTime::from_timestamp_millis);
+        let at = match recorded {
+            Some(at) => at,
+            None => {
+                use matrix_sdk::deserialized_responses::MemberEvent;
+                use matrix_sdk::ruma::events::room::member::MembershipState;
+                use matrix_sdk::ruma::events::SyncStateEvent;
+                let own = self.client.user_id()?;
+                let member = room.get_member_no_sync(own).await.ok().flatten()?;
+                if let MemberEvent::Sync(SyncStateEvent::Original(event)) = &**member.event() {
+                    let profile_change = event
+                        .unsigned
+                        .prev_content
+                        .as_ref()
+                        .is_some_and(|prev| prev.membership == MembershipState::Join);
+                    if profile_change {
+                        return None;
+                    }
+                }
+                let ms: i64 = member.event().timestamp()?.into();
+                DateTime::from_timestamp_millis(ms)?
+            }
+        };
         self.joined_at
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(room.room_id().to_owned(), at);
         Some(at)
+    }
+
+    /// The bot is about to join `room_id`: what was said there before now is history.
+    pub(super) fn note_joining(&self, room_id: &matrix_sdk::ruma::RoomId) {
+        let now = self.engine.now();
+        if let Err(err) =
+            self.engine
+                .store()
+                .put(ROOMS_JOINED, room_id.as_bytes(), &now.timestamp_millis())
+        {
+            tracing::warn!(cause = %err, "could not record when the bot joined a room");
+        }
+        self.joined_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(room_id.to_owned(), now);
     }
 
     /// Hand one timeline event to the engine, unless it was handled already, is history from

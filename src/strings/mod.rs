@@ -2,6 +2,7 @@
 //! Same tone everywhere: short, friendly, the next step last. Code elsewhere never spells out
 //! user-facing French.
 
+pub mod demo;
 pub mod engine;
 pub mod feedback;
 pub mod kit;
