@@ -7,6 +7,8 @@
 //! `kitbot_sends_total{outcome}` (ok, retry, dropped), `kitbot_nudges_fired_total`,
 //! `kitbot_undecryptable_events_total`, `kitbot_syncs_total`, `kitbot_kit_votes_total{vote}`,
 //! `kitbot_kit_no_match_total`, `kitbot_kit_questions_passed_on_total`, `kitbot_digests_total`,
+//! `kitbot_reflections_total{outcome}` (stored, refused, erased), sends by outcome including
+//! `rate_limited` (the homeserver asked to wait),
 //! and, read at each scrape,
 //! `kitbot_outbox_depth`, `kitbot_store_bytes`, `kitbot_seconds_since_last_sync`.
 
@@ -50,6 +52,7 @@ pub struct Metrics {
     pub kit_no_match: Counter,
     pub questions_passed_on: Counter,
     pub digests: Counter,
+    pub reflections: Family<SendLabels, Counter>,
     pub outbox_depth: Gauge,
     pub store_bytes: Gauge,
     pub since_last_sync: Gauge,
@@ -117,6 +120,12 @@ impl Metrics {
             "Questions passed on to the kit's writers",
             questions_passed_on.clone(),
         );
+        let reflections = Family::<SendLabels, Counter>::default();
+        registry.register(
+            "reflections",
+            "Reflections stored, refused by the personal-data guard, or erased",
+            reflections.clone(),
+        );
         let digests = Counter::default();
         registry.register(
             "digests",
@@ -153,6 +162,7 @@ impl Metrics {
             kit_no_match,
             questions_passed_on,
             digests,
+            reflections,
             outbox_depth,
             store_bytes,
             since_last_sync,
@@ -177,6 +187,15 @@ impl Metrics {
     /// A question reached the kit's writers.
     pub fn question_passed_on(&self) {
         self.questions_passed_on.inc();
+    }
+
+    /// A reflection was `stored`, `refused` (the guard) or `erased`.
+    pub fn reflection(&self, outcome: &str) {
+        self.reflections
+            .get_or_create(&SendLabels {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
     }
 
     /// A weekly digest was queued.

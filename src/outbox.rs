@@ -558,7 +558,12 @@ pub async fn deliver_round<T: Transport>(
                     on_delivered(item, event_id.as_deref());
                 }
                 Err(SendError::Retry { after, cause }) => {
-                    crate::metrics::metrics().send("retry");
+                    // A delay the homeserver asked for: its rate limit.
+                    crate::metrics::metrics().send(if after.is_some() {
+                        "rate_limited"
+                    } else {
+                        "retry"
+                    });
                     tracing::warn!(txn = %item.txn, attempts = item.attempts + 1, cause, "send failed; will retry");
                     outbox.retry_later(item, after)?;
                 }

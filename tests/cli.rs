@@ -306,6 +306,20 @@ async fn metrics_and_health_are_served_and_move() {
     assert_eq!(get("/nothing").await.0, 404);
     writeln!(stdin, "!kit visio avec Kevin Martin").expect("write");
     wait_line("!theme");
+    // A reflection refused by the guard moves its counter.
+    writeln!(stdin, "!consentement oui").expect("write");
+    wait_line("noté");
+    writeln!(
+        stdin,
+        "!reflexion Kevin Martin au 06 12 34 56 78 a aimé la visio"
+    )
+    .expect("write");
+    wait_line("Je n'ai rien enregistré");
+    let body = get("/metrics").await.1;
+    assert!(
+        body.contains("kitbot_reflections_total{outcome=\"refused\"} 1"),
+        "{body}"
+    );
     drop(stdin);
     let out = child.wait_with_output().expect("exit");
     let logs = text(&out.stderr);
@@ -314,7 +328,7 @@ async fn metrics_and_health_are_served_and_move() {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|v| v["fields"]["message"] == "command handled")
         .collect();
-    assert_eq!(handled.len(), 3, "{logs}");
+    assert_eq!(handled.len(), 5, "{logs}");
     assert_eq!(handled[0]["fields"]["command"], "ping");
     assert!(
         !logs.contains("Kevin"),

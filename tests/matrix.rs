@@ -858,3 +858,71 @@ async fn a_redeployed_bot_recovers_its_encryption_secrets_with_the_recovery_key(
     );
     assert_eq!(bot.stop(), Some(0));
 }
+
+/// A person in two Missions Locales opens a direct room: the bot asks which one it belongs to;
+/// after `!mission-locale ml-b`, the direct room shows that Mission Locale's data only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_in_two_missions_locales_chooses_one_for_the_direct_room() {
+    let alice = Human::new("alice").await;
+    let room_a = alice.create_room(false, &[]).await;
+    let room_b = alice.create_room(false, &[]).await;
+    let (a, b) = (room_a.room_id().to_owned(), room_b.room_id().to_owned());
+    let mut bot = Bot::new(
+        &[
+            Tenant {
+                id: "ml-a",
+                rooms: vec![a.to_string()],
+                coordination_level: 50,
+                extra: "",
+            },
+            Tenant {
+                id: "ml-b",
+                rooms: vec![b.to_string()],
+                coordination_level: 50,
+                extra: "",
+            },
+        ],
+        &["localhost"],
+    )
+    .await;
+    bot.start();
+    for (room, id) in [(&room_a, &a), (&room_b, &b)] {
+        room.invite_user_by_id(&bot.owned_user_id())
+            .await
+            .expect("invite bot");
+        alice.wait_membership(id, &bot.user_id, "join").await;
+    }
+    for (id, text) in [
+        (&a, "dossier de la mission A"),
+        (&b, "dossier de la mission B"),
+    ] {
+        let ask = alice
+            .say(id, &format!("!me-rappeler dans 3 jours : {text}"))
+            .await;
+        assert!(alice.wait_reply(&ask).await.body.contains("C'est noté"));
+    }
+    let dm = alice
+        .client
+        .create_dm(&bot.owned_user_id())
+        .await
+        .expect("create dm");
+    let dm_id = dm.room_id().to_owned();
+    alice.wait_membership(&dm_id, &bot.user_id, "join").await;
+    let ask = alice.say(&dm_id, "!mes-rappels").await;
+    let question = alice.wait_reply(&ask).await.body;
+    assert!(
+        question.contains("!mission-locale ml-a") && question.contains("!mission-locale ml-b"),
+        "{question}"
+    );
+    assert!(!question.contains("dossier"), "{question}");
+    let choose = alice.say(&dm_id, "!mission-locale ml-b").await;
+    let chosen = alice.wait_reply(&choose).await.body;
+    assert!(chosen.contains("ML ml-b"), "{chosen}");
+    let ask = alice.say(&dm_id, "!mes-rappels").await;
+    let listing = alice.wait_reply(&ask).await.body;
+    assert!(
+        listing.contains("mission B") && !listing.contains("mission A"),
+        "{listing}"
+    );
+    assert_eq!(bot.stop(), Some(0));
+}

@@ -251,6 +251,7 @@ async fn erase(store: &Store, r: &Reflection) -> Result<Vec<Outgoing>, StoreErro
     db::delete(store, r)?;
     commit_or_restore(store, r, "reflection erased").await?;
     tracing::info!(id = r.id, "reflection erased");
+    crate::metrics::metrics().reflection("erased");
     Ok(Vec::new())
 }
 

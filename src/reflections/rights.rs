@@ -124,6 +124,9 @@ pub fn preview(store: &Store, tenant: &str, user: &str) -> Result<Forgotten, Sto
 /// history. Does not flush: callers flush before confirming.
 pub fn forget(store: &Store, tenant: &str, user: &str) -> Result<Forgotten, StoreError> {
     let reflections = super::consent::erase_reflections(store, tenant, user)?;
+    for _ in 0..reflections {
+        crate::metrics::metrics().reflection("erased");
+    }
     let mut had_consent = false;
     db::update_consent(store, tenant, user, |old| {
         had_consent = old.is_some();

@@ -49,9 +49,15 @@ pub fn validate(kit: &Kit, raw: &str, year: i32, confirmed: bool) -> Result<Pars
     }
     match pii::assess(raw, year) {
         pii::Verdict::Clean => {}
-        pii::Verdict::Personal(kinds) => return Err(Refusal::Pii(kinds)),
+        pii::Verdict::Personal(kinds) => {
+            crate::metrics::metrics().reflection("refused");
+            return Err(Refusal::Pii(kinds));
+        }
         pii::Verdict::Unsure { .. } if confirmed => {}
-        pii::Verdict::Unsure { kinds, words } => return Err(Refusal::Unsure { kinds, words }),
+        pii::Verdict::Unsure { kinds, words } => {
+            crate::metrics::metrics().reflection("refused");
+            return Err(Refusal::Unsure { kinds, words });
+        }
     }
     if let Some(card) = &parsed.card {
         if kit.card(card).is_none() {
@@ -185,6 +191,7 @@ pub async fn share(
     // it is taken back and the author told so.
     super::commit(store, before, "reflection saved").await?;
     tracing::info!(tenant = %s.tenant, event_id = %s.event_id, id = r.id, "reflection saved");
+    crate::metrics::metrics().reflection("stored");
     Ok(Shared::Saved {
         id: r.id,
         first,
