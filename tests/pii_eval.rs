@@ -23,8 +23,10 @@ struct Case {
     kind: String,
 }
 
-/// Recall on personal texts and share of clean texts stored at once, for one blind set.
-fn measure(file: &str) -> (f64, f64) {
+/// Recall on personal texts and share of clean texts stored at once, for one set.
+/// `show_misses` prints the texts it gets wrong: only for the sets that are now tuning sets,
+/// never for the held-out one.
+fn measure(file: &str, show_misses: bool) -> (f64, f64) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(file);
@@ -33,8 +35,17 @@ fn measure(file: &str) -> (f64, f64) {
     let (mut personal, mut caught, mut asked) = (0usize, 0usize, 0usize);
     let (mut clean, mut stored, mut clean_asked) = (0usize, 0usize, 0usize);
     let mut by_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut misses = Vec::new();
     for case in &set.case {
         let verdict = assess(&case.text, 2026);
+        let wrong = if case.personal {
+            verdict == Verdict::Clean
+        } else {
+            verdict != Verdict::Clean
+        };
+        if show_misses && wrong {
+            misses.push(format!("  [{}] {:?} -> {verdict:?}", case.kind, case.text));
+        }
         let entry = by_kind.entry(case.kind.as_str()).or_default();
         entry.0 += 1;
         if case.personal {
@@ -71,6 +82,9 @@ fn measure(file: &str) -> (f64, f64) {
     for (kind, (n, ok)) in &by_kind {
         println!("  {kind}: {ok}/{n}");
     }
+    if !misses.is_empty() {
+        println!("{file}, wrong:\n{}", misses.join("\n"));
+    }
     assert!(
         personal >= 150 && clean >= 150,
         "the blind set {file} is too small"
@@ -85,12 +99,12 @@ fn measure(file: &str) -> (f64, f64) {
 /// reached on either.
 #[test]
 fn blind_recall_and_clean_texts_stored() {
-    for (file, floor_recall, floor_stored) in [
-        ("pii-eval.toml", FLOOR_RECALL, FLOOR_STORED),
-        ("pii-eval-2.toml", FLOOR_RECALL_2, FLOOR_STORED_2),
-        ("pii-eval-3.toml", FLOOR_RECALL_3, FLOOR_STORED_3),
+    for (file, floor_recall, floor_stored, show_misses) in [
+        ("pii-eval.toml", FLOOR_RECALL, FLOOR_STORED, true),
+        ("pii-eval-2.toml", FLOOR_RECALL_2, FLOOR_STORED_2, true),
+        ("pii-eval-3.toml", FLOOR_RECALL_3, FLOOR_STORED_3, false),
     ] {
-        let (recall, stored) = measure(file);
+        let (recall, stored) = measure(file, show_misses);
         assert!(
             recall >= floor_recall,
             "{file}: recall {recall:.1} % under {floor_recall} %"
