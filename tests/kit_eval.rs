@@ -256,21 +256,21 @@ fn blind_set_accuracy() {
     let (kit, _) = load();
     let first = blind_figures(&kit, "kit-eval-blind.toml", true);
     assert!(
-        first.top1 >= 85.0 && first.top3 >= 96.0,
-        "first blind set under its floor (top-1 {:.1} % < 85 % or top-3 {:.1} % < 96 %)",
+        first.top1 >= 86.0 && first.top3 >= 96.5,
+        "first set under its floor (top-1 {:.1} % < 86 % or top-3 {:.1} % < 96.5 %)",
         first.top1,
         first.top3
     );
     let second = blind_figures(&kit, "kit-eval-blind-2.toml", true);
     assert!(
         second.top1 >= SECOND_TOP1 && second.top3 >= SECOND_TOP3,
-        "second blind set under its floor (top-1 {:.1} % < {SECOND_TOP1} % or top-3 {:.1} % < {SECOND_TOP3} %)",
+        "second set under its floor (top-1 {:.1} % < {SECOND_TOP1} % or top-3 {:.1} % < {SECOND_TOP3} %)",
         second.top1,
         second.top3
     );
     assert!(
         second.off_topic_silent >= SECOND_SILENT,
-        "second blind set: off-topic questions answered too often ({:.1} % silent < {SECOND_SILENT} %)",
+        "second set: off-topic questions answered too often ({:.1} % silent < {SECOND_SILENT} %)",
         second.off_topic_silent
     );
 }
@@ -285,26 +285,27 @@ fn third_blind_set_accuracy() {
     let third = blind_figures(&kit, "kit-eval-blind-3.toml", false);
     assert!(
         third.top1 >= THIRD_TOP1 && third.top3 >= THIRD_TOP3,
-        "third blind set under its floor (top-1 {:.1} % < {THIRD_TOP1} % or top-3 {:.1} % < {THIRD_TOP3} %)",
+        "held-out third set under its floor (top-1 {:.1} % < {THIRD_TOP1} % or top-3 {:.1} % < {THIRD_TOP3} %)",
         third.top1,
         third.top3
     );
     assert!(
         third.off_topic_silent >= THIRD_SILENT,
-        "third blind set: off-topic questions answered too often ({:.1} % silent < {THIRD_SILENT} %)",
+        "held-out third set: off-topic questions answered too often ({:.1} % silent < {THIRD_SILENT} %)",
         third.off_topic_silent
     );
 }
 
-/// Floors of the third blind set, just under its first measurement (2026-12-02, before any
-/// tuning that could see it: top-1 74.3 %, top-3 91.6 %, 12 of 15 off-topic questions without
-/// an answer).
+/// Floors of the held-out third set, just under its first measurement (2026-12-02, before any
+/// tuning: top-1 74.3 %, top-3 91.6 %, 12 of 15 off-topic questions without an answer). The
+/// `tune` round left those figures unchanged, so the floors stay.
 const THIRD_TOP1: f64 = 73.5;
 const THIRD_TOP3: f64 = 91.0;
 const THIRD_SILENT: f64 = 80.0;
 
-/// Floors of the second blind set, just under its first measurement (2026-12-02: top-1
-/// 70.9 %, top-3 87.2 %, 12 of 15 off-topic questions without an answer).
-const SECOND_TOP1: f64 = 70.0;
-const SECOND_TOP3: f64 = 86.0;
+/// Floors of the second set (a tuning set since the `tune` round), just under its figures
+/// after that round (2026-12-02: top-1 70.9 % → 72.7 %, top-3 87.2 % → 90.1 %, 12 of 15
+/// off-topic questions without an answer).
+const SECOND_TOP1: f64 = 72.0;
+const SECOND_TOP3: f64 = 89.5;
 const SECOND_SILENT: f64 = 80.0;

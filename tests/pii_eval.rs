@@ -1,11 +1,13 @@
-//! The personal-data guard measured on a blind set (`tests/data/pii-eval.toml`): 391 French
-//! texts written as counsellors write, by someone who never saw the guard, its tuning set or
-//! its tests, and never used for tuning. A personal text counts as caught when the guard refuses
+//! The personal-data guard measured on three sets of French texts written as counsellors
+//! write, each by someone who never saw the guard, its tuning set or its tests. Since the `tune`
+//! round of 2026-12-02 the first two (`pii-eval.toml`, `pii-eval-2.toml`) are **tuning sets**
+//! (their wrong verdicts are printed and the guard was tuned on them); only the third
+//! (`pii-eval-3.toml`) is **held out**. A personal text counts as caught when the guard refuses
 //! it or asks the author (`Personal` or `Unsure`: nothing is stored either way); a clean text
 //! counts as stored only when the guard lets it through at once (`Clean`).
 //!
-//! Only figures are printed (per kind), never the texts: whoever tunes the guard must not see
-//! which blind cases fail.
+//! For the held-out set only figures are printed (per kind), never the texts: whoever tunes
+//! the guard must not see which of its cases fail.
 
 use std::collections::BTreeMap;
 
@@ -92,11 +94,10 @@ fn measure(file: &str, show_misses: bool) -> (f64, f64) {
     (recall, stored_rate)
 }
 
-/// Both blind sets (`pii-eval.toml`, `pii-eval-2.toml`, the second written on 2026-12-02 by a
-/// session that never saw the guard or the first set). Floors sit just under the figures
-/// measured when the current guard first met each set (BENCHMARKS.md), so that a change that
-/// makes the guard worse fails. The target (99 % recall, 95 % clean stored) is not
-/// reached on either.
+/// The three sets (`pii-eval.toml`, `pii-eval-2.toml`: tuning sets since the `tune` round;
+/// `pii-eval-3.toml`: held out). Floors sit just under the latest figures of each set
+/// (BENCHMARKS.md), so that a change that makes the guard worse fails. The target
+/// (99 % recall, 95 % clean stored) is not reached on any of them.
 #[test]
 fn blind_recall_and_clean_texts_stored() {
     for (file, floor_recall, floor_stored, show_misses) in [
@@ -116,13 +117,15 @@ fn blind_recall_and_clean_texts_stored() {
     }
 }
 
-/// First set: 87.0 % / 97.7 % before the second tuning round, 91.7 % / 98.9 % after it.
-const FLOOR_RECALL: f64 = 91.0;
+/// First set (tuning): 87.0 % / 97.7 % before the second tuning round, 91.7 % / 98.9 % after
+/// it, 93.1 % / 98.9 % after the `tune` round.
+const FLOOR_RECALL: f64 = 92.5;
 const FLOOR_STORED: f64 = 98.0;
-/// Second set: 83.8 % / 97.4 % with the guard of 2026-12-02 (its first run).
-const FLOOR_RECALL_2: f64 = 83.0;
+/// Second set (tuning): 83.8 % / 97.4 % at its first run, 87.6 % / 97.4 % after the `tune`
+/// round.
+const FLOOR_RECALL_2: f64 = 87.0;
 const FLOOR_STORED_2: f64 = 96.5;
-/// Third set (431 texts, written on 2026-12-02, with a health kind the others lack): 80.6 % /
-/// 100.0 % at its first run, before any tuning that could see it.
+/// Third set (held out; 431 texts, written on 2026-12-02, with a health kind the others lack):
+/// 80.6 % / 100.0 % at its first run, unchanged by the `tune` round, so the floors stay.
 const FLOOR_RECALL_3: f64 = 80.0;
 const FLOOR_STORED_3: f64 = 99.5;
