@@ -167,7 +167,9 @@ struct BlindFigures {
     off_topic_silent: f64,
 }
 
-fn blind_figures(kit: &kitbot::kit::Kit, file: &str) -> BlindFigures {
+/// `show_misses` prints the questions a set gets wrong: only for the sets that are now tuning
+/// sets, never for the held-out one.
+fn blind_figures(kit: &kitbot::kit::Kit, file: &str, show_misses: bool) -> BlindFigures {
     let text = std::fs::read_to_string(root().join("tests/data").join(file))
         .unwrap_or_else(|e| panic!("tests/data/{file}: {e}"));
     let set: BlindSet = toml::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -177,26 +179,45 @@ fn blind_figures(kit: &kitbot::kit::Kit, file: &str) -> BlindFigures {
     );
     let (mut on, mut top1, mut top3, mut off, mut silent) =
         (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut misses = Vec::new();
     for q in &set.question {
         for id in &q.expected {
             assert!(kit.card(id).is_some(), "unknown card in {file}: {id}");
         }
         if q.expected.is_empty() {
             off += 1;
-            if kit.best_answer(&q.text).is_none() {
-                silent += 1;
+            match kit.best_answer(&q.text) {
+                None => silent += 1,
+                Some(h) if show_misses => {
+                    misses.push(format!("  {:?}\n    off-topic, answered {}", q.text, h.id));
+                }
+                Some(_) => {}
             }
             continue;
         }
         on += 1;
         let hits = kit.search(&q.text, 3);
-        match hits.iter().position(|h| q.expected.contains(&h.id)) {
+        let rank = hits.iter().position(|h| q.expected.contains(&h.id));
+        match rank {
             Some(0) => {
                 top1 += 1;
                 top3 += 1;
             }
             Some(_) => top3 += 1,
             None => {}
+        }
+        if show_misses && rank != Some(0) {
+            let got: Vec<String> = hits
+                .iter()
+                .map(|h| format!("{} ({:.2})", h.id, h.score))
+                .collect();
+            misses.push(format!(
+                "  {:?}\n    attendu {} (rang {}), obtenu : {}",
+                q.text,
+                q.expected.join(" | "),
+                rank.map_or("> 3".to_owned(), |r| (r + 1).to_string()),
+                got.join(", ")
+            ));
         }
     }
     let pct = |a: usize, b: usize| {
@@ -217,68 +238,74 @@ fn blind_figures(kit: &kitbot::kit::Kit, file: &str) -> BlindFigures {
         "kit search, {file}: {} questions, top-1 {:.1} %, top-3 {:.1} %; {} off-topic, {:.1} % without an answer",
         figures.questions, figures.top1, figures.top3, figures.off_topic, figures.off_topic_silent
     );
+    if !misses.is_empty() {
+        println!("{file}, not first:\n{}", misses.join("\n"));
+    }
     figures
 }
 
-/// The blind sets (`tests/data/kit-eval-blind*.toml`): written from the card ids and titles
-/// only, by sessions that never saw the cards' text, the search or the tuning set, and never
-/// used for tuning. Their figures say how the search generalises. Only the figures are
-/// printed, never the misses: whoever tunes the search must not see which blind questions
-/// fail. The gates sit just under the figures measured when each set arrived (BENCHMARKS.md),
-/// so that a change that makes generalisation worse fails.
+/// The first two formerly blind sets (`tests/data/kit-eval-blind.toml` and
+/// `kit-eval-blind-2.toml`): written from the card ids and titles only, by sessions that never
+/// saw the cards' text, the search or the tuning set. Since the `tune` round of 2026-12-02 they
+/// are **tuning sets**: their misses are printed and the search was tuned on them, so their
+/// figures no longer say how the search generalises; only the third set
+/// (`kit-eval-blind-3.toml`, below) is still held out. The gates sit just under the figures
+/// measured after that round (BENCHMARKS.md).
 #[test]
 fn blind_set_accuracy() {
     let (kit, _) = load();
-    let first = blind_figures(&kit, "kit-eval-blind.toml");
+    let first = blind_figures(&kit, "kit-eval-blind.toml", true);
     assert!(
-        first.top1 >= 85.0 && first.top3 >= 96.0,
-        "first blind set under its floor (top-1 {:.1} % < 85 % or top-3 {:.1} % < 96 %)",
+        first.top1 >= 86.0 && first.top3 >= 96.5,
+        "first set under its floor (top-1 {:.1} % < 86 % or top-3 {:.1} % < 96.5 %)",
         first.top1,
         first.top3
     );
-    let second = blind_figures(&kit, "kit-eval-blind-2.toml");
+    let second = blind_figures(&kit, "kit-eval-blind-2.toml", true);
     assert!(
         second.top1 >= SECOND_TOP1 && second.top3 >= SECOND_TOP3,
-        "second blind set under its floor (top-1 {:.1} % < {SECOND_TOP1} % or top-3 {:.1} % < {SECOND_TOP3} %)",
+        "second set under its floor (top-1 {:.1} % < {SECOND_TOP1} % or top-3 {:.1} % < {SECOND_TOP3} %)",
         second.top1,
         second.top3
     );
     assert!(
         second.off_topic_silent >= SECOND_SILENT,
-        "second blind set: off-topic questions answered too often ({:.1} % silent < {SECOND_SILENT} %)",
+        "second set: off-topic questions answered too often ({:.1} % silent < {SECOND_SILENT} %)",
         second.off_topic_silent
     );
 }
 
 /// The third blind set (`kit-eval-blind-3.toml`, 206 questions, written on 2026-12-02 from the
-/// card ids, themes and titles only): measured here, never tuned on. Once the search is tuned
-/// on the second set, this one says how it generalises.
+/// card ids, themes and titles only): the one **held-out** set. Measured here, never tuned on;
+/// only its figures are printed, never its questions or misses: whoever tunes the search must
+/// not see which of them fail. It says how the search generalises.
 #[test]
 fn third_blind_set_accuracy() {
     let (kit, _) = load();
-    let third = blind_figures(&kit, "kit-eval-blind-3.toml");
+    let third = blind_figures(&kit, "kit-eval-blind-3.toml", false);
     assert!(
         third.top1 >= THIRD_TOP1 && third.top3 >= THIRD_TOP3,
-        "third blind set under its floor (top-1 {:.1} % < {THIRD_TOP1} % or top-3 {:.1} % < {THIRD_TOP3} %)",
+        "held-out third set under its floor (top-1 {:.1} % < {THIRD_TOP1} % or top-3 {:.1} % < {THIRD_TOP3} %)",
         third.top1,
         third.top3
     );
     assert!(
         third.off_topic_silent >= THIRD_SILENT,
-        "third blind set: off-topic questions answered too often ({:.1} % silent < {THIRD_SILENT} %)",
+        "held-out third set: off-topic questions answered too often ({:.1} % silent < {THIRD_SILENT} %)",
         third.off_topic_silent
     );
 }
 
-/// Floors of the third blind set, just under its first measurement (2026-12-02, before any
-/// tuning that could see it: top-1 74.3 %, top-3 91.6 %, 12 of 15 off-topic questions without
-/// an answer).
+/// Floors of the held-out third set, just under its first measurement (2026-12-02, before any
+/// tuning: top-1 74.3 %, top-3 91.6 %, 12 of 15 off-topic questions without an answer). The
+/// `tune` round left those figures unchanged, so the floors stay.
 const THIRD_TOP1: f64 = 73.5;
 const THIRD_TOP3: f64 = 91.0;
 const THIRD_SILENT: f64 = 80.0;
 
-/// Floors of the second blind set, just under its first measurement (2026-12-02: top-1
-/// 70.9 %, top-3 87.2 %, 12 of 15 off-topic questions without an answer).
-const SECOND_TOP1: f64 = 70.0;
-const SECOND_TOP3: f64 = 86.0;
+/// Floors of the second set (a tuning set since the `tune` round), just under its figures
+/// after that round (2026-12-02: top-1 70.9 % → 72.7 %, top-3 87.2 % → 90.1 %, 12 of 15
+/// off-topic questions without an answer).
+const SECOND_TOP1: f64 = 72.0;
+const SECOND_TOP3: f64 = 89.5;
 const SECOND_SILENT: f64 = 80.0;

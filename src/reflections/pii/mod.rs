@@ -78,8 +78,12 @@
 //!   range or a duration ("les 16-25 ans", "conseillère depuis 15 ans").
 //! - **Full names**: a listed first name followed by a capitalised word that is not a stop
 //!   word ("Kevin Martin", "Kevin MARTIN", "Kevin Le Goff"), a capital surname before a first
-//!   name ("DIALLO Inès"), a civility and a surname ("M. Benali", "madame Traoré", "mme
-//!   dupont"), or, in lower case, a listed first name and a listed surname ("kevin martin").
+//!   name ("DIALLO Inès") or a listed surname in title case before one ("Dupont Léa"), a
+//!   civility and a surname ("M. Benali", "madame Traoré", "mme dupont"), or, in lower case, a
+//!   listed first name and a listed surname ("kevin martin", "lucas martin-roche") or a
+//!   particle that is no French word ("evan da silva", "soumaya ben youssef"). A compound of two
+//!   listed first names before an unlisted lower-case word raises a doubt ("mohamed-amine
+//!   chergui").
 //!   Famous people and brands named after a person ("lycée Victor Hugo", "salle Simone Veil",
 //!   "Hugo Boss") are not a young person; "KEVIN MARTIN" in a shouted all-capitals sentence
 //!   is not read as a name.

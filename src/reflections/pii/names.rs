@@ -450,6 +450,8 @@ impl Ctx<'_> {
         } else if tok.shape == Shape::Caps && self.caps_surname_before_first_name(i) {
             // "DIALLO Inès": a surname in capitals before a title-case first name.
             found.sure(PiiKind::PersonName);
+        } else if self.title_surname_before_first_name(i) {
+            found.sure(PiiKind::PersonName);
         }
         if let Some(anchor) = anchor {
             // A capitalised word that is not a listed first name is often a company or a
@@ -578,8 +580,37 @@ impl Ctx<'_> {
         {
             return;
         }
-        if SURNAMES.lower_ok.contains(&next.folded) && !FIRST_NAMES.all.contains(&next.folded) {
+        // "evan da silva", "soumaya ben youssef": a particle that is no French word, then a
+        // word, in lower case.
+        if LOWER_PARTICLE_SET.contains(next.folded.as_str()) {
+            if let Some(after) = self.toks.get(i + 2) {
+                if after.shape == Shape::Other
+                    && adjacent(self.text, next, after)
+                    && after.word.chars().count() >= 2
+                    && after.number.is_none()
+                    && !NOT_SURNAME_SET.contains(after.folded.as_str())
+                {
+                    found.sure(PiiKind::PersonName);
+                    return;
+                }
+            }
+        }
+        // "lucas martin-roche": a double-barrelled surname whose first part is a surname.
+        let head = next.folded.split_once('-').map(|(head, _)| head);
+        if SURNAMES.lower_ok.contains(&next.folded) && !FIRST_NAMES.all.contains(&next.folded)
+            || head.is_some_and(|h| SURNAMES.lower_ok.contains(h))
+        {
             found.sure(PiiKind::PersonName);
+        } else if self.compound_first_name(tok)
+            && next.word.chars().count() >= 3
+            && next.number.is_none()
+            && !NOT_FIRST_NAME_SET.contains(next.folded.as_str())
+            && !PLACE_WORD_SET.contains(next.folded.as_str())
+            && !INSTITUTION_SET.contains(next.folded.as_str())
+        {
+            // "mohamed-amine chergui", "marie-lou fontaine": a compound first name is rarely
+            // followed by an ordinary word that is not in the stop lists; ask.
+            found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
         } else if SURNAMES.lower_ok.contains(&next.folded) {
             // "kevin martin": Martin is a first name too, but a first name is rarely followed by
             // another in lower case.
@@ -593,6 +624,16 @@ impl Ctx<'_> {
             // sentence.
             found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
         }
+    }
+
+    /// "Anne-Sophie", "mohamed-amine": two listed first names joined by a hyphen.
+    fn compound_first_name(&self, tok: &Token) -> bool {
+        tok.folded.split_once('-').is_some_and(|(a, b)| {
+            a.chars().count() >= 2
+                && b.chars().count() >= 2
+                && FIRST_NAMES.all.contains(a)
+                && FIRST_NAMES.all.contains(b)
+        })
     }
 
     /// Nothing but spaces before a comma, a line break, a bracket or the end after token `j`.
@@ -1154,6 +1195,22 @@ impl Ctx<'_> {
         }
     }
 
+    /// "Dupont Léa": a listed surname (not an ordinary word) in title case at `i`, right
+    /// before a title-case listed first name, itself not a first name.
+    fn title_surname_before_first_name(&self, i: usize) -> bool {
+        let tok = &self.toks[i];
+        tok.shape == Shape::Title
+            && SURNAMES.lower_ok.contains(&tok.folded)
+            && !FIRST_NAMES.all.contains(&tok.folded)
+            && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+            && self.toks.get(i + 1).is_some_and(|next| {
+                adjacent(self.text, tok, next)
+                    && next.shape == Shape::Title
+                    && FIRST_NAMES.has(next)
+                    && !self.famous(i, i + 1)
+            })
+    }
+
     /// "DIALLO Inès": a surname in capitals at `i` before a title-case first name.
     fn caps_surname_before_first_name(&self, i: usize) -> bool {
         let tok = &self.toks[i];
@@ -1176,6 +1233,12 @@ const INSTITUTIONS: &[&str] = &[
 ];
 
 static INSTITUTION_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(INSTITUTIONS));
+
+/// Surname particles that are no French word, so that they mark a surname in lower case too
+/// ("da silva", "ben youssef", "el amrani").
+const LOWER_PARTICLES: &[&str] = &["ben bin el da dos abou ould abdel"];
+
+static LOWER_PARTICLE_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(LOWER_PARTICLES));
 
 /// A capitalised word that can be a surname after a first name or a civility.
 fn surname_like(tok: &Token) -> bool {
@@ -1212,5 +1275,6 @@ pub(super) fn stop_lists() -> Vec<&'static [&'static str]> {
         PLACE_PREPOSITIONS,
         PLACE_NOUNS,
         INSTITUTIONS,
+        LOWER_PARTICLES,
     ]
 }
