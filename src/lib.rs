@@ -24,6 +24,8 @@
 //! - [`store`]: one sled database, one tree per entity, versioned JSON values, migrations at open;
 //!   reopened by itself after a full disk.
 //! - [`backup`]: backups of the store (scheduled, on request, `kitbot backup|restore`).
+//! - [`charts`]: pictures of figures, pure rendering: the PNG chart of `!parcours etat`
+//!   (plotters, an embedded font) and the SVG bar charts of the HTML report.
 //! - [`files`]: the data folder and exports readable by the bot's user only, and the warning
 //!   for a config or secret file others can read.
 //! - [`metrics`] and [`health`]: what the bot counts (Prometheus, no person in any label)
@@ -69,6 +71,7 @@
 
 pub mod assets;
 pub mod backup;
+pub mod charts;
 pub mod check;
 pub mod commands;
 pub mod config;

@@ -50,6 +50,7 @@ const LOWER: &[&str] = &[
     "src/strings",
     "src/outbox.rs",
     "src/backup.rs",
+    "src/charts",
 ];
 /// The layers above the domains.
 const UPPER: &[&str] = &[
