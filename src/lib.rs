@@ -19,6 +19,9 @@
 //! - [`reflections`]: consent, the personal-data guard, and the reflections teams share.
 //! - [`rights`]: a person's access and erasure over everything kept about them, composed from
 //!   each domain's part, and the list of every store tree with what it holds about people.
+//! - [`report`]: `kitbot export --format html`, a Mission Locale's period on one printable
+//!   page (adoption per step, reflections per card and month, nudges sent), counts only;
+//!   composed from the domains, beside [`rights`].
 //! - [`outbox`]: every message that leaves the bot, written before it is sent, retried, kept
 //!   across restarts; the transaction id of each names what caused it.
 //! - [`store`]: one sled database, one tree per entity, versioned JSON values, migrations at open;
@@ -86,6 +89,7 @@ pub mod metrics;
 pub mod nudges;
 pub mod outbox;
 pub mod reflections;
+pub mod report;
 pub mod rights;
 pub mod schedule;
 pub mod store;

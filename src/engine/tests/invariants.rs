@@ -54,7 +54,7 @@ const LOWER: &[&str] = &[
 ];
 /// The layers above the domains.
 const UPPER: &[&str] = &[
-    "engine", "commands", "rights", "matrix", "console", "check", "main",
+    "engine", "commands", "rights", "report", "matrix", "console", "check", "main",
 ];
 
 fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {
