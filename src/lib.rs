@@ -17,6 +17,9 @@
 //! - [`nudges`]: reminders and adoption paths; [`nudges::Nudges`] keeps their rules (lock,
 //!   write, flush, wake the scheduler) and the scheduler task fires them.
 //! - [`reflections`]: consent, the personal-data guard, and the reflections teams share.
+//! - [`feedback`]: what readers make of the kit (reads, 👍/👎 per card and question shape,
+//!   questions passed on to the kit's writers, never who asked) and coordinators' opt-in to
+//!   the weekly digest.
 //! - [`rights`]: a person's access and erasure over everything kept about them, composed from
 //!   each domain's part, and the list of every store tree with what it holds about people.
 //! - [`report`]: `kitbot export --format html`, a Mission Locale's period on one printable
@@ -81,6 +84,7 @@ pub mod config;
 pub mod console;
 pub mod core;
 pub mod engine;
+pub mod feedback;
 pub mod files;
 pub mod health;
 pub mod kit;

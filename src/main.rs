@@ -111,6 +111,23 @@ enum Cmd {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// The questions passed on to the kit's writers (`!transmettre`), grouped by wording, most
+    /// frequent first (bot stopped). Nothing in them names who asked.
+    Questions {
+        /// Only this Mission Locale's (default: every one).
+        #[arg(long)]
+        mission_locale: Option<String>,
+        /// Only questions since this date or duration (2026-01-01, 01/01/2026, 3 mois).
+        #[arg(long)]
+        since: Option<String>,
+        /// csv, json or markdown.
+        #[arg(long)]
+        format: kitbot::reflections::ExportFormat,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Erase everything kept about a person (consent, reflections), as `!oublier` does (bot stopped).
     Forget {
         /// Full Matrix id, e.g. @camille:ml-exemple.fr.
@@ -187,6 +204,19 @@ fn main() -> ExitCode {
             (since.as_deref(), until.as_deref()),
             format,
             output,
+        ),
+        Cmd::Questions {
+            mission_locale,
+            since,
+            format,
+            config,
+            data_dir,
+        } => questions(
+            config,
+            data_dir,
+            mission_locale.as_deref(),
+            since.as_deref(),
+            format,
         ),
         Cmd::Forget {
             user,
@@ -642,6 +672,34 @@ fn export(
         )?,
     };
     eprintln!("{summary}");
+    Ok(())
+}
+
+/// `kitbot questions`: the questions passed on, grouped, on the standard output.
+fn questions(
+    config: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    mission: Option<&str>,
+    since: Option<&str>,
+    format: kitbot::reflections::ExportFormat,
+) -> anyhow::Result<()> {
+    let mut config = load_config(config.as_deref())?;
+    if let Some(dir) = data_dir {
+        config.data_dir = dir;
+    }
+    let engine = build_engine(config)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let groups = kitbot::feedback::cli::cli_questions(
+        engine.feedback(),
+        engine.config(),
+        engine.now(),
+        mission,
+        since,
+        format,
+        &mut out,
+    )?;
+    eprintln!("{}", kitbot::strings::feedback::questions_summary(groups));
     Ok(())
 }
 

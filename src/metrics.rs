@@ -5,7 +5,9 @@
 //!
 //! Metrics: `kitbot_commands_total{command,outcome}`, `kitbot_command_seconds` (histogram),
 //! `kitbot_sends_total{outcome}` (ok, retry, dropped), `kitbot_nudges_fired_total`,
-//! `kitbot_undecryptable_events_total`, `kitbot_syncs_total`, and, read at each scrape,
+//! `kitbot_undecryptable_events_total`, `kitbot_syncs_total`, `kitbot_kit_votes_total{vote}`,
+//! `kitbot_kit_no_match_total`, `kitbot_kit_questions_passed_on_total`, `kitbot_digests_total`,
+//! and, read at each scrape,
 //! `kitbot_outbox_depth`, `kitbot_store_bytes`, `kitbot_seconds_since_last_sync`.
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -29,6 +31,12 @@ pub struct SendLabels {
     pub outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct VoteLabels {
+    /// `useful` (👍) or `not_useful` (👎).
+    pub vote: String,
+}
+
 /// The process's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -38,6 +46,10 @@ pub struct Metrics {
     pub nudges_fired: Counter,
     pub undecryptable: Counter,
     pub syncs: Counter,
+    pub votes: Family<VoteLabels, Counter>,
+    pub kit_no_match: Counter,
+    pub questions_passed_on: Counter,
+    pub digests: Counter,
     pub outbox_depth: Gauge,
     pub store_bytes: Gauge,
     pub since_last_sync: Gauge,
@@ -87,6 +99,30 @@ impl Metrics {
         );
         let syncs = Counter::default();
         registry.register("syncs", "Sync responses handled", syncs.clone());
+        let votes = Family::<VoteLabels, Counter>::default();
+        registry.register(
+            "kit_votes",
+            "👍 (useful) and 👎 (not_useful) counted on kit answers",
+            votes.clone(),
+        );
+        let kit_no_match = Counter::default();
+        registry.register(
+            "kit_no_match",
+            "Kit questions the search found no good card for",
+            kit_no_match.clone(),
+        );
+        let questions_passed_on = Counter::default();
+        registry.register(
+            "kit_questions_passed_on",
+            "Questions passed on to the kit's writers",
+            questions_passed_on.clone(),
+        );
+        let digests = Counter::default();
+        registry.register(
+            "digests",
+            "Weekly digests queued for coordinators",
+            digests.clone(),
+        );
         let outbox_depth = Gauge::default();
         registry.register(
             "outbox_depth",
@@ -113,11 +149,39 @@ impl Metrics {
             nudges_fired,
             undecryptable,
             syncs,
+            votes,
+            kit_no_match,
+            questions_passed_on,
+            digests,
             outbox_depth,
             store_bytes,
             since_last_sync,
             last_sync_ms: AtomicI64::new(0),
         }
+    }
+
+    /// A 👍 or 👎 on a kit answer was counted.
+    pub fn vote(&self, useful: bool) {
+        self.votes
+            .get_or_create(&VoteLabels {
+                vote: if useful { "useful" } else { "not_useful" }.to_owned(),
+            })
+            .inc();
+    }
+
+    /// The search found no good card for a question.
+    pub fn no_match(&self) {
+        self.kit_no_match.inc();
+    }
+
+    /// A question reached the kit's writers.
+    pub fn question_passed_on(&self) {
+        self.questions_passed_on.inc();
+    }
+
+    /// A weekly digest was queued.
+    pub fn digest(&self) {
+        self.digests.inc();
     }
 
     /// A command was handled.

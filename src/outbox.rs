@@ -48,6 +48,9 @@ pub const DELIVERED: &str = "outbox_delivered";
 pub const HANDLED: &str = "handled";
 /// Event id of a command → the bot's delivered first answer to it (a week).
 pub const ANSWERS: &str = "outbox_answers";
+/// The other way: event id of the bot's first answer → the command's (a week), so that a
+/// reaction on an answer finds what it answered.
+pub const ANSWERED: &str = "outbox_answered";
 
 /// How long delivered transaction ids are remembered (longer than any retry of a firing).
 pub const DELIVERED_KEPT_DAYS: i64 = 7;
@@ -300,7 +303,21 @@ impl Outbox {
             event_id: event_id.to_owned(),
             at: self.inner.clock.now(),
         };
-        self.store().put(ANSWERS, event.as_bytes(), &answer)
+        self.store().put(ANSWERS, event.as_bytes(), &answer)?;
+        let answered = Answer {
+            room_id: room_id.clone(),
+            event_id: event.to_owned(),
+            at: answer.at,
+        };
+        self.store().put(ANSWERED, event_id.as_bytes(), &answered)
+    }
+
+    /// The command whose first answer is the bot's event `answer`, if known (a week at most).
+    pub fn command_answered_by(&self, answer: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .store()
+            .get::<Answer>(ANSWERED, answer.as_bytes())?
+            .map(|a| a.event_id))
     }
 
     /// The bot's delivered first answer to `event`, if it is known (a week at most).
@@ -389,9 +406,11 @@ impl Outbox {
                 forgot_handled += 1;
             }
         }
-        for (key, answer) in self.store().scan_prefix::<Answer>(ANSWERS, b"")? {
-            if answer.at.timestamp_millis() < delivered_cutoff {
-                self.store().remove(ANSWERS, &key)?;
+        for tree in [ANSWERS, ANSWERED] {
+            for (key, answer) in self.store().scan_prefix::<Answer>(tree, b"")? {
+                if answer.at.timestamp_millis() < delivered_cutoff {
+                    self.store().remove(tree, &key)?;
+                }
             }
         }
         Ok((forgot_delivered, forgot_handled))

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::core::text::{ellipsis, escape_md};
+use crate::feedback::digest;
 use crate::nudges::{Nudges, PersonalNudges};
 use crate::reflections::rights::{self as reflection_rights, Forgotten, MyData};
 use crate::store::{Store, StoreError};
@@ -87,6 +88,31 @@ pub const TREES: &[(&str, Kept)] = &[
         Kept::Nothing("command event id → the bot's answer event id, a week"),
     ),
     (
+        "outbox_answered",
+        Kept::Nothing("the bot's answer event id → the command event id, a week"),
+    ),
+    (
+        "feedback_answers",
+        Kept::Nothing("command event id → the card that answered and the question's shape, 30 days"),
+    ),
+    (
+        "feedback_tallies",
+        Kept::Nothing("reads, 👍 and 👎 per Mission Locale, day, card and question shape"),
+    ),
+    (
+        "feedback_votes",
+        Kept::Nothing("reaction event id → the count it added to (to undo it), 30 days"),
+    ),
+    (
+        "feedback_voters",
+        Kept::Nothing("one-way digest of (answer, person, vote) → reaction id: one vote per person and answer, no user id, 30 days"),
+    ),
+    (
+        "kit_questions",
+        Kept::Nothing("questions passed on to the kit's writers, accepted by the personal-data guard, nothing about the asker"),
+    ),
+    ("digest_subscriptions", Kept::Personal),
+    (
         "meta",
         Kept::Nothing("sync position, schema version, counters (R7, P3…)"),
     ),
@@ -109,11 +135,16 @@ pub struct Everything {
     pub nudges: PersonalNudges,
     /// The direct room recorded to write to them.
     pub direct_room: Option<String>,
+    /// Their weekly digest (a coordinator's opt-in).
+    pub digest: Option<crate::feedback::digest::Subscription>,
 }
 
 impl Everything {
     pub fn is_nothing(&self) -> bool {
-        self.reflections.is_nothing() && self.nudges.is_nothing() && self.direct_room.is_none()
+        self.reflections.is_nothing()
+            && self.nudges.is_nothing()
+            && self.direct_room.is_none()
+            && self.digest.is_none()
     }
 
     /// What this is, in French, for `!oublier`: "votre accord…, 2 rappels personnels, …".
@@ -142,6 +173,9 @@ impl Everything {
         if self.direct_room.is_some() {
             parts.push(s::FORGET_DIRECT_ROOM_PART.to_owned());
         }
+        if self.digest.is_some() {
+            parts.push(s::FORGET_DIGEST_PART.to_owned());
+        }
         s::join_parts(&parts)
     }
 }
@@ -157,6 +191,7 @@ pub fn preview(
         reflections: reflection_rights::preview(store, tenant, user)?,
         nudges: nudges.personal_data(tenant, user)?,
         direct_room: direct_room(store, tenant, user)?,
+        digest: digest::get(store, tenant, user)?,
     })
 }
 
@@ -176,6 +211,7 @@ pub async fn forget(
     let direct_room = direct_room(store, tenant, user)?;
     let reflections = reflection_rights::forget(store, tenant, user)?;
     store.remove(DM_OF, format!("{tenant}|{user}").as_bytes())?;
+    let digest = digest::remove(store, tenant, user)?;
     crate::reflections::flush(store).await?;
     // Flushed by the nudges service itself (undone if that fails).
     let nudges = nudges.forget_person(tenant, user).await?;
@@ -183,6 +219,7 @@ pub async fn forget(
         reflections,
         nudges,
         direct_room,
+        digest,
     })
 }
 
@@ -229,6 +266,10 @@ pub fn my_data(
     if direct.is_some() {
         lines.push(s::MY_DATA_DIRECT_ROOM.to_owned());
     }
+    let subscription = digest::get(store, tenant, user)?;
+    if let Some(sub) = &subscription {
+        lines.push(s::my_data_digest(&sub.schedule.describe_fr(tz)));
+    }
     let extra = serde_json::json!({
         "rappels_personnels": personal.reminders,
         "relances_creees": personal.authored,
@@ -240,8 +281,13 @@ pub fn my_data(
             .map(|(title, step)| serde_json::json!({"parcours": title, "etape": step}))
             .collect::<Vec<_>>(),
         "salon_prive": direct,
+        "point_hebdomadaire": subscription.as_ref().map(|sub| serde_json::json!({
+            "quand": sub.schedule.describe_fr(tz),
+            "depuis": sub.since,
+            "dernier_envoi": sub.last_sent,
+        })),
     });
-    let has_more = !personal.is_nothing() || direct.is_some();
+    let has_more = !personal.is_nothing() || direct.is_some() || subscription.is_some();
     reflection_rights::my_data(
         store,
         tenant,

@@ -363,3 +363,71 @@ fn the_systemd_unit_verifies() {
         text(&out.stderr)
     );
 }
+
+/// Questions passed on through the console, listed by `kitbot questions`: grouped by meaning
+/// ("rdv visio" and "rendez-vous en visio" together), most frequent first, the one with a
+/// person's name never kept, and nothing about who asked.
+#[test]
+fn questions_passed_on_in_the_console_are_listed_in_groups() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let script = "\
+!kit permis bateau pour un jeune
+!transmettre
+!transmettre rdv visio avec interprete en langue des signes
+!transmettre rendez-vous en visio avec interprète langue des signes
+!transmettre RDV visio interprete langue des signes
+!transmettre le jeune Kevin Durand veut un permis bateau
+";
+    let out = kitbot(
+        &[
+            "console",
+            "--data-dir",
+            data.to_str().expect("utf8"),
+            "--as",
+            "@camille:ml-demo.fr",
+        ],
+        script,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout.matches("transmise aux rédacteurs").count(),
+        4,
+        "{stdout}"
+    );
+    assert!(stdout.contains("données personnelles"), "{stdout}");
+    let out = kitbot(
+        &[
+            "questions",
+            "--format",
+            "json",
+            "--data-dir",
+            data.to_str().expect("utf8"),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let groups: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let groups = groups.as_array().expect("a list of groups");
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    assert_eq!(groups[0]["count"], 3, "{groups:?}");
+    assert_eq!(groups[1]["count"], 1);
+    assert_eq!(groups[1]["wordings"][0], "permis bateau pour un jeune");
+    let all = text(&out.stdout);
+    assert!(!all.contains("Kevin") && !all.contains("camille"), "{all}");
+    for format in ["csv", "markdown"] {
+        let out = kitbot(
+            &[
+                "questions",
+                "--format",
+                format,
+                "--data-dir",
+                data.to_str().expect("utf8"),
+            ],
+            "",
+        );
+        assert!(out.status.success(), "{format}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("langue des signes"), "{format}");
+    }
+}

@@ -249,3 +249,99 @@ async fn a_recurring_personal_reminder_delivers_every_firing() {
         "reminders notify: {delivered:?}"
     );
 }
+
+/// The weekly digest on Synapse: Alice, coordinator of one Mission Locale, asks for it at the
+/// next minute but one (Paris time); it arrives in a direct message with her Mission Locale's
+/// week, and nothing of the other Mission Locale, whose coordinator Dave did not ask for it
+/// and gets nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_weekly_digest_reaches_only_who_asked_with_their_figures_only() {
+    use chrono::{Datelike as _, Timelike as _};
+    let alice = Human::new("alice").await;
+    let dave = Human::new("dave").await;
+    let room_a = alice.create_room(false, &[]).await;
+    let room_b = dave.create_room(false, &[]).await;
+    let (a, b) = (room_a.room_id().to_owned(), room_b.room_id().to_owned());
+    let mut bot = Bot::new(
+        &[
+            Tenant {
+                id: "ml-a",
+                rooms: vec![a.to_string()],
+                coordination_level: 50,
+                extra: NO_QUIET,
+            },
+            Tenant {
+                id: "ml-b",
+                rooms: vec![b.to_string()],
+                coordination_level: 50,
+                extra: NO_QUIET,
+            },
+        ],
+        &["localhost"],
+    )
+    .await;
+    bot.start();
+    for (human, room, id) in [(&alice, &room_a, &a), (&dave, &room_b, &b)] {
+        room.invite_user_by_id(&bot.owned_user_id())
+            .await
+            .expect("invite bot");
+        human.wait_membership(id, &bot.user_id, "join").await;
+    }
+    // The other Mission Locale's week: a card read, a question passed on.
+    for body in [
+        "!fiche aidants-connect",
+        "!transmettre une question secrete de la mission locale B",
+    ] {
+        let ask = dave.say(&b, body).await;
+        dave.wait_reply(&ask).await;
+    }
+    // Alice's: a card read.
+    let ask = alice.say(&a, "!kit rappel de rdv par sms").await;
+    assert!(alice.wait_reply(&ask).await.body.contains("sms-rappel"));
+    // The digest at the next minute but one, Paris time.
+    let at =
+        chrono::Utc::now().with_timezone(&chrono_tz::Europe::Paris) + chrono::Duration::minutes(2);
+    let day = [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ][at.weekday().num_days_from_monday() as usize];
+    let command = format!("!digest oui {day} à {}h{:02}", at.hour(), at.minute());
+    let ask = alice.say(&a, &command).await;
+    let answer = alice.wait_reply(&ask).await.body;
+    assert!(answer.contains("C'est noté"), "{answer}");
+    let client = alice.client.clone();
+    alice
+        .wait_for("an invitation to a direct room", |_| {
+            !client.invited_rooms().is_empty()
+        })
+        .await;
+    let dm = client.invited_rooms()[0].room_id().to_owned();
+    alice.join(&dm).await;
+    let bot_id = bot.user_id.clone();
+    let digest = alice
+        .wait_for("the weekly digest", |seen| {
+            seen.iter().any(|m| {
+                m.room_id == dm && m.sender == bot_id && m.body.contains("Le point de la semaine")
+            })
+        })
+        .await
+        .into_iter()
+        .find(|m| m.room_id == dm && m.body.contains("Le point de la semaine"))
+        .expect("digest")
+        .body;
+    assert!(
+        digest.contains("ML ml-a") && digest.contains("sms-rappel"),
+        "{digest}"
+    );
+    assert!(
+        !digest.contains("aidants-connect") && !digest.contains("secrete"),
+        "another Mission Locale's figures: {digest}"
+    );
+    // Dave did not ask: after a round trip in his room, no direct room was opened for him.
+    let ping = dave.say(&b, "!ping").await;
+    dave.wait_reply(&ping).await;
+    assert!(
+        dave.client.invited_rooms().is_empty(),
+        "a digest nobody asked for"
+    );
+    assert_eq!(bot.stop(), Some(0));
+}

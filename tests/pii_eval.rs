@@ -88,6 +88,7 @@ fn blind_recall_and_clean_texts_stored() {
     for (file, floor_recall, floor_stored) in [
         ("pii-eval.toml", FLOOR_RECALL, FLOOR_STORED),
         ("pii-eval-2.toml", FLOOR_RECALL_2, FLOOR_STORED_2),
+        ("pii-eval-3.toml", FLOOR_RECALL_3, FLOOR_STORED_3),
     ] {
         let (recall, stored) = measure(file);
         assert!(
@@ -107,3 +108,7 @@ const FLOOR_STORED: f64 = 98.0;
 /// Second set: 83.8 % / 97.4 % with the guard of 2026-12-02 (its first run).
 const FLOOR_RECALL_2: f64 = 83.0;
 const FLOOR_STORED_2: f64 = 96.5;
+/// Third set (431 texts, written on 2026-12-02, with a health kind the others lack): 80.6 % /
+/// 100.0 % at its first run, before any tuning that could see it.
+const FLOOR_RECALL_3: f64 = 80.0;
+const FLOOR_STORED_3: f64 = 99.5;

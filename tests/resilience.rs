@@ -181,6 +181,49 @@ async fn a_backup_is_written_by_the_running_bot_on_request() {
 /// then a restart: every command is answered once, every reflection confirmed with ✅ is kept,
 /// and no reflection or reminder exists twice (counted through `kitbot export` and
 /// `!mes-rappels`).
+/// The Matrix SDK stores each sync response's position in its own store, and returns a
+/// response whose position it has seen already with nothing in it. A crash after the SDK
+/// stored a response but before the bot recorded its events must not lose them: the bot
+/// aborts (an injected fault, `KITBOT_FAULT=abort-after-sync:<text>`) right after receiving the
+/// response with the command, and after the restart the command is answered, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_the_sdks_sync_and_the_bots_loses_no_command() {
+    let synapse = Synapse::start(true);
+    let alice = Human::on(&synapse, "alice").await;
+    let room = alice.create_room(false, &[]).await;
+    let room_id = room.room_id().to_owned();
+    let tenant = Tenant {
+        id: "ml-test",
+        rooms: vec![room_id.to_string()],
+        coordination_level: 50,
+        extra: "",
+    };
+    let mut bot = Bot::on(&synapse, &[tenant], &["localhost"], "").await;
+    bot.start();
+    room.invite_user_by_id(&bot.owned_user_id())
+        .await
+        .expect("invite");
+    alice.wait_membership(&room_id, &bot.user_id, "join").await;
+    let first = alice.say(&room_id, "!ping avant").await;
+    alice.wait_reply(&first).await;
+    assert_eq!(bot.stop(), Some(0));
+    bot.env.push((
+        "KITBOT_FAULT".into(),
+        "abort-after-sync:!ping pendant".into(),
+    ));
+    bot.start();
+    let command = alice.say(&room_id, "!ping pendant").await;
+    let status = bot.wait_exit();
+    assert!(!status.success(), "the injected fault aborts the bot");
+    bot.env.clear();
+    bot.start();
+    alice.wait_reply(&command).await;
+    let marker = alice.say(&room_id, "!ping après").await;
+    alice.wait_reply(&marker).await;
+    assert_eq!(alice.replies_to(&command).len(), 1, "answered once");
+    assert_eq!(bot.stop(), Some(0));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_burst_loses_no_confirmed_write_and_doubles_nothing() {
     let synapse = Synapse::start(true);

@@ -4,6 +4,7 @@
 //! Unknown input is a variant ([`Command::Unknown`]), not an error.
 
 mod aide;
+mod digest;
 mod kit;
 mod nudges;
 mod parcours;
@@ -26,6 +27,7 @@ pub enum Command {
     Parcours(parcours::ParcoursCommand),
     Nudge(nudges::NudgeCommand),
     Reflection(reflections::ReflectionCommand),
+    Digest(digest::Digest),
     /// A word after the prefix that names no command.
     Unknown {
         word: String,
@@ -56,6 +58,7 @@ impl Command {
             "aide" => return Command::Aide(aide::Aide::parse(args)),
             "ping" => return Command::Ping,
             "parcours" => return Command::Parcours(parcours::ParcoursCommand::parse(args)),
+            "digest" => return Command::Digest(digest::Digest::parse(args)),
             _ => {}
         }
         if let Some(cmd) = kit::KitCommand::parse(name, args) {
@@ -82,6 +85,7 @@ impl Command {
             Command::Parcours(_) => "parcours",
             Command::Nudge(cmd) => cmd.name(),
             Command::Reflection(cmd) => cmd.name(),
+            Command::Digest(_) => "digest",
             Command::Unknown { .. } => "inconnue",
         }
     }
@@ -94,10 +98,11 @@ impl Command {
         match self {
             Command::Aide(cmd) => Ok(cmd.apply(ctx, incoming)),
             Command::Ping => Ok(ping::apply(ctx, incoming)),
-            Command::Kit(cmd) => Ok(cmd.apply(ctx, incoming)),
+            Command::Kit(cmd) => cmd.apply(ctx, incoming).await,
             Command::Parcours(cmd) => cmd.apply(ctx, incoming).await,
             Command::Nudge(cmd) => cmd.apply(ctx, incoming).await,
             Command::Reflection(cmd) => cmd.apply(ctx, incoming).await,
+            Command::Digest(cmd) => cmd.apply(ctx, incoming).await,
             Command::Unknown { word } => Ok(unknown::apply(ctx, incoming, word)),
         }
     }

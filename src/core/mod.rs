@@ -26,6 +26,19 @@ pub const SNOOZE_REACTIONS: [&str; 2] = ["⏰", "⏲"];
 /// Reactions that mean "I tried it" on a parcours step.
 pub const TICK_REACTIONS: [&str; 4] = ["✅", "✔", "☑", "👍"];
 
+/// The reactions that say a kit answer helped (👍) or did not (👎).
+pub const USEFUL_REACTION: &str = "👍";
+pub const NOT_USEFUL_REACTION: &str = "👎";
+
+/// `Some(true)` for 👍, `Some(false)` for 👎 (any skin tone), `None` for any other key.
+pub fn vote_of(key: &str) -> Option<bool> {
+    match bare_reaction(key).as_str() {
+        USEFUL_REACTION => Some(true),
+        NOT_USEFUL_REACTION => Some(false),
+        _ => None,
+    }
+}
+
 /// A reaction key without its variation selectors and skin-tone modifiers: clients send "📝"
 /// and "📝\u{fe0f}", "👍" and "👍🏽" for the same intent.
 pub fn bare_reaction(key: &str) -> String {
@@ -66,5 +79,8 @@ mod tests {
         }
         assert!(!is_tick("📝"));
         assert!(is_snooze("⏰") && is_snooze("⏰\u{fe0f}") && !is_snooze("✅"));
+        assert_eq!(vote_of("👍🏾"), Some(true));
+        assert_eq!(vote_of("👎\u{fe0f}"), Some(false));
+        assert_eq!(vote_of("✅"), None);
     }
 }

@@ -7,6 +7,7 @@
 //! and every answer leaves through the [`Outbox`]. Time comes from an injected clock, so tests
 //! are deterministic.
 
+pub mod digest;
 pub mod limits;
 
 use std::panic::AssertUnwindSafe;
@@ -23,6 +24,7 @@ use crate::config::{Config, MissionLocale};
 use crate::core::{
     is_memo, is_tick, Incoming, IncomingKind, Outgoing, Picture, Problem, SharedClock,
 };
+use crate::feedback::{Feedback, Voted};
 use crate::kit::Kit;
 use crate::nudges::{Nudges, SchedulerEnv};
 use crate::outbox::{Delivered, Outbox};
@@ -49,6 +51,7 @@ struct Inner {
     clock: SharedClock,
     nudges: Nudges,
     outbox: Outbox,
+    feedback: Feedback,
     limits: limits::PersonLimit,
     confirmations: Confirmations,
     /// Woken to write a backup now (SIGUSR1, `kitbot backup` while the bot runs).
@@ -108,6 +111,8 @@ pub struct Ctx<'a> {
     pub kit: &'a Kit,
     pub store: &'a Store,
     pub nudges: &'a Nudges,
+    /// Readers' votes, questions passed on, digest subscriptions.
+    pub feedback: &'a Feedback,
     /// Reflections waiting for their author's confirmation (memory only).
     pub confirmations: &'a Confirmations,
 }
@@ -142,6 +147,7 @@ impl Ctx<'_> {
 impl Engine {
     pub fn new(parts: Parts) -> Engine {
         let nudges = Nudges::new(parts.store.clone());
+        let feedback = Feedback::new(parts.store.clone());
         let outbox = Outbox::paced(
             parts.store.clone(),
             parts.clock.clone(),
@@ -157,6 +163,7 @@ impl Engine {
                 clock: parts.clock,
                 nudges,
                 outbox,
+                feedback,
                 limits,
                 confirmations: Confirmations::default(),
                 backup_now: tokio::sync::Notify::new(),
@@ -200,6 +207,9 @@ impl Engine {
     }
     pub fn outbox(&self) -> &Outbox {
         &self.inner.outbox
+    }
+    pub fn feedback(&self) -> &Feedback {
+        &self.inner.feedback
     }
     pub fn clock(&self) -> &SharedClock {
         &self.inner.clock
@@ -253,6 +263,7 @@ impl Engine {
             kit: &self.inner.kit,
             store: &self.inner.store,
             nudges: &self.inner.nudges,
+            feedback: &self.inner.feedback,
             confirmations: &self.inner.confirmations,
         };
         match &incoming.kind {
@@ -281,6 +292,11 @@ impl Engine {
                             )]
                         }
                     };
+                }
+                if let Some(useful) = crate::core::vote_of(key) {
+                    if let Some(out) = self.on_vote(&ctx, target, useful) {
+                        return out;
+                    }
                 }
                 if is_tick(key) {
                     if let Err(err) = self.inner.nudges.add_tick(
@@ -323,6 +339,10 @@ impl Engine {
                 target,
                 by_moderator,
             } => {
+                // A 👍 / 👎 taken back (only its sender can remove a reaction).
+                if let Err(err) = self.inner.feedback.unvote(target) {
+                    tracing::error!(cause = %err, event_id = %incoming.event_id, "could not undo a vote");
+                }
                 if let Err(err) = self.inner.nudges.remove_tick(
                     &incoming.room_id,
                     target,
@@ -339,6 +359,51 @@ impl Engine {
                         .await,
                 );
                 out
+            }
+        }
+    }
+
+    /// 👍 / 👎 on `target`: counted when it is the bot's answer to a kit command (`None`
+    /// otherwise, so that the reaction can mean something else, a ✅ on a step). A 👎 offers
+    /// the voter to pass the question on, in reply to the answer.
+    fn on_vote(&self, ctx: &Ctx<'_>, target: &str, useful: bool) -> Option<Vec<Outgoing>> {
+        let incoming = ctx.incoming;
+        let command = match self.inner.outbox.command_answered_by(target) {
+            Ok(Some(command)) => command,
+            Ok(None) => return None,
+            Err(err) => {
+                tracing::error!(cause = %err, "could not read what an answer answered");
+                return None;
+            }
+        };
+        let feedback = &self.inner.feedback;
+        match feedback.vote(
+            &incoming.tenant,
+            &command,
+            &incoming.event_id,
+            &incoming.sender,
+            useful,
+            ctx.now,
+        ) {
+            Ok(Voted::NotAnAnswer) => None,
+            Ok(Voted::Counted) if !useful => {
+                feedback.offer(
+                    &incoming.tenant,
+                    &incoming.room_id,
+                    &incoming.sender,
+                    &command,
+                );
+                Some(vec![Outgoing::Reply {
+                    room_id: incoming.room_id.clone(),
+                    to_event: target.to_owned(),
+                    thread_root: incoming.thread_root.clone(),
+                    markdown: crate::strings::kit::KIT_NOT_USEFUL_OFFER.to_owned(),
+                }])
+            }
+            Ok(_) => Some(Vec::new()),
+            Err(err) => {
+                tracing::error!(cause = %err, event_id = %incoming.event_id, "could not count a vote");
+                Some(Vec::new())
             }
         }
     }
@@ -724,17 +789,37 @@ impl Engine {
         supervise(tracker, shutdown, "retention", move |stop| {
             reflections::run_retention(store.clone(), missions.clone(), clock.clone(), stop)
         });
-        let (outbox, nudges, clock) = (
+        let (outbox, nudges, feedback, clock) = (
             self.inner.outbox.clone(),
             self.inner.nudges.clone(),
+            self.inner.feedback.clone(),
             self.inner.clock.clone(),
         );
+        let months: Arc<std::collections::HashMap<String, u32>> = Arc::new(
+            self.inner
+                .config
+                .missions
+                .iter()
+                .map(|m| (m.id.clone(), m.retention_months))
+                .collect(),
+        );
         supervise(tracker, shutdown, "pruning", move |stop| {
-            prune_daily(outbox.clone(), nudges.clone(), clock.clone(), stop)
+            prune_daily(
+                outbox.clone(),
+                nudges.clone(),
+                feedback.clone(),
+                months.clone(),
+                clock.clone(),
+                stop,
+            )
         });
         let store = self.inner.store.clone();
         supervise(tracker, shutdown, "store", move |stop| {
             watch_store(store.clone(), stop)
+        });
+        let engine = self.clone();
+        supervise(tracker, shutdown, "digests", move |stop| {
+            digest::run(engine.clone(), stop)
         });
         let engine = self.clone();
         supervise(tracker, shutdown, "backups", move |stop| {
@@ -846,10 +931,19 @@ async fn watch_store(store: Store, shutdown: CancellationToken) {
 async fn prune_daily(
     outbox: Outbox,
     nudges: Nudges,
+    feedback: Feedback,
+    months: Arc<std::collections::HashMap<String, u32>>,
     clock: SharedClock,
     shutdown: CancellationToken,
 ) {
     loop {
+        match feedback.prune(clock.now(), &months) {
+            Ok(removed) => tracing::info!(
+                removed,
+                "pruned old vote records and questions past their retention"
+            ),
+            Err(err) => tracing::error!(cause = %err, "pruning the readers' feedback failed"),
+        }
         match outbox.prune() {
             Ok((delivered, handled)) => tracing::info!(
                 delivered,

@@ -553,6 +553,63 @@ impl Index {
         }
     }
 
+    /// The shape of a question: its meaningful words, stemmed, each synonym (the longest
+    /// member found at a position) replaced by its group's first member, sorted and
+    /// deduplicated. "rdv visio" and "rendez-vous en visio" have one shape; questions passed
+    /// on to the kit's writers are grouped by it.
+    pub fn shape(&self, question: &str) -> String {
+        let question = cut_chars(question, MAX_QUESTION_CHARS);
+        let stemmer = FrenchStemmer;
+        // The keys synonym members are written in (see `Member::seq`).
+        let mut keys: Vec<(String, bool)> = Vec::new();
+        for_each_token(&fold(question), |word, kind| {
+            if kind == Token::Word {
+                let meaningful = is_meaningful(word);
+                let key = if meaningful {
+                    stemmer.stem(word)
+                } else {
+                    word.to_owned()
+                };
+                keys.push((key, meaningful));
+            }
+        });
+        let mut parts: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < keys.len() {
+            let longest = self
+                .group_starts
+                .get(keys[i].0.as_str())
+                .and_then(|starts| {
+                    starts
+                        .iter()
+                        .filter_map(|&(g, m)| {
+                            let member = &self.groups[g as usize][m as usize];
+                            let end = i + member.seq.len();
+                            let found = end <= keys.len()
+                                && member.seq.iter().zip(&keys[i..end]).all(|(a, b)| *a == b.0);
+                            found.then_some((end, g))
+                        })
+                        .max_by_key(|(end, _)| *end)
+                });
+            match longest {
+                Some((end, g)) => {
+                    let first = &self.groups[g as usize][0];
+                    parts.push(first.seq.join(" "));
+                    i = end.max(i + 1);
+                }
+                None => {
+                    if keys[i].1 {
+                        parts.push(keys[i].0.clone());
+                    }
+                    i += 1;
+                }
+            }
+        }
+        parts.sort();
+        parts.dedup();
+        parts.join(" ")
+    }
+
     /// Ranks the cards for a question; at most `top` hits, all with a positive score.
     pub fn search(&self, question: &str, top: usize) -> Outcome {
         let question = cut_chars(question, MAX_QUESTION_CHARS);

@@ -32,8 +32,8 @@ pub use catalog::{Parcours, Step, Theme};
 use index::Index;
 pub use index::{Hit, MAX_QUESTION_CHARS, SAFETY_CARD};
 pub use render::{
-    cli_ask, render_fiche, render_kit_answer, render_parcours_list, render_step, render_theme,
-    render_themes, MIN_CONFIDENCE, MIN_COVERAGE,
+    cli_ask, fiche_card, kit_answer, render_fiche, render_kit_answer, render_parcours_list,
+    render_step, render_theme, render_themes, Found, KitAnswer, MIN_CONFIDENCE, MIN_COVERAGE,
 };
 
 /// The loaded kit. Cheap to clone: everything sits behind one `Arc`.
@@ -350,6 +350,11 @@ impl Kit {
             id: self.inner.cards[doc as usize].id.clone(),
             score,
         })
+    }
+
+    /// The shape of a question (see `Index::shape`): questions of one shape are grouped.
+    pub fn shape(&self, question: &str) -> String {
+        self.inner.index.shape(question)
     }
 
     pub(crate) fn outcome(&self, question: &str, top: usize) -> index::Outcome {

@@ -35,14 +35,45 @@ const OTHERS: usize = 2;
 /// `!kit <question>`: the best card (title, intro, what to try, sources), up to two other
 /// matches, and the way to the full card; or an honest "nothing fits" with the themes.
 pub fn render_kit_answer(kit: &Kit, question: &str) -> String {
+    kit_answer(kit, question).markdown
+}
+
+/// What `!kit` found for a question.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    /// This card answers.
+    Card(String),
+    /// Words to search, but no card answers well.
+    NoMatch,
+    /// Nothing to search (empty, emoji, stop words only).
+    Nothing,
+}
+
+/// A `!kit` answer and what it is made of.
+#[derive(Debug, Clone)]
+pub struct KitAnswer {
+    pub markdown: String,
+    pub found: Found,
+    /// The search's confidence in its best card (0 when none).
+    pub best_score: f32,
+}
+
+/// `!kit <question>`, with what was found (for the readers' feedback).
+pub fn kit_answer(kit: &Kit, question: &str) -> KitAnswer {
+    let nothing = |markdown: String| KitAnswer {
+        markdown,
+        found: Found::Nothing,
+        best_score: 0.0,
+    };
     let question = question.trim();
     if question.is_empty() {
-        return s::kit_empty_question(s::KIT_EXAMPLE_QUESTION);
+        return nothing(s::kit_empty_question(s::KIT_EXAMPLE_QUESTION));
     }
     let outcome = kit.outcome(question, 1 + OTHERS);
     if outcome.named == 0 && outcome.clauses == 0 {
-        return s::kit_nothing_to_search(&short_theme_list(kit));
+        return nothing(s::kit_nothing_to_search(&short_theme_list(kit)));
     }
+    let best_score = outcome.confidence.first().copied().unwrap_or(0.0);
     let confident = |i: usize, min: f32| {
         i < outcome.named || outcome.confidence[i] >= min || outcome.coverage[i] >= MIN_COVERAGE
     };
@@ -51,7 +82,11 @@ pub fn render_kit_answer(kit: &Kit, question: &str) -> String {
         .first()
         .filter(|_| confident(0, MIN_CONFIDENCE))
     else {
-        return s::kit_no_match(&quote_inline(question, QUOTE_CHARS), &short_theme_list(kit));
+        return KitAnswer {
+            markdown: s::kit_no_match(&quote_inline(question, QUOTE_CHARS), &short_theme_list(kit)),
+            found: Found::NoMatch,
+            best_score,
+        };
     };
     let card = kit.card_at(best);
 
@@ -81,7 +116,25 @@ pub fn render_kit_answer(kit: &Kit, question: &str) -> String {
     }
     out.push_str("\n\n");
     out.push_str(&s::kit_next_step(&card.id));
-    out
+    KitAnswer {
+        markdown: out,
+        found: Found::Card(card.id.clone()),
+        best_score,
+    }
+}
+
+/// The card `!fiche <id>` shows, if the id names one.
+pub fn fiche_card<'k>(kit: &'k Kit, id: &str) -> Option<&'k Card> {
+    let id = cut_chars(id, 2 * QUOTE_CHARS);
+    kit.card(&fiche_key(id.trim().trim_matches('`').trim()))
+}
+
+/// An id as typed → the form card ids have ("Sms Rappel" → "sms-rappel").
+fn fiche_key(wanted: &str) -> String {
+    fold(wanted)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// `!fiche <id>`: the whole card; for an unknown id, the closest ids.
@@ -93,10 +146,7 @@ pub fn render_fiche(kit: &Kit, id: &str) -> String {
     if wanted.is_empty() {
         return s::fiche_missing_id(example);
     }
-    let normalised = fold(wanted)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join("-");
+    let normalised = fiche_key(wanted);
     let Some(card) = kit.card(&normalised) else {
         let suggestions: Vec<String> = closest_cards(kit, &normalised, wanted)
             .into_iter()

@@ -39,6 +39,41 @@ const MAX_GAP_PAGES: usize = 50;
 pub struct SyncLoop {
     settings: SyncSettings,
     since: Option<String>,
+    /// The position the SDK itself last stored. It drops a response whose `next_batch` it has
+    /// seen already ("Got the same sync response twice"): when ours lags behind (a crash
+    /// before our position was saved, or a response we could not record), the events of that
+    /// response are read again with `/messages`.
+    sdk_token: Option<String>,
+    /// `KITBOT_FAULT=abort-after-sync:<text>` (tests): crash right after receiving a response
+    /// with a message whose body contains `<text>`.
+    abort_after_sync: Option<String>,
+}
+
+/// Whether a response carries, in some joined room, a message whose body contains `text`.
+fn has_message(response: &SyncResponse, text: &str) -> bool {
+    response.rooms.joined.values().any(|update| {
+        update.timeline.events.iter().any(|e| {
+            e.raw()
+                .get_field::<serde_json::Value>("content")
+                .ok()
+                .flatten()
+                .and_then(|c| c.get("body").and_then(|b| b.as_str().map(str::to_owned)))
+                .is_some_and(|body| body.contains(text))
+        })
+    })
+}
+
+/// The sync position the SDK stored (in its own store) with the last response it processed.
+async fn sdk_sync_token(client: &matrix_sdk::Client) -> Option<String> {
+    use matrix_sdk::store::{StateStoreDataKey, StateStoreDataValue};
+    match client
+        .state_store()
+        .get_kv_data(StateStoreDataKey::SyncToken)
+        .await
+    {
+        Ok(Some(StateStoreDataValue::SyncToken(token))) => Some(token),
+        _ => None,
+    }
 }
 
 /// What became of a response.
@@ -78,7 +113,15 @@ impl SyncLoop {
             store.put("meta", SYNC_TOKEN_KEY, &response.next_batch)?;
             store.flush().await?;
         }
-        Ok(SyncLoop { settings, since })
+        let sdk_token = sdk_sync_token(&adapter.client).await;
+        Ok(SyncLoop {
+            settings,
+            since,
+            sdk_token,
+            abort_after_sync: std::env::var("KITBOT_FAULT")
+                .ok()
+                .and_then(|f| f.strip_prefix("abort-after-sync:").map(str::to_owned)),
+        })
     }
 
     /// Sync until `shutdown`. The response in hand is finished even if shutdown comes
@@ -99,6 +142,20 @@ impl SyncLoop {
             match result {
                 Ok(response) => {
                     crate::metrics::metrics().synced(adapter.engine.now().timestamp_millis());
+                    let dropped_by_sdk = self.sdk_token.as_deref()
+                        == Some(response.next_batch.as_str())
+                        && self.since.as_deref() != Some(response.next_batch.as_str());
+                    self.sdk_token = Some(response.next_batch.clone());
+                    if self
+                        .abort_after_sync
+                        .as_deref()
+                        .is_some_and(|text| has_message(&response, text))
+                    {
+                        // Fault injection for the crash tests: the SDK has stored this
+                        // response, the bot has recorded nothing.
+                        tracing::warn!("KITBOT_FAULT: aborting after a sync response");
+                        std::process::abort();
+                    }
                     if let Some(started) = outage_since.take() {
                         tracing::warn!(
                             seconds = started.elapsed().as_secs(),
@@ -107,7 +164,7 @@ impl SyncLoop {
                     }
                     failures = 0;
                     match adapter
-                        .handle_response(&response, self.since.as_deref())
+                        .handle_response(&response, self.since.as_deref(), dropped_by_sdk)
                         .await
                     {
                         Outcome::Done => self.advance(adapter, &response.next_batch).await,
@@ -157,7 +214,35 @@ impl SyncLoop {
 }
 
 impl Adapter {
-    async fn handle_response(&self, response: &SyncResponse, since: Option<&str>) -> Outcome {
+    /// Handle a response. `dropped_by_sdk`: the SDK had processed this very response before
+    /// (we had not recorded it: a crash, or a store failure) and returned it empty; its
+    /// events are fetched again, for every joined room, from `since` to its `next_batch`.
+    async fn handle_response(
+        &self,
+        response: &SyncResponse,
+        since: Option<&str>,
+        dropped_by_sdk: bool,
+    ) -> Outcome {
+        if dropped_by_sdk {
+            return self.reread(&response.next_batch, since).await;
+        }
+        tracing::debug!(
+            since = since.unwrap_or(""),
+            next_batch = %response.next_batch,
+            rooms = ?response
+                .rooms
+                .joined
+                .iter()
+                .map(|(id, u)| (
+                    id.to_string(),
+                    u.timeline.limited,
+                    u.timeline.events.len(),
+                    u.timeline.events.first().and_then(|e| e.event_id()).map(|e| e.to_string()),
+                    u.timeline.events.last().and_then(|e| e.event_id()).map(|e| e.to_string()),
+                ))
+                .collect::<Vec<_>>(),
+            "sync response"
+        );
         self.follow_tombstones(response).await;
         self.handle_invites(response).await;
         self.rooms_gone(response).await;
@@ -199,6 +284,33 @@ impl Adapter {
         let complete = join_all(work).await.into_iter().all(|ok| ok);
         self.retry_undecrypted().await;
         if complete {
+            Outcome::Done
+        } else {
+            Outcome::Incomplete
+        }
+    }
+
+    /// The events of every joined room between `since` and `next_batch`, read with
+    /// `/messages` and handled as a sync response's would be.
+    async fn reread(&self, next_batch: &str, since: Option<&str>) -> Outcome {
+        let Some(since) = since else {
+            return Outcome::Done;
+        };
+        tracing::info!(
+            "the Matrix client had this sync response already; reading its events again"
+        );
+        let work = self.client.joined_rooms().into_iter().map(|room| async move {
+            let events = self.fetch_gap(&room, next_batch, since).await;
+            let mut complete = true;
+            for event in events {
+                if let Err(err) = self.process_event(&room, &event).await {
+                    tracing::error!(cause = %err, room_id = %room.room_id(), "could not record an event; it will be handled again");
+                    complete = false;
+                }
+            }
+            complete
+        });
+        if join_all(work).await.into_iter().all(|ok| ok) {
             Outcome::Done
         } else {
             Outcome::Incomplete

@@ -423,6 +423,33 @@ impl Nudges {
             .collect())
     }
 
+    /// Parcours steps a Mission Locale's rooms got in `[from, to)`: (parcours title, step
+    /// number from 1, distinct people who ticked it so far), oldest first.
+    pub fn steps_posted(
+        &self,
+        tenant: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(String, usize, usize)>, StoreError> {
+        let prefix = format!("{tenant}|");
+        let mut out: Vec<(DateTime<Utc>, String, usize, usize)> = Vec::new();
+        for (_, run) in self
+            .store()
+            .scan_prefix::<Run>(model::RUNS, prefix.as_bytes())?
+        {
+            for posted in run.posted.iter().filter(|p| p.at >= from && p.at < to) {
+                out.push((
+                    posted.at,
+                    run.title.clone(),
+                    posted.step + 1,
+                    run.tickers(posted.step).len(),
+                ));
+            }
+        }
+        out.sort_by_key(|(at, ..)| *at);
+        Ok(out.into_iter().map(|(_, t, s, n)| (t, s, n)).collect())
+    }
+
     // ----- changing ----------------------------------------------------------------------
 
     /// Save a new nudge asked for by the event `origin`; its number is given here. When the

@@ -97,7 +97,7 @@ impl Authors<'_> {
     }
 }
 
-fn csv_cell(value: &str) -> String {
+pub fn csv_cell(value: &str) -> String {
     // A cell starting like a formula would run in a spreadsheet: make it text.
     let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")

@@ -31,6 +31,43 @@ pub fn kit_no_match(quoted: &str, themes: &str) -> String {
     )
 }
 
+// ---------------------------------------------------------------------------------------------
+// Readers' feedback: 👍 / 👎, passing a question on to the kit's writers (`!transmettre`)
+// ---------------------------------------------------------------------------------------------
+
+/// Last line of a card shown by `!kit` or `!fiche`.
+pub const KIT_VOTE_INVITE: &str = "_Cette réponse vous aide ? Réagissez 👍 ou 👎._";
+
+/// Last line of a "no good match" answer whose question the guard accepted.
+pub const KIT_PASS_ON_OFFER: &str =
+    "_Pour transmettre cette question aux rédacteurs du kit (sans votre nom) : `!transmettre`._";
+
+/// Last line of a "no good match" answer whose question holds personal data.
+pub const KIT_PASS_ON_PERSONAL: &str =
+    "_Votre question semble contenir des données personnelles : \
+     elle ne peut pas être transmise aux rédacteurs du kit. Reformulez-la sans nom ni coordonnées \
+     si vous souhaitez la transmettre._";
+
+/// After a 👎 on an answer, in reply to it.
+pub const KIT_NOT_USEFUL_OFFER: &str = "Merci pour votre retour. Pour transmettre la question \
+     (sans votre nom) aux rédacteurs du kit, qui améliorent les fiches : `!transmettre`.";
+
+/// `!transmettre`: the question is kept for the writers.
+pub const PASS_ON_KEPT: &str =
+    "Merci : votre question est transmise aux rédacteurs du kit, sans votre nom.";
+
+/// `!transmettre` with nothing recent to pass on.
+pub const PASS_ON_NOTHING: &str = "Je n'ai pas de question récente à transmettre ici. \
+     Écrivez-la après la commande, par exemple : `!transmettre il manque une fiche sur le permis de conduire`.";
+
+/// `!transmettre`: the text holds personal data. `kinds` is a French list.
+pub fn pass_on_personal(kinds: &str) -> String {
+    format!(
+        "Votre question semble contenir des données personnelles ({kinds}) : je ne la transmets pas. \
+         Reformulez-la sans nom ni coordonnées, par exemple : `!transmettre un jeune sans téléphone, comment le joindre`."
+    )
+}
+
 /// The question holds no meaningful word (emoji, punctuation, stop words only).
 pub fn kit_nothing_to_search(themes: &str) -> String {
     format!(

@@ -3,6 +3,7 @@
 //! user-facing French.
 
 pub mod engine;
+pub mod feedback;
 pub mod kit;
 pub mod nudges;
 pub mod problems;

@@ -427,6 +427,8 @@ pub fn forget_authored_part(count: usize) -> String {
 
 pub const FORGET_DIRECT_ROOM_PART: &str = "notre salon privé enregistré";
 
+pub const FORGET_DIGEST_PART: &str = "votre abonnement au point hebdomadaire";
+
 /// "a, b et c".
 pub fn join_parts(parts: &[String]) -> String {
     match parts {
@@ -450,6 +452,11 @@ pub fn my_data_ticks(count: usize) -> String {
 
 pub fn my_data_authored(nudges: usize, parcours: usize) -> String {
     format!("- **Créés pour l'équipe** : {nudges} relance(s), {parcours} parcours (ils restent pour l'équipe, sans votre nom, si vous demandez l'effacement).")
+}
+
+/// `when` is a schedule described in French ("chaque lundi à 09:00").
+pub fn my_data_digest(when: &str) -> String {
+    format!("- **Point hebdomadaire** : vous le recevez {when} (`!digest non` pour l'arrêter).")
 }
 
 pub const MY_DATA_DIRECT_ROOM: &str =

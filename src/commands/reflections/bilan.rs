@@ -41,6 +41,10 @@ impl Bilan {
         let label = look::period_label(&period, mission.retention_months);
         let store = ctx.store.clone();
         let tenant = incoming.tenant.clone();
+        let days = (
+            period.start.map(|at| at.with_timezone(&tz).date_naive()),
+            period.end.map(|at| at.with_timezone(&tz).date_naive()),
+        );
         // The whole Mission Locale is read: off the async threads.
         let counts =
             match tokio::task::spawn_blocking(move || look::counts(&store, &tenant, &period, tz))
@@ -53,7 +57,30 @@ impl Bilan {
                 }
             };
         let adoption = ctx.nudges.adoption_figures(&incoming.tenant);
-        let answer = look::render_bilan(&mission.name, &label, &counts, &adoption, ctx.kit);
+        let mut answer = look::render_bilan(&mission.name, &label, &counts, &adoption, ctx.kit);
+        let mut cards = ctx.feedback.by_card(&incoming.tenant, days.0, days.1)?;
+        answer.push_str("\n\n");
+        answer.push_str(&usefulness(&mut cards));
         Ok(vec![reply(incoming, answer)])
     }
+}
+
+/// The usefulness lines: each card read, by reads (at most ten), with its 👍 and 👎, and the
+/// questions without a good answer.
+fn usefulness(cards: &mut std::collections::BTreeMap<String, crate::feedback::Tally>) -> String {
+    use crate::strings::feedback as f;
+    let unanswered = cards.remove("").map_or(0, |t| t.reads);
+    let mut lines = vec![f::BILAN_USEFULNESS.to_owned()];
+    let mut sorted: Vec<(&String, &crate::feedback::Tally)> = cards.iter().collect();
+    sorted.sort_by(|a, b| b.1.reads.cmp(&a.1.reads).then(a.0.cmp(b.0)));
+    if sorted.is_empty() {
+        lines.push(f::BILAN_NO_VOTES.to_owned());
+    }
+    for (id, t) in sorted.into_iter().take(10) {
+        lines.push(f::bilan_card(id, t.reads, t.useful, t.not_useful));
+    }
+    if unanswered > 0 {
+        lines.push(f::bilan_unanswered(unanswered));
+    }
+    lines.join("\n")
 }

@@ -3,6 +3,7 @@
 //! own rules. Every test that checks for silence also checks, in the same set-up, that a real
 //! command is answered, so it fails when the engine answers nothing at all.
 
+mod feedback;
 mod golden;
 mod injection;
 mod invariants;

@@ -1025,6 +1025,10 @@ async fn rights_cover_every_tree() {
             "!parcours demarrer premiers-pas chaque jour à 10h",
             Role::Coordination,
         ),
+        ("!digest oui vendredi à 16h", Role::Coordination),
+        ("!kit permis bateau", Role::Membre),
+        ("!transmettre", Role::Membre),
+        ("!kit rappel de rdv par sms", Role::Membre),
     ] {
         crate::engine::tests::assert_real_answer(&ask(&engine, body, role).await, body);
     }
@@ -1086,6 +1090,7 @@ async fn rights_cover_every_tree() {
         "Créés pour l'équipe",
         "Salon privé",
         "Les ateliers en visio",
+        "Point hebdomadaire",
     ] {
         assert!(summary.contains(part), "{part} missing from {summary}");
     }
@@ -1095,6 +1100,7 @@ async fn rights_cover_every_tree() {
         "!dm:example.org",
         "silence_jusqu_a",
         "parcours_coches",
+        "point_hebdomadaire",
     ] {
         assert!(json.contains(part), "{part} missing from the JSON");
     }
@@ -1108,6 +1114,7 @@ async fn rights_cover_every_tree() {
         "1 ✅",
         "votre nom sur 2",
         "salon privé",
+        "point hebdomadaire",
     ] {
         assert!(preview.contains(part), "{part} missing from {preview}");
     }

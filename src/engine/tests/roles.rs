@@ -184,6 +184,12 @@ async fn every_command_by_every_kind_of_sender() {
         ),
         ("relances", "!relances", coordination),
         ("bilan", "!bilan", coordination),
+        ("digest", "!digest oui", coordination),
+        (
+            "transmettre",
+            "!transmettre une question sur le kit",
+            everyone,
+        ),
         (
             "parcours",
             "!parcours demarrer premiers-pas chaque jeudi à 10h",
