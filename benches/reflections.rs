@@ -261,6 +261,7 @@ fn main() {
             store: &store,
             mission,
             since: None,
+            until: None,
             format,
             now,
         };

@@ -22,11 +22,16 @@
 //!   the weekly digest.
 //! - [`rights`]: a person's access and erasure over everything kept about them, composed from
 //!   each domain's part, and the list of every store tree with what it holds about people.
+//! - [`report`]: `kitbot export --format html`, a Mission Locale's period on one printable
+//!   page (adoption per step, reflections per card and month, nudges sent), counts only;
+//!   composed from the domains, beside [`rights`].
 //! - [`outbox`]: every message that leaves the bot, written before it is sent, retried, kept
 //!   across restarts; the transaction id of each names what caused it.
 //! - [`store`]: one sled database, one tree per entity, versioned JSON values, migrations at open;
 //!   reopened by itself after a full disk.
 //! - [`backup`]: backups of the store (scheduled, on request, `kitbot backup|restore`).
+//! - [`charts`]: pictures of figures, pure rendering: the PNG chart of `!parcours etat`
+//!   (plotters, an embedded font) and the SVG bar charts of the HTML report.
 //! - [`files`]: the data folder and exports readable by the bot's user only, and the warning
 //!   for a config or secret file others can read.
 //! - [`metrics`] and [`health`]: what the bot counts (Prometheus, no person in any label)
@@ -74,6 +79,7 @@
 
 pub mod assets;
 pub mod backup;
+pub mod charts;
 pub mod check;
 pub mod commands;
 pub mod config;
@@ -90,6 +96,7 @@ pub mod metrics;
 pub mod nudges;
 pub mod outbox;
 pub mod reflections;
+pub mod report;
 pub mod rights;
 pub mod schedule;
 pub mod store;

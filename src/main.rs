@@ -102,16 +102,20 @@ enum Cmd {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Export a Mission Locale's reflections for the yearly report (bot stopped).
+    /// Export a Mission Locale's reflections (csv, json, markdown) or its one-page activity
+    /// report (html) for the yearly report (bot stopped).
     Export {
         #[arg(long)]
         mission_locale: String,
-        /// Only reflections since this date or duration (2026-01-01, 01/01/2026, 12 mois).
+        /// Only what happened since this date or duration (2026-01-01, 01/01/2026, 12 mois).
         #[arg(long)]
         since: Option<String>,
-        /// csv, json or markdown.
+        /// Only what happened until this date, the day included (2026-12-31, 31/12/2026).
         #[arg(long)]
-        format: kitbot::reflections::ExportFormat,
+        until: Option<String>,
+        /// csv, json or markdown (the reflections), or html (the activity report).
+        #[arg(long)]
+        format: kitbot::report::ExportKind,
         /// Write to this file instead of the standard output.
         #[arg(long)]
         output: Option<PathBuf>,
@@ -216,6 +220,7 @@ fn main() -> ExitCode {
         Cmd::Export {
             mission_locale,
             since,
+            until,
             format,
             output,
             config,
@@ -224,7 +229,7 @@ fn main() -> ExitCode {
             config,
             data_dir,
             &mission_locale,
-            since.as_deref(),
+            (since.as_deref(), until.as_deref()),
             format,
             output,
         ),
@@ -660,13 +665,14 @@ fn check(config: Option<PathBuf>) -> ExitCode {
     }
 }
 
-/// `kitbot export`: the engine on the data folder, the export on stdout or a file.
+/// `kitbot export`: the engine on the data folder, the export (the reflections, or the HTML
+/// report) on stdout or a file.
 fn export(
     config: Option<PathBuf>,
     data_dir: Option<PathBuf>,
     mission: &str,
-    since: Option<&str>,
-    format: kitbot::reflections::ExportFormat,
+    (since, until): (Option<&str>, Option<&str>),
+    format: kitbot::report::ExportKind,
     output: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let mut config = load_config(config.as_deref())?;
@@ -674,15 +680,25 @@ fn export(
         config.data_dir = dir;
     }
     let engine = build_engine(config)?;
-    let summary = kitbot::reflections::cli::cli_export(
-        engine.store(),
-        engine.config(),
-        engine.now(),
-        mission,
-        since,
-        format,
-        output.as_deref(),
-    )?;
+    let now = engine.now();
+    let scope = kitbot::reflections::cli::scope(engine.config(), now, mission, since, until)?;
+    let summary = match format {
+        kitbot::report::ExportKind::Reflections(format) => kitbot::reflections::cli::cli_export(
+            engine.store(),
+            now,
+            &scope,
+            format,
+            output.as_deref(),
+        )?,
+        kitbot::report::ExportKind::Html => kitbot::report::cli_report(
+            engine.store(),
+            engine.nudges(),
+            engine.kit(),
+            now,
+            &scope,
+            output.as_deref(),
+        )?,
+    };
     eprintln!("{summary}");
     Ok(())
 }

@@ -14,6 +14,9 @@
 //! handled with all its answers queued, or not handled and seen again after a restart. (No sled
 //! transaction: the first one puts every sled operation of the process behind a global lock.)
 //!
+//! A command's picture (the chart after `!parcours etat`) is its own item, the answer after the
+//! text (`ev|<event id>|1`): it goes out after the text, once, like any answer.
+//!
 //! Delivery ([`deliver`]) goes through a [`Transport`] (the Matrix adapter, or the console) in
 //! rounds: each round serves every destination (a room, or a person for direct messages) from
 //! the oldest of its messages, so every room's first message goes out before any room's second.
@@ -592,7 +595,10 @@ fn round_of(queue: &[Item], now: DateTime<Utc>) -> Vec<Item> {
         }
         let event = match (&item.out, answered_event(&item.txn)) {
             (
-                Outgoing::Reply { .. } | Outgoing::React { .. } | Outgoing::Edit { .. },
+                Outgoing::Reply { .. }
+                | Outgoing::React { .. }
+                | Outgoing::Edit { .. }
+                | Outgoing::Image { .. },
                 Some(event),
             ) => event,
             // Posts and direct messages: one at a time, in order.
@@ -859,6 +865,76 @@ mod tests {
             .map(|(_, t)| t.clone())
             .collect();
         assert_eq!(all, ["e1-a", "e1-b", "e2-a", "e3-a"]);
+    }
+
+    #[tokio::test]
+    async fn a_picture_follows_its_text_and_goes_out_once() {
+        let clock = FixedClock::new(t0());
+        let outbox = outbox_at(&clock);
+        let reply = |event: &str| Outgoing::Reply {
+            room_id: "!a".into(),
+            to_event: event.into(),
+            thread_root: None,
+            markdown: format!("text {event}"),
+        };
+        let image = Outgoing::Image {
+            room_id: "!a".into(),
+            to_event: "$e1".into(),
+            thread_root: None,
+            picture: crate::core::Picture {
+                filename: "chart.png".into(),
+                mime: "image/png".into(),
+                width: 1,
+                height: 1,
+                alt: "a chart".into(),
+                bytes: vec![1, 2, 3],
+            },
+        };
+        outbox
+            .record_event("$e1", vec![reply("$e1"), image])
+            .expect("record");
+        outbox
+            .record_event("$e2", vec![reply("$e2")])
+            .expect("record");
+        let fake = Fake::default();
+        deliver_round(&outbox, &fake, &no_hook())
+            .await
+            .expect("round");
+        let first: Vec<String> = fake
+            .sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(txn, _)| txn.clone())
+            .collect();
+        assert_eq!(
+            first,
+            [txn_for_event("$e1", 0)],
+            "the picture waits for its text"
+        );
+        deliver_ready(&outbox, &fake, &no_hook())
+            .await
+            .expect("deliver");
+        let all: Vec<String> = fake
+            .sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(txn, _)| txn.clone())
+            .collect();
+        assert_eq!(
+            all,
+            [
+                txn_for_event("$e1", 0),
+                txn_for_event("$e1", 1),
+                txn_for_event("$e2", 0)
+            ]
+        );
+        // Handled again (a replay), nothing is queued twice.
+        assert!(!outbox
+            .record_event("$e1", vec![reply("$e1")])
+            .expect("record"));
+        assert!(outbox.is_empty());
     }
 
     #[tokio::test]

@@ -7,8 +7,10 @@ mod util;
 
 use std::collections::HashSet;
 
-use matrix_sdk::ruma::events::relation::Thread;
+use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+use matrix_sdk::ruma::events::relation::{Annotation, Thread};
 use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
+use matrix_sdk::ruma::events::room::MediaSource;
 use matrix_sdk::ruma::OwnedEventId;
 use util::{counts, Bot, Human, Tenant};
 
@@ -109,6 +111,109 @@ async fn ping_in_an_encrypted_room() {
         assert_eq!(reply.msgtype, "m.notice");
         assert!(reply.body.contains("Pong"), "{}", reply.body);
     }
+    assert_eq!(bot.stop(), Some(0));
+}
+
+/// No quiet window (start == end), weekends and holidays open: a parcours step posts at once.
+const NO_QUIET: &str =
+    "[mission_locale.quiet_hours]\nweekends = false\nholidays = false\nstart = \"00:00\"\nend = \"00:00\"";
+
+/// `!parcours etat` in an encrypted room, with a step posted and a ✅ on it: the text answer,
+/// then the chart as an `m.image` in reply to the same command, both encrypted; the human's
+/// client downloads the file, decrypts it, and it decodes as a PNG.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parcours_state_in_an_encrypted_room_comes_with_its_chart() {
+    let alice = Human::new("alice").await;
+    let room_id = alice.create_room(true, &[]).await.room_id().to_owned();
+    let mut bot = Bot::joined(&alice, &room_id, NO_QUIET).await;
+    let start = alice
+        .say(&room_id, "!parcours demarrer premiers-pas chaque jour à 9h")
+        .await;
+    assert!(alice
+        .wait_reply(&start)
+        .await
+        .body
+        .contains("Premiers pas à distance"));
+    let next = alice.say(&room_id, "!parcours suivant").await;
+    alice.wait_reply(&next).await;
+    let seen = alice
+        .wait_for("step 1", |seen| {
+            seen.iter().any(|m| {
+                m.sender == bot.user_id && m.in_reply_to.is_none() && m.body.contains("étape 1")
+            })
+        })
+        .await;
+    let step = seen
+        .iter()
+        .find(|m| m.sender == bot.user_id && m.in_reply_to.is_none() && m.body.contains("étape 1"))
+        .expect("found")
+        .clone();
+    assert!(step.encrypted, "the step was posted encrypted");
+    alice
+        .room(&room_id)
+        .send(ReactionEventContent::new(Annotation::new(
+            step.event_id.clone(),
+            "✅".into(),
+        )))
+        .await
+        .expect("react");
+
+    // The bot handles a room's events in order: the question after the ✅ sees it.
+    let state = alice.say(&room_id, "!parcours etat").await;
+    let text = alice.wait_reply(&state).await;
+    assert_eq!(text.msgtype, "m.notice");
+    assert!(text.body.contains("✅ 1 ("), "{}", text.body);
+    assert!(text.encrypted);
+    let id = state.to_string();
+    let seen = alice
+        .wait_for("the chart", |seen| {
+            seen.iter()
+                .any(|m| m.msgtype == "m.image" && m.in_reply_to.as_deref() == Some(&id))
+        })
+        .await;
+    let answers: Vec<&util::Seen> = seen
+        .iter()
+        .filter(|m| m.in_reply_to.as_deref() == Some(&id))
+        .collect();
+    assert_eq!(
+        answers
+            .iter()
+            .map(|m| m.msgtype.as_str())
+            .collect::<Vec<_>>(),
+        ["m.notice", "m.image"],
+        "the text first, then the picture, each once"
+    );
+    let chart = answers[1];
+    assert_eq!(chart.sender, bot.user_id);
+    assert!(chart.encrypted, "the m.image event is encrypted");
+    assert!(
+        !chart.mentions_room && chart.mentioned_users.is_empty(),
+        "a chart pings nobody"
+    );
+    assert!(chart.body.contains("Graphique"), "{}", chart.body);
+    let image = chart.image.as_ref().expect("image content");
+    let info = image.info.as_ref().expect("image info");
+    assert_eq!(info.mimetype.as_deref(), Some("image/png"));
+    assert!(
+        matches!(image.source, MediaSource::Encrypted(_)),
+        "the file is encrypted: {:?}",
+        image.source
+    );
+    let bytes = alice
+        .client
+        .media()
+        .get_file(image.as_ref(), false)
+        .await
+        .expect("download")
+        .expect("a file");
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes.as_slice()));
+    let reader = decoder.read_info().expect("a PNG");
+    let (width, height) = (reader.info().width, reader.info().height);
+    assert_eq!(
+        (Some(u64::from(width)), Some(u64::from(height))),
+        (info.width.map(u64::from), info.height.map(u64::from))
+    );
+    assert!(width >= 400 && height >= 200, "{width}×{height}");
     assert_eq!(bot.stop(), Some(0));
 }
 

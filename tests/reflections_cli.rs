@@ -197,6 +197,29 @@ fn export_and_forget_through_the_binary() {
     ));
     assert_eq!(again, text);
 
+    // `--until`: until a day long past, nothing; until today (its day included), everything.
+    let until = |day: &str| {
+        run(
+            &[
+                "export",
+                "--mission-locale",
+                "demo",
+                "--format",
+                "csv",
+                "--until",
+                day,
+            ],
+            d,
+        )
+    };
+    let past = until("01/01/2020");
+    assert!(past.status.success(), "{}", stderr(&past));
+    assert_eq!(stdout(&past).lines().count(), 1, "the header alone");
+    assert_eq!(stdout(&until("aujourd'hui")), text);
+    let bad = until("bientôt");
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("--until"), "{}", stderr(&bad));
+
     let json = run(
         &["export", "--mission-locale", "demo", "--format", "json"],
         d,

@@ -5,18 +5,24 @@
 //!   à 9h`: one step is posted at each firing (card title, "Essayer cette semaine", an
 //!   invitation to react ✅), then a closing message; one running parcours per room;
 //! - `!parcours etat` — per step, how many team members reacted ✅ and who, the current step and
-//!   the next posting;
+//!   the next posting; then, once a step was posted, a PNG chart of the ✅ per step day by day
+//!   (counts only, no names; the text stays the answer for screen readers);
 //! - `!parcours pause`, `!parcours reprendre`;
 //! - `!parcours suivant` — post the next step now (the cadence goes on from there);
 //! - `!parcours arreter`.
 
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::charts::png::{line_chart, Lines};
 use crate::commands::nudges::{firings_block, zone};
 use crate::core::text::quote_inline;
 use crate::core::text::{escape_md, fold};
-use crate::core::Role;
 use crate::core::{Incoming, Outgoing};
-use crate::engine::{reply, Ctx};
+use crate::core::{Picture, Role};
+use crate::engine::{image, reply, Ctx};
 use crate::kit::render_parcours_list;
+use crate::nudges::adoption::daily_ticks;
 use crate::nudges::model::{Run, RunState, Slot};
 use crate::nudges::plan;
 use crate::nudges::Updated;
@@ -89,7 +95,12 @@ impl ParcoursCommand {
             ParcoursCommand::Unknown { word } => s::parcours_unknown_sub(&quote_inline(word, 30)),
             _ if incoming.is_direct => s::ROOM_ONLY.to_owned(),
             ParcoursCommand::Start { name, when } => start(ctx, incoming, name, when).await?,
-            ParcoursCommand::State => state(ctx, incoming)?,
+            ParcoursCommand::State => {
+                let (answer, picture) = state(ctx, incoming).await?;
+                let mut out = vec![reply(incoming, answer)];
+                out.extend(picture.map(|p| image(incoming, p)));
+                return Ok(out);
+            }
             ParcoursCommand::Pause => pause(ctx, incoming).await?,
             ParcoursCommand::Resume => resume(ctx, incoming).await?,
             ParcoursCommand::Next => next(ctx, incoming).await?,
@@ -169,12 +180,16 @@ async fn start(
     ))
 }
 
-fn state(ctx: &Ctx<'_>, incoming: &Incoming) -> Result<String, CommandError> {
+/// The room's parcours, step by step, and its chart once a step was posted.
+async fn state(
+    ctx: &Ctx<'_>,
+    incoming: &Incoming,
+) -> Result<(String, Option<Picture>), CommandError> {
     let Some(run) = ctx
         .nudges
         .current_run(&incoming.tenant, &incoming.room_id)?
     else {
-        return Ok(s::NO_RUN.to_owned());
+        return Ok((s::NO_RUN.to_owned(), None));
     };
     let (tz, _) = zone(ctx);
     let now = ctx.now;
@@ -227,7 +242,68 @@ fn state(ctx: &Ctx<'_>, incoming: &Incoming) -> Result<String, CommandError> {
         }
         _ => {}
     }
-    Ok(out)
+    // Drawing is CPU work: off the async threads.
+    let picture = match tokio::task::spawn_blocking(move || chart(&run, &steps, tz, now)).await {
+        Ok(picture) => picture,
+        Err(err) => {
+            tracing::error!(cause = %err, "the parcours chart task failed");
+            None
+        }
+    };
+    Ok((out, picture))
+}
+
+/// The chart of a run's ✅ per step, day by day; `None` before its first step, or when it
+/// cannot be drawn (logged: the text answer goes out alone).
+fn chart(run: &Run, step_titles: &[String], tz: Tz, now: DateTime<Utc>) -> Option<Picture> {
+    let today = now.with_timezone(&tz).date_naive();
+    let daily = daily_ticks(run, tz, today)?;
+    let x_labels: Vec<String> = daily
+        .days
+        .iter()
+        .map(|d| d.format(s::CHART_DAY_FORMAT).to_string())
+        .collect();
+    let series: Vec<(String, Vec<usize>)> = daily
+        .steps
+        .iter()
+        .map(|curve| {
+            let title = step_titles
+                .get(curve.step)
+                .cloned()
+                .unwrap_or_else(|| (curve.step + 1).to_string());
+            (s::chart_step(curve.step + 1, &title), curve.people.clone())
+        })
+        .collect();
+    let title = s::chart_title(&run.title);
+    let png = match line_chart(&Lines {
+        title: &title,
+        x_desc: s::CHART_X,
+        y_desc: s::CHART_Y,
+        x_labels: &x_labels,
+        series: &series,
+    }) {
+        Ok(png) => png,
+        Err(err) => {
+            tracing::error!(cause = %err, "the parcours chart could not be drawn");
+            return None;
+        }
+    };
+    let day = |d: Option<&chrono::NaiveDate>| {
+        d.map(|d| d.format(s::CHART_DATE_FORMAT).to_string())
+            .unwrap_or_default()
+    };
+    Some(Picture {
+        filename: s::CHART_FILENAME.to_owned(),
+        mime: mime::IMAGE_PNG.to_string(),
+        width: png.width,
+        height: png.height,
+        alt: s::chart_alt(
+            &run.title,
+            &day(daily.days.first()),
+            &day(daily.days.last()),
+        ),
+        bytes: png.bytes,
+    })
 }
 
 /// Change the room's running parcours (through the nudges service, under its lock);

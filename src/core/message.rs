@@ -73,6 +73,33 @@ pub struct Attachment {
     pub bytes: Vec<u8>,
 }
 
+/// A picture sent after a text answer that says the same in words (a chart). The text stays
+/// the answer for screen readers and text-only clients; `alt` describes the picture.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Picture {
+    pub filename: String,
+    pub mime: String,
+    pub width: u32,
+    pub height: u32,
+    /// A short description of what it shows, in French (the message's body in Matrix).
+    pub alt: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The bytes by their size only: a picture in a log line or a failed assertion is not dumped.
+impl std::fmt::Debug for Picture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Picture")
+            .field("filename", &self.filename)
+            .field("mime", &self.mime)
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("alt", &self.alt)
+            .field("bytes", &format_args!("<{} bytes>", self.bytes.len()))
+            .finish()
+    }
+}
+
 /// What the engine asks an adapter to do. Every one goes through the outbox, which names it
 /// with a transaction id derived from what caused it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +133,14 @@ pub enum Outgoing {
         event_id: String,
         markdown: String,
     },
+    /// A picture in reply to `to_event` (and in its thread, if any), like the [`Outgoing::Reply`]
+    /// it follows: the same command's next answer.
+    Image {
+        room_id: String,
+        to_event: String,
+        thread_root: Option<String>,
+        picture: Picture,
+    },
     /// A direct message to a user, within a Mission Locale.
     Direct {
         user_id: String,
@@ -134,19 +169,20 @@ impl Outgoing {
             Outgoing::Reply { room_id, .. }
             | Outgoing::React { room_id, .. }
             | Outgoing::Edit { room_id, .. }
+            | Outgoing::Image { room_id, .. }
             | Outgoing::Post { room_id, .. } => room_id,
             Outgoing::Direct { user_id, .. } => user_id,
         }
     }
 
-    /// The Markdown text, if it has one (a reaction has none).
+    /// The Markdown text, if it has one (a reaction and a picture have none).
     pub fn markdown(&self) -> Option<&str> {
         match self {
             Outgoing::Reply { markdown, .. }
             | Outgoing::Post { markdown, .. }
             | Outgoing::Edit { markdown, .. }
             | Outgoing::Direct { markdown, .. } => Some(markdown),
-            Outgoing::React { .. } => None,
+            Outgoing::React { .. } | Outgoing::Image { .. } => None,
         }
     }
 }

@@ -13,7 +13,7 @@ mod role;
 pub mod text;
 
 pub use clock::{Clock, FixedClock, ScaledClock, SharedClock, SystemClock};
-pub use message::{Attachment, Incoming, IncomingKind, Mentions, Outgoing, Quoted};
+pub use message::{Attachment, Incoming, IncomingKind, Mentions, Outgoing, Picture, Quoted};
 pub use problem::{line_of, Problem};
 pub use role::Role;
 

@@ -113,6 +113,24 @@ pub fn escape_md(text: &str) -> String {
     out
 }
 
+/// Escapes text for an HTML page or an SVG picture (element text and quoted attribute values
+/// alike): `& < > " '` become entities and bidi controls are dropped, so nothing in the data
+/// becomes markup or reorders the sentence around it.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars().filter(|&c| !is_bidi_control(c)) {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Prepares user text to be quoted inline: whitespace collapsed to single spaces, cut to
 /// `max_chars` characters (with an ellipsis), then escaped with [`escape_md`].
 pub fn quote_inline(text: &str, max_chars: usize) -> String {
@@ -276,6 +294,31 @@ mod tests {
             ("www\u{202A}.exemple.fr", "www\u{2060}.exemple.fr"),
         ] {
             assert_eq!(escape_md(input), expected, "escape_md({input:?})");
+        }
+    }
+
+    #[test]
+    fn html_escaping_leaves_no_markup() {
+        let cases = [
+            Case {
+                input: "ML <Sud> & \"Co\" l'équipe",
+                expected: "ML &lt;Sud&gt; &amp; &quot;Co&quot; l&#39;équipe",
+            },
+            Case {
+                input: "<script>alert(1)</script>",
+                expected: "&lt;script&gt;alert(1)&lt;/script&gt;",
+            },
+            Case {
+                input: "abc\u{202e}déf",
+                expected: "abcdéf",
+            },
+            Case {
+                input: "&amp;",
+                expected: "&amp;amp;",
+            },
+        ];
+        for case in cases {
+            assert_eq!(escape_html(case.input), case.expected, "{:?}", case.input);
         }
     }
 

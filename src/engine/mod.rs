@@ -21,7 +21,9 @@ use tokio_util::task::TaskTracker;
 
 use crate::commands::{command_word, Command, CommandError, CommandSet};
 use crate::config::{Config, MissionLocale};
-use crate::core::{is_memo, is_tick, Incoming, IncomingKind, Outgoing, Problem, SharedClock};
+use crate::core::{
+    is_memo, is_tick, Incoming, IncomingKind, Outgoing, Picture, Problem, SharedClock,
+};
 use crate::feedback::{Feedback, Voted};
 use crate::kit::Kit;
 use crate::nudges::{Nudges, SchedulerEnv};
@@ -303,6 +305,7 @@ impl Engine {
                         &incoming.sender,
                         &incoming.event_id,
                         target,
+                        incoming.sent_at,
                     ) {
                         tracing::error!(cause = %err, event_id = %incoming.event_id, "could not record a tick");
                     }
@@ -974,6 +977,17 @@ pub fn reply(incoming: &Incoming, markdown: String) -> Outgoing {
         to_event: incoming.event_id.clone(),
         thread_root: incoming.thread_root.clone(),
         markdown,
+    }
+}
+
+/// A picture in reply to the event, in its thread if it was in one: it goes after the text
+/// answer (a chart of the figures the text gives).
+pub fn image(incoming: &Incoming, picture: Picture) -> Outgoing {
+    Outgoing::Image {
+        room_id: incoming.room_id.clone(),
+        to_event: incoming.event_id.clone(),
+        thread_root: incoming.thread_root.clone(),
+        picture,
     }
 }
 

@@ -1,10 +1,12 @@
 //! The outbox's items → Matrix sends. Replies are `m.notice` in reply to the command (in its
-//! thread when it was in one) with empty `m.mentions`, so they ping nobody. Posts carry an
-//! explicit `m.mentions`; `@room` only when asked and allowed by the bot's power level. Every
-//! send carries the item's transaction id (derived from what caused it), so a retry after a
-//! crash is deduplicated by the homeserver. Errors are sorted for the outbox: rate limits
-//! (`M_LIMIT_EXCEEDED`, with the delay the server asks), network trouble and server errors are
-//! retried later; a request the homeserver refuses as such is never retried.
+//! thread when it was in one) with empty `m.mentions`, so they ping nobody; a picture that
+//! follows a reply (a chart) is an `m.image` with the same relation, its file uploaded first
+//! (encrypted in an encrypted room). Posts carry an explicit `m.mentions`; `@room` only when
+//! asked and allowed by the bot's power level. Every send carries the item's transaction id
+//! (derived from what caused it), so a retry after a crash is deduplicated by the homeserver.
+//! Errors are sorted for the outbox: rate limits (`M_LIMIT_EXCEEDED`, with the delay the server
+//! asks), network trouble and server errors are retried later; a request the homeserver refuses
+//! as such is never retried.
 
 use std::future::IntoFuture as _;
 
@@ -13,13 +15,17 @@ use matrix_sdk::attachment::AttachmentConfig;
 use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
 use matrix_sdk::ruma::events::reaction::ReactionEventContent;
 use matrix_sdk::ruma::events::relation::{Annotation, InReplyTo, Thread};
-use matrix_sdk::ruma::events::room::message::{Relation, RoomMessageEventContent};
+use matrix_sdk::ruma::events::room::message::{
+    ImageMessageEventContent, MessageType, Relation, RoomMessageEventContent,
+    RoomMessageEventContentWithoutRelation,
+};
+use matrix_sdk::ruma::events::room::{ImageInfo, MediaSource};
 use matrix_sdk::ruma::events::Mentions as RumaMentions;
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, UInt};
 use matrix_sdk::{Client, Room};
 use sha2::{Digest, Sha256};
 
-use crate::core::{Mentions, Outgoing};
+use crate::core::{Mentions, Outgoing, Picture};
 use crate::outbox::{SendError, Transport};
 use crate::store::Store;
 
@@ -97,6 +103,71 @@ async fn may_mention_room(room: &Room) -> bool {
     }
 }
 
+/// How an answer relates to its command: in reply to it, in its thread when it was in one.
+fn reply_relation(
+    to_event: &str,
+    thread_root: Option<&str>,
+) -> anyhow::Result<Relation<RoomMessageEventContentWithoutRelation>> {
+    let to_event = OwnedEventId::try_from(to_event).context("event id")?;
+    Ok(match thread_root {
+        Some(root) => {
+            let root = OwnedEventId::try_from(root).context("thread root")?;
+            Relation::Thread(Thread::reply(root, to_event))
+        }
+        None => Relation::Reply(matrix_sdk::ruma::events::relation::Reply::new(
+            InReplyTo::new(to_event),
+        )),
+    })
+}
+
+/// Upload a picture (encrypted in an encrypted room, as the spec's `EncryptedFile`) and
+/// describe it as an `m.image`: its description as the body, the file name, mimetype, size.
+/// An upload repeated by a retry leaves one unused file on the homeserver; the message itself
+/// goes out once (its transaction id).
+async fn image_content(
+    room: &Room,
+    txn: &str,
+    picture: &Picture,
+) -> Result<ImageMessageEventContent, SendError> {
+    let client = room.client();
+    let encrypted = room
+        .latest_encryption_state()
+        .await
+        .map_err(|err| classify_error(&err, "encryption state"))?
+        .is_encrypted();
+    let source = if encrypted {
+        let mut reader = std::io::Cursor::new(picture.bytes.as_slice());
+        let file = client
+            .upload_encrypted_file(&mut reader)
+            .await
+            .map_err(|err| classify_error(&err, "encrypted upload"))?;
+        MediaSource::Encrypted(Box::new(file))
+    } else {
+        let mime: mime::Mime = picture.mime.parse().unwrap_or(mime::IMAGE_PNG);
+        let uploaded = client
+            .media()
+            .upload(&mime, picture.bytes.clone(), None)
+            .await
+            .map_err(|err| classify_error(&err, "upload"))?;
+        MediaSource::Plain(uploaded.content_uri)
+    };
+    tracing::debug!(
+        txn,
+        encrypted,
+        bytes = picture.bytes.len(),
+        "picture uploaded"
+    );
+    let mut info = ImageInfo::new();
+    info.mimetype = Some(picture.mime.clone());
+    info.width = Some(UInt::from(picture.width));
+    info.height = Some(UInt::from(picture.height));
+    info.size = UInt::try_from(picture.bytes.len()).ok();
+    let mut content = ImageMessageEventContent::new(picture.alt.clone(), source);
+    content.filename = Some(picture.filename.clone());
+    content.info = Some(Box::new(info));
+    Ok(content)
+}
+
 /// The [`Transport`] the outbox delivers through: one Matrix send per item, with the item's
 /// transaction id, errors sorted into "retry later" and "never".
 pub struct MatrixTransport {
@@ -145,23 +216,25 @@ impl Transport for MatrixTransport {
                 markdown,
             } => {
                 let room = room(client, room_id).map_err(never)?;
-                let to_event = OwnedEventId::try_from(to_event.as_str())
-                    .context("event id")
-                    .map_err(never)?;
                 let mut content = RoomMessageEventContent::notice_markdown(markdown)
                     .add_mentions(RumaMentions::new());
-                content.relates_to = Some(match thread_root {
-                    Some(root) => {
-                        let root = OwnedEventId::try_from(root.as_str())
-                            .context("thread root")
-                            .map_err(never)?;
-                        Relation::Thread(Thread::reply(root, to_event))
-                    }
-                    None => Relation::Reply(matrix_sdk::ruma::events::relation::Reply::new(
-                        InReplyTo::new(to_event),
-                    )),
-                });
+                content.relates_to =
+                    Some(reply_relation(to_event, thread_root.as_deref()).map_err(never)?);
                 Self::send_content(&room, content, txn, "reply").await
+            }
+            Outgoing::Image {
+                room_id,
+                to_event,
+                thread_root,
+                picture,
+            } => {
+                let room = room(client, room_id).map_err(never)?;
+                let relation = reply_relation(to_event, thread_root.as_deref()).map_err(never)?;
+                let image = image_content(&room, txn, picture).await?;
+                let mut content = RoomMessageEventContent::new(MessageType::Image(image))
+                    .add_mentions(RumaMentions::new());
+                content.relates_to = Some(relation);
+                Self::send_content(&room, content, txn, "image").await
             }
             Outgoing::Edit {
                 room_id,

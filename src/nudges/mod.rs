@@ -9,11 +9,13 @@
 //! second one.
 //!
 //! Files: `model.rs` (records, keys, store helpers), `plan.rs` (when things fire: quiet hours,
-//! catching up after downtime; pure), `scheduler.rs` (the one task that sleeps until the next
+//! catching up after downtime; pure), `adoption.rs` (✅ per step, per day or per period, for
+//! charts and reports; pure), `scheduler.rs` (the one task that sleeps until the next
 //! firing and queues what is due in the outbox), `render.rs` (the text of a nudge). The chat
 //! commands are in `commands/nudges/` and `commands/parcours.rs`; every French sentence in
 //! `strings::nudges`.
 
+pub mod adoption;
 pub mod model;
 pub mod plan;
 mod render;
@@ -395,6 +397,30 @@ impl Nudges {
             entry.2 += run.tick_count();
         }
         by_parcours.into_values().collect()
+    }
+
+    /// Every parcours run of a Mission Locale (all rooms, running or not).
+    pub fn runs_of_tenant(&self, tenant: &str) -> Result<Vec<Run>, StoreError> {
+        let prefix = format!("{tenant}|");
+        Ok(self
+            .store()
+            .scan_prefix::<Run>(model::RUNS, prefix.as_bytes())?
+            .into_iter()
+            .map(|(_, run)| run)
+            .collect())
+    }
+
+    /// What a Mission Locale's rooms received from the scheduler (room nudges, parcours steps,
+    /// closing messages), with when, as remembered for [`POSTS_KEPT_DAYS`]. Personal reminders
+    /// are not in it. Reads the whole tree: for reports, not for chat.
+    pub fn sent_posts(&self, tenant: &str) -> Result<Vec<(DateTime<Utc>, Posted)>, StoreError> {
+        Ok(self
+            .store()
+            .scan_prefix::<PostRef>(POSTS, b"")?
+            .into_iter()
+            .filter(|(_, post)| post.tenant == tenant)
+            .filter_map(|(_, post)| post.posted_at.map(|at| (at, post.posted)))
+            .collect())
     }
 
     /// Parcours steps a Mission Locale's rooms got in `[from, to)`: (parcours title, step
@@ -837,9 +863,9 @@ impl Nudges {
         .await
     }
 
-    /// A ✅ (`reaction_id`) by `user` on the post `target` in `room_id`: when the post is a
-    /// parcours step of `tenant`, the person is counted as having tried it. Not flushed: nobody
-    /// is told, and a tick lost in a crash is one reaction to add again.
+    /// A ✅ (`reaction_id`) by `user` on the post `target` in `room_id`, sent `at`: when the
+    /// post is a parcours step of `tenant`, the person is counted as having tried it. Not
+    /// flushed: nobody is told, and a tick lost in a crash is one reaction to add again.
     pub fn add_tick(
         &self,
         tenant: &str,
@@ -847,6 +873,7 @@ impl Nudges {
         user: &str,
         reaction_id: &str,
         target: &str,
+        at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let store = self.store();
         let post_key = format!("{room_id}|{target}");
@@ -870,6 +897,7 @@ impl Nudges {
             step,
             user: user.to_owned(),
             event_id: reaction_id.to_owned(),
+            at: Some(at),
         });
         store.put(model::RUNS, run.as_bytes(), &record)?;
         let reaction_key = format!("{room_id}|{reaction_id}");

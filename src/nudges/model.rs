@@ -155,6 +155,10 @@ pub struct Tick {
     pub user: String,
     /// The reaction event, so that removing the reaction removes the tick.
     pub event_id: String,
+    /// When the person reacted (the reaction's server time). Ticks recorded before this field
+    /// have none: they count from their step's posting.
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// A parcours followed by one room: one step posted at each firing.

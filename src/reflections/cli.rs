@@ -1,6 +1,7 @@
-//! The command-line side of reflections: `kitbot export` (with a progress bar on a terminal)
-//! and `kitbot forget`. They run with the bot stopped (sled locks its folder), on the same
-//! store and rules as the bot.
+//! The command-line side of reflections: `kitbot export` (with a progress bar on a terminal;
+//! its scope, the Mission Locale and the period, is read here for every format, the HTML
+//! report's included) and `kitbot forget`. They run with the bot stopped (sled locks its
+//! folder), on the same store and rules as the bot.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -8,8 +9,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::export::{export, ExportError, ExportFormat, ExportRequest};
-use super::parse::parse_since;
-use crate::config::Config;
+use super::parse::{parse_since, parse_until};
+use crate::config::{Config, MissionLocale};
 use crate::store::{Store, StoreError};
 use crate::strings::reflections as s;
 
@@ -19,6 +20,8 @@ pub enum CliError {
     UnknownMission(String),
     #[error("{}", s::cli_bad_since(.0))]
     BadSince(String),
+    #[error("{}", s::cli_bad_until(.0))]
+    BadUntil(String),
     #[error("{}", s::cli_bad_user(.0))]
     BadUser(String),
     #[error(transparent)]
@@ -60,31 +63,58 @@ impl Progress {
     }
 }
 
-/// `kitbot export --mission-locale ID [--since DATE] --format F [--output FILE]`. Returns the
-/// summary line.
-pub fn cli_export(
-    store: &Store,
-    config: &Config,
+/// What an export covers: the Mission Locale and, from `--since` and `--until` (its day
+/// included), the start and the exclusive end of the period.
+pub struct Scope<'a> {
+    pub mission: &'a MissionLocale,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Read `--mission-locale`, `--since` and `--until` (every export format takes them).
+pub fn scope<'a>(
+    config: &'a Config,
     now: DateTime<Utc>,
     mission_id: &str,
     since: Option<&str>,
-    format: ExportFormat,
-    output: Option<&Path>,
-) -> Result<String, CliError> {
+    until: Option<&str>,
+) -> Result<Scope<'a>, CliError> {
     let mission = config
         .mission(mission_id)
         .ok_or_else(|| CliError::UnknownMission(mission_id.to_owned()))?;
-    let since = match since {
-        Some(expr) => Some(
-            parse_since(expr, now, mission.tz)
-                .ok_or_else(|| CliError::BadSince(expr.to_owned()))?,
-        ),
-        None => None,
-    };
+    let since = since
+        .map(|expr| {
+            parse_since(expr, now, mission.tz).ok_or_else(|| CliError::BadSince(expr.to_owned()))
+        })
+        .transpose()?;
+    let until = until
+        .map(|expr| {
+            parse_until(expr, now, mission.tz).ok_or_else(|| CliError::BadUntil(expr.to_owned()))
+        })
+        .transpose()?;
+    Ok(Scope {
+        mission,
+        since,
+        until,
+    })
+}
+
+/// `kitbot export --mission-locale ID [--since DATE] [--until DATE] --format F [--output FILE]`.
+/// Returns the summary line.
+pub fn cli_export(
+    store: &Store,
+    now: DateTime<Utc>,
+    scope: &Scope<'_>,
+    format: ExportFormat,
+    output: Option<&Path>,
+) -> Result<String, CliError> {
+    let mission = scope.mission;
+    let mission_id = mission.id.as_str();
     let request = ExportRequest {
         store,
         mission,
-        since,
+        since: scope.since,
+        until: scope.until,
         format,
         now,
     };

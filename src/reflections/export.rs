@@ -55,6 +55,8 @@ pub struct ExportRequest<'a> {
     pub store: &'a Store,
     pub mission: &'a MissionLocale,
     pub since: Option<DateTime<Utc>>,
+    /// Only reflections before this instant (`--until`, its day included).
+    pub until: Option<DateTime<Utc>>,
     pub format: ExportFormat,
     pub now: DateTime<Utc>,
 }
@@ -109,6 +111,12 @@ pub fn csv_cell(value: &str) -> String {
     }
 }
 
+/// The last day included before an exclusive end (`--until 2026-12-31` ends at midnight on 1
+/// January: 31/12/2026), local time.
+pub fn last_day(tz: chrono_tz::Tz, end: DateTime<Utc>) -> String {
+    local_date(tz, end - chrono::Duration::seconds(1))
+}
+
 /// Write the export to `out`; `progress(done, total)` after each reflection read. Returns how
 /// many reflections were exported.
 pub fn export(
@@ -118,7 +126,10 @@ pub fn export(
 ) -> Result<u64, ExportError> {
     let tenant = req.mission.id.as_str();
     let tz = req.mission.tz;
-    let in_period = |r: &Reflection| req.since.is_none_or(|since| r.created_at >= since);
+    let in_period = |r: &Reflection| {
+        req.since.is_none_or(|since| r.created_at >= since)
+            && req.until.is_none_or(|until| r.created_at < until)
+    };
     // First pass: the exact count, for the header and the progress bar.
     let mut total = 0u64;
     {
@@ -140,19 +151,26 @@ pub fn export(
         ExportFormat::Json => {
             write!(
                 out,
-                "{{\"mission_locale\":{},\"exporte_le\":{},\"depuis\":{},\"nombre\":{total},\"reflexions\":[",
+                "{{\"mission_locale\":{},\"exporte_le\":{},\"depuis\":{},\"jusqu_a\":{},\"nombre\":{total},\"reflexions\":[",
                 serde_json::to_string(tenant).unwrap_or_default(),
                 serde_json::to_string(&req.now).unwrap_or_default(),
                 serde_json::to_string(&req.since).unwrap_or_default(),
+                serde_json::to_string(&req.until).unwrap_or_default(),
             )?;
         }
         ExportFormat::Markdown => {
             writeln!(out, "{}\n", s::export_title(&escape_md(&req.mission.name)))?;
             let since = req.since.map(|t| local_date(tz, t));
+            let until = req.until.map(|t| last_day(tz, t));
             writeln!(
                 out,
                 "{}",
-                s::export_intro(&local_date(tz, req.now), since.as_deref(), total)
+                s::export_intro(
+                    &local_date(tz, req.now),
+                    since.as_deref(),
+                    until.as_deref(),
+                    total
+                )
             )?;
         }
     }

@@ -223,6 +223,13 @@ pub fn parse_since(expr: &str, now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Ut
     }
 }
 
+/// The end (exclusive) of an "until" expression: the day that [`parse_since`] names is
+/// included, so `2026-12-31` ends at midnight on 1 January 2027, local time.
+pub fn parse_until(expr: &str, now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+    let last = parse_since(expr, now, tz)?.with_timezone(&tz).date_naive();
+    start_of_day(last.succ_opt()?, tz)
+}
+
 /// A month: `mars 2026`, `2026-03`, `03/2026`, or `mars` (the last March, this one included).
 /// Returns its first day and the first day of the next month.
 fn parse_month(words: &[&str], today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
@@ -463,6 +470,21 @@ mod tests {
                 "{}",
                 case.input
             );
+        }
+    }
+
+    #[test]
+    fn until_includes_the_day_it_names() {
+        let now = t("2026-11-30T08:00:00Z");
+        let paris = chrono_tz::Europe::Paris;
+        for (input, expected) in [
+            // Midnight after 31 December, Paris time (UTC+1 in winter).
+            ("2026-12-31", Some("2026-12-31T23:00:00Z")),
+            ("31/03/2026", Some("2026-03-31T22:00:00Z")),
+            ("hier", Some("2026-11-29T23:00:00Z")),
+            ("bientôt", None),
+        ] {
+            assert_eq!(parse_until(input, now, paris), expected.map(t), "{input}");
         }
     }
 

@@ -56,6 +56,16 @@ pub const NOT_SAVED: &str =
 pub const NOT_IN_TENANT: &str =
     "Ce salon n'est rattaché à aucune Mission Locale dans ma configuration : je ne peux pas répondre ici.";
 
+/// The console shows no picture: it says where it wrote it.
+pub fn console_picture(alt: &str, path: &str) -> String {
+    format!("[image jointe, enregistrée dans {path}]\n{alt}")
+}
+
+/// The console could not write a picture to the data folder.
+pub fn console_picture_not_saved(alt: &str, cause: &str) -> String {
+    format!("[image jointe, non enregistrée : {cause}]\n{alt}")
+}
+
 /// Console banner.
 pub fn console_welcome(mission: &str, user: &str, role: &str) -> String {
     format!(

@@ -9,5 +9,6 @@ pub mod kit;
 pub mod nudges;
 pub mod problems;
 pub mod reflections;
+pub mod report;
 pub mod rooms;
 pub mod schedule;

@@ -388,6 +388,38 @@ pub fn step_closing(when: &str) -> String {
 
 pub const RUN_WAITING: &str = "En pause : `!parcours reprendre` pour continuer.";
 
+// ----- the chart that follows `!parcours etat` -----
+
+/// The chart's title (the parcours' title, as the kit names it).
+pub fn chart_title(title: &str) -> String {
+    format!("« {title} » : qui a essayé chaque étape")
+}
+
+pub const CHART_X: &str = "Jour";
+pub const CHART_Y: &str = "Personnes qui ont réagi";
+
+/// A line of the chart's legend.
+pub fn chart_step(n: usize, title: &str) -> String {
+    format!("Étape {n} · {title}")
+}
+
+/// The day under the chart's horizontal axis (`%d/%m`: 02/03).
+pub const CHART_DAY_FORMAT: &str = "%d/%m";
+/// A day in the picture's description (02/03/2026).
+pub const CHART_DATE_FORMAT: &str = "%d/%m/%Y";
+
+pub const CHART_FILENAME: &str = "parcours-etat.png";
+
+/// What the picture shows, for screen readers and clients that show no image (the message's
+/// body): the figures themselves are in the text answer just before.
+pub fn chart_alt(title: &str, first_day: &str, last_day: &str) -> String {
+    format!(
+        "Graphique du parcours « {title} », du {first_day} au {last_day} : pour chaque étape, \
+         le nombre de personnes qui ont réagi ✅, jour après jour. Les chiffres sont dans le \
+         message précédent."
+    )
+}
+
 pub fn run_paused(title: &str) -> String {
     format!("Parcours « {title} » en pause. Pour continuer : `!parcours reprendre`.")
 }

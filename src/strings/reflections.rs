@@ -491,6 +491,10 @@ pub fn cli_bad_since(expr: &str) -> String {
     )
 }
 
+pub fn cli_bad_until(expr: &str) -> String {
+    format!("--until : date illisible « {expr} » (exemples : 2026-12-31, 31/12/2026)")
+}
+
 pub fn cli_bad_user(user: &str) -> String {
     format!(
         "identifiant Matrix complet attendu, par exemple @camille:ml-exemple.fr (reçu « {user} »)"
@@ -503,18 +507,21 @@ pub fn export_title(mission: &str) -> String {
     format!("# Réflexions partagées — {mission}")
 }
 
-pub fn export_intro(date: &str, since: Option<&str>, count: u64) -> String {
+pub fn export_intro(date: &str, since: Option<&str>, until: Option<&str>, count: u64) -> String {
     let since = since
         .map(|s| format!(", depuis le {s}"))
         .unwrap_or_default();
+    let until = until
+        .map(|u| format!(", jusqu'au {u} inclus"))
+        .unwrap_or_default();
     format!(
-        "Export du {date}{since} : {count} réflexion(s). Les auteurs sont pseudonymisés, \
+        "Export du {date}{since}{until} : {count} réflexion(s). Les auteurs sont pseudonymisés, \
          sauf celles et ceux qui ont choisi de signer."
     )
 }
 
 pub fn bad_format(other: &str) -> String {
-    format!("format inconnu « {other} » (csv, json ou markdown)")
+    format!("format inconnu « {other} » (csv, json, markdown ou html)")
 }
 
 pub const EXPORT_IO: &str = "écriture de l'export";

@@ -19,7 +19,9 @@ use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::api::client::filter::{FilterDefinition, RoomEventFilter, RoomFilter};
 use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoom;
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
-use matrix_sdk::ruma::events::room::message::{MessageType, Relation, RoomMessageEventContent};
+use matrix_sdk::ruma::events::room::message::{
+    ImageMessageEventContent, MessageType, Relation, RoomMessageEventContent,
+};
 use matrix_sdk::ruma::events::{
     AnySyncMessageLikeEvent, AnySyncTimelineEvent, InitialStateEvent, SyncMessageLikeEvent,
 };
@@ -288,6 +290,10 @@ pub struct Seen {
     pub mentioned_users: Vec<String>,
     /// For a reaction (`msgtype` "m.reaction", `body` its key): the event it reacts to.
     pub reacts_to: Option<String>,
+    /// For an `m.image`: its content (source, info), to download it.
+    pub image: Option<Box<ImageMessageEventContent>>,
+    /// It arrived encrypted (and this client decrypted it).
+    pub encrypted: bool,
 }
 
 /// A human: a real matrix-sdk client that syncs in the background and remembers the messages.
@@ -362,9 +368,11 @@ impl Human {
                             let mut new = Vec::new();
                             for (room_id, update) in &response.rooms.joined {
                                 for event in &update.timeline.events {
-                                    if let Some(seen) =
-                                        to_seen(room_id, event.raw().deserialize().ok())
-                                    {
+                                    if let Some(seen) = to_seen(
+                                        room_id,
+                                        event.raw().deserialize().ok(),
+                                        event.encryption_info().is_some(),
+                                    ) {
                                         new.push(seen);
                                     }
                                 }
@@ -512,7 +520,11 @@ impl Human {
     }
 }
 
-fn to_seen(room_id: &OwnedRoomId, event: Option<AnySyncTimelineEvent>) -> Option<Seen> {
+fn to_seen(
+    room_id: &OwnedRoomId,
+    event: Option<AnySyncTimelineEvent>,
+    encrypted: bool,
+) -> Option<Seen> {
     let event = event?;
     if let AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::Reaction(
         SyncMessageLikeEvent::Original(r),
@@ -529,6 +541,8 @@ fn to_seen(room_id: &OwnedRoomId, event: Option<AnySyncTimelineEvent>) -> Option
             mentions_room: false,
             mentioned_users: Vec::new(),
             reacts_to: Some(r.content.relates_to.event_id.to_string()),
+            image: None,
+            encrypted,
         });
     }
     let AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
@@ -569,6 +583,11 @@ fn to_seen(room_id: &OwnedRoomId, event: Option<AnySyncTimelineEvent>) -> Option
         mentions_room,
         mentioned_users,
         reacts_to: None,
+        image: match &m.content.msgtype {
+            MessageType::Image(image) => Some(Box::new(image.clone())),
+            _ => None,
+        },
+        encrypted,
     })
 }
 

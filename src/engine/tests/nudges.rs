@@ -754,6 +754,113 @@ async fn a_parcours_posts_one_step_per_firing_and_counts_ticks() {
     running.stop().await;
 }
 
+/// `!parcours etat` answers in words, then, once a step was posted, with a chart: the same
+/// command's second answer, in reply to it and in its thread, named `ev|<event>|1`.
+#[tokio::test(start_paused = true)]
+async fn parcours_state_sends_a_chart_after_its_text_in_the_same_thread() {
+    let (engine, clock) = engine_at("2026-11-30T08:00:00Z");
+    ask(
+        &engine,
+        "!parcours demarrer premiers-pas chaque jour à 10h",
+        Role::Coordination,
+    )
+    .await;
+    let before = engine
+        .handle(&message("!parcours etat", Role::Coordination, engine.now()))
+        .await;
+    assert!(
+        matches!(&before[..], [Outgoing::Reply { .. }]),
+        "no step posted yet: no chart: {before:?}"
+    );
+    let mut running = Running::start(&engine);
+    advance(&clock, Duration::hours(1)).await;
+    let step1 = running
+        .next(StdDuration::from_secs(60))
+        .await
+        .expect("step 1");
+    settle().await;
+    engine
+        .handle(&reaction(
+            &engine,
+            "@bob:example.org",
+            &step1.event_id,
+            "✅",
+            "$r1",
+        ))
+        .await;
+    advance(&clock, Duration::days(1)).await;
+    running
+        .next(StdDuration::from_secs(60))
+        .await
+        .expect("step 2, the next day");
+    engine
+        .handle(&reaction(
+            &engine,
+            "@carla:example.org",
+            &step1.event_id,
+            "👍",
+            "$r2",
+        ))
+        .await;
+    running.stop().await;
+
+    let mut asked = message("!parcours etat", Role::Coordination, engine.now());
+    asked.thread_root = Some("$root".into());
+    let out = engine.handle(&asked).await;
+    let [Outgoing::Reply {
+        markdown,
+        to_event: text_to,
+        thread_root: text_thread,
+        ..
+    }, Outgoing::Image {
+        to_event,
+        thread_root,
+        picture,
+        room_id,
+    }] = &out[..]
+    else {
+        panic!("a text then a picture: {out:?}");
+    };
+    assert!(markdown.contains("— ✅ 2 ("), "{markdown}");
+    assert_eq!((to_event, thread_root), (text_to, text_thread));
+    assert_eq!(to_event, &asked.event_id);
+    assert_eq!(thread_root.as_deref(), Some("$root"));
+    assert_eq!(room_id, ROOM);
+    assert_eq!(picture.mime, "image/png");
+    assert_eq!(picture.filename, "parcours-etat.png");
+    assert!(
+        picture.alt.contains("Premiers pas à distance")
+            && picture.alt.contains("du 30/11/2026 au 01/12/2026"),
+        "{}",
+        picture.alt
+    );
+    let (width, height, pixels) = crate::charts::png::tests::decode(&picture.bytes);
+    assert_eq!((width, height), (picture.width, picture.height));
+    assert!(pixels.iter().any(|p| *p != [255, 255, 255]));
+
+    // Queued, the picture is the event's second answer: it goes out after the text, once.
+    let asked = message("!parcours etat", Role::Coordination, engine.now());
+    assert!(matches!(
+        engine.process(&asked).await,
+        crate::engine::Processed::Recorded
+    ));
+    let pending: Vec<(String, bool)> = engine
+        .outbox()
+        .pending()
+        .expect("pending")
+        .into_iter()
+        .filter(|item| item.txn.contains(&asked.event_id))
+        .map(|item| (item.txn, matches!(item.out, Outgoing::Image { .. })))
+        .collect();
+    assert_eq!(
+        pending,
+        [
+            (crate::outbox::txn_for_event(&asked.event_id, 0), false),
+            (crate::outbox::txn_for_event(&asked.event_id, 1), true),
+        ]
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_personal_reminder_arrives_by_direct_message_after_a_silence() {
     let (engine, clock) = engine_at("2026-11-30T08:00:00Z");
