@@ -7,7 +7,8 @@
 //! `kitbot_sends_total{outcome}` (ok, retry, dropped), `kitbot_nudges_fired_total`,
 //! `kitbot_undecryptable_events_total`, `kitbot_syncs_total`, `kitbot_kit_votes_total{vote}`,
 //! `kitbot_kit_no_match_total`, `kitbot_kit_questions_passed_on_total`, `kitbot_digests_total`,
-//! `kitbot_reflections_total{outcome}` (stored, refused, erased), sends by outcome including
+//! `kitbot_reflections_total{outcome}` (stored, refused, erased),
+//! `kitbot_nudge_firings_total{outcome}` (on_time, late, moved, missed), sends by outcome including
 //! `rate_limited` (the homeserver asked to wait),
 //! and, read at each scrape,
 //! `kitbot_outbox_depth`, `kitbot_store_bytes`, `kitbot_seconds_since_last_sync`.
@@ -53,6 +54,7 @@ pub struct Metrics {
     pub questions_passed_on: Counter,
     pub digests: Counter,
     pub reflections: Family<SendLabels, Counter>,
+    pub firings: Family<SendLabels, Counter>,
     pub outbox_depth: Gauge,
     pub store_bytes: Gauge,
     pub since_last_sync: Gauge,
@@ -126,6 +128,12 @@ impl Metrics {
             "Reflections stored, refused by the personal-data guard, or erased",
             reflections.clone(),
         );
+        let firings = Family::<SendLabels, Counter>::default();
+        registry.register(
+            "nudge_firings",
+            "Firings of nudges, reminders and parcours steps: on_time, late (sent with the late note), moved (by quiet hours or a silence), missed (summed up after a downtime)",
+            firings.clone(),
+        );
         let digests = Counter::default();
         registry.register(
             "digests",
@@ -163,6 +171,7 @@ impl Metrics {
             questions_passed_on,
             digests,
             reflections,
+            firings,
             outbox_depth,
             store_bytes,
             since_last_sync,
@@ -196,6 +205,15 @@ impl Metrics {
                 outcome: outcome.to_owned(),
             })
             .inc();
+    }
+
+    /// `count` firings with this `outcome` (on_time, late, moved, missed).
+    pub fn firing(&self, outcome: &str, count: u64) {
+        self.firings
+            .get_or_create(&SendLabels {
+                outcome: outcome.to_owned(),
+            })
+            .inc_by(count);
     }
 
     /// A weekly digest was queued.

@@ -35,6 +35,19 @@ use super::Nudges;
 /// Longest sleep before looking again (timers far in the future gain nothing, and a clock
 /// change on the host is noticed within this).
 const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(3600);
+/// Count one firing for the operator: late (with the note), moved (quiet hours, a silence) or
+/// on time.
+fn count_firing(send: super::model::Slot, late_minutes: i64) {
+    let outcome = if late_minutes >= LATE_NOTE_AFTER {
+        "late"
+    } else if send.moved() {
+        "moved"
+    } else {
+        "on_time"
+    };
+    crate::metrics::metrics().firing(outcome, 1);
+}
+
 /// A post later than this says so.
 const LATE_NOTE_AFTER: i64 = crate::outbox::LATE_NOTE_AFTER_MINUTES;
 
@@ -363,6 +376,7 @@ fn fire_nudge(
     if let Some(send) = c.send {
         let mut markdown = render::nudge_text(&env.kit, &nudge);
         let late = (now - send.due).num_minutes();
+        count_firing(send, late);
         if late >= LATE_NOTE_AFTER {
             markdown.push_str("\n\n");
             markdown.push_str(&s::late_note(late));
@@ -409,6 +423,7 @@ fn fire_nudge(
         nudge.sent += 1;
     }
     if c.missed > 0 {
+        crate::metrics::metrics().firing("missed", c.missed);
         let when = c
             .last_missed
             .map(|m| format_fr(m.nominal, tz, now))
@@ -479,6 +494,7 @@ fn fire_run(
         let step = run.next_step;
         let mut markdown = render_step(&env.kit, parcours, step);
         let late = (now - send.due).num_minutes();
+        count_firing(send, late);
         if late >= LATE_NOTE_AFTER {
             markdown.push_str("\n\n");
             markdown.push_str(&s::late_note(late));
@@ -517,6 +533,7 @@ fn fire_run(
         queue(env, batch)?;
     }
     if c.missed > 0 {
+        crate::metrics::metrics().firing("missed", c.missed);
         let when = c
             .last_missed
             .map(|m| format_fr(m.nominal, tz, now))

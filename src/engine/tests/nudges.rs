@@ -554,6 +554,15 @@ async fn after_downtime_the_latest_firing_goes_late_once_and_older_ones_are_summ
     .await;
     // The bot is down from Monday 09:00 to Tuesday 10:30 (Paris). When it comes back, its
     // sends reach the homeserver but it crashes before any answer comes back.
+    let firings = |outcome: &str| {
+        crate::metrics::metrics()
+            .firings
+            .get_or_create(&crate::metrics::SendLabels {
+                outcome: outcome.to_owned(),
+            })
+            .get()
+    };
+    let (late_before, missed_before) = (firings("late"), firings("missed"));
     clock.set(t("2026-12-01T09:30:00Z"));
     let mut running = Running::start_losing_answers(&engine);
     let late = running
@@ -567,6 +576,12 @@ async fn after_downtime_the_latest_firing_goes_late_once_and_older_ones_are_summ
     );
     assert!(!notice);
     let late_txn = late_txn.to_owned();
+    // The operator's counters moved (other tests share them: at least).
+    assert!(firings("late") > late_before, "a late firing counted");
+    assert!(
+        firings("missed") > missed_before,
+        "the missed firing counted"
+    );
     assert!(
         running.next(StdDuration::from_secs(600)).await.is_none(),
         "the summary waits behind the unconfirmed post: order is kept within a room"
