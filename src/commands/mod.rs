@@ -15,6 +15,8 @@ mod unknown;
 
 pub use spec::{command_word, CommandSet, CommandSpec};
 
+pub(crate) use parcours::run_chart;
+
 use crate::core::{Incoming, Outgoing};
 use crate::engine::Ctx;
 

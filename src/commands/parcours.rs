@@ -194,17 +194,7 @@ async fn state(
     let (tz, _) = zone(ctx);
     let now = ctx.now;
     let kit = ctx.kit;
-    let steps: Vec<String> = match kit.parcours_by_id(&run.parcours) {
-        Some(p) => p
-            .steps
-            .iter()
-            .map(|e| {
-                kit.card(&e.card)
-                    .map_or_else(|| e.card.clone(), |c| c.title.clone())
-            })
-            .collect(),
-        None => (1..=run.steps).map(|n| n.to_string()).collect(),
-    };
+    let steps = step_titles(kit, &run);
     let label = match run.state {
         RunState::Active => s::RUN_ACTIVE,
         RunState::Paused => s::RUN_PAUSED,
@@ -251,6 +241,31 @@ async fn state(
         }
     };
     Ok((out, picture))
+}
+
+/// The titles of a run's steps: their cards' titles in the kit (or their numbers).
+fn step_titles(kit: &crate::kit::Kit, run: &Run) -> Vec<String> {
+    match kit.parcours_by_id(&run.parcours) {
+        Some(p) => p
+            .steps
+            .iter()
+            .map(|e| {
+                kit.card(&e.card)
+                    .map_or_else(|| e.card.clone(), |c| c.title.clone())
+            })
+            .collect(),
+        None => (1..=run.steps).map(|n| n.to_string()).collect(),
+    }
+}
+
+/// The chart of `run` as `!parcours etat` draws it (the weekly digest attaches it too).
+pub(crate) fn run_chart(
+    kit: &crate::kit::Kit,
+    run: &Run,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Option<Picture> {
+    chart(run, &step_titles(kit, run), tz, now)
 }
 
 /// The chart of a run's ✅ per step, day by day; `None` before its first step, or when it

@@ -1,7 +1,8 @@
 //! The weekly digest: for each coordinator who asked (`!digest oui`), a direct message with
 //! their Mission Locale's week: parcours steps posted and their ✅, reflections shared (a
 //! count, never a text), the cards most read with their 👍 / 👎, the questions without a good
-//! answer, and the room nudges due in the next seven days.
+//! answer, and the room nudges due in the next seven days; the chart of the parcours whose
+//! step went out that week is attached (the picture `!parcours etat` posts).
 //!
 //! It reads several domains (nudges, reflections, feedback, the kit): it is composed here, in
 //! the engine. Every figure is read with the subscription's own Mission Locale as the key
@@ -76,6 +77,7 @@ pub async fn queue_due(engine: &Engine) -> Result<Option<DateTime<Utc>>, StoreEr
             continue;
         }
         let text = compose(engine, mission, now).await?;
+        let attachment = chart(engine, mission, now).await;
         let txn = format!(
             "digest|{}|{}|{}",
             sub.tenant,
@@ -88,7 +90,7 @@ pub async fn queue_due(engine: &Engine) -> Result<Option<DateTime<Utc>>, StoreEr
                 user_id: sub.user_id.clone(),
                 tenant: sub.tenant.clone(),
                 markdown: text,
-                attachment: None,
+                attachment,
             },
         )])?;
         sub.last_sent = Some(now);
@@ -104,6 +106,42 @@ pub async fn queue_due(engine: &Engine) -> Result<Option<DateTime<Utc>>, StoreEr
         tracing::info!(queued, "weekly digests queued");
     }
     Ok(next)
+}
+
+/// The chart of the Mission Locale's parcours whose step was posted last in the week (as
+/// `!parcours etat` draws it), as a PNG attachment; `None` when no step went out this week.
+pub async fn chart(
+    engine: &Engine,
+    mission: &MissionLocale,
+    now: DateTime<Utc>,
+) -> Option<crate::core::Attachment> {
+    let from = now - Duration::days(7);
+    let runs = match engine.nudges().runs_of_tenant(&mission.id) {
+        Ok(runs) => runs,
+        Err(err) => {
+            tracing::error!(cause = %err, "could not read the parcours for a digest");
+            return None;
+        }
+    };
+    let latest = runs
+        .into_iter()
+        .filter_map(|run| {
+            let last = run.posted.iter().map(|p| p.at).max()?;
+            (last >= from).then_some((last, run))
+        })
+        .max_by_key(|(last, _)| *last)
+        .map(|(_, run)| run)?;
+    let (kit, tz) = (engine.kit().clone(), mission.tz);
+    let picture =
+        tokio::task::spawn_blocking(move || crate::commands::run_chart(&kit, &latest, tz, now))
+            .await
+            .ok()
+            .flatten()?;
+    Some(crate::core::Attachment {
+        filename: picture.filename,
+        mime: picture.mime,
+        bytes: picture.bytes,
+    })
 }
 
 /// A transaction id part that names a person's digest without their id.

@@ -307,3 +307,74 @@ async fn the_digest_goes_to_those_who_asked_with_their_mission_locales_figures_o
         .expect("queue");
     assert!(deliver(&engine, &transport).await.is_empty());
 }
+
+/// The digest attaches the chart of the parcours whose step went out this week, the same
+/// picture `!parcours etat` posts; no chart when no step went out.
+#[tokio::test(start_paused = true)]
+async fn the_digest_carries_the_chart_of_the_parcours_of_the_week() {
+    let (engine, clock) = engine_at("2026-11-30T08:00:00Z");
+    let mission = engine.mission("demo").expect("demo").clone();
+    assert!(
+        crate::engine::digest::chart(&engine, &mission, engine.now())
+            .await
+            .is_none(),
+        "no step posted yet"
+    );
+    let started = ask(
+        &engine,
+        "!parcours demarrer premiers-pas chaque jour à 10h",
+        Role::Coordination,
+    )
+    .await;
+    assert_real_answer(&started, "!parcours demarrer");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let scheduler = tokio::spawn(crate::nudges::scheduler::run(
+        engine.scheduler_env(),
+        stop.clone(),
+    ));
+    // 10:00 in Paris: the first step goes out.
+    clock.advance(chrono::Duration::hours(2));
+    tokio::time::advance(std::time::Duration::from_secs(7200)).await;
+    for _ in 0..1000 {
+        let posted = engine
+            .nudges()
+            .runs_of_tenant("demo")
+            .expect("runs")
+            .iter()
+            .any(|r| !r.posted.is_empty());
+        if posted {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    stop.cancel();
+    scheduler.await.expect("scheduler");
+    let file = crate::engine::digest::chart(&engine, &mission, engine.now())
+        .await
+        .expect("the week's chart");
+    assert_eq!(file.mime, "image/png");
+    assert!(file.bytes.starts_with(b"\x89PNG"), "a PNG");
+    // Subscribed, the digest goes out with it.
+    let mut on = message("!digest oui", Role::Coordination, engine.now());
+    on.sender = "@camille:example.org".into();
+    assert!(replies(engine.handle(&on).await).contains("C'est noté"));
+    clock.set(t("2026-12-07T08:00:00Z"));
+    crate::engine::digest::queue_due(&engine)
+        .await
+        .expect("queue");
+    let with_chart = engine
+        .outbox()
+        .pending()
+        .expect("pending")
+        .into_iter()
+        .any(|i| {
+            matches!(
+                i.out,
+                Outgoing::Direct {
+                    attachment: Some(ref a),
+                    ..
+                } if a.mime == "image/png"
+            )
+        });
+    assert!(with_chart, "the digest carries the chart");
+}
