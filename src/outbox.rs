@@ -22,7 +22,10 @@
 //! the oldest of its messages, so every room's first message goes out before any room's second.
 //! Room posts and direct messages go out one at a time, in order; answers to different events
 //! go out together (up to [`WINDOW`] per room), two answers to one event in order. Failures wait with a growing delay and are retried; only a
-//! failure that can never succeed (an unknown room) drops an item, with a warning.
+//! failure that can never succeed (an unknown room) drops an item, with a warning. A send that
+//! panics is a failure of that message alone, retried like the others: matrix-sdk 0.18 panics
+//! ("Session expired") when two sends to one encrypted room overlap as its Megolm session
+//! reaches its rotation (every 100 messages), and that panic used to end the delivery task.
 //!
 //! It knows nothing about what a message is for: an item may carry a `note` (what a post was
 //! about) that is handed back, with the new event id, to whoever delivers ([`Delivered`]).
@@ -550,7 +553,7 @@ pub async fn deliver_round<T: Transport>(
         let attempts = chunk.iter().map(|item| async move {
             outbox.wait_turn().await;
             let out = with_late_note(item, outbox.inner.clock.now());
-            (item, transport.send(&item.txn, &out).await)
+            (item, send_contained(transport, &item.txn, &out).await)
         });
         for (item, result) in futures_util::future::join_all(attempts).await {
             match result {
@@ -578,6 +581,34 @@ pub async fn deliver_round<T: Transport>(
         }
     }
     Ok(Round::Sent)
+}
+
+/// `transport.send`, with a panic inside it turned into a failure to retry: the panic ends
+/// that attempt only, not the round nor the delivery task.
+async fn send_contained<T: Transport>(
+    transport: &T,
+    txn: &str,
+    out: &Outgoing,
+) -> Result<Option<String>, SendError> {
+    use futures_util::FutureExt as _;
+    match std::panic::AssertUnwindSafe(transport.send(txn, out))
+        .catch_unwind()
+        .await
+    {
+        Ok(result) => result,
+        Err(panic) => {
+            let cause = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            tracing::error!(%txn, %cause, "sending panicked; the message will be retried");
+            Err(SendError::Retry {
+                after: None,
+                cause: format!("panicked: {cause}"),
+            })
+        }
+    }
 }
 
 /// What one destination sends in a round, from its queue (oldest first). A waiting head holds
@@ -676,11 +707,13 @@ mod tests {
         }
     }
 
-    /// Records what it sent; fails the first `failures` attempts of a text.
+    /// Records what it sent; fails the first `failures` attempts of a text, panics on the
+    /// first `panics` attempts of one.
     #[derive(Default)]
     struct Fake {
         sent: Mutex<Vec<(String, String)>>,
         failures: Mutex<BTreeMap<String, u32>>,
+        panics: Mutex<BTreeMap<String, u32>>,
         never: Vec<String>,
     }
 
@@ -691,6 +724,16 @@ mod tests {
                 return Err(SendError::Never {
                     cause: "unknown room".into(),
                 });
+            }
+            let panic_now = match self.panics.lock().expect("lock").get_mut(&text) {
+                Some(left) if *left > 0 => {
+                    *left -= 1;
+                    true
+                }
+                _ => false,
+            };
+            if panic_now {
+                panic!("Session expired");
             }
             if let Some(left) = self.failures.lock().expect("lock").get_mut(&text) {
                 if *left > 0 {
@@ -792,6 +835,75 @@ mod tests {
         );
         // Delivered ids are not queued again.
         assert_eq!(outbox.queue(vec![draft("x", "!a", "x")]).expect("queue"), 0);
+    }
+
+    /// matrix-sdk 0.18 panics when two sends to one encrypted room overlap as the room's Megolm
+    /// session expires (found by `cargo bench --bench load`): the panic used to end the delivery
+    /// task, and nothing was delivered any more until a restart.
+    #[tokio::test]
+    async fn a_send_that_panics_is_retried_and_the_others_of_its_round_are_recorded() {
+        let clock = FixedClock::new(t0());
+        let outbox = outbox_at(&clock);
+        let reply = |event: &str, text: &str| Draft {
+            txn: format!("ev|{event}|0"),
+            out: Outgoing::Reply {
+                room_id: "!a".into(),
+                to_event: event.into(),
+                thread_root: None,
+                markdown: text.into(),
+            },
+            note: None,
+            due_at: None,
+        };
+        outbox
+            .queue(vec![
+                reply("$1", "one"),
+                reply("$2", "two"),
+                reply("$3", "three"),
+            ])
+            .expect("queue");
+        let fake = Fake::default();
+        fake.panics.lock().expect("lock").insert("two".into(), 1);
+        deliver_ready(&outbox, &fake, &no_hook())
+            .await
+            .expect("a panicking send is not an outbox error");
+        let sent = |fake: &Fake| -> Vec<String> {
+            let mut sent: Vec<String> = fake
+                .sent
+                .lock()
+                .expect("lock")
+                .iter()
+                .map(|(_, t)| t.clone())
+                .collect();
+            sent.sort();
+            sent
+        };
+        // The two others went out in that round and are recorded as delivered.
+        assert_eq!(sent(&fake), ["one", "three"]);
+        assert_eq!(outbox.len(), 1);
+        clock.advance(ChronoDuration::minutes(1));
+        deliver_ready(&outbox, &fake, &no_hook())
+            .await
+            .expect("deliver");
+        assert_eq!(sent(&fake), ["one", "three", "two"]);
+        assert!(outbox.is_empty());
+        // And the delivery task itself survives it.
+        outbox.queue(vec![reply("$4", "four")]).expect("queue");
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(deliver(
+            outbox.clone(),
+            Arc::new(Fake {
+                panics: Mutex::new(BTreeMap::from([("four".to_owned(), 1)])),
+                ..Fake::default()
+            }),
+            no_hook(),
+            stop.clone(),
+        ));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!task.is_finished(), "the delivery task ended on a panic");
+        stop.cancel();
+        task.await
+            .expect("the delivery task ends cleanly when asked");
     }
 
     #[tokio::test]
