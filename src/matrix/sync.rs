@@ -268,6 +268,7 @@ impl Adapter {
                     }
                 }
                 events.extend(update.timeline.events.iter().cloned());
+                self.note_own_join(&room, &events);
                 // The engine sees the room's events one by one, in order; their answers go to
                 // the outbox, which the delivery task sends.
                 let mut complete = true;
@@ -303,6 +304,7 @@ impl Adapter {
         );
         let work = self.client.joined_rooms().into_iter().map(|room| async move {
             let events = self.fetch_gap(&room, next_batch, since).await;
+            self.note_own_join(&room, &events);
             let mut complete = true;
             for event in events {
                 if let Err(err) = self.process_event(&room, &event).await {
@@ -401,11 +403,49 @@ impl Adapter {
     }
 
     /// The bot is about to join `room_id`: what was said there before now is history. The wall
-    /// clock, not the engine's (which tests may speed up): it is compared with the
-    /// homeserver's timestamps; a minute of margin covers a clock a little ahead of the
-    /// homeserver's (a message sent while the invite was being accepted is answered).
+    /// clock, not the engine's (which tests may speed up). This is provisional: the bot's own
+    /// join event, once it arrives in the timeline ([`Adapter::note_own_join`]), gives the
+    /// homeserver's exact time, so a clock skew between the two machines does not matter.
     pub(super) fn note_joining(&self, room_id: &matrix_sdk::ruma::RoomId) {
-        let now = Utc::now() - chrono::Duration::seconds(60);
+        self.record_joined(room_id, Utc::now());
+    }
+
+    /// When `events` (one room's, oldest first) carry the bot's own join (a membership event
+    /// that turns it into a member, not a profile change), its server timestamp becomes the
+    /// room's join time: everything said before is history, everything after is answered.
+    fn note_own_join(&self, room: &Room, events: &[TimelineEvent]) {
+        let Some(own) = self.client.user_id() else {
+            return;
+        };
+        let join = events.iter().rev().find_map(|event| {
+            let raw = event.raw();
+            let kind: String = raw.get_field("type").ok().flatten()?;
+            let state_key: String = raw.get_field("state_key").ok().flatten()?;
+            if kind != "m.room.member" || state_key != own.as_str() {
+                return None;
+            }
+            let content: serde_json::Value = raw.get_field("content").ok().flatten()?;
+            if content.get("membership")?.as_str()? != "join" {
+                return None;
+            }
+            let unsigned: Option<serde_json::Value> = raw.get_field("unsigned").ok().flatten();
+            let previous = unsigned
+                .as_ref()
+                .and_then(|u| u.get("prev_content"))
+                .and_then(|c| c.get("membership"))
+                .and_then(|m| m.as_str());
+            if previous == Some("join") {
+                return None;
+            }
+            let ms: i64 = raw.get_field("origin_server_ts").ok().flatten()?;
+            DateTime::from_timestamp_millis(ms)
+        });
+        if let Some(at) = join {
+            self.record_joined(room.room_id(), at);
+        }
+    }
+
+    fn record_joined(&self, room_id: &matrix_sdk::ruma::RoomId, now: DateTime<Utc>) {
         if let Err(err) =
             self.engine
                 .store()
