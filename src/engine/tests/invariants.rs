@@ -127,3 +127,42 @@ fn the_scan_sees_an_offence() {
     let paths = crate_paths("use crate::engine::Engine;\nlet x = crate::matrix::send();");
     assert_eq!(paths, ["engine", "matrix"]);
 }
+
+/// A background task that panics is restarted (after its second), and a task that returns is
+/// not; a shutdown stops the supervisor.
+#[tokio::test(start_paused = true)]
+async fn a_background_task_that_panics_is_restarted() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let tracker = tokio_util::task::TaskTracker::new();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<usize>();
+    let done_tx = Arc::new(std::sync::Mutex::new(Some(done_tx)));
+    {
+        let runs = runs.clone();
+        crate::engine::supervise(&tracker, &shutdown, "test", move |_shutdown| {
+            let runs = runs.clone();
+            let done_tx = done_tx.clone();
+            async move {
+                let run = runs.fetch_add(1, Ordering::SeqCst) + 1;
+                if run < 3 {
+                    panic!("injected panic, run {run}");
+                }
+                if let Some(tx) = done_tx.lock().unwrap().take() {
+                    let _ = tx.send(run);
+                }
+            }
+        });
+    }
+    let run = tokio::time::timeout(std::time::Duration::from_secs(60), done_rx)
+        .await
+        .expect("the task ran again after its panics")
+        .expect("the task reported");
+    assert_eq!(run, 3, "two panics, then a third run that returned");
+    tracker.close();
+    tokio::time::timeout(std::time::Duration::from_secs(60), tracker.wait())
+        .await
+        .expect("a task that returned is not restarted: the supervisor ends");
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+}
