@@ -115,19 +115,21 @@ pub async fn run(engine: Engine, shutdown: CancellationToken) -> anyhow::Result<
     // The delivery task stops after the sync loop, so that the answers to the last response in
     // hand still go out.
     let delivery_stop = CancellationToken::new();
-    let delivery = tokio::spawn(crate::outbox::deliver(
-        outbox.clone(),
-        transport.clone(),
-        delivered.clone(),
-        delivery_stop.clone(),
-    ));
+    // Supervised like the engine's background tasks: a panic outside a single send (those are
+    // caught and retried by the outbox itself) restarts delivery a second later.
+    let delivery = tokio_util::task::TaskTracker::new();
+    {
+        let (outbox, transport, delivered) = (outbox.clone(), transport.clone(), delivered.clone());
+        crate::engine::supervise(&delivery, &delivery_stop, "delivery", move |stop| {
+            crate::outbox::deliver(outbox.clone(), transport.clone(), delivered.clone(), stop)
+        });
+    }
+    delivery.close();
     tracing::info!(user = %adapter.own_user, "kitbot is ready");
     sync.run(&adapter, &shutdown).await;
     tracing::info!("shutting down");
     delivery_stop.cancel();
-    if let Err(err) = delivery.await {
-        tracing::error!(cause = %err, "the delivery task ended badly");
-    }
+    delivery.wait().await;
     // What the last response queued goes out now if the homeserver takes it quickly; anything
     // left stays in the outbox and goes out after the restart.
     let drain = crate::outbox::deliver_ready(&outbox, transport.as_ref(), &delivered);
