@@ -345,3 +345,65 @@ async fn the_weekly_digest_reaches_only_who_asked_with_their_figures_only() {
     );
     assert_eq!(bot.stop(), Some(0));
 }
+
+/// A coordinator who subscribed to the digest and is then lowered below the coordination level
+/// stops receiving it, and is told so once, in a direct room; the subscription is gone (seen
+/// with `!digest` once the role is given back). Alice, still coordinating, is told nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_who_loses_the_role_stops_receiving_the_digest() {
+    use matrix_sdk::ruma::Int;
+    let (alice, bob, mut bot, room_id) = team().await;
+    let room = alice.room(&room_id);
+    room.update_power_levels(vec![(&bob.user_id, Int::from(50))])
+        .await
+        .expect("bob coordinates");
+    let ask = alice.say(&room_id, "!digest oui").await;
+    assert!(alice.wait_reply(&ask).await.body.contains("C'est noté"));
+    // The bot sees bob's new level once it answers him as a coordinator.
+    let ask = bob.say(&room_id, "!digest oui").await;
+    let answer = bob.wait_reply(&ask).await.body;
+    assert!(answer.contains("C'est noté"), "{answer}");
+
+    room.update_power_levels(vec![(&bob.user_id, Int::from(0))])
+        .await
+        .expect("bob no longer coordinates");
+    let client = bob.client.clone();
+    bob.wait_for("an invitation to a direct room", |_| {
+        !client.invited_rooms().is_empty()
+    })
+    .await;
+    let dm = client.invited_rooms()[0].room_id().to_owned();
+    bob.join(&dm).await;
+    let bot_id = bot.user_id.clone();
+    let told = bob
+        .wait_for("the digest stopped", |seen| {
+            seen.iter()
+                .any(|m| m.room_id == dm && m.sender == bot_id && m.body.contains("s'arrête"))
+        })
+        .await;
+    let stops = told
+        .iter()
+        .filter(|m| m.room_id == dm && m.body.contains("s'arrête"))
+        .count();
+    assert_eq!(stops, 1, "told once");
+
+    // Given the role back, bob finds no digest: it was stopped, not paused.
+    room.update_power_levels(vec![(&bob.user_id, Int::from(50))])
+        .await
+        .expect("bob coordinates again");
+    let ask = bob.say(&room_id, "!digest").await;
+    let answer = bob.wait_reply(&ask).await.body;
+    assert!(
+        answer.contains("Vous ne recevez pas le point de la semaine"),
+        "{answer}"
+    );
+    // Alice kept hers and was told nothing.
+    let ask = alice.say(&room_id, "!digest").await;
+    let answer = alice.wait_reply(&ask).await.body;
+    assert!(answer.contains("Vous recevez le point"), "{answer}");
+    assert!(
+        alice.client.invited_rooms().is_empty(),
+        "alice still coordinates: no message for her"
+    );
+    assert_eq!(bot.stop(), Some(0));
+}

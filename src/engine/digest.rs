@@ -108,6 +108,48 @@ pub async fn queue_due(engine: &Engine) -> Result<Option<DateTime<Utc>>, StoreEr
     Ok(next)
 }
 
+/// `user_id` no longer coordinates `tenant` (the Matrix adapter saw it in the team rooms'
+/// power levels and memberships): their digest stops, flushed, and they are told once in
+/// their direct room. `false` when they had no digest.
+pub async fn lost_coordination(
+    engine: &Engine,
+    tenant: &str,
+    user_id: &str,
+) -> Result<bool, StoreError> {
+    let Some(mission) = engine.mission(tenant) else {
+        return Ok(false);
+    };
+    if engine
+        .inner
+        .feedback
+        .unsubscribe(tenant, user_id)
+        .await?
+        .is_none()
+    {
+        return Ok(false);
+    }
+    let txn = format!(
+        "digest-stop|{tenant}|{}|{}",
+        person_digest(user_id),
+        engine.now().timestamp()
+    );
+    engine.outbox().queue(vec![Draft::new(
+        txn,
+        Outgoing::Direct {
+            user_id: user_id.to_owned(),
+            tenant: tenant.to_owned(),
+            markdown: s::digest_stopped_no_role(&escape_md(&mission.name)),
+            attachment: None,
+        },
+    )])?;
+    engine.store().flush().await?;
+    tracing::info!(
+        tenant,
+        "a weekly digest stopped: its subscriber no longer coordinates"
+    );
+    Ok(true)
+}
+
 /// The chart of the Mission Locale's parcours whose step was posted last in the week (as
 /// `!parcours etat` draws it), as a PNG attachment; `None` when no step went out this week.
 pub async fn chart(

@@ -106,6 +106,7 @@ pub async fn run(engine: Engine, shutdown: CancellationToken) -> anyhow::Result<
     adapter.join_configured_rooms().await;
     adapter.revisit_rooms().await;
     adapter.check_nudge_rooms().await;
+    adapter.recheck_digest_subscribers().await;
     {
         let (client, dir) = (client.clone(), data_dir.clone());
         tracker.spawn(async move { session::ensure_recovery(&client, &dir).await });

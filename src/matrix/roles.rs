@@ -44,31 +44,97 @@ pub fn decide_role(facts: RoleFacts) -> Role {
 
 impl Adapter {
     pub(super) async fn role_of(&self, room: &Room, info: &RoomInfo, sender: &str) -> Role {
+        self.known_role(room, info, sender)
+            .await
+            .unwrap_or(Role::Membre)
+    }
+
+    /// The role, or `None` when the homeserver could not tell whether the person is a member
+    /// (the member list could not be fetched): a caller that takes something away on a lost
+    /// role does nothing then.
+    async fn known_role(&self, room: &Room, info: &RoomInfo, sender: &str) -> Option<Role> {
         let Some(ml) = self.engine.mission(&info.tenant) else {
-            return Role::Membre;
+            return Some(Role::Membre);
         };
         let Ok(user) = OwnedUserId::try_from(sender) else {
-            return Role::Membre;
+            return Some(Role::Membre);
         };
         if info.direct {
-            return Role::Membre;
+            return Some(Role::Membre);
         }
-        let joined = matches!(
-            room.get_member(&user).await,
-            Ok(Some(member)) if *member.membership() == MembershipState::Join
-        );
+        let joined = match room.get_member(&user).await {
+            Ok(Some(member)) => *member.membership() == MembershipState::Join,
+            Ok(None) => false,
+            Err(err) => {
+                tracing::warn!(cause = %err, room_id = %room.room_id(), "could not read a room's members");
+                return None;
+            }
+        };
         // With no power-level event, the spec's defaults: the creator has 100.
         let level = match room.power_levels_or_default().await.for_user(&user) {
             UserPowerLevel::Infinite => None,
             UserPowerLevel::Int(n) => Some(i64::from(n)),
             _ => Some(0),
         };
-        decide_role(RoleFacts {
+        Some(decide_role(RoleFacts {
             direct: false,
             joined,
             level,
             threshold: ml.coordination_level,
-        })
+        }))
+    }
+
+    /// Stop the weekly digest of every subscriber who coordinates none of their Mission
+    /// Locale's team rooms any more (left the rooms, or lowered below the coordination level).
+    /// Run at start and when a sync carries membership or power-level changes. A subscriber
+    /// is kept when the bot is in none of the Mission Locale's team rooms, or when a member
+    /// list could not be read: only a role seen lost stops a digest.
+    pub(super) async fn recheck_digest_subscribers(&self) {
+        let subscriptions = match crate::feedback::digest::all(self.engine.store()) {
+            Ok(subs) => subs,
+            Err(err) => {
+                tracing::warn!(cause = %err, "could not read the digest subscriptions");
+                return;
+            }
+        };
+        for sub in subscriptions {
+            let mut seen = 0usize;
+            let mut coordinates = false;
+            let mut unknown = false;
+            for id in self.rooms.team_rooms(&sub.tenant) {
+                let Ok(room_id) = matrix_sdk::ruma::OwnedRoomId::try_from(id.as_str()) else {
+                    continue;
+                };
+                let Some(room) = self
+                    .client
+                    .get_room(&room_id)
+                    .filter(|r| r.state() == matrix_sdk::RoomState::Joined)
+                else {
+                    continue;
+                };
+                let Some(info) = self.rooms.get(&id) else {
+                    continue;
+                };
+                seen += 1;
+                match self.known_role(&room, &info, &sub.user_id).await {
+                    Some(Role::Coordination) => {
+                        coordinates = true;
+                        break;
+                    }
+                    Some(Role::Membre) => {}
+                    None => unknown = true,
+                }
+            }
+            if seen == 0 || coordinates || unknown {
+                continue;
+            }
+            if let Err(err) =
+                crate::engine::digest::lost_coordination(&self.engine, &sub.tenant, &sub.user_id)
+                    .await
+            {
+                tracing::error!(cause = %err, "could not stop a digest whose subscriber no longer coordinates");
+            }
+        }
     }
 
     /// Whether `sender` may redact other people's messages in `room` (a moderator).

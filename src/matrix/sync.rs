@@ -251,6 +251,7 @@ impl Adapter {
         if changes_tenancy(response) {
             self.revisit_rooms().await;
         }
+        let roles_changed = changes_state(response, ROLE_STATE);
         let work = response
             .rooms
             .joined
@@ -285,6 +286,9 @@ impl Adapter {
                 complete
             });
         let complete = join_all(work).await.into_iter().all(|ok| ok);
+        if roles_changed {
+            self.recheck_digest_subscribers().await;
+        }
         self.retry_undecrypted().await;
         if complete {
             Outcome::Done
@@ -665,10 +669,16 @@ impl Adapter {
 
 /// The response changes a Space child, a room's parent or power levels somewhere: which room
 /// belongs to which Mission Locale must be decided again.
+/// State that can change who coordinates a room.
+const ROLE_STATE: &[&str] = &["m.room.member", "m.room.power_levels"];
+
 fn changes_tenancy(response: &SyncResponse) -> bool {
-    let is_tenancy = |kind: Option<String>| {
-        kind.is_some_and(|k| super::rooms::TENANCY_STATE.contains(&k.as_str()))
-    };
+    changes_state(response, &super::rooms::TENANCY_STATE)
+}
+
+/// Whether a response carries, in some joined room, a state event of one of `kinds`.
+fn changes_state(response: &SyncResponse, kinds: &[&str]) -> bool {
+    let is_tenancy = |kind: Option<String>| kind.is_some_and(|k| kinds.contains(&k.as_str()));
     response.rooms.joined.values().any(|update| {
         let state = match &update.state {
             matrix_sdk::sync::State::Before(events) | matrix_sdk::sync::State::After(events) => {

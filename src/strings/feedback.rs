@@ -29,6 +29,15 @@ pub const DIGEST_STATUS_OFF: &str = "Vous ne recevez pas le point de la semaine.
 
 pub const DIGEST_OFF: &str = "C'est arrêté : vous ne recevrez plus le point de la semaine.";
 
+/// The digest stopped by itself: its subscriber no longer coordinates `mission` (escaped).
+pub fn digest_stopped_no_role(mission: &str) -> String {
+    format!(
+        "Le point de la semaine de {mission} s'arrête : vous n'êtes plus à la coordination \
+         d'un de ses salons d'équipe. Si c'est une erreur, une personne de la coordination \
+         peut vous redonner ce rôle, puis vous pourrez le redemander avec `!digest oui`."
+    )
+}
+
 pub const DIGEST_WAS_OFF: &str = "Vous ne receviez pas le point de la semaine : rien à arrêter.";
 
 /// The moment could not be read. `quoted` is escaped; `cause` is the schedule's own message.
