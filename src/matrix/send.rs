@@ -8,7 +8,9 @@
 //! asks), network trouble and server errors are retried later; a request the homeserver refuses
 //! as such is never retried.
 
+use std::collections::HashMap;
 use std::future::IntoFuture as _;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use matrix_sdk::attachment::AttachmentConfig;
@@ -174,11 +176,16 @@ pub struct MatrixTransport {
     client: Client,
     store: Store,
     rooms: RoomMap,
+    /// One lock per encrypted room: sends to an encrypted room go out one at a time.
+    /// matrix-sdk-crypto 0.18 panicked ("Session expired") when two sends to one room
+    /// overlapped as its Megolm session rotated (found by the 10-minute load bench).
+    encrypted_sends: std::sync::Mutex<HashMap<OwnedRoomId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl MatrixTransport {
     pub fn new(client: Client, store: Store, rooms: RoomMap) -> Self {
         Self {
+            encrypted_sends: Default::default(),
             client,
             store,
             rooms,
@@ -190,12 +197,30 @@ impl MatrixTransport {
         &self.rooms
     }
 
+    /// Held while sending to `room` when it is encrypted; `None` for a plain room, whose
+    /// sends may overlap.
+    async fn encrypted_turn(&self, room: &Room) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        if !room.encryption_state().is_encrypted() {
+            return None;
+        }
+        let lock = self
+            .encrypted_sends
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(room.room_id().to_owned())
+            .or_default()
+            .clone();
+        Some(lock.lock_owned().await)
+    }
+
     async fn send_content(
+        &self,
         room: &Room,
         content: impl matrix_sdk::ruma::events::MessageLikeEventContent + Clone,
         txn: &str,
         what: &str,
     ) -> Result<Option<String>, SendError> {
+        let _turn = self.encrypted_turn(room).await;
         room.send(content)
             .with_transaction_id(txn_id(txn))
             .into_future()
@@ -220,7 +245,7 @@ impl Transport for MatrixTransport {
                     .add_mentions(RumaMentions::new());
                 content.relates_to =
                     Some(reply_relation(to_event, thread_root.as_deref()).map_err(never)?);
-                Self::send_content(&room, content, txn, "reply").await
+                self.send_content(&room, content, txn, "reply").await
             }
             Outgoing::Image {
                 room_id,
@@ -234,7 +259,7 @@ impl Transport for MatrixTransport {
                 let mut content = RoomMessageEventContent::new(MessageType::Image(image))
                     .add_mentions(RumaMentions::new());
                 content.relates_to = Some(relation);
-                Self::send_content(&room, content, txn, "image").await
+                self.send_content(&room, content, txn, "image").await
             }
             Outgoing::Edit {
                 room_id,
@@ -253,7 +278,7 @@ impl Transport for MatrixTransport {
                             Some(RumaMentions::new()),
                         ),
                     );
-                Self::send_content(&room, content, txn, "edit").await
+                self.send_content(&room, content, txn, "edit").await
             }
             Outgoing::React {
                 room_id,
@@ -265,7 +290,7 @@ impl Transport for MatrixTransport {
                     .context("event id")
                     .map_err(never)?;
                 let content = ReactionEventContent::new(Annotation::new(target, key.clone()));
-                Self::send_content(&room, content, txn, "reaction").await
+                self.send_content(&room, content, txn, "reaction").await
             }
             Outgoing::Post {
                 room_id,
@@ -288,7 +313,7 @@ impl Transport for MatrixTransport {
                     RoomMessageEventContent::text_markdown(markdown)
                 }
                 .add_mentions(ruma_mentions(&mentions));
-                Self::send_content(&room, content, txn, "post").await
+                self.send_content(&room, content, txn, "post").await
             }
             Outgoing::Direct {
                 user_id,
@@ -306,13 +331,14 @@ impl Transport for MatrixTransport {
                 // should notify them (default push rules silence notices). It mentions nobody.
                 let content = RoomMessageEventContent::text_markdown(markdown)
                     .add_mentions(RumaMentions::new());
-                let sent = Self::send_content(&room, content, txn, "direct").await?;
+                let sent = self.send_content(&room, content, txn, "direct").await?;
                 if let Some(file) = attachment {
                     let mime: mime::Mime =
                         file.mime.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
                     // Its own transaction id, derived from the message's: a retry after the
                     // text went out sends the file once.
                     let config = AttachmentConfig::new().txn_id(txn_id(&format!("{txn}|file")));
+                    let _turn = self.encrypted_turn(&room).await;
                     room.send_attachment(file.filename.clone(), &mime, file.bytes.clone(), config)
                         .into_future()
                         .await
