@@ -104,6 +104,7 @@ fn blind_recall_and_clean_texts_stored() {
         ("pii-eval.toml", FLOOR_RECALL, FLOOR_STORED, true),
         ("pii-eval-2.toml", FLOOR_RECALL_2, FLOOR_STORED_2, true),
         ("pii-eval-3.toml", FLOOR_RECALL_3, FLOOR_STORED_3, false),
+        ("pii-eval-4.toml", FLOOR_RECALL_4, FLOOR_STORED_4, false),
     ] {
         let (recall, stored) = measure(file, show_misses);
         assert!(
@@ -129,3 +130,7 @@ const FLOOR_STORED_2: f64 = 96.5;
 /// 80.6 % / 100.0 % at its first run, unchanged by the `tune` round, so the floors stay.
 const FLOOR_RECALL_3: f64 = 80.0;
 const FLOOR_STORED_3: f64 = 99.5;
+/// Fourth set (held out; 480 texts written on 2026-12-02 by a session that saw nothing of the
+/// project, with a `mixed` kind): 80.0 % / 97.9 % at its first run (guard of main, 2026-12-02).
+const FLOOR_RECALL_4: f64 = 79.5;
+const FLOOR_STORED_4: f64 = 97.5;
