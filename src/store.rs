@@ -27,6 +27,19 @@ pub enum StoreError {
     /// The store was written by a newer kitbot than this one.
     #[error("ce dossier de données vient d'une version plus récente de kitbot (schéma {found}, attendu ≤ {SCHEMA_VERSION})")]
     TooNew { found: u32 },
+    /// Writes failed (a full disk) and the store is not usable again yet: it is closed while it
+    /// is being reopened, or a failed write has not been undone yet. Nothing is read from it
+    /// then, so nobody is told about data that is not there (or that never was confirmed).
+    #[error(
+        "base de données momentanément indisponible (écriture impossible, réouverture en cours)"
+    )]
+    Unavailable,
+}
+
+thread_local! {
+    /// Set while this thread runs the queued undos, which must reach the database that
+    /// everyone else is kept out of until they have run.
+    static UNDOING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 #[derive(Serialize, Deserialize)]
@@ -60,7 +73,12 @@ struct Inner {
     dir: Option<PathBuf>,
     /// The open database. Replaced by [`Store::reopen`] after an I/O error: sled 0.34 refuses
     /// every later operation once one failed (a full disk, say), until it is opened again.
-    db: RwLock<sled::Db>,
+    /// `None` while it is closed and could not be opened again yet: every call then fails with
+    /// [`StoreError::Unavailable`] (never an empty stand-in, which would answer "nothing kept").
+    db: RwLock<Option<sled::Db>>,
+    /// How many undos wait in `undos`: while some do, the database may hold a write that was
+    /// never confirmed, so it is not read by anyone but the undos themselves.
+    pending_undos: std::sync::atomic::AtomicUsize,
     /// One flush at a time, always a plain `flush` on a blocking thread: several concurrent
     /// `flush_async` calls can exhaust sled's own thread pool and then never return (seen with
     /// 16 authors sharing at once), and a `flush_async` racing a plain `flush` hung the bot
@@ -81,7 +99,8 @@ impl Store {
         Store {
             inner: Arc::new(Inner {
                 dir,
-                db: RwLock::new(db),
+                db: RwLock::new(Some(db)),
+                pending_undos: Default::default(),
                 flush_gate: Default::default(),
                 failing: AtomicBool::new(false),
                 undos: Undos::default(),
@@ -116,12 +135,16 @@ impl Store {
         Ok(store)
     }
 
-    fn db(&self) -> sled::Db {
+    fn db(&self) -> Result<sled::Db, StoreError> {
+        if self.inner.pending_undos.load(Ordering::SeqCst) > 0 && !UNDOING.with(|u| u.get()) {
+            return Err(StoreError::Unavailable);
+        }
         self.inner
             .db
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+            .ok_or(StoreError::Unavailable)
     }
 
     /// Record the outcome of a sled call: an I/O error marks the store as failing.
@@ -149,15 +172,9 @@ impl Store {
             return false;
         };
         let mut guard = self.inner.db.write().unwrap_or_else(|e| e.into_inner());
-        // Let go of the failed database first: sled holds a lock on its folder.
-        let placeholder = match sled::Config::new().temporary(true).open() {
-            Ok(db) => db,
-            Err(err) => {
-                tracing::warn!(cause = %err, "cannot reopen the store yet");
-                return false;
-            }
-        };
-        drop(std::mem::replace(&mut *guard, placeholder));
+        // Let go of the failed database first: sled holds a lock on its folder. Until another
+        // one is open, the store is closed: calls fail, none is served from a stand-in.
+        drop(guard.take());
         let mut last = None;
         for _ in 0..20 {
             match Self::config(&dir).open() {
@@ -166,24 +183,24 @@ impl Store {
                         .open_tree("meta")
                         .and_then(|meta| meta.insert("probe", b"1".to_vec()))
                         .and_then(|_| db.flush());
-                    match probe {
+                    *guard = Some(db);
+                    drop(guard);
+                    return match probe {
                         Ok(_) => {
-                            *guard = db;
-                            drop(guard);
                             if !self.run_undos() {
                                 return false;
                             }
                             self.inner.failing.store(false, Ordering::SeqCst);
                             tracing::warn!("the store works again");
-                            return true;
+                            true
                         }
                         Err(err) => {
-                            // Still full: keep it open (reads work) and try again later.
-                            *guard = db;
+                            // Still full: keep it open (reads work, unless an undo waits) and
+                            // try again later.
                             tracing::debug!(cause = %err, "the store still cannot write");
-                            return false;
+                            false
                         }
-                    }
+                    };
                 }
                 // A handle taken just before may still hold the folder's lock for a moment.
                 Err(err) => {
@@ -210,35 +227,38 @@ impl Store {
             Ok(()) => tracing::info!(what, "a failed write was undone"),
             Err(err) => {
                 tracing::warn!(cause = %err, what, "a failed write will be undone once the store works again");
+                let mut undos = self.inner.undos.0.lock().unwrap_or_else(|e| e.into_inner());
+                undos.push((what, Box::new(undo)));
                 self.inner
-                    .undos
-                    .0
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((what, Box::new(undo)));
+                    .pending_undos
+                    .store(undos.len(), Ordering::SeqCst);
             }
         }
     }
 
     /// Run the queued undos; false (and they stay queued) when one fails.
     fn run_undos(&self) -> bool {
-        let undos =
-            std::mem::take(&mut *self.inner.undos.0.lock().unwrap_or_else(|e| e.into_inner()));
-        let mut left = Vec::new();
-        for (what, undo) in undos {
-            if left.is_empty() && undo(self).is_ok() {
-                tracing::info!(what, "a failed write was undone");
-            } else {
-                left.push((what, undo));
+        // The queue stays locked while the undos run, so that an undo queued meanwhile waits
+        // its turn; `pending_undos` keeps everyone else out of the database until the end.
+        let mut queue = self.inner.undos.0.lock().unwrap_or_else(|e| e.into_inner());
+        UNDOING.with(|u| u.set(true));
+        let mut done = 0;
+        for (what, undo) in queue.iter() {
+            if undo(self).is_err() {
+                break;
             }
+            tracing::info!(what, "a failed write was undone");
+            done += 1;
         }
-        let ok = left.is_empty() && self.flush_blocking().is_ok();
+        // An undo may run twice: when one fails, or the flush does, they all run again later.
+        let ok = done == queue.len() && self.flush_blocking().is_ok();
+        UNDOING.with(|u| u.set(false));
+        if ok {
+            queue.clear();
+        }
         self.inner
-            .undos
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(left);
+            .pending_undos
+            .store(queue.len(), Ordering::SeqCst);
         ok
     }
 
@@ -268,7 +288,7 @@ impl Store {
     /// The raw sled tree named `name`. Keep it only for the call at hand: the database behind
     /// it may be reopened.
     pub fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
-        self.watch(self.db().open_tree(name))
+        self.watch(self.db()?.open_tree(name))
     }
 
     pub fn put<T: Serialize>(&self, tree: &str, key: &[u8], value: &T) -> Result<(), StoreError> {
@@ -364,14 +384,14 @@ impl Store {
             .flush_gate
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        self.watch(self.db().flush())?;
+        self.watch(self.db()?.flush())?;
         Ok(())
     }
 
     /// The names of every tree.
     pub fn tree_names(&self) -> Result<Vec<String>, StoreError> {
         Ok(self
-            .db()
+            .db()?
             .tree_names()
             .into_iter()
             .filter_map(|n| String::from_utf8(n.to_vec()).ok())
@@ -380,7 +400,7 @@ impl Store {
 
     /// Bytes used on disk.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
-        self.watch(self.db().size_on_disk())
+        self.watch(self.db()?.size_on_disk())
     }
 
     /// Tests only: from now on, every flush fails as on a full disk (or works again).
@@ -438,6 +458,91 @@ mod tests {
         assert_eq!(store.next_number("r").expect("n"), 2);
         assert!(store.insert_if_absent("seen", b"e1", b"1").expect("cas"));
         assert!(!store.insert_if_absent("seen", b"e1", b"1").expect("cas"));
+    }
+
+    /// A store that cannot be opened again yet (its folder still locked by an old handle, as
+    /// after a full disk) is closed: reads fail, and never answer from an empty stand-in
+    /// (which made the bot say "you gave no consent" to a person who had).
+    #[test]
+    fn a_store_that_cannot_reopen_yet_refuses_reads_instead_of_answering_empty() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(dir.path()).expect("open");
+        store
+            .put("items", b"a", &Item { name: "x".into() })
+            .expect("put");
+        store.flush_blocking().expect("flush");
+        // An old handle keeps the failed database, and its folder lock, alive.
+        let old = store.tree("items").expect("tree");
+        assert!(!store.reopen(), "the folder is still locked");
+        assert!(matches!(
+            store.get::<Item>("items", b"a"),
+            Err(StoreError::Unavailable)
+        ));
+        assert!(store
+            .put("items", b"b", &Item { name: "y".into() })
+            .is_err());
+        drop(old);
+        assert!(store.reopen());
+        assert_eq!(
+            store.get::<Item>("items", b"a").expect("get"),
+            Some(Item { name: "x".into() })
+        );
+        assert_eq!(store.get::<Item>("items", b"b").expect("get"), None);
+    }
+
+    /// While a failed write waits to be undone, nobody reads the store (it may show the write
+    /// that was never confirmed); reopening runs the undo first, then reads work again.
+    #[test]
+    fn a_pending_undo_keeps_readers_out_until_it_ran() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(dir.path()).expect("open");
+        store
+            .put(
+                "items",
+                b"a",
+                &Item {
+                    name: "before".into(),
+                },
+            )
+            .expect("put");
+        store.flush_blocking().expect("flush");
+        // The write whose flush "failed".
+        store
+            .put(
+                "items",
+                b"a",
+                &Item {
+                    name: "unconfirmed".into(),
+                },
+            )
+            .expect("put");
+        let tries = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = tries.clone();
+        store.undo("test", move |store| {
+            // Refused the first time, as by a store that refuses everything.
+            if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Err(StoreError::Unavailable);
+            }
+            store.put(
+                "items",
+                b"a",
+                &Item {
+                    name: "before".into(),
+                },
+            )
+        });
+        assert!(matches!(
+            store.get::<Item>("items", b"a"),
+            Err(StoreError::Unavailable)
+        ));
+        assert!(store.reopen());
+        assert_eq!(tries.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            store.get::<Item>("items", b"a").expect("get"),
+            Some(Item {
+                name: "before".into()
+            })
+        );
     }
 
     #[test]

@@ -1053,16 +1053,16 @@ fn parse_in(dans: &Tok, toks: &[Tok], ctx: &Ctx) -> Result<Schedule, ScheduleErr
     if months > 1_200 || days > 100_000 || minutes > 100_000_000 || seconds > 1_000_000_000 {
         return Err(too_far);
     }
-    // Rounded up to the whole second: "dans 10 secondes" never fires before ten seconds have
-    // passed (rounding down made it up to a second early).
-    let base = ceil_second(ctx.local_now);
+    // Kept to the nanosecond: "dans 10 secondes" fires ten seconds after the command was
+    // handled, not up to a second before (rounding down) nor after (rounding up).
+    let base = ctx.local_now;
     let shifted = base
         .checked_add_months(Months::new(months as u32))
         .and_then(|t| t.checked_add_days(Days::new(days)))
         .ok_or(too_far.clone())?;
     let at = match clock {
         Some(t) => local_to_utc(ctx.tz, shifted.date().and_time(t)),
-        None if months == 0 && days == 0 => Some(ceil_second(ctx.now)),
+        None if months == 0 && days == 0 => Some(ctx.now),
         None => local_to_utc(ctx.tz, shifted),
     }
     .ok_or(too_far.clone())?;
@@ -1071,15 +1071,6 @@ fn parse_in(dans: &Tok, toks: &[Tok], ctx: &Ctx) -> Result<Schedule, ScheduleErr
         .and_then(|at| at.checked_add_signed(Duration::seconds(seconds as i64)))
         .ok_or(too_far)?;
     once(at, ctx)
-}
-
-/// `t` rounded up to the next whole second (unchanged when already whole).
-fn ceil_second<T: Timelike + Copy + std::ops::Add<Duration, Output = T>>(t: T) -> T {
-    match t.with_nanosecond(0) {
-        Some(whole) if t.nanosecond() > 0 => whole + Duration::seconds(1),
-        Some(whole) => whole,
-        None => t,
-    }
 }
 
 // ---------------------------------------------------------------------------

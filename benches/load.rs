@@ -1,0 +1,244 @@
+//! Load driver: 20 people in 10 rooms (two per room) send commands at a sustained rate to a
+//! release `kitbot run` on a local Synapse (relaxed rate limits), for 10 minutes. Each person
+//! sends one command every `KITBOT_LOAD_INTERVAL_MS` (default 5,000 ms, so 4 commands a second
+//! in all), cycling through everyday commands, without waiting for the answer. Every command's
+//! answer is awaited in its own task (up to the harness timeout).
+//!
+//! Prints a Markdown table per minute (sent, answered, latency median / p95 / p99: from the
+//! person's send confirmed to the answer arriving through the person's own sync), the totals
+//! (answered must equal sent; a duplicate answer is counted), and the bot's resident memory
+//! and CPU time at the start and at the end.
+//!
+//! Run with `cargo bench --bench load`; `KITBOT_LOAD_MINUTES=2` makes a shorter run.
+
+#![recursion_limit = "256"]
+
+#[path = "../tests/util/mod.rs"]
+mod util;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use util::{Bot, Human, Tenant};
+
+const PEOPLE: usize = 20;
+const ROOMS: usize = 10;
+
+const COMMANDS: [&str; 6] = [
+    "!ping",
+    "!kit comment relancer un jeune qui ne repond plus",
+    "!fiche sms-rappel",
+    "!reflexions",
+    "!themes",
+    "!kit premier rdv en visio",
+];
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Resident memory (MiB) and CPU time (user + system, seconds) of a process.
+fn usage(pid: u32) -> (f64, f64) {
+    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |k| k / 1024.0);
+    // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
+    let cpu = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1.to_owned();
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let utime: f64 = fields.get(11)?.parse().ok()?;
+            let stime: f64 = fields.get(12)?.parse().ok()?;
+            Some((utime + stime) / 100.0)
+        })
+        .unwrap_or(f64::NAN);
+    (rss, cpu)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+#[derive(Default)]
+struct Minute {
+    sent: usize,
+    answered: usize,
+    doubled: usize,
+    latencies: Vec<f64>,
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"));
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let minutes = env_u64("KITBOT_LOAD_MINUTES", 10);
+    let interval = Duration::from_millis(env_u64("KITBOT_LOAD_INTERVAL_MS", 5_000));
+
+    let mut people = Vec::with_capacity(PEOPLE);
+    for i in 0..PEOPLE {
+        people.push(Arc::new(Human::new(&format!("charge{i}")).await));
+    }
+    let mut rooms = Vec::with_capacity(ROOMS);
+    for r in 0..ROOMS {
+        let (a, b) = (&people[2 * r], &people[2 * r + 1]);
+        let room = a.create_room(false, &[&b.user_id]).await;
+        let id = room.room_id().to_owned();
+        b.wait_room(&id).await;
+        b.join(&id).await;
+        rooms.push(id);
+    }
+    let tenant = Tenant {
+        id: "charge",
+        rooms: rooms.iter().map(|r| r.to_string()).collect(),
+        coordination_level: 50,
+        extra: "",
+    };
+    let mut bot = Bot::new(&[tenant], &["localhost"]).await;
+    bot.start();
+    for (r, id) in rooms.iter().enumerate() {
+        let owner = &people[2 * r];
+        owner
+            .room(id)
+            .invite_user_by_id(&bot.owned_user_id())
+            .await
+            .unwrap_or_else(|e| panic!("invite: {e}"));
+        owner.wait_membership(id, &bot.user_id, "join").await;
+    }
+    // Warm-up, not counted: one answered command per room.
+    for (r, id) in rooms.iter().enumerate() {
+        let warm = people[2 * r].say(id, "!ping").await;
+        people[2 * r].wait_reply(&warm).await;
+    }
+    let pid = bot
+        .pid()
+        .unwrap_or_else(|| panic!("the bot is not running"));
+    let (rss_start, cpu_start) = usage(pid);
+
+    let stats: Arc<Mutex<BTreeMap<u64, Minute>>> = Arc::default();
+    let started = Instant::now();
+    let end = started + Duration::from_secs(minutes * 60);
+    let mut senders = Vec::new();
+    for (p, person) in people.iter().enumerate() {
+        let person = person.clone();
+        let room = rooms[p / 2].clone();
+        let stats = stats.clone();
+        senders.push(tokio::spawn(async move {
+            // Spread the people over the interval.
+            let offset = interval.mul_f64(p as f64 / PEOPLE as f64);
+            let mut next = tokio::time::Instant::now() + offset;
+            let mut waits = Vec::new();
+            let mut n = p;
+            while Instant::now() < end {
+                tokio::time::sleep_until(next).await;
+                next += interval;
+                let minute = started.elapsed().as_secs() / 60;
+                let id = person.say(&room, COMMANDS[n % COMMANDS.len()]).await;
+                n += 1;
+                let sent = Instant::now();
+                stats.lock().expect("stats").entry(minute).or_default().sent += 1;
+                let person = person.clone();
+                let stats = stats.clone();
+                waits.push(tokio::spawn(async move {
+                    let reply = tokio::time::timeout(util::TIMEOUT, person.wait_reply(&id)).await;
+                    let mut stats = stats.lock().expect("stats");
+                    let m = stats.entry(minute).or_default();
+                    if reply.is_ok() {
+                        m.answered += 1;
+                        m.latencies.push(sent.elapsed().as_secs_f64() * 1e3);
+                    }
+                    drop(stats);
+                    // Answers that arrive twice (counted once the dust settled).
+                    (person, id, minute)
+                }));
+            }
+            waits
+        }));
+    }
+    let mut waits = Vec::new();
+    for s in senders {
+        waits.extend(s.await.unwrap_or_else(|e| panic!("sender: {e}")));
+    }
+    let mut answered_events = Vec::new();
+    for w in waits {
+        if let Ok(done) = w.await {
+            answered_events.push(done);
+        }
+    }
+    // Let late duplicates arrive before counting them.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    for (person, id, minute) in answered_events {
+        let replies = person.replies_to(&id).len();
+        if replies > 1 {
+            stats
+                .lock()
+                .expect("stats")
+                .entry(minute)
+                .or_default()
+                .doubled += replies - 1;
+        }
+    }
+    let (rss_end, cpu_end) = usage(pid);
+    bot.stop();
+
+    println!("| minute | sent | answered | doubled | median | p95 | p99 |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    let stats = stats.lock().expect("stats");
+    let mut all = Vec::new();
+    let (mut sent, mut answered, mut doubled) = (0, 0, 0);
+    for (minute, m) in stats.iter() {
+        let mut l = m.latencies.clone();
+        l.sort_by(f64::total_cmp);
+        println!(
+            "| {} | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms |",
+            minute + 1,
+            m.sent,
+            m.answered,
+            m.doubled,
+            percentile(&l, 0.5),
+            percentile(&l, 0.95),
+            percentile(&l, 0.99)
+        );
+        sent += m.sent;
+        answered += m.answered;
+        doubled += m.doubled;
+        all.extend(l);
+    }
+    all.sort_by(f64::total_cmp);
+    println!(
+        "| **all** | **{sent}** | **{answered}** | **{doubled}** | {:.1} ms | {:.1} ms | {:.1} ms |",
+        percentile(&all, 0.5),
+        percentile(&all, 0.95),
+        percentile(&all, 0.99)
+    );
+    println!();
+    println!(
+        "bot resident memory: {rss_start:.1} MiB after the warm-up, {rss_end:.1} MiB at the end; \
+         bot CPU during the run: {:.1} s ({:.2} ms per command)",
+        cpu_end - cpu_start,
+        (cpu_end - cpu_start) * 1e3 / sent.max(1) as f64
+    );
+    if answered != sent || doubled > 0 {
+        eprintln!("FAILED: {sent} sent, {answered} answered, {doubled} doubled");
+        std::process::exit(1);
+    }
+}
