@@ -105,6 +105,7 @@ fn blind_recall_and_clean_texts_stored() {
         ("pii-eval-2.toml", FLOOR_RECALL_2, FLOOR_STORED_2, true),
         ("pii-eval-3.toml", FLOOR_RECALL_3, FLOOR_STORED_3, false),
         ("pii-eval-4.toml", FLOOR_RECALL_4, FLOOR_STORED_4, false),
+        ("pii-eval-5.toml", FLOOR_RECALL_5, FLOOR_STORED_5, false),
     ] {
         let (recall, stored) = measure(file, show_misses);
         assert!(
@@ -134,3 +135,8 @@ const FLOOR_STORED_3: f64 = 99.5;
 /// project, with a `mixed` kind): 80.0 % / 97.9 % at its first run (guard of main, 2026-12-02).
 const FLOOR_RECALL_4: f64 = 79.5;
 const FLOOR_STORED_4: f64 = 97.5;
+/// Fifth set (held out; 480 texts written on 2026-12-02 by a session that saw nothing of the
+/// project, with 15 kinds of personal data, ids of CAF / France Travail / i-milo among them):
+/// 85.0 % / 100.0 % at its first run (guard of main, 2026-12-02).
+const FLOOR_RECALL_5: f64 = 84.5;
+const FLOOR_STORED_5: f64 = 99.5;
