@@ -7,7 +7,7 @@
 //! user (`render.rs`).
 //!
 //! Scoring. Each card is split into fields with weights (titre and tags 3, theme name 2, intro
-//! 1.5, rest of the body 1, channels 0.5). For a term t and card d the BM25F pseudo-frequency is
+//! 1.5, example questions from `questions.toml` 1.5, rest of the body 1, channels 0.5). For a term t and card d the BM25F pseudo-frequency is
 //! `tf~ = Σ_f w_f · tf_f / (1 − b_f + b_f · len_f / avglen_f)` (b = 0.75 for prose, less for
 //! title, tags and channels), and the posting stores `idf(t) · tf~ / (k1 + tf~)` (k1 = 2), so a
 //! query only adds precomputed numbers. The idf is the square root of BM25's: with a hundred
@@ -118,12 +118,15 @@ const K1: f32 = 2.0;
 const IDF_POWER: f32 = 0.5;
 /// Field weights, in the order of [`Field`]. The channels a card uses ("téléphone", "sms")
 /// weigh little: they say how the practice is done, not what it is about, and they are listed on
-/// most cards.
-const FIELD_WEIGHTS: [f32; FIELDS] = [3.0, 3.0, 2.0, 1.5, 1.0, 0.5];
+/// most cards. The example questions weigh as much as the intro: they are many and loosely
+/// worded, but they hold the everyday words the card's own text does not use (chosen by
+/// leave-one-set-out runs over the tuning sets, see BENCHMARKS.md).
+const FIELD_WEIGHTS: [f32; FIELDS] = [3.0, 3.0, 2.0, 1.5, 1.0, 0.5, 1.5];
 /// Length normalisation per field: full (0.75) for prose, light for the title, tags and channels
-/// (a card with many tags should not see each of them count less), none for the theme name.
-const FIELD_B: [f32; FIELDS] = [0.5, 0.3, 0.0, 0.75, 0.75, 0.3];
-const FIELDS: usize = 6;
+/// (a card with many tags should not see each of them count less), none for the theme name, full
+/// for the example questions (a card with many of them must not win on their sheer length).
+const FIELD_B: [f32; FIELDS] = [0.5, 0.3, 0.0, 0.75, 0.75, 0.3, 0.75];
+const FIELDS: usize = 7;
 /// Share of a question word covered by a synonym of it.
 const SYNONYM_COVER: f32 = 0.9;
 /// Weight of a synonym of the question's word.
@@ -165,6 +168,8 @@ enum Field {
     Intro = 3,
     Body = 4,
     Channels = 5,
+    /// Example questions from `questions.toml`.
+    Questions = 6,
 }
 
 /// FxHash: a fast non-cryptographic hash for the index's maps. Only the project's cards are
@@ -364,7 +369,12 @@ impl Alt {
 }
 
 impl Index {
-    pub fn build(cards: &[Card], themes: &[Theme], synonyms: &[Vec<String>]) -> Index {
+    pub fn build(
+        cards: &[Card],
+        themes: &[Theme],
+        synonyms: &[Vec<String>],
+        questions: &[(String, String)],
+    ) -> Index {
         let stemmer = FrenchStemmer;
 
         let mut terms: FastMap<String, u32> = FastMap::default();
@@ -375,9 +385,17 @@ impl Index {
         let mut lengths: Vec<[u32; FIELDS]> = Vec::with_capacity(cards.len());
         let mut doc_tf: FastMap<u32, [u16; FIELDS]> = FastMap::default();
 
+        // Example questions (`questions.toml`), joined per card id.
+        let mut examples: FastMap<&str, String> = FastMap::default();
+        for (id, question) in questions {
+            let text = examples.entry(id.as_str()).or_default();
+            text.push_str(question);
+            text.push('\n');
+        }
         for card in cards {
             doc_tf.clear();
             let mut len = [0u32; FIELDS];
+            let questions = examples.get(card.id.as_str()).map_or("", String::as_str);
             let theme_name = themes
                 .iter()
                 .find(|t| t.slug == card.theme)
@@ -395,6 +413,7 @@ impl Index {
                 (Field::Intro, &intro),
                 (Field::Body, &rest),
                 (Field::Channels, &channels),
+                (Field::Questions, questions),
             ];
             for (field, text) in fields {
                 let f = field as usize;
@@ -1182,7 +1201,7 @@ mod tests {
                 "La visio évite un long trajet, et la violation des données se prévient.",
             ),
         ];
-        (Index::build(&cards, &[], &[]), cards)
+        (Index::build(&cards, &[], &[], &[]), cards)
     }
 
     struct Case {
@@ -1309,7 +1328,7 @@ mod tests {
             vec!["jeune".to_owned(), "jeunes".to_owned(), "usager".to_owned()],
             vec!["cej".to_owned(), "contrat d'engagement jeune".to_owned()],
         ];
-        let index = Index::build(&cards, &[], &synonyms);
+        let index = Index::build(&cards, &[], &synonyms, &[]);
         let first = |q: &str| {
             let outcome = index.search(q, 3);
             outcome

@@ -234,7 +234,29 @@ fn problems_across_files_name_file_and_line() {
         "groupes = [\n  [\"visio\", \"vidéo\"],\n  [\"seul\"],\n]\n".into(),
     );
 
+    let mut questions_unknown_card = fixture_files();
+    questions_unknown_card.push((
+        "kit-snippets/questions.toml".into(),
+        "[fiches]\nsms-rappel = [\"ils oublient\"]\nsms-rapel = [\"rappel\", \"relance\"]\n".into(),
+    ));
+
+    let mut questions_not_a_list = fixture_files();
+    questions_not_a_list.push((
+        "kit-snippets/questions.toml".into(),
+        "[fiches]\nsms-rappel = \"ils oublient\"\n".into(),
+    ));
+
     let cases = vec![
+        Case {
+            name: "example questions for an unknown card",
+            files: questions_unknown_card,
+            expected: vec![("kit-snippets/questions.toml", Some(3), "« sms-rapel »")],
+        },
+        Case {
+            name: "example questions not in a list",
+            files: questions_not_a_list,
+            expected: vec![("kit-snippets/questions.toml", Some(2), "« sms-rappel »")],
+        },
         Case {
             name: "duplicate id",
             files: duplicate,
@@ -651,4 +673,23 @@ fn a_huge_fiche_id_is_answered_at_once() {
     );
     assert!(answer.len() < 2_000, "{} bytes", answer.len());
     assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn example_questions_bring_their_card_first() {
+    // "lapin" is in no card of the fixture: only the example question ties it to sms-rappel.
+    let question = "il me pose un lapin sur deux";
+    assert!(fixture().search(question, 3).is_empty());
+    let mut files = fixture_files();
+    files.push((
+        "kit-snippets/questions.toml".into(),
+        "[fiches]\nsms-rappel = [\"ils me posent des lapins\"]\n".into(),
+    ));
+    let kit = Kit::from_files(&files).expect("the fixture with questions loads");
+    let hits = kit.search(question, 3);
+    assert_eq!(
+        hits.first().map(|h| h.id.as_str()),
+        Some("sms-rappel"),
+        "{hits:?}"
+    );
 }
