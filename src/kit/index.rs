@@ -146,6 +146,14 @@ const KNOWN_PREFIX_MIN_CHARS: usize = 5;
 const MAX_PREFIX_STEMS: usize = 3;
 /// Weight of a vocabulary word one edit away from an unknown question word.
 const TYPO_WEIGHT: f32 = 0.5;
+/// Weight of a vocabulary word two edits away from an unknown question word (see
+/// `typo_candidates`).
+const TYPO2_WEIGHT: f32 = 0.4;
+/// Shortest question word (in chars), and shortest vocabulary word, for two-edit typo
+/// correction: in shorter words two edits change the word.
+const TYPO2_MIN_CHARS: usize = 7;
+/// Longest word (in chars) considered for two-edit typo correction.
+const MAX_TYPO2_CHARS: usize = 24;
 /// Weight of the card stem an unknown inflected question word starts with.
 const INFLECTION_WEIGHT: f32 = 0.7;
 /// Shortest card stem an inflected question word is reduced to.
@@ -796,12 +804,13 @@ impl Index {
                     .filter_map(|s| self.terms.get(s))
                     .map(|t| Alt::approx(*t, PREFIX_WEIGHT))
                     .collect();
-                let fixes = self.typo_candidates(word);
+                let (fixes, two_edits) = self.typo_candidates(word);
+                let weight = if two_edits { TYPO2_WEIGHT } else { TYPO_WEIGHT };
                 alts.extend(
                     fixes
                         .iter()
                         .filter_map(|s| self.terms.get(s))
-                        .map(|t| Alt::approx(*t, TYPO_WEIGHT)),
+                        .map(|t| Alt::approx(*t, weight)),
                 );
                 // An inflection Snowball leaves whole ("oublient", "repondent"): the longest
                 // card stem it starts with.
@@ -1065,8 +1074,11 @@ impl Index {
         None
     }
 
-    /// Stems of the vocabulary words one edit away from `word`, most frequent first.
-    fn typo_candidates(&self, word: &str) -> Vec<String> {
+    /// Stems of the vocabulary words one edit away from `word`, most frequent first. When
+    /// there is none and `word` has [`TYPO2_MIN_CHARS`] chars or more, the words two edits away
+    /// that start with the same letter (a doubled letter missed and another one changed:
+    /// "acompagnemnt", "notfication"), with `true` for "two edits".
+    fn typo_candidates(&self, word: &str) -> (Vec<String>, bool) {
         let n = word.chars().count();
         let mut found: Vec<u32> = Vec::new();
         for k in std::iter::once(usize::MAX).chain(0..n) {
@@ -1078,6 +1090,21 @@ impl Index {
                 }
                 if !found.contains(&i) && within_one_edit(word, &self.surfaces[i as usize].0) {
                     found.push(i);
+                }
+            }
+        }
+        let two_edits = found.is_empty() && n >= TYPO2_MIN_CHARS;
+        if two_edits {
+            // The surfaces are sorted: those starting with the word's first letter are a run.
+            let first = &word[..word.chars().next().map_or(0, char::len_utf8)];
+            let start = self.surfaces.partition_point(|(w, _)| w.as_str() < first);
+            for (i, (surface, _)) in self.surfaces.iter().enumerate().skip(start) {
+                if !surface.starts_with(first) {
+                    break;
+                }
+                let m = surface.chars().count();
+                if m >= TYPO2_MIN_CHARS && m.abs_diff(n) <= 2 && within_two_edits(word, surface) {
+                    found.push(i as u32);
                 }
             }
         }
@@ -1094,8 +1121,57 @@ impl Index {
                 .map_or(0, |t| self.postings[*t as usize].len())
         };
         stems.sort_by(|a, b| df(b).cmp(&df(a)).then(a.cmp(b)));
-        stems
+        (stems, two_edits)
     }
+}
+
+/// True when `a` and `b` are at most two edits apart (insertion, deletion, substitution, or
+/// transposition of neighbours), for words of at most [`MAX_TYPO2_CHARS`] chars. Rows of the
+/// distance table on the stack; stops as soon as a row has no cell under 3.
+fn within_two_edits(a: &str, b: &str) -> bool {
+    const W: usize = MAX_TYPO2_CHARS + 1;
+    let mut ac = ['\0'; MAX_TYPO2_CHARS];
+    let mut bc = ['\0'; MAX_TYPO2_CHARS];
+    let (mut la, mut lb) = (0, 0);
+    for c in a.chars() {
+        if la == MAX_TYPO2_CHARS {
+            return false;
+        }
+        ac[la] = c;
+        la += 1;
+    }
+    for c in b.chars() {
+        if lb == MAX_TYPO2_CHARS {
+            return false;
+        }
+        bc[lb] = c;
+        lb += 1;
+    }
+    if la.abs_diff(lb) > 2 {
+        return false;
+    }
+    let mut before = [0usize; W];
+    let mut prev: [usize; W] = std::array::from_fn(|j| j);
+    let mut cur = [0usize; W];
+    for i in 1..=la {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=lb {
+            let cost = usize::from(ac[i - 1] != bc[j - 1]);
+            let mut best = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && ac[i - 1] == bc[j - 2] && ac[i - 2] == bc[j - 1] {
+                best = best.min(before[j - 2] + 1);
+            }
+            cur[j] = best;
+            row_min = row_min.min(best);
+        }
+        if row_min > 2 {
+            return false;
+        }
+        before = prev;
+        prev = cur;
+    }
+    prev[lb] <= 2
 }
 
 /// FNV-1a over the chars of `word`, skipping the char at `skip` (`usize::MAX`: none).
@@ -1151,7 +1227,7 @@ fn strip_urls(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{mentions_danger, strip_urls, Index, SAFETY_CARD};
+    use super::{mentions_danger, strip_urls, within_two_edits, Index, SAFETY_CARD};
     use crate::kit::text::fold;
     use crate::kit::Card;
 
@@ -1383,6 +1459,30 @@ mod tests {
         ];
         for (question, expected) in cases {
             assert_eq!(mentions_danger(&fold(question)), expected, "{question}");
+        }
+    }
+
+    #[test]
+    fn two_edit_detection_agrees_with_the_edit_distance() {
+        let words = [
+            "accompagnement",
+            "acompagnemnt",
+            "acompagnement",
+            "accompagnemnet",
+            "notification",
+            "notfication",
+            "visioconference",
+            "visoconferanse",
+            "vsioconfrence",
+            "rappel",
+            "",
+            "a",
+        ];
+        for a in words {
+            for b in words {
+                let expected = crate::kit::text::edit_distance(a, b) <= 2;
+                assert_eq!(within_two_edits(a, b), expected, "{a} / {b}");
+            }
         }
     }
 

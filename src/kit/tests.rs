@@ -462,6 +462,41 @@ fn search_tolerates_one_typo_in_longer_words() {
     assert_eq!(first(&kit, "minimis").as_deref(), Some("donnees-minimum"));
     // Words under 4 letters are not corrected: "smx" is not "sms".
     assert_eq!(first(&kit, "smx"), None);
+    // Two edits in a word of 7 letters or more: a letter dropped and another changed.
+    assert_eq!(
+        first(&kit, "visoconferance").as_deref(),
+        Some("visio-premier-rdv")
+    );
+    assert_eq!(
+        first(&kit, "minimistion").as_deref(),
+        Some("donnees-minimum")
+    );
+    // Not in words under 7 letters.
+    assert_eq!(first(&kit, "rappel").as_deref(), Some("sms-rappel"));
+    assert_eq!(first(&kit, "rxppxl"), None);
+}
+
+#[test]
+fn chat_abbreviations_are_read_as_their_words() {
+    use crate::kit::text::{analyze, words};
+    // Abbreviations of everyday words stem as the full word.
+    let pairs = [
+        ("msg", "message"),
+        ("pb", "problème"),
+        ("dispo", "disponible"),
+        ("perso", "personnel"),
+        ("num", "numéro"),
+        ("verif", "vérification"),
+        ("notifs", "notification"),
+    ];
+    for (short, full) in pairs {
+        assert_eq!(analyze(short), analyze(full), "{short} / {full}");
+    }
+    // Abbreviations of function words are stop words.
+    assert_eq!(
+        words("qd il a bcp de msg ds la journée, jsp pq"),
+        ["msg", "journee"]
+    );
 }
 
 #[test]
