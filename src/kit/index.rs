@@ -1340,7 +1340,7 @@ mod tests {
                 also: Some("sms-rappel"),
             },
             Case {
-                question: "rappeler un rdv par sms",
+                question: "rappeler un rendez-vous par sms",
                 first: "sms-rappel",
                 also: None,
             },
