@@ -21,8 +21,10 @@
 //! member found is part of it, not a word of its own; rarer members are scaled down towards the
 //! idf of the group's most common one, so that a rare spelling does not outweigh a common one);
 //! longer card words it is the start of ("hebdo" → "hebdomadaire"); for an unknown word of 4
-//! letters or more, card words one edit away (weight 0.5) and the longest card stem it starts
-//! with (an inflection Snowball leaves whole: "oublient" → "oubl", weight 0.7). A guess never
+//! letters or more, card words one edit away (weight 0.5; when there is none and the word has 7
+//! letters or more, words two edits away starting with its letter, weight 0.4) and the longest
+//! card stem it starts with (an inflection Snowball leaves whole: "oublient" → "oubl", weight
+//! 0.7). A guess never
 //! weighs more than the known word it stands for. A card scores the best alternative of each
 //! clause, summed over clauses.
 //!

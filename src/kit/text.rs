@@ -1,8 +1,9 @@
 //! French text analysis for the kit search.
 //!
 //! Owns: elision (`l'`, `d'`, `qu'`…, straight or typographic apostrophe), hyphenated
-//! compounds, French stop words, Snowball stemming (with the forms of common irregular verbs
-//! brought to their infinitive) and one-edit typo tolerance, on top of the
+//! compounds, French stop words (chat abbreviations of function words included), Snowball
+//! stemming (with chat abbreviations of everyday words read as the word, and the forms of common
+//! irregular verbs brought to their infinitive) and one-edit typo tolerance, on top of the
 //! crate's one folding ([`crate::core::text::fold`]). It does not own the index or the scoring
 //! (see `index.rs`): the same analysis runs on cards at build time and on questions at query time, so
 //! both sides always agree on what a "word" is.
