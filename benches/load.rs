@@ -132,7 +132,11 @@ async fn run() {
     let pid = bot
         .pid()
         .unwrap_or_else(|| panic!("the bot is not running"));
+    // Idle: joined to 10 rooms, nothing asked, for 30 s.
+    let (_, idle_from) = usage(pid);
+    tokio::time::sleep(Duration::from_secs(30)).await;
     let (rss_start, cpu_start) = usage(pid);
+    let idle_ms_per_s = (cpu_start - idle_from) * 1e3 / 30.0;
 
     let stats: Arc<Mutex<BTreeMap<u64, Minute>>> = Arc::default();
     let started = Instant::now();
@@ -231,6 +235,7 @@ async fn run() {
         percentile(&all, 0.99)
     );
     println!();
+    println!("bot CPU while idle (30 s, joined, nothing asked): {idle_ms_per_s:.1} ms per second");
     println!(
         "bot resident memory: {rss_start:.1} MiB after the warm-up, {rss_end:.1} MiB at the end; \
          bot CPU during the run: {:.1} s ({:.2} ms per command)",

@@ -59,17 +59,12 @@ pub fn run_at(config_path: Option<&std::path::Path>, now: chrono::DateTime<chron
                 kit.themes().len(),
                 kit.parcours().len()
             ));
-            use chrono::Datelike as _;
-            let months_now = now.year() * 12 + now.month() as i32 - 1;
             for card in kit.cards() {
-                if let Some(checked) = card.verified {
-                    let months = i32::from(checked.year) * 12 + i32::from(checked.month) - 1;
-                    if months_now - months > 12 {
-                        report.warnings.push(crate::strings::kit::check_stale_card(
-                            &card.id,
-                            &checked.to_string(),
-                        ));
-                    }
+                if let Some(checked) = card.verified.filter(|c| checked_over_a_year_ago(*c, now)) {
+                    report.warnings.push(crate::strings::kit::check_stale_card(
+                        &card.id,
+                        &checked.to_string(),
+                    ));
                 }
             }
         }
@@ -78,9 +73,73 @@ pub fn run_at(config_path: Option<&std::path::Path>, now: chrono::DateTime<chron
     report
 }
 
+/// True when a card's `verifie` month is more than a year before `now`'s month: checked in
+/// 2025-12, it is due in 2027-01 (twelve months later, 2026-12, is still within the year).
+fn checked_over_a_year_ago(
+    checked: crate::kit::YearMonth,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    use chrono::Datelike as _;
+    let months_now = now.year() * 12 + now.month() as i32 - 1;
+    let months = i32::from(checked.year) * 12 + i32::from(checked.month) - 1;
+    months_now - months > 12
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verifie_month_is_stale_after_twelve_full_months() {
+        struct Case {
+            checked: &'static str,
+            now: &'static str,
+            stale: bool,
+        }
+        let cases = [
+            Case {
+                checked: "2026-12",
+                now: "2026-12-02T10:00:00Z",
+                stale: false,
+            },
+            Case {
+                checked: "2025-12",
+                now: "2026-12-31T23:00:00Z",
+                stale: false,
+            },
+            Case {
+                checked: "2025-11",
+                now: "2026-12-01T00:00:00Z",
+                stale: true,
+            },
+            Case {
+                checked: "2025-12",
+                now: "2027-01-01T00:00:00Z",
+                stale: true,
+            },
+            Case {
+                checked: "2024-06",
+                now: "2026-12-02T10:00:00Z",
+                stale: true,
+            },
+            // A month in the future (a typo) is not stale.
+            Case {
+                checked: "2030-01",
+                now: "2026-12-02T10:00:00Z",
+                stale: false,
+            },
+        ];
+        for case in cases {
+            let checked = crate::kit::YearMonth::parse(case.checked).expect("month");
+            assert_eq!(
+                checked_over_a_year_ago(checked, at(case.now)),
+                case.stale,
+                "{} at {}",
+                case.checked,
+                case.now
+            );
+        }
+    }
 
     fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
         chrono::DateTime::parse_from_rfc3339(text)

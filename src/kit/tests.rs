@@ -234,7 +234,29 @@ fn problems_across_files_name_file_and_line() {
         "groupes = [\n  [\"visio\", \"vidéo\"],\n  [\"seul\"],\n]\n".into(),
     );
 
+    let mut questions_unknown_card = fixture_files();
+    questions_unknown_card.push((
+        "kit-snippets/questions.toml".into(),
+        "[fiches]\nsms-rappel = [\"ils oublient\"]\nsms-rapel = [\"rappel\", \"relance\"]\n".into(),
+    ));
+
+    let mut questions_not_a_list = fixture_files();
+    questions_not_a_list.push((
+        "kit-snippets/questions.toml".into(),
+        "[fiches]\nsms-rappel = \"ils oublient\"\n".into(),
+    ));
+
     let cases = vec![
+        Case {
+            name: "example questions for an unknown card",
+            files: questions_unknown_card,
+            expected: vec![("kit-snippets/questions.toml", Some(3), "« sms-rapel »")],
+        },
+        Case {
+            name: "example questions not in a list",
+            files: questions_not_a_list,
+            expected: vec![("kit-snippets/questions.toml", Some(2), "« sms-rappel »")],
+        },
         Case {
             name: "duplicate id",
             files: duplicate,
@@ -440,6 +462,41 @@ fn search_tolerates_one_typo_in_longer_words() {
     assert_eq!(first(&kit, "minimis").as_deref(), Some("donnees-minimum"));
     // Words under 4 letters are not corrected: "smx" is not "sms".
     assert_eq!(first(&kit, "smx"), None);
+    // Two edits in a word of 7 letters or more: a letter dropped and another changed.
+    assert_eq!(
+        first(&kit, "visoconferance").as_deref(),
+        Some("visio-premier-rdv")
+    );
+    assert_eq!(
+        first(&kit, "minimistion").as_deref(),
+        Some("donnees-minimum")
+    );
+    // Not in words under 7 letters.
+    assert_eq!(first(&kit, "rappel").as_deref(), Some("sms-rappel"));
+    assert_eq!(first(&kit, "rxppxl"), None);
+}
+
+#[test]
+fn chat_abbreviations_are_read_as_their_words() {
+    use crate::kit::text::{analyze, words};
+    // Abbreviations of everyday words stem as the full word.
+    let pairs = [
+        ("msg", "message"),
+        ("pb", "problème"),
+        ("dispo", "disponible"),
+        ("perso", "personnel"),
+        ("num", "numéro"),
+        ("verif", "vérification"),
+        ("notifs", "notification"),
+    ];
+    for (short, full) in pairs {
+        assert_eq!(analyze(short), analyze(full), "{short} / {full}");
+    }
+    // Abbreviations of function words are stop words.
+    assert_eq!(
+        words("qd il a bcp de msg ds la journée, jsp pq"),
+        ["msg", "journee"]
+    );
 }
 
 #[test]
@@ -651,4 +708,23 @@ fn a_huge_fiche_id_is_answered_at_once() {
     );
     assert!(answer.len() < 2_000, "{} bytes", answer.len());
     assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn example_questions_bring_their_card_first() {
+    // "lapin" is in no card of the fixture: only the example question ties it to sms-rappel.
+    let question = "il me pose un lapin sur deux";
+    assert!(fixture().search(question, 3).is_empty());
+    let mut files = fixture_files();
+    files.push((
+        "kit-snippets/questions.toml".into(),
+        "[fiches]\nsms-rappel = [\"ils me posent des lapins\"]\n".into(),
+    ));
+    let kit = Kit::from_files(&files).expect("the fixture with questions loads");
+    let hits = kit.search(question, 3);
+    assert_eq!(
+        hits.first().map(|h| h.id.as_str()),
+        Some("sms-rappel"),
+        "{hits:?}"
+    );
 }

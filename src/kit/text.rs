@@ -1,8 +1,9 @@
 //! French text analysis for the kit search.
 //!
 //! Owns: elision (`l'`, `d'`, `qu'`…, straight or typographic apostrophe), hyphenated
-//! compounds, French stop words, Snowball stemming (with the forms of common irregular verbs
-//! brought to their infinitive) and one-edit typo tolerance, on top of the
+//! compounds, French stop words (chat abbreviations of function words included), Snowball
+//! stemming (with chat abbreviations of everyday words read as the word, and the forms of common
+//! irregular verbs brought to their infinitive) and one-edit typo tolerance, on top of the
 //! crate's one folding ([`crate::core::text::fold`]). It does not own the index or the scoring
 //! (see `index.rs`): the same analysis runs on cards at build time and on questions at query time, so
 //! both sides always agree on what a "word" is.
@@ -354,6 +355,55 @@ const STOP_WORDS: &[&str] = &[
     "cas",
     "moment",
     "pouvoir",
+    // Chat abbreviations of function words and filler, as counsellors type them: "qd" quand,
+    // "pq"/"pk" pourquoi, "bcp" beaucoup, "ds" dans, "pr" pour, "jsp" je sais pas, "tjs"
+    // toujours, "qqn" quelqu'un, "mtn" maintenant…
+    "qd",
+    "qnd",
+    "pq",
+    "pk",
+    "pkoi",
+    "pcq",
+    "pck",
+    "psk",
+    "parce",
+    "bcp",
+    "ds",
+    "pr",
+    "jsp",
+    "jpp",
+    "tjs",
+    "tjrs",
+    "cmt",
+    "cmnt",
+    "dc",
+    "mm",
+    "tt",
+    "ts",
+    "tte",
+    "ttes",
+    "mtn",
+    "jms",
+    "ajd",
+    "auj",
+    "qqn",
+    "qqun",
+    "qqch",
+    "qq",
+    "qlq",
+    "qlqs",
+    "koi",
+    "ki",
+    "nn",
+    "ouais",
+    "vs",
+    "cad",
+    "dsl",
+    "tkt",
+    "mdr",
+    "lol",
+    "stv",
+    "qqs",
 ];
 
 fn stop_words() -> &'static HashSet<&'static str> {
@@ -455,6 +505,38 @@ pub fn words(text: &str) -> Vec<String> {
     out
 }
 
+/// The full word of a folded chat abbreviation that counsellors type for an everyday word of
+/// the domain ("msg" message, "pb" problème, "dispo" disponible, "perso" personnel, "num"
+/// numéro, "verif" vérification…). Applied before stemming on both sides (cards, synonyms,
+/// questions), so an abbreviation and its full word are one term. Abbreviations of the kit's
+/// own vocabulary (rdv, tel, mdp, cej, ml, ft…) live in `synonymes.toml` with their family;
+/// those of function words ("qd", "bcp", "pq") are stop words.
+fn abbreviation(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "msg" | "msgs" | "mess" => "message",
+        "pb" | "pbs" | "pbm" | "pblm" | "prob" | "probs" => "probleme",
+        "dispo" | "dispos" => "disponible",
+        "perso" | "persos" => "personnel",
+        "pro" | "pros" => "professionnel",
+        "num" | "nums" => "numero",
+        "admin" => "administratif",
+        "asso" | "assos" => "association",
+        "convoc" | "convocs" => "convocation",
+        "notif" | "notifs" => "notification",
+        "verif" | "verifs" => "verification",
+        "params" | "param" => "parametres",
+        "config" => "configuration",
+        "deco" => "deconnexion",
+        "psy" => "psychologue",
+        "educ" => "educateur",
+        "exo" | "exos" => "exercice",
+        "doc" => "document",
+        "infos" => "informations",
+        "coord" => "coordonnees",
+        _ => return None,
+    })
+}
+
 /// The French Snowball stemmer, applied to folded words (both sides of the search are folded, so
 /// they stem alike).
 #[derive(Clone, Copy)]
@@ -465,6 +547,7 @@ impl FrenchStemmer {
     pub fn stem(self, word: &str) -> String {
         static STEMMER: OnceLock<Stemmer> = OnceLock::new();
         let stemmer = STEMMER.get_or_init(|| Stemmer::create(Algorithm::French));
+        let word = abbreviation(word).unwrap_or(word);
         stemmer.stem(infinitive(word).unwrap_or(word)).into_owned()
     }
 }

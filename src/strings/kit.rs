@@ -251,6 +251,8 @@ pub const TYPE_STRING: &str = "un texte";
 pub const TYPE_STRING_LIST: &str = "une liste de textes";
 pub const TYPE_INTEGER: &str = "un nombre entier";
 pub const TYPE_TABLE_LIST: &str = "une liste de tables [[…]]";
+pub const TYPE_QUESTIONS: &str =
+    "une table de fiches, chacune avec une liste de questions, ex. sms-rappel = [\"ils oublient leurs rdv\"]";
 pub const TYPE_GROUPS: &str = "une liste de groupes de mots, ex. [[\"visio\", \"vidéo\"]]";
 
 pub fn problem_toml_syntax(detail: &str) -> String {
@@ -316,6 +318,9 @@ pub fn problem_unknown_theme(theme: &str, known: &[&str]) -> String {
 pub fn problem_parcours_unknown_card(id: &str) -> String {
     format!("l'étape renvoie à la fiche « {id} », qui n'existe pas")
 }
+pub fn problem_questions_unknown_card(id: &str) -> String {
+    format!("des questions sont rattachées à la fiche « {id} », qui n'existe pas")
+}
 pub fn problem_synonym_meaningless(word: &str) -> String {
     format!("le synonyme « {word} » ne contient aucun mot cherchable (mots vides seulement)")
 }
@@ -343,7 +348,7 @@ pub const PROBLEM_PARCOURS_EMPTY: &str =
 pub const PROBLEM_SYNONYM_GROUP_TOO_SMALL: &str =
     "un groupe de synonymes doit contenir au moins deux mots";
 pub const PROBLEM_UNKNOWN_FILE: &str =
-    "fichier inattendu dans le kit (attendus : fiches .md, themes.toml, synonymes.toml, parcours/*.toml)";
+    "fichier inattendu dans le kit (attendus : fiches .md, themes.toml, synonymes.toml, questions.toml, parcours/*.toml)";
 pub const PROBLEM_NOT_UTF8: &str = "fichier illisible : il n'est pas encodé en UTF-8";
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

@@ -30,8 +30,11 @@ use matrix_sdk::{Client, Room};
 use tokio::sync::Notify;
 
 /// How long a test waits for what it expects. Generous on purpose: the tests must pass on a
-/// busy machine, where Synapse and a debug bot can be several times slower than alone.
-pub const TIMEOUT: Duration = Duration::from_secs(180);
+/// busy machine, where Synapse and a debug bot can be several times slower than alone (a
+/// registration or a login hashing its password took over three minutes once with five
+/// compilations sharing the two cores). Every wait on it is for something that must come, so a
+/// longer bound only slows down a failing test.
+pub const TIMEOUT: Duration = Duration::from_secs(300);
 
 /// A running Synapse.
 pub struct Synapse {
