@@ -236,6 +236,35 @@ static TOWNS: LazyLock<HashSet<&str>> = LazyLock::new(|| {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect()
 });
+/// Common French words, folded (`mots.txt`, from wordfreq; see `scripts/make-common-words.py`):
+/// a word outside this list, in a place where a name may stand, may be a name.
+static COMMON_WORDS: LazyLock<HashSet<&str>> = LazyLock::new(|| {
+    include_str!("mots.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+
+/// Whether a token may be a name nobody listed: not a common word, not in any stop list, at
+/// least three letters, not a number.
+fn uncommon(tok: &Token) -> bool {
+    let f = tok.folded.as_str();
+    tok.number.is_none()
+        && tok.word.chars().filter(|c| c.is_alphabetic()).count() >= 3
+        && !tok.word.chars().any(|c| c.is_ascii_digit())
+        && !COMMON_WORDS.contains(f)
+        && !f.split('-').all(|part| COMMON_WORDS.contains(part))
+        && !NOT_SURNAME_SET.contains(f)
+        && !NOT_FIRST_NAME_SET.contains(f)
+        && !NOT_CAPS_SURNAME_SET.contains(f)
+        && !PLACE_WORD_SET.contains(f)
+        && !PLACE_NOUN_SET.contains(f)
+        && !INSTITUTION_SET.contains(f)
+        && !RELATIVE_SET.contains(f)
+        && !TOWNS.contains(f)
+}
+
 static JOB_WORD_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(JOB_WORDS));
 static RESIDENCE_VERB_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(RESIDENCE_VERBS));
 static RESIDENCE_STOP_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(RESIDENCE_STOP));
@@ -327,6 +356,19 @@ fn adjacent(text: &str, a: &Token, b: &Token) -> bool {
 
 /// How many tokens a rule looks ahead of (or behind) its anchor.
 const WINDOW: usize = 4;
+
+/// How far a place may stand after a first name in the same sentence ("Naël, en 2nde au lycée
+/// Chevrollier").
+const FAR_PLACE_WINDOW: usize = 14;
+
+/// Places where a young person lives, studies or works; with a name after them, a detail.
+const FAR_PLACE_NOUNS: &[&str] = &[
+    "lycee college ecole fac universite cfa iut quartier cite residence foyer fjt squat camping",
+    "internat garage bibliotheque mediatheque hotel restaurant usine entrepot magasin boutique",
+    "supermarche hypermarche mcdo club chantier caserne hlm",
+];
+
+static FAR_PLACE_NOUN_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(FAR_PLACE_NOUNS));
 
 /// How far "il a 19 ans" may stand after a first name.
 const FAR_WINDOW: usize = 14;
@@ -436,6 +478,9 @@ impl Ctx<'_> {
         }
         if RELATIVE_SET.contains(tok.folded.as_str()) {
             self.relative(i, found);
+            if !found.has_sure(PiiKind::Relative) {
+                self.relative_named_later(i, found);
+            }
             return;
         }
         // The surname after "M." or "Mme" was judged with its civility.
@@ -453,7 +498,42 @@ impl Ctx<'_> {
         } else if self.title_surname_before_first_name(i) {
             found.sure(PiiKind::PersonName);
         }
-        if let Some(anchor) = anchor {
+        if anchor == Some(Anchor::Maybe) && !found.has_sure(PiiKind::PersonName) {
+            // "rose lefebvre", "ange moreau": a first name that is also a word, then a listed
+            // surname.
+            if let Some(next) = self.toks.get(i + 1) {
+                if tok.shape == Shape::Other
+                    && FIRST_NAMES.all.contains(&tok.folded)
+                    && adjacent(self.text, tok, next)
+                    && next.shape == Shape::Other
+                    && SURNAMES.lower_ok.contains(&next.folded)
+                    && !NOT_SURNAME_SET.contains(next.folded.as_str())
+                {
+                    found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
+                }
+            }
+        }
+        // "Nguyen Van Minh", "nguyen thi lan": a surname, a Vietnamese middle name, a name.
+        if SURNAMES.all.contains(&tok.folded) {
+            if let (Some(mid), Some(last)) = (self.toks.get(i + 1), self.toks.get(i + 2)) {
+                if matches!(mid.folded.as_str(), "thi" | "van" | "thanh" | "duc")
+                    && adjacent(self.text, tok, mid)
+                    && adjacent(self.text, mid, last)
+                    && last.number.is_none()
+                    && !NOT_SURNAME_SET.contains(last.folded.as_str())
+                {
+                    found.sure(PiiKind::PersonName);
+                }
+            }
+        }
+        if anchor == Some(Anchor::FirstName) && !self.famous_from(i) {
+            if !found.has_sure(PiiKind::NameWithDetail) {
+                if let Some(place) = self.far_place(i) {
+                    found.unsure(PiiKind::NameWithDetail, &[tok.word, place]);
+                }
+            }
+        }
+        if let Some(anchor) = anchor.filter(|_| !self.famous_from(i)) {
             // A capitalised word that is not a listed first name is often a company or a
             // brand ("stage chez Renault à Cholet"): a place counts after it only in
             // apposition ("Zyad, de Cholet").
@@ -615,6 +695,10 @@ impl Ctx<'_> {
             // "kevin martin": Martin is a first name too, but a first name is rarely followed by
             // another in lower case.
             found.sure(PiiKind::PersonName);
+        } else if uncommon(next) && !FIRST_NAMES.all.contains(&next.folded) {
+            // "rayan bensaid", "pierre ngono": a word that is no common French word after a
+            // first name is likely a surname nobody listed; ask.
+            found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
         } else if SURNAMES.all.contains(&next.folded)
             && next.word.chars().count() >= 4
             && tok.shape == Shape::Other
@@ -624,6 +708,79 @@ impl Ctx<'_> {
             // sentence.
             found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
         }
+    }
+
+    /// Whether a famous person's name starts at `i` ("Charles de Gaulle", "Victor Hugo").
+    fn famous_from(&self, i: usize) -> bool {
+        (i + 1..(i + 4).min(self.toks.len())).any(|j| self.famous(i, j))
+    }
+
+    /// Further on in the same sentence as a listed first name, a place that says where the
+    /// person lives, studies or works: "Naël, en 2nde au lycée Chevrollier", "jade est en
+    /// seconde au lycee saint-exupery", "moussa est en interim chez renault a flins", "ibrahim
+    /// du quartier du mirail". A colleague's office ("Camille de la Mission Locale de Laval")
+    /// is not one.
+    fn far_place(&self, i: usize) -> Option<&str> {
+        let end = (i + 1 + FAR_PLACE_WINDOW).min(self.toks.len());
+        for j in i + 1..end {
+            if self.breaks[j] {
+                break;
+            }
+            let t = &self.toks[j];
+            let f = t.folded.as_str();
+            if INSTITUTION_SET.contains(f) {
+                return None;
+            }
+            if j > i + 1 && FIRST_NAMES.has(t) && t.shape != Shape::Other {
+                return None;
+            }
+            // A place noun and its name: "lycée Chevrollier", "quartier du mirail", "fjt les
+            // tilleuls", "squat de la rue…".
+            if FAR_PLACE_NOUN_SET.contains(f) || PLACE_NOUN_SET.contains(f) {
+                let mut k = j + 1;
+                while self.toks.get(k).is_some_and(|n| {
+                    !self.breaks[k]
+                        && n.shape == Shape::Other
+                        && matches!(n.folded.as_str(), "de" | "du" | "des" | "la" | "le" | "les" | "d")
+                }) && k < j + 3
+                {
+                    k += 1;
+                }
+                if let Some(n) = self.toks.get(k).filter(|_| !self.breaks[k]) {
+                    let named = (n.shape != Shape::Other
+                        && !NOT_SURNAME_SET.contains(n.folded.as_str())
+                        && !INSTITUTION_SET.contains(n.folded.as_str()))
+                        || uncommon(n)
+                        || TOWNS.contains(n.folded.as_str())
+                        || n.number.is_some();
+                    if named || FAR_PLACE_NOUN_SET.contains(f) && k > j + 1 {
+                        return Some(t.word);
+                    }
+                }
+            }
+            // A town: "à Vesoul", "a flins", "de marseille".
+            if matches!(f, "a" | "au" | "de" | "d" | "vers" | "sur") || self.text[self.toks[j - 1].end..t.start].ends_with("d'") {
+                let k = if matches!(f, "a" | "au" | "de" | "d" | "vers" | "sur") { j + 1 } else { j };
+                if let Some(n) = self.toks.get(k).filter(|_| !self.breaks[k]) {
+                    let town = TOWNS.contains(n.folded.as_str())
+                        || (n.shape == Shape::Title
+                            && !COMMON_WORDS.contains(n.folded.as_str())
+                            && !NOT_SURNAME_SET.contains(n.folded.as_str())
+                            && !NOT_FIRST_NAME_SET.contains(n.folded.as_str())
+                            && !NOT_CAPS_SURNAME_SET.contains(n.folded.as_str())
+                            && !INSTITUTION_SET.contains(n.folded.as_str())
+                            && !FIRST_NAMES.all.contains(&n.folded))
+                        || (n.shape == Shape::Other
+                            && n.word.chars().count() >= 4
+                            && uncommon(n)
+                            && !FIRST_NAMES.all.contains(&n.folded));
+                    if town {
+                        return Some(n.word);
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// "Anne-Sophie", "mohamed-amine": two listed first names joined by a hyphen.
@@ -1090,6 +1247,32 @@ impl Ctx<'_> {
             && !PLACE_WORD_SET.contains(name.folded.as_str());
         if listed || capitalised {
             found.sure(PiiKind::Relative);
+        }
+    }
+
+    /// "le père du jeune, ahmed, …", "la petite sœur de 12 ans, lina, …", "sa fille de 2 ans,
+    /// louna": further in the clause, a name set off by commas after the kinship word.
+    fn relative_named_later(&self, i: usize, found: &mut Findings) {
+        let end = (i + 1 + 2 * WINDOW).min(self.toks.len());
+        for j in i + 1..end {
+            if self.breaks[j] {
+                return;
+            }
+            let t = &self.toks[j];
+            let gap = self.text[self.toks[j - 1].end..t.start].trim();
+            if gap != "," {
+                continue;
+            }
+            let closed = self.toks.get(j + 1).map_or(true, |n| {
+                self.breaks[j + 1] || self.text[t.end..n.start].trim_start().starts_with([',', ')'])
+            });
+            let listed = FIRST_NAMES.has(t) && !NOT_FIRST_NAME_SET.contains(t.folded.as_str());
+            if listed && (closed || t.shape != Shape::Other) {
+                found.sure(PiiKind::Relative);
+            } else if closed && (uncommon(t) || FIRST_NAMES.all.contains(&t.folded)) {
+                found.unsure(PiiKind::Relative, &[self.toks[i].word, t.word]);
+            }
+            return;
         }
     }
 

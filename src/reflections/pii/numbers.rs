@@ -16,19 +16,33 @@ use std::sync::LazyLock;
 /// every finding masked.
 pub(super) fn detect(text: &str, found: &mut Findings) -> String {
     let mut text = text.to_string();
-    let maskers: [(&Regex, Classifier); 14] = [
+    let maskers: [(&Regex, Classifier); 22] = [
+        (&PROFILE_URL, |_, _, _| Some(PiiKind::SocialHandle)),
         (&EMAIL, personal_email),
         (&EMAIL_PROVIDER, |_, _, _| Some(PiiKind::Email)),
         (&EMAIL_OBFUSCATED, |_, _, _| Some(PiiKind::Email)),
+        (&EMAIL_SPACED, |_, _, _| Some(PiiKind::Email)),
+        (&EMAIL_CHEZ_PROVIDER, |_, _, _| Some(PiiKind::Email)),
+        (&DISCORD_TAG, |t, s, e| {
+            isolated(t, s, e).then_some(PiiKind::SocialHandle)
+        }),
+        (&IP_ADDRESS, |t, s, e| {
+            isolated(t, s, e).then_some(PiiKind::Identifier)
+        }),
+        (&GPS, |t, s, e| isolated(t, s, e).then_some(PiiKind::PostalAddress)),
         (&IBAN, |t, s, e| {
             valid_iban(t, s, e).then_some(PiiKind::Iban)
         }),
+        (&RIB_PARTS, |_, _, _| Some(PiiKind::Iban)),
         (&NIR, |t, s, e| valid_nir(t, s, e).then_some(PiiKind::Nir)),
         (&PHONE_INTERNATIONAL, |t, s, e| {
             valid_international(t, s, e).then_some(PiiKind::Phone)
         }),
         (&PHONE_DOMESTIC, |t, s, e| {
             valid_domestic(t, s, e).then_some(PiiKind::Phone)
+        }),
+        (&PHONE_ANY_GROUPING, |t, s, e| {
+            loose_domestic(t, s, e).then_some(PiiKind::Phone)
         }),
         (&MOBILE_NO_ZERO, |t, s, e| {
             (isolated(t, s, e) && one_separator(&t[s..e])).then_some(PiiKind::Phone)
@@ -128,6 +142,53 @@ fn personal_email(text: &str, start: usize, end: usize) -> Option<PiiKind> {
     let local = text[start..end].split('@').next().unwrap_or("").trim();
     (!ROLE_MAILBOX.is_match(&fold(local))).then_some(PiiKind::Email)
 }
+
+/// Providers whose name alone stands for the domain of an address.
+const PROVIDERS: &str = "gmail|hotmail|yahoo|outlook|orange|free|laposte|sfr|live|icloud|wanadoo|msn|aol|proton|protonmail|gmx|bbox|neuf";
+
+/// An address typed one character at a time: "d y l a n . m @ g m a i l . c o m".
+static EMAIL_SPACED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:[A-Za-z0-9._\-] ){2,}@(?: [A-Za-z0-9._\-]){3,}")
+        .expect("spaced e-mail pattern is valid")
+});
+
+/// "kenzou93 chez gmail", "sarah.b sur hotmail point fr": a local part marked by a digit, a
+/// dot or "_", then a provider after "chez", "sur", "at" or "arobase".
+static EMAIL_CHEZ_PROVIDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)[a-z0-9.+\-_]*[0-9._][a-z0-9.+\-_]*\s+(?:chez|sur|at|arobase)\s+(?:{PROVIDERS})(?-u:\b)"
+    ))
+    .expect("provider e-mail pattern is valid")
+});
+
+/// A profile address on a social network: "linkedin.com/in/jade-lopez-13",
+/// "facebook.com/dylan.roussel.5".
+static PROFILE_URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:linkedin\.com/in|facebook\.com|fb\.com|instagram\.com|tiktok\.com|snapchat\.com/add|twitter\.com|x\.com|twitch\.tv|youtube\.com/@?)/@?[A-Za-z0-9][A-Za-z0-9._\-]+")
+        .expect("profile URL pattern is valid")
+});
+
+/// A Discord tag: "enzo#4521", "DarkWolf#4821".
+static DISCORD_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z0-9_.]{2,32}#[0-9]{4}").expect("Discord tag pattern is valid")
+});
+
+/// An IPv4 address: four dotted groups of one to three digits.
+static IP_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}").expect("IP address pattern is valid")
+});
+
+/// GPS coordinates: "48.8566, 2.3522".
+static GPS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"-?[0-9]{1,2}\.[0-9]{3,8} ?, ?-?[0-9]{1,3}\.[0-9]{3,8}")
+        .expect("GPS pattern is valid")
+});
+
+/// The parts of a French RIB: "code banque 30004 guichet 00821 compte 00012345678".
+static RIB_PARTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:guichet|code guichet)\s*:?\s*[0-9]{5}(?-u:\b)")
+        .expect("RIB pattern is valid")
+});
 
 // ---------------------------------------------------------------------------------------------
 // Social media handles and licence plates
@@ -253,7 +314,7 @@ fn cued_plate(text: &str, start: usize, _end: usize) -> bool {
 
 /// Two letters, two check digits, then 10 to 32 alphanumerics, optionally grouped.
 static IBAN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){10,32}")
+    Regex::new(r"(?-u:\b)[A-Za-z]{2} ?[0-9]{2}(?:[ \-]?[A-Za-z0-9]){10,32}")
         .expect("IBAN pattern is valid")
 });
 
@@ -389,6 +450,33 @@ static PHONE_INTERNATIONAL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("international phone pattern is valid")
 });
 
+/// Ten digits from a 0 with any separators, mixed, between any of them: "0 7 - 4 4 - 8 1 - 0 2
+/// - 9 9". Checked by [`loose_domestic`].
+static PHONE_ANY_GROUPING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"0(?:[ .\-/]{0,3}[0-9]){9}").expect("loose phone pattern is valid")
+});
+
+/// A date and a time ("06.12.2024 14h"), an 08 number or a number glued to other digits is
+/// not a phone number; otherwise ten digits from 0 are one, however they are grouped.
+fn loose_domestic(text: &str, start: usize, end: usize) -> bool {
+    static DATE_INSIDE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"[0-9]{1,2}[./\-][0-9]{1,2}[./\-][0-9]{2,4}|[0-9]{1,2}/[0-9]{1,2}")
+            .expect("date pattern is valid")
+    });
+    let number = &text[start..end];
+    let all = digits(number);
+    if prev_char(text, start).is_some_and(|c| c.is_alphanumeric() || c == '+')
+        || next_char(text, end).is_some_and(|c| c.is_ascii_digit())
+        || all.starts_with("08")
+        || all.starts_with("00")
+        || DATE_INSIDE.is_match(number)
+        || head(text, end, 3).trim_start().starts_with(['h', 'H'])
+    {
+        return false;
+    }
+    !is_organisation_line(text, start, &all)
+}
+
 /// A mobile number whose leading 0 was forgotten, in pairs: "6 12 34 56 78".
 static MOBILE_NO_ZERO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)[67](?:[ .\-][0-9]{2}){4}(?-u:\b)").expect("mobile pattern is valid")
@@ -523,7 +611,7 @@ static CUED_CODE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that introduce the number of a file: CAF, France Travail, i-milo, identity papers.
 static ID_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(?:caf|allocataire|alloc|ts|tds|ident|msa|france travail|pole emploi|ft|pe|i-?milo|i milo|milo|dossier|identifiant|id|passeport|titre de sejour|carte de sejour|recepisse|cni|carte d'identite|numero fiscal|n° fiscal|agdref|n° etranger|numero etranger|ine|n° etudiant|numero etudiant|secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam|mdph|apl|rsa)(?-u:\b)")
+    Regex::new(r"(?-u:\b)(?:caf|allocataire|alloc|ts|tds|ident|msa|france travail|pole emploi|ft|pe|i-?milo|i milo|milo|dossier|identifiant|id|passeport|titre de sejour|carte de sejour|recepisse|cni|carte d'identite|numero fiscal|n° fiscal|agdref|n° etranger|numero etranger|ine|n° etudiant|numero etudiant|secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam|mdph|apl|rsa|permis|ecrou|asile|fiscal|ofii|num fiscal|carte grise|mutuelle|adherent|matricule)(?-u:\b)")
         .expect("identifier cue pattern is valid")
 });
 
@@ -547,7 +635,9 @@ static NOT_A_FILE: LazyLock<Regex> = LazyLock::new(|| {
 fn cued_code(text: &str, start: usize, end: usize) -> Option<PiiKind> {
     let code = &text[start..end];
     let all = digits(code);
-    if all.len() < 6 || date_like(code) {
+    // "X4RTBCT21": an identity card's number mixes letters and digits.
+    let mixed = code.len() >= 8 && all.len() >= 2 && !code.contains(' ');
+    if (all.len() < 6 && !mixed) || date_like(code) {
         return None;
     }
     let window = fold(clause_before(text, start, 40));
