@@ -9,7 +9,7 @@
 
 use super::{fold, word_set, word_shape, Findings, PiiKind, Shape};
 use regex::Regex;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 pub(super) fn detect(text: &str, year: i32, found: &mut Findings) {
@@ -217,6 +217,10 @@ const FAMOUS: &[&str] = &[
     "maximilien robespierre|jean-jacques rousseau|denis diderot|jean bart|rene cassin",
     "bertrand schwartz|hugo decrypte|jean-luc melenchon|marine le pen|aya nakamura",
     "pierre bourdieu|emile durkheim|michel foucault|jean-claude van damme|omar sy",
+    // brands and franchises named after a person, where young people find jobs
+    "jean louis david|franck provost|marie blachere|jacques dessange|camille albane|yves rocher",
+    "jean delatour|christian dior|pierre cardin|jean-louis david|grand corps malade",
+    "victor hugo|paul bocuse|guy degrenne|leon de bruxelles|pierre herme|eric kayser",
 ];
 
 static NOT_SURNAME_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(NOT_SURNAMES));
@@ -238,23 +242,67 @@ static TOWNS: LazyLock<HashSet<&str>> = LazyLock::new(|| {
 });
 /// Common French words, folded (`mots.txt`, from wordfreq; see `scripts/make-common-words.py`):
 /// a word outside this list, in a place where a name may stand, may be a name.
-static COMMON_WORDS: LazyLock<HashSet<&str>> = LazyLock::new(|| {
+/// Each word maps to its rank, most frequent first.
+static COMMON_WORDS: LazyLock<HashMap<&str, usize>> = LazyLock::new(|| {
     include_str!("mots.txt")
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .enumerate()
+        .map(|(rank, word)| (word, rank))
         .collect()
 });
+
+/// Words ranked past this are rare enough to be a small town's name when a place is expected
+/// ("chez sa tante a sarcelles"): the frequency data holds place names too.
+const RARE_RANK: usize = 20_000;
+
+/// Whether a lower-case token after "à" or "de" may be a town: in the town list, or a word that
+/// is rare or unknown and in no stop list.
+fn rare_place(tok: &Token) -> bool {
+    let f = tok.folded.as_str();
+    TOWNS.contains(f)
+        || (tok.word.chars().count() >= 4
+            && !f.ends_with("er")
+            && !f.ends_with("ir")
+            && !FIRST_NAMES.all.contains(&tok.folded)
+            && COMMON_WORDS.get(f).is_none_or(|&rank| rank > RARE_RANK)
+            && uncommon_but_listed(tok))
+}
+
+/// Whether a folded word after a postcode may be a town written in lower case ("22140 begard").
+pub(super) fn town_like(folded: &str) -> bool {
+    TOWNS.contains(folded)
+        || (folded.chars().count() >= 4
+            && folded.chars().all(|c| c.is_alphabetic() || c == '-')
+            && COMMON_WORDS.get(folded).is_none_or(|&rank| rank > RARE_RANK))
+}
+
+/// [`uncommon`] without the common-word test.
+fn uncommon_but_listed(tok: &Token) -> bool {
+    let f = tok.folded.as_str();
+    tok.number.is_none()
+        && !tok.word.contains('\'')
+        && !tok.word.chars().any(|c| c.is_ascii_digit())
+        && !NOT_SURNAME_SET.contains(f)
+        && !NOT_FIRST_NAME_SET.contains(f)
+        && !NOT_CAPS_SURNAME_SET.contains(f)
+        && !PLACE_WORD_SET.contains(f)
+        && !PLACE_NOUN_SET.contains(f)
+        && !INSTITUTION_SET.contains(f)
+        && !RELATIVE_SET.contains(f)
+}
 
 /// Whether a token may be a name nobody listed: not a common word, not in any stop list, at
 /// least three letters, not a number.
 fn uncommon(tok: &Token) -> bool {
     let f = tok.folded.as_str();
     tok.number.is_none()
+        && !tok.word.contains('\'')
         && tok.word.chars().filter(|c| c.is_alphabetic()).count() >= 3
         && !tok.word.chars().any(|c| c.is_ascii_digit())
-        && !COMMON_WORDS.contains(f)
-        && !f.split('-').all(|part| COMMON_WORDS.contains(part))
+        && !COMMON_WORDS.contains_key(f)
+        && !f.split('-').all(|part| COMMON_WORDS.contains_key(part))
         && !NOT_SURNAME_SET.contains(f)
         && !NOT_FIRST_NAME_SET.contains(f)
         && !NOT_CAPS_SURNAME_SET.contains(f)
@@ -374,8 +422,8 @@ static FAR_PLACE_NOUN_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(F
 const FAR_WINDOW: usize = 14;
 
 /// How far a health or justice word may stand behind and ahead of a first name.
-const SENSITIVE_BEHIND: usize = 5;
-const SENSITIVE_AHEAD: usize = 8;
+const SENSITIVE_BEHIND: usize = 10;
+const SENSITIVE_AHEAD: usize = 12;
 
 /// Health and justice facts about a person, on folded text. Words that are also jobs or
 /// places young people aim for ("police", "avocat", "hôpital") are left out.
@@ -391,6 +439,15 @@ static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
         r"crack|heroine|cocaine|alcoolique|alcoolisme|desintox\w*|cure de|sevrage|autis\w*|tdah|",
         r"anorex\w*|boulimi\w*|sous traitement|traitement (?:pour|contre|psy\w*|medical)|",
         r"scarifi\w*|automutil\w*|neuroleptiques?|antidepresseurs?|maladie chronique|",
+        r"dyslex\w*|dyspra\w*|dyscalcul\w*|angoiss\w*|anxi\w*|crises? d'|phobi\w*|sclerose|",
+        r"handicap\w*|sourde?|malentendant\w*|aveugle|malvoyant\w*|platre|fractur\w*|",
+        r"operee?|maladie|asthm\w*|allergi\w*|hopital psy\w*|psy|insuline|dialyse|",
+        r"deces|decede\w*|deuil|endeuill\w*|orphelin\w*|",
+        // violence and housing
+        r"violences?|victime|harcel\w*|agress\w*|battue?|frapp\w*|viol|violee|maltrait\w*|",
+        r"emprise|sdf|sans domicile|sans[ -]abri|a la rue|dort dehors|dort dans sa voiture|",
+        r"mise? dehors|expulsion|squat\w*|placee? en foyer|placement|ase|aide sociale a l'enfance|",
+        r"mineure? isolee?|mna|prostitu\w*|",
         // justice
         r"main de justice|spip|pjj|prison|incarcer\w*|detenu\w*|detention|maison d'arret|",
         r"penitentiaire|garde a vue|gav|tribunal|devant le juge|juge des enfants|condamn\w*|",
@@ -473,6 +530,18 @@ impl Ctx<'_> {
         if self.is_civility(i) {
             if self.surname_follows(i, true).is_some() || self.lower_surname_at(i + 1, i) {
                 found.sure(PiiKind::PersonName);
+            } else if let Some(next) = self.toks.get(i + 1) {
+                // "mme rose bernard", "m. benoit": a name in lower case after a civility.
+                if next.shape == Shape::Other
+                    && self.civility_gap(tok, next)
+                    && (FIRST_NAMES.all.contains(&next.folded)
+                        || SURNAMES.all.contains(&next.folded)
+                        || uncommon(next))
+                    && !NOT_SURNAME_SET.contains(next.folded.as_str())
+                    && !NOT_CAPS_SURNAME_SET.contains(next.folded.as_str())
+                {
+                    found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
+                }
             }
             return;
         }
@@ -490,7 +559,7 @@ impl Ctx<'_> {
         let anchor = self.anchor(i);
         if found.has_sure(PiiKind::PersonName) {
             // Already refused for a name: the other rules may still add their kinds.
-        } else if anchor == Some(Anchor::FirstName) {
+        } else if anchor == Some(Anchor::FirstName) && !self.famous_from(i) {
             self.full_name(i, found);
         } else if tok.shape == Shape::Caps && self.caps_surname_before_first_name(i) {
             // "DIALLO Inès": a surname in capitals before a title-case first name.
@@ -525,6 +594,23 @@ impl Ctx<'_> {
                     found.sure(PiiKind::PersonName);
                 }
             }
+        }
+        if !found.has_sure(PiiKind::PersonName) {
+            self.surname_forms(i, found);
+        }
+        // "le jeune Diallo", "la jeune bensaid": a word nobody listed after "le jeune".
+        if anchor != Some(Anchor::FirstName)
+            && !found.has_sure(PiiKind::PersonName)
+            && uncommon(tok)
+            && !FIRST_NAMES.all.contains(&tok.folded)
+            && i >= 2
+            && !self.breaks[i]
+            && !self.breaks[i - 1]
+            && self.toks[i - 1].folded == "jeune"
+            && adjacent(self.text, &self.toks[i - 1], tok)
+            && matches!(self.toks[i - 2].folded.as_str(), "le" | "la" | "du" | "au" | "ce" | "cette")
+        {
+            found.unsure(PiiKind::PersonName, &[self.toks[i - 1].word, tok.word]);
         }
         if anchor == Some(Anchor::FirstName) && !self.famous_from(i) {
             if !found.has_sure(PiiKind::NameWithDetail) {
@@ -710,9 +796,12 @@ impl Ctx<'_> {
         }
     }
 
-    /// Whether a famous person's name starts at `i` ("Charles de Gaulle", "Victor Hugo").
+    /// Whether token `i` is part of a famous person's name ("Charles de Gaulle", "Victor
+    /// Hugo") or of a brand named after a person.
     fn famous_from(&self, i: usize) -> bool {
-        (i + 1..(i + 4).min(self.toks.len())).any(|j| self.famous(i, j))
+        (i.saturating_sub(3)..=i).any(|a| {
+            ((a + 1).max(i)..(a + 4).min(self.toks.len())).any(|b| self.famous(a, b))
+        })
     }
 
     /// Further on in the same sentence as a listed first name, a place that says where the
@@ -759,21 +848,23 @@ impl Ctx<'_> {
                 }
             }
             // A town: "à Vesoul", "a flins", "de marseille".
-            if matches!(f, "a" | "au" | "de" | "d" | "vers" | "sur") || self.text[self.toks[j - 1].end..t.start].ends_with("d'") {
+            // "un job à Laval", "stage à Angers": the town is the job's.
+            let after_job = JOB_WORD_SET.contains(self.toks[j - 1].folded.as_str());
+            if !after_job
+                && (matches!(f, "a" | "au" | "de" | "d" | "vers" | "sur")
+                    || self.text[self.toks[j - 1].end..t.start].ends_with("d'"))
+            {
                 let k = if matches!(f, "a" | "au" | "de" | "d" | "vers" | "sur") { j + 1 } else { j };
                 if let Some(n) = self.toks.get(k).filter(|_| !self.breaks[k]) {
                     let town = TOWNS.contains(n.folded.as_str())
                         || (n.shape == Shape::Title
-                            && !COMMON_WORDS.contains(n.folded.as_str())
+                            && !COMMON_WORDS.contains_key(n.folded.as_str())
                             && !NOT_SURNAME_SET.contains(n.folded.as_str())
                             && !NOT_FIRST_NAME_SET.contains(n.folded.as_str())
                             && !NOT_CAPS_SURNAME_SET.contains(n.folded.as_str())
                             && !INSTITUTION_SET.contains(n.folded.as_str())
                             && !FIRST_NAMES.all.contains(&n.folded))
-                        || (n.shape == Shape::Other
-                            && n.word.chars().count() >= 4
-                            && uncommon(n)
-                            && !FIRST_NAMES.all.contains(&n.folded));
+                        || (n.shape == Shape::Other && rare_place(n));
                     if town {
                         return Some(n.word);
                     }
@@ -1167,7 +1258,8 @@ impl Ctx<'_> {
                             && ((n.shape == Shape::Title
                                 && !NOT_SURNAME_SET.contains(n.folded.as_str())
                                 && !INSTITUTION_SET.contains(n.folded.as_str()))
-                                || TOWNS.contains(n.folded.as_str()))
+                                || TOWNS.contains(n.folded.as_str())
+                            || (n.shape == Shape::Other && rare_place(n)))
                     });
                     return town.map(|n| n.word);
                 }
@@ -1394,6 +1486,67 @@ impl Ctx<'_> {
             })
     }
 
+    /// Surname forms without a civility: "benali zyad" (a lower-case surname before a first
+    /// name), "K. Martin" (an initial before a surname), "la famille Diallo", "dossier Traoré",
+    /// "les Benali".
+    fn surname_forms(&self, i: usize, found: &mut Findings) {
+        let tok = &self.toks[i];
+        let next = self.toks.get(i + 1).filter(|n| adjacent(self.text, tok, n));
+        // "benali zyad", "haddad sofiane".
+        if let Some(next) = next {
+            if tok.shape == Shape::Other
+                && next.shape == Shape::Other
+                && FIRST_NAMES.lower_ok.contains(&next.folded)
+                && !NOT_FIRST_NAME_SET.contains(next.folded.as_str())
+                && !FIRST_NAMES.all.contains(&tok.folded)
+            {
+                if SURNAMES.lower_ok.contains(&tok.folded)
+                    && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+                {
+                    found.sure(PiiKind::PersonName);
+                    return;
+                }
+                if uncommon(tok) && tok.word.chars().count() >= 4 {
+                    found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
+                    return;
+                }
+            }
+        }
+        // "K. Martin", "J. Dupont": an initial and a surname.
+        if tok.word.chars().count() == 1
+            && tok.shape != Shape::Other
+            && tok.word != "M"
+            && super::next_char(self.text, tok.end) == Some('.')
+        {
+            if let Some(n) = self.toks.get(i + 1) {
+                let gap = &self.text[tok.end..n.start];
+                if (gap == ". " || gap == ".")
+                    && n.shape == Shape::Title
+                    && (SURNAMES.all.contains(&n.folded) || uncommon(n))
+                    && !FIRST_NAMES.all.contains(&n.folded)
+                    && !NOT_SURNAME_SET.contains(n.folded.as_str())
+                {
+                    found.sure(PiiKind::PersonName);
+                    return;
+                }
+            }
+        }
+        // "la famille Diallo", "dossier Traoré", "les Benali": a family or a file named.
+        if matches!(tok.folded.as_str(), "famille" | "dossier" | "les") {
+            if let Some(n) = next {
+                let listed = SURNAMES.lower_ok.contains(&n.folded)
+                    && !FIRST_NAMES.all.contains(&n.folded);
+                if n.shape == Shape::Title
+                    && !NOT_SURNAME_SET.contains(n.folded.as_str())
+                    && !NOT_FIRST_NAME_SET.contains(n.folded.as_str())
+                    && (listed || (tok.folded != "les" && uncommon(n)))
+                {
+                    found.unsure(PiiKind::PersonName, &[tok.word, n.word]);
+                }
+            }
+        }
+    }
+
     /// "DIALLO Inès": a surname in capitals at `i` before a title-case first name.
     fn caps_surname_before_first_name(&self, i: usize) -> bool {
         let tok = &self.toks[i];
@@ -1419,7 +1572,7 @@ static INSTITUTION_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(INST
 
 /// Surname particles that are no French word, so that they mark a surname in lower case too
 /// ("da silva", "ben youssef", "el amrani").
-const LOWER_PARTICLES: &[&str] = &["ben bin el da dos abou ould abdel"];
+const LOWER_PARTICLES: &[&str] = &["ben bin el da dos abou ould abdel ait"];
 
 static LOWER_PARTICLE_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(LOWER_PARTICLES));
 

@@ -26,10 +26,6 @@ pub(super) fn detect(text: &str, found: &mut Findings) -> String {
         (&DISCORD_TAG, |t, s, e| {
             isolated(t, s, e).then_some(PiiKind::SocialHandle)
         }),
-        (&IP_ADDRESS, |t, s, e| {
-            isolated(t, s, e).then_some(PiiKind::Identifier)
-        }),
-        (&GPS, |t, s, e| isolated(t, s, e).then_some(PiiKind::PostalAddress)),
         (&IBAN, |t, s, e| {
             valid_iban(t, s, e).then_some(PiiKind::Iban)
         }),
@@ -47,6 +43,10 @@ pub(super) fn detect(text: &str, found: &mut Findings) -> String {
         (&MOBILE_NO_ZERO, |t, s, e| {
             (isolated(t, s, e) && one_separator(&t[s..e])).then_some(PiiKind::Phone)
         }),
+        (&IP_ADDRESS, |t, s, e| {
+            isolated(t, s, e).then_some(PiiKind::Identifier)
+        }),
+        (&GPS, |t, s, e| isolated(t, s, e).then_some(PiiKind::PostalAddress)),
         (&FRANCE_TRAVAIL_ID, |t, s, e| {
             valid_france_travail_id(t, s, e).then_some(PiiKind::Identifier)
         }),
