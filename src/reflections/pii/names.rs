@@ -270,6 +270,19 @@ fn rare_place(tok: &Token) -> bool {
             && uncommon_but_listed(tok))
 }
 
+/// Whether a folded word is neither a common French word nor a listed first name, surname or
+/// town, nor in a stop list: a handle or a name nobody listed.
+pub(super) fn unknown_word(folded: &str) -> bool {
+    !COMMON_WORDS.contains_key(folded)
+        && !FIRST_NAMES.all.contains(folded)
+        && !SURNAMES.all.contains(folded)
+        && !TOWNS.contains(folded)
+        && !NOT_SURNAME_SET.contains(folded)
+        && !NOT_FIRST_NAME_SET.contains(folded)
+        && !NOT_CAPS_SURNAME_SET.contains(folded)
+        && !INSTITUTION_SET.contains(folded)
+}
+
 /// Whether a folded word after a postcode may be a town written in lower case ("22140 begard").
 pub(super) fn town_like(folded: &str) -> bool {
     TOWNS.contains(folded)
@@ -415,6 +428,16 @@ const FAR_PLACE_NOUNS: &[&str] = &[
     "internat garage bibliotheque mediatheque hotel restaurant usine entrepot magasin boutique",
     "supermarche hypermarche mcdo club chantier caserne hlm",
 ];
+
+/// Team activities: a place after them in the sentence is where the team works ("Inès a
+/// animé l'atelier avec moi à Laval").
+const TEAM_ACTIVITY: &[&str] = &[
+    "atelier ateliers reunion reunions visio forum salon permanence seance session animation",
+    "anime animee animer co-anime intervention sortie visite conference webinaire collegue",
+    "collegues equipe moi nous organisation organise organisee",
+];
+
+static TEAM_ACTIVITY_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(TEAM_ACTIVITY));
 
 static FAR_PLACE_NOUN_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(FAR_PLACE_NOUNS));
 
@@ -817,7 +840,7 @@ impl Ctx<'_> {
             }
             let t = &self.toks[j];
             let f = t.folded.as_str();
-            if INSTITUTION_SET.contains(f) {
+            if INSTITUTION_SET.contains(f) || TEAM_ACTIVITY_SET.contains(f) {
                 return None;
             }
             if j > i + 1 && FIRST_NAMES.has(t) && t.shape != Shape::Other {
@@ -1462,7 +1485,15 @@ impl Ctx<'_> {
                         adjacent(self.text, &toks[p], tok) && FIRST_NAMES.has(&toks[p])
                     })
             }
-            "Mr" | "MR" => true,
+            "Mr" | "MR" | "mr" => true,
+            // "m. leroy": in lower case, only before a listed surname.
+            "m" => {
+                super::next_char(self.text, tok.end) == Some('.')
+                    && toks.get(i + 1).is_some_and(|n| {
+                        SURNAMES.lower_ok.contains(&n.folded)
+                            && !NOT_SURNAME_SET.contains(n.folded.as_str())
+                    })
+            }
             _ => matches!(
                 tok.folded.as_str(),
                 "mme" | "mlle" | "mmes" | "monsieur" | "madame" | "mademoiselle"
@@ -1531,12 +1562,33 @@ impl Ctx<'_> {
                 }
             }
         }
+        // "nom : Leroy", "nom de famille Leroy", "prénom Léo nom Leroy": a form's field.
+        if tok.folded == "nom" && !i.checked_sub(1).is_some_and(|p| {
+            matches!(self.toks[p].folded.as_str(), "au" | "son" | "le" | "du" | "un" | "quel")
+        }) {
+            let mut k = i + 1;
+            if self.toks.get(k).is_some_and(|t| t.folded == "de")
+                && self.toks.get(k + 1).is_some_and(|t| t.folded == "famille")
+            {
+                k += 2;
+            }
+            if let Some(n) = self.toks.get(k) {
+                let gap = self.text[self.toks[k - 1].end..n.start].trim();
+                let named = (n.shape != Shape::Other && surname_like(n) && !COMMON_WORDS.contains_key(n.folded.as_str()))
+                    || SURNAMES.lower_ok.contains(&n.folded)
+                    || uncommon(n);
+                if matches!(gap, "" | ":" | "=" | "-") && !self.breaks[k] && named {
+                    found.sure(PiiKind::PersonName);
+                    return;
+                }
+            }
+        }
         // "la famille Diallo", "dossier Traoré", "les Benali": a family or a file named.
         if matches!(tok.folded.as_str(), "famille" | "dossier" | "les") {
             if let Some(n) = next {
                 let listed = SURNAMES.lower_ok.contains(&n.folded)
                     && !FIRST_NAMES.all.contains(&n.folded);
-                if n.shape == Shape::Title
+                if (n.shape == Shape::Title || (n.shape == Shape::Caps && surname_like(n)))
                     && !NOT_SURNAME_SET.contains(n.folded.as_str())
                     && !NOT_FIRST_NAME_SET.contains(n.folded.as_str())
                     && (listed || (tok.folded != "les" && uncommon(n)))

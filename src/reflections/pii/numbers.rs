@@ -164,7 +164,7 @@ static EMAIL_CHEZ_PROVIDER: LazyLock<Regex> = LazyLock::new(|| {
 /// A profile address on a social network: "linkedin.com/in/jade-lopez-13",
 /// "facebook.com/dylan.roussel.5".
 static PROFILE_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:linkedin\.com/in|facebook\.com|fb\.com|instagram\.com|tiktok\.com|snapchat\.com/add|twitter\.com|x\.com|twitch\.tv|youtube\.com/@?)/@?[A-Za-z0-9][A-Za-z0-9._\-]+")
+    Regex::new(r"(?i)(?:linkedin\.com/in|facebook\.com|fb\.com|instagram\.com|tiktok\.com|snapchat\.com/add|twitter\.com|x\.com|twitch\.tv|youtube\.com|t\.me|wa\.me)/@?[A-Za-z0-9][A-Za-z0-9._\-]+")
         .expect("profile URL pattern is valid")
 });
 
@@ -206,7 +206,7 @@ static HANDLE_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Social networks and the words that introduce a handle.
 static NETWORK_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(?:insta|instagram|snap|snapchat|tiktok|tik tok|pseudo|facebook|fb|twitter|discord|telegram|threads|twitch|youtube|ig|compte|reseaux?)(?-u:\b)")
+    Regex::new(r"(?-u:\b)(?:insta|instagram|snap|snapchat|tiktok|tik tok|pseudo|facebook|fb|twitter|discord|telegram|threads|twitch|youtube|ig|compte|reseaux?|twitch|bereal|psn|xbox|steam|fortnite)(?-u:\b)")
         .expect("network cue pattern is valid")
 });
 
@@ -247,8 +247,16 @@ fn cued_handle(text: &str, start: usize, end: usize) -> Option<PiiKind> {
     let letters = word.chars().filter(char::is_ascii_alphabetic).count();
     let marked =
         word.contains('_') || word.contains('.') || word.chars().any(|c| c.is_ascii_digit());
+    // "insta : jadelopez", "pseudo xXkevXx": a word that is no French word, nor a network's
+    // name, nor a first name alone, right after a network's name.
+    let folded_word = fold(word);
+    let plain_handle = !marked
+        && letters >= 5
+        && word.chars().all(|c| c.is_ascii_alphabetic())
+        && !NETWORK_CUE.is_match(&folded_word)
+        && super::names::unknown_word(&folded_word);
     if letters < 2
-        || !marked
+        || !(marked || plain_handle)
         || prev_char(text, start) == Some('@')
         || TIME_OR_ORDINAL.is_match(word)
     {
@@ -258,7 +266,11 @@ fn cued_handle(text: &str, start: usize, end: usize) -> Option<PiiKind> {
     if ORG_CUE.is_match(&window) && !PERSONAL_CUE.is_match(&window) {
         return None;
     }
-    if NETWORK_CUE.is_match(&window) {
+    let cue_gap = NETWORK_CUE
+        .find_iter(&window)
+        .last()
+        .map(|m| window.len() - m.end());
+    if cue_gap.is_some_and(|gap| marked || gap <= 12) {
         Some(PiiKind::SocialHandle)
     } else if MAIL_CUE.is_match(&window) {
         // "gmail : kevin.martin49": an address without its domain.
