@@ -312,6 +312,7 @@ fn uncommon(tok: &Token) -> bool {
     let f = tok.folded.as_str();
     tok.number.is_none()
         && !tok.word.contains('\'')
+        && tok.word.chars().all(|c| c < '\u{0250}')
         && tok.word.chars().filter(|c| c.is_alphabetic()).count() >= 3
         && !tok.word.chars().any(|c| c.is_ascii_digit())
         && !COMMON_WORDS.contains_key(f)
@@ -455,30 +456,35 @@ static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?-u:\b)(?:",
         // health
         r"(?:est|suis|etait|elle|,|enceinte de|tombee) ?enceinte|enceinte(?: de| depuis|$|,)|grossesse|fausse couche|ivg|avortement|",
-        r"depressi\w*|schizophren\w*|bipolaire|psychose|psychotique|psychiatri\w*|hospitalise\w*|",
-        r"cmpp?|troubles? (?:psy\w*|du comportement|anxieux|alimentaires?)|tentative de suicide|suicid\w*|",
-        r"(?:une|sa|la|fait une) ts|diabet\w*|epilep\w*|cancer|chimio\w*|vih|seropositi\w*|sida|hepatite|",
-        r"handicape\w*|situation de handicap|rqth|aah|mdph|addict\w*|toxico\w*|drogue\w*|cannabis|",
-        r"crack|heroine|cocaine|alcoolique|alcoolisme|desintox\w*|cure de|sevrage|autis\w*|tdah|",
-        r"anorex\w*|boulimi\w*|sous traitement|traitement (?:pour|contre|psy\w*|medical)|",
-        r"scarifi\w*|automutil\w*|neuroleptiques?|antidepresseurs?|maladie chronique|",
-        r"dyslex\w*|dyspra\w*|dyscalcul\w*|angoiss\w*|anxi\w*|crises? d'|phobi\w*|sclerose|",
-        r"handicap\w*|sourde?|malentendant\w*|aveugle|malvoyant\w*|platre|fractur\w*|",
-        r"operee?|maladie|asthm\w*|allergi\w*|hopital psy\w*|psy|insuline|dialyse|",
-        r"deces|decede\w*|deuil|endeuill\w*|orphelin\w*|",
+        r"depressi(?-u:\w)*|schizophren(?-u:\w)*|bipolaire|psychose|psychotique|psychiatri(?-u:\w)*|hospitalise(?-u:\w)*|",
+        r"cmpp?|troubles? (?:psy(?-u:\w)*|du comportement|anxieux|alimentaires?)|tentative de suicide|suicid(?-u:\w)*|",
+        r"(?:une|sa|la|fait une) ts|diabet(?-u:\w)*|epilep(?-u:\w)*|cancer|chimio(?-u:\w)*|vih|seropositi(?-u:\w)*|sida|hepatite|",
+        r"handicape(?-u:\w)*|situation de handicap|rqth|aah|mdph|addict(?-u:\w)*|toxico(?-u:\w)*|drogue(?-u:\w)*|cannabis|",
+        r"crack|heroine|cocaine|alcoolique|alcoolisme|desintox(?-u:\w)*|cure de|sevrage|autis(?-u:\w)*|tdah|",
+        r"anorex(?-u:\w)*|boulimi(?-u:\w)*|sous traitement|traitement (?:pour|contre|psy(?-u:\w)*|medical)|",
+        r"scarifi(?-u:\w)*|automutil(?-u:\w)*|neuroleptiques?|antidepresseurs?|maladie chronique|",
+        r"dyslex(?-u:\w)*|dyspra(?-u:\w)*|dyscalcul(?-u:\w)*|angoiss(?-u:\w)*|anxi(?-u:\w)*|crises? d'|phobi(?-u:\w)*|sclerose|",
+        r"handicap(?-u:\w)*|sourde?|malentendant(?-u:\w)*|aveugle|malvoyant(?-u:\w)*|platre|fractur(?-u:\w)*|",
+        r"operee?|maladie|asthm(?-u:\w)*|allergi(?-u:\w)*|hopital psy(?-u:\w)*|psy|insuline|dialyse|",
+        r"deces|decede(?-u:\w)*|deuil|endeuill(?-u:\w)*|orphelin(?-u:\w)*|",
         // violence and housing
-        r"violences?|victime|harcel\w*|agress\w*|battue?|frapp\w*|viol|violee|maltrait\w*|",
+        r"violences?|victime|harcel(?-u:\w)*|agress(?-u:\w)*|battue?|frapp(?-u:\w)*|viol|violee|maltrait(?-u:\w)*|",
         r"emprise|sdf|sans domicile|sans[ -]abri|a la rue|dort dehors|dort dans sa voiture|",
-        r"mise? dehors|expulsion|squat\w*|placee? en foyer|placement|ase|aide sociale a l'enfance|",
-        r"mineure? isolee?|mna|prostitu\w*|",
+        r"mise? dehors|expulsion|squat(?-u:\w)*|placee? en foyer|placement|ase|aide sociale a l'enfance|",
+        r"mineure? isolee?|mna|prostitu(?-u:\w)*|",
+        r"psychiatr(?-u:\w)*|psycholog(?-u:\w)*|psy(?:chotherap(?-u:\w)*)?|therapie|panique|migraine(?-u:\w)*|covid|alcool(?-u:\w)*|",
+        r"burn-?out|fauteuil roulant|avc|antipsycho(?-u:\w)*|anxioly(?-u:\w)*|malaise|chroniques?|",
+        r"atteinte? de|souffre de|souffrant(?-u:\w)*|arret maladie|medicaments?|blesse(?-u:\w)*|blessure|",
+        r"accident(?-u:\w)*|douleurs?|problemes? de sante|sante mentale|soins|medecin|urgences|",
+        r"drepanocytose|crohn|mucoviscidose|hiv|ist|mst|contraception|pilule du lendemain|",
         // justice
-        r"main de justice|spip|pjj|prison|incarcer\w*|detenu\w*|detention|maison d'arret|",
-        r"penitentiaire|garde a vue|gav|tribunal|devant le juge|juge des enfants|condamn\w*|",
+        r"main de justice|spip|pjj|prison|incarcer(?-u:\w)*|detenu(?-u:\w)*|detention|maison d'arret|",
+        r"penitentiaire|garde a vue|gav|tribunal|devant le juge|juge des enfants|condamn(?-u:\w)*|",
         r"sursis|bracelet electronique|bracelet|casier judiciaire|porte plainte|plainte contre|",
         r"tig|travaux d'interet general|controle judiciaire|probatoire|mise a l'epreuve|",
-        r"comparution|interpelle\w*|oqtf|expulse\w*|deal\w*|trafic de|curatelle|sous tutelle|",
+        r"comparution|interpelle(?-u:\w)*|oqtf|expulse(?-u:\w)*|deal(?-u:\w)*|trafic de|curatelle|sous tutelle|",
         // debts and residence status
-        r"huissier|surendett\w*|dettes? de|sans[ -]papiers|situation irreguliere|demande d'asile|",
+        r"huissier|surendett(?-u:\w)*|dettes? de|sans[ -]papiers|situation irreguliere|demande d'asile|",
         r"demandeur d'asile",
         r")(?-u:\b)"
     ))
@@ -620,6 +626,7 @@ impl Ctx<'_> {
         }
         if !found.has_sure(PiiKind::PersonName) {
             self.surname_forms(i, found);
+            self.unlisted_pair(i, found);
         }
         // "le jeune Diallo", "la jeune bensaid": a word nobody listed after "le jeune".
         if anchor != Some(Anchor::FirstName)
@@ -1067,6 +1074,16 @@ impl Ctx<'_> {
                     || INSTITUTION_SET.contains(prev)
                     || PLACE_NOUN_SET.contains(prev))
         })
+    }
+
+    /// After "de", "du" or "chez": a surname there is often a place or a company ("lycée de
+    /// Gaulle", "chez Renault").
+    fn after_preposition_strict(&self, i: usize) -> bool {
+        i.checked_sub(1).is_some_and(|p| {
+            matches!(self.toks[p].folded.as_str(), "de" | "du" | "des" | "chez" | "a" | "au")
+                || INSTITUTION_SET.contains(self.toks[p].folded.as_str())
+                || PLACE_NOUN_SET.contains(self.toks[p].folded.as_str())
+        }) || self.text[..self.toks[i].start].ends_with("d'")
     }
 
     /// A comma or an opening bracket right after token `i`.
@@ -1517,10 +1534,45 @@ impl Ctx<'_> {
             })
     }
 
+    /// Two adjacent words that are no common French word and in no list, both capitalised
+    /// ("Dmitri Volkov", "Kwame Mensah") or both in lower case and long enough ("dmitri
+    /// volkov"): maybe a name nobody listed; ask.
+    fn unlisted_pair(&self, i: usize, found: &mut Findings) {
+        let tok = &self.toks[i];
+        let Some(next) = self.toks.get(i + 1) else {
+            return;
+        };
+        if !adjacent(self.text, tok, next) || self.breaks[i + 1] || self.famous_from(i) {
+            return;
+        }
+        let capitalised = matches!(
+            (tok.shape, next.shape),
+            (Shape::Title, Shape::Title) | (Shape::Title, Shape::Caps)
+        );
+        let lower = tok.shape == Shape::Other
+            && next.shape == Shape::Other
+            && tok.word.chars().count() >= 4
+            && next.word.chars().count() >= 4;
+        let prev_is_name = i
+            .checked_sub(1)
+            .is_some_and(|p| adjacent(self.text, &self.toks[p], tok) && self.toks[p].shape == tok.shape);
+        if (capitalised || lower)
+            && !prev_is_name
+            && uncommon(tok)
+            && uncommon(next)
+            && !self.after_place_word(i)
+        {
+            found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
+        }
+    }
+
     /// Surname forms without a civility: "benali zyad" (a lower-case surname before a first
     /// name), "K. Martin" (an initial before a surname), "la famille Diallo", "dossier Traoré",
     /// "les Benali".
     fn surname_forms(&self, i: usize, found: &mut Findings) {
+        if self.famous_from(i) {
+            return;
+        }
         let tok = &self.toks[i];
         let next = self.toks.get(i + 1).filter(|n| adjacent(self.text, tok, n));
         // "benali zyad", "haddad sofiane".
@@ -1543,6 +1595,42 @@ impl Ctx<'_> {
                 }
             }
         }
+        // "kev martin", "jo dupont": a word nobody listed (a nickname) before a listed surname
+        // that is no ordinary word nor a first name.
+        if let Some(next) = next {
+            if tok.shape == Shape::Other
+                && next.shape == Shape::Other
+                && tok.word.chars().count() >= 2
+                && tok.number.is_none()
+                && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+                && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str())
+                && !NOT_CAPS_SURNAME_SET.contains(tok.folded.as_str())
+                && COMMON_WORDS.get(tok.folded.as_str()).is_none_or(|&r| r > 5_000)
+                && SURNAMES.lower_ok.contains(&next.folded)
+                && !FIRST_NAMES.all.contains(&next.folded)
+                && !COMMON_WORDS.contains_key(next.folded.as_str())
+                && !TOWNS.contains(next.folded.as_str())
+            {
+                found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
+                return;
+            }
+        }
+        // "j'ai vu Diallo hier", "rdv avec Traoré jeudi": a listed surname alone, capitalised
+        // mid-sentence, that is no ordinary word, first name or town.
+        if tok.shape == Shape::Title
+            && !self.breaks[i]
+            && SURNAMES.lower_ok.contains(&tok.folded)
+            && !FIRST_NAMES.all.contains(&tok.folded)
+            && !COMMON_WORDS.contains_key(tok.folded.as_str())
+            && !TOWNS.contains(tok.folded.as_str())
+            && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+            && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str())
+            && !self.after_place_word(i)
+            && !self.after_preposition_strict(i)
+        {
+            found.unsure(PiiKind::PersonName, &[tok.word]);
+            return;
+        }
         // "K. Martin", "J. Dupont": an initial and a surname.
         if tok.word.chars().count() == 1
             && tok.shape != Shape::Other
@@ -1553,8 +1641,8 @@ impl Ctx<'_> {
                 let gap = &self.text[tok.end..n.start];
                 if (gap == ". " || gap == ".")
                     && n.shape == Shape::Title
-                    && (SURNAMES.all.contains(&n.folded) || uncommon(n))
-                    && !FIRST_NAMES.all.contains(&n.folded)
+                    && (SURNAMES.lower_ok.contains(&n.folded)
+                        || (uncommon(n) && !FIRST_NAMES.all.contains(&n.folded)))
                     && !NOT_SURNAME_SET.contains(n.folded.as_str())
                 {
                     found.sure(PiiKind::PersonName);

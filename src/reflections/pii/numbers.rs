@@ -200,8 +200,14 @@ static AT_HANDLE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A word that may be a handle when a network is named before it ("snap : ines.b2006").
 static HANDLE_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)[A-Za-z0-9][A-Za-z0-9._]{2,29}[A-Za-z0-9_](?-u:\b)")
+    Regex::new(r"(?-u:\b)[A-Za-z0-9][A-Za-z0-9._\-]{2,29}[A-Za-z0-9_](?-u:\b)")
         .expect("handle token pattern is valid")
+});
+
+/// The names of social networks alone (not "compte", "pseudo"): named right after a handle.
+static NETWORK_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:insta|instagram|snap|snapchat|tiktok|tik tok|facebook|fb|twitter|discord|telegram|twitch|youtube|bereal)(?-u:\b)")
+        .expect("network name pattern is valid")
 });
 
 /// Social networks and the words that introduce a handle.
@@ -231,7 +237,12 @@ fn at_handle(text: &str, start: usize, end: usize) -> Option<PiiKind> {
         return None;
     }
     let marked = handle.contains(['_', '.']) || handle.chars().any(|c| c.is_ascii_digit());
-    (marked || NETWORK_CUE.is_match(&window)).then_some(PiiKind::SocialHandle)
+    // "@jadou": a handle that is no French word nor a first name (a colleague's mention
+    // "@julie" is one); or any handle with a network named before or after it.
+    let unknown = handle.chars().count() >= 4 && super::names::unknown_word(&fold(handle));
+    let network_after = NETWORK_NAME.is_match(&fold(head(text, end, 20)));
+    (marked || unknown || network_after || NETWORK_CUE.is_match(&window))
+        .then_some(PiiKind::SocialHandle)
 }
 
 /// Handles of a service: "@missionlocale49", "@ml_laval", "@francetravail".
@@ -245,8 +256,14 @@ static ORG_HANDLE: LazyLock<Regex> = LazyLock::new(|| {
 fn cued_handle(text: &str, start: usize, end: usize) -> Option<PiiKind> {
     let word = &text[start..end];
     let letters = word.chars().filter(char::is_ascii_alphabetic).count();
-    let marked =
-        word.contains('_') || word.contains('.') || word.chars().any(|c| c.is_ascii_digit());
+    let hyphenated = word.contains('-')
+        && word
+            .split('-')
+            .any(|part| super::names::unknown_word(&fold(part)));
+    let marked = word.contains('_')
+        || word.contains('.')
+        || word.chars().any(|c| c.is_ascii_digit())
+        || hyphenated;
     // "insta : jadelopez", "pseudo xXkevXx": a word that is no French word, nor a network's
     // name, nor a first name alone, right after a network's name.
     let folded_word = fold(word);
@@ -270,7 +287,9 @@ fn cued_handle(text: &str, start: usize, end: usize) -> Option<PiiKind> {
         .find_iter(&window)
         .last()
         .map(|m| window.len() - m.end());
-    if cue_gap.is_some_and(|gap| marked || gap <= 12) {
+    // "la_reine_jade sur insta": the network named right after a marked handle.
+    let network_after = marked && NETWORK_NAME.is_match(&fold(head(text, end, 16)));
+    if cue_gap.is_some_and(|gap| marked || gap <= 12) || network_after {
         Some(PiiKind::SocialHandle)
     } else if MAIL_CUE.is_match(&window) {
         // "gmail : kevin.martin49": an address without its domain.
