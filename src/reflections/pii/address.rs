@@ -52,6 +52,23 @@ static POSTCODE_LOWER_RE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("postcode pattern is valid")
 });
 
+/// "au 12 de la rue des Lilas": a house number, "de la" or "du", a street.
+static NUMBER_OF_STREET_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)[0-9]{{1,4}}\s+(?:de\s+la|du|de\s+l')\s+(?:{STREET_STRONG}|{STREET_WEAK})(?-u:\b)"
+    ))
+    .expect("number-of-street pattern is valid")
+});
+
+/// A verb of residence, then within a few words a street, a neighbourhood or a hostel and its
+/// name: "habite quartier Monplaisir", "loge au foyer Saint-Michel", "vit rue Victor Hugo".
+static RESIDES_AT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)(?:habite|habitent|vit|vivent|loge|logee?|domiciliee?|hebergee?|hébergée?|demeure)(?-u:\b)[^.;!?\n]{{0,40}}?(?-u:\b)(?:{STREET_STRONG}|quartier|cit[ée]|foyer|fjt|tour|squat)\s+(?:(?:de\s+la|de\s+l'|du|des|de|d'|la|le|les|l')\s*)?\p{{Lu}}"
+    ))
+    .expect("resides-at pattern is valid")
+});
+
 /// "lieu-dit la Croix Blanche": a rural address, a home.
 static LIEU_DIT_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)lieu[- ]?dit\s+\p{L}").expect("lieu-dit pattern is valid")
@@ -75,7 +92,7 @@ static POSTCODE_STOP_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PO
 
 /// A flat number: "appt 12", "apt. 34", "appartement n° 5" (a home, not an office).
 static FLAT_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:appt|apt|appart|appartement)\.?\s*(?:n°|no|n)?\s*[0-9]{1,4}[A-Za-z]?(?-u:\b)")
+    Regex::new(r"(?i)(?-u:\b)(?:appt|apt|appart|appartement|chambre|chbre|ch\.|porte|esc|escalier|logement|log\.)\.?\s*(?:n°|no|n)?\s*[0-9]{1,4}[A-Za-z]?(?-u:\b)")
         .expect("flat pattern is valid")
 });
 
@@ -107,7 +124,12 @@ fn has_postal_address(text: &str) -> bool {
     {
         return true;
     }
-    if LIEU_DIT_RE.is_match(text) {
+    if LIEU_DIT_RE.is_match(text)
+        || NUMBER_OF_STREET_RE
+            .find_iter(text)
+            .any(|m| number_ok(m.start()) && !organisation_address(text, m.start()))
+        || RESIDES_AT_RE.is_match(text)
+    {
         return true;
     }
     if POSTCODE_LOWER_RE.captures_iter(text).any(|caps| {
