@@ -477,6 +477,10 @@ static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
         r"atteinte? de|souffre de|souffrant(?-u:\w)*|arret maladie|medicaments?|blesse(?-u:\w)*|blessure|",
         r"accident(?-u:\w)*|douleurs?|problemes? de sante|sante mentale|soins|medecin|urgences|",
         r"drepanocytose|crohn|mucoviscidose|hiv|ist|mst|contraception|pilule du lendemain|",
+        // religion, sexual orientation, gender identity, origin, money trouble
+        r"musulmane?|ramadan|voilee|porte le voile|convertie?|pratiquante?|homosexuel\w*|gay|",
+        r"lesbienne|bisexuel\w*|transgenre|en transition|lgbt\w*|orientation sexuelle|coming out|",
+        r"refugiee?|exilee?|interdit bancaire|endettee?|dettes|fichee? banque de france|impayes?|",
         // justice
         r"main de justice|spip|pjj|prison|incarcer(?-u:\w)*|detenu(?-u:\w)*|detention|maison d'arret|",
         r"penitentiaire|garde a vue|gav|tribunal|devant le juge|juge des enfants|condamn(?-u:\w)*|",

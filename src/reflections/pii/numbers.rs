@@ -65,8 +65,20 @@ pub(super) fn detect(text: &str, found: &mut Findings) -> String {
             text = masked;
         }
     }
+    // "photo de sa carte vitale reçue sur whatsapp": a copy of a person's papers changed hands;
+    // ask before storing.
+    if let Some(m) = DOCUMENT_COPY.find(&fold(&text)) {
+        let words: Vec<&str> = m.as_str().split(' ').take(1).collect();
+        found.unsure(PiiKind::Identifier, &words);
+    }
     text
 }
+
+/// A photo, scan or copy of someone's papers.
+static DOCUMENT_COPY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:photo|photos|scan|scans|copie|copies|capture)s? (?:de|d'|du) (?:sa|son|ses|la|le|leur) (?:carte vitale|carte d'identite|cni|passeport|titre de sejour|carte de sejour|recepisse|permis|rib|avis d'imposition|fiche de paie|fiches de paie|attestation caf|attestation de securite sociale|acte de naissance|livret de famille)(?-u:\b)")
+        .expect("document copy pattern is valid")
+});
 
 /// Tells what a regex match (given the whole text and the match's byte range) is, if anything.
 type Classifier = fn(&str, usize, usize) -> Option<PiiKind>;
