@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 /// every finding masked.
 pub(super) fn detect(text: &str, found: &mut Findings) -> String {
     let mut text = text.to_string();
-    let maskers: [(&Regex, Classifier); 22] = [
+    let maskers: [(&Regex, Classifier); 23] = [
         (&PROFILE_URL, |_, _, _| Some(PiiKind::SocialHandle)),
         (&EMAIL, personal_email),
         (&EMAIL_PROVIDER, |_, _, _| Some(PiiKind::Email)),
@@ -47,6 +47,9 @@ pub(super) fn detect(text: &str, found: &mut Findings) -> String {
             isolated(t, s, e).then_some(PiiKind::Identifier)
         }),
         (&GPS, |t, s, e| isolated(t, s, e).then_some(PiiKind::PostalAddress)),
+        (&CARD, |t, s, e| {
+            (isolated(t, s, e) && luhn(&digits(&t[s..e]))).then_some(PiiKind::Identifier)
+        }),
         (&FRANCE_TRAVAIL_ID, |t, s, e| {
             valid_france_travail_id(t, s, e).then_some(PiiKind::Identifier)
         }),
@@ -65,6 +68,13 @@ pub(super) fn detect(text: &str, found: &mut Findings) -> String {
             text = masked;
         }
     }
+    // "mot de passe ameli : Kevin2006!", "son mdp c'est jade49": a credential.
+    if SECRET
+        .captures_iter(&text)
+        .any(|c| c.get(1).is_some_and(|v| v.as_str().chars().count() >= 4))
+    {
+        found.sure(PiiKind::Identifier);
+    }
     // "photo de sa carte vitale reçue sur whatsapp": a copy of a person's papers changed hands;
     // ask before storing.
     if let Some(m) = DOCUMENT_COPY.find(&fold(&text)) {
@@ -72,6 +82,39 @@ pub(super) fn detect(text: &str, found: &mut Findings) -> String {
         found.unsure(PiiKind::Identifier, &words);
     }
     text
+}
+
+/// A password or a PIN and its value.
+static SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:mot de passe|mdp|password|code pin|code secret|code de (?:la )?carte|pin)(?-u:\b)[^,;\n]{0,25}?[\s:=]([^\s,;]{0,20}[0-9][^\s,;]{0,20})")
+        .expect("secret pattern is valid")
+});
+
+/// A bank card number: sixteen digits in groups of four.
+static CARD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)[3-6][0-9]{3}(?:[ \-]?[0-9]{4}){3}(?-u:\b)").expect("card pattern is valid")
+});
+
+/// The Luhn checksum of bank card numbers.
+fn luhn(number: &str) -> bool {
+    let sum: u32 = number
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                if d * 2 > 9 {
+                    d * 2 - 9
+                } else {
+                    d * 2
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
 }
 
 /// A photo, scan or copy of someone's papers.
@@ -654,7 +697,7 @@ static CUED_CODE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that introduce the number of a file: CAF, France Travail, i-milo, identity papers.
 static ID_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(?:caf|allocataire|alloc|ts|tds|ident|msa|france travail|pole emploi|ft|pe|i-?milo|i milo|milo|dossier|identifiant|id|passeport|titre de sejour|carte de sejour|recepisse|cni|carte d'identite|numero fiscal|n° fiscal|agdref|n° etranger|numero etranger|ine|n° etudiant|numero etudiant|secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam|mdph|apl|rsa|permis|ecrou|asile|fiscal|ofii|num fiscal|carte grise|mutuelle|adherent|matricule)(?-u:\b)")
+    Regex::new(r"(?-u:\b)(?:caf|allocataire|alloc|ts|tds|ident|msa|france travail|pole emploi|ft|pe|i-?milo|i milo|milo|dossier|identifiant|id|passeport|titre de sejour|carte de sejour|recepisse|cni|carte d'identite|numero fiscal|n° fiscal|agdref|n° etranger|numero etranger|ine|n° etudiant|numero etudiant|secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam|mdph|apl|rsa|permis|ecrou|asile|fiscal|ofii|num fiscal|carte grise|mutuelle|adherent|matricule|carte bancaire|carte bleue|cb|badge|client|abonne)(?-u:\b)")
         .expect("identifier cue pattern is valid")
 });
 
