@@ -114,9 +114,10 @@ fn born_thing(text: &str, at: usize, cue: &str) -> bool {
 /// "l'asso est née le 1er octobre 1998": a full date right after a thing's "née" is its founding.
 fn thing_born_before(text: &str, at: usize) -> bool {
     let before = fold(clause_before(text, at, 50));
-    let Some(pos) = before.rfind(" ne").filter(|&p| {
-        before[p + 3..].starts_with(['e', ' ']) || before[p + 3..].trim().is_empty()
-    }) else {
+    let Some(pos) = before
+        .rfind(" ne")
+        .filter(|&p| before[p + 3..].starts_with(['e', ' ']) || before[p + 3..].trim().is_empty())
+    else {
         return false;
     };
     BORN_THING.is_match(&before[..pos])

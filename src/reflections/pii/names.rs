@@ -288,7 +288,9 @@ pub(super) fn town_like(folded: &str) -> bool {
     TOWNS.contains(folded)
         || (folded.chars().count() >= 4
             && folded.chars().all(|c| c.is_alphabetic() || c == '-')
-            && COMMON_WORDS.get(folded).is_none_or(|&rank| rank > RARE_RANK))
+            && COMMON_WORDS
+                .get(folded)
+                .is_none_or(|&rank| rank > RARE_RANK))
 }
 
 /// [`uncommon`] without the common-word test.
@@ -642,7 +644,10 @@ impl Ctx<'_> {
             && !self.breaks[i - 1]
             && self.toks[i - 1].folded == "jeune"
             && adjacent(self.text, &self.toks[i - 1], tok)
-            && matches!(self.toks[i - 2].folded.as_str(), "le" | "la" | "du" | "au" | "ce" | "cette")
+            && matches!(
+                self.toks[i - 2].folded.as_str(),
+                "le" | "la" | "du" | "au" | "ce" | "cette"
+            )
         {
             found.unsure(PiiKind::PersonName, &[self.toks[i - 1].word, tok.word]);
         }
@@ -822,7 +827,10 @@ impl Ctx<'_> {
         } else if SURNAMES.all.contains(&next.folded)
             && next.word.chars().count() >= 4
             && tok.shape == Shape::Other
-            && self.pair_stands_alone(i + 1)
+            && (self.pair_stands_alone(i + 1)
+                || COMMON_WORDS
+                    .get(next.folded.as_str())
+                    .is_none_or(|&rank| rank > 3_000))
         {
             // "lea petit" alone on its line or before a comma; "ines trouve l'appli…" is a
             // sentence.
@@ -833,9 +841,8 @@ impl Ctx<'_> {
     /// Whether token `i` is part of a famous person's name ("Charles de Gaulle", "Victor
     /// Hugo") or of a brand named after a person.
     fn famous_from(&self, i: usize) -> bool {
-        (i.saturating_sub(3)..=i).any(|a| {
-            ((a + 1).max(i)..(a + 4).min(self.toks.len())).any(|b| self.famous(a, b))
-        })
+        (i.saturating_sub(3)..=i)
+            .any(|a| ((a + 1).max(i)..(a + 4).min(self.toks.len())).any(|b| self.famous(a, b)))
     }
 
     /// Further on in the same sentence as a listed first name, a place that says where the
@@ -864,7 +871,10 @@ impl Ctx<'_> {
                 while self.toks.get(k).is_some_and(|n| {
                     !self.breaks[k]
                         && n.shape == Shape::Other
-                        && matches!(n.folded.as_str(), "de" | "du" | "des" | "la" | "le" | "les" | "d")
+                        && matches!(
+                            n.folded.as_str(),
+                            "de" | "du" | "des" | "la" | "le" | "les" | "d"
+                        )
                 }) && k < j + 3
                 {
                     k += 1;
@@ -888,7 +898,11 @@ impl Ctx<'_> {
                 && (matches!(f, "a" | "au" | "de" | "d" | "vers" | "sur")
                     || self.text[self.toks[j - 1].end..t.start].ends_with("d'"))
             {
-                let k = if matches!(f, "a" | "au" | "de" | "d" | "vers" | "sur") { j + 1 } else { j };
+                let k = if matches!(f, "a" | "au" | "de" | "d" | "vers" | "sur") {
+                    j + 1
+                } else {
+                    j
+                };
                 if let Some(n) = self.toks.get(k).filter(|_| !self.breaks[k]) {
                     let town = TOWNS.contains(n.folded.as_str())
                         || (n.shape == Shape::Title
@@ -1084,8 +1098,10 @@ impl Ctx<'_> {
     /// Gaulle", "chez Renault").
     fn after_preposition_strict(&self, i: usize) -> bool {
         i.checked_sub(1).is_some_and(|p| {
-            matches!(self.toks[p].folded.as_str(), "de" | "du" | "des" | "chez" | "a" | "au")
-                || INSTITUTION_SET.contains(self.toks[p].folded.as_str())
+            matches!(
+                self.toks[p].folded.as_str(),
+                "de" | "du" | "des" | "chez" | "a" | "au"
+            ) || INSTITUTION_SET.contains(self.toks[p].folded.as_str())
                 || PLACE_NOUN_SET.contains(self.toks[p].folded.as_str())
         }) || self.text[..self.toks[i].start].ends_with("d'")
     }
@@ -1303,7 +1319,7 @@ impl Ctx<'_> {
                                 && !NOT_SURNAME_SET.contains(n.folded.as_str())
                                 && !INSTITUTION_SET.contains(n.folded.as_str()))
                                 || TOWNS.contains(n.folded.as_str())
-                            || (n.shape == Shape::Other && rare_place(n)))
+                                || (n.shape == Shape::Other && rare_place(n)))
                     });
                     return town.map(|n| n.word);
                 }
@@ -1400,7 +1416,10 @@ impl Ctx<'_> {
                 continue;
             }
             let closed = self.toks.get(j + 1).map_or(true, |n| {
-                self.breaks[j + 1] || self.text[t.end..n.start].trim_start().starts_with([',', ')'])
+                self.breaks[j + 1]
+                    || self.text[t.end..n.start]
+                        .trim_start()
+                        .starts_with([',', ')'])
             });
             let listed = FIRST_NAMES.has(t) && !NOT_FIRST_NAME_SET.contains(t.folded.as_str());
             if listed && (closed || t.shape != Shape::Other) {
@@ -1557,9 +1576,9 @@ impl Ctx<'_> {
             && next.shape == Shape::Other
             && tok.word.chars().count() >= 4
             && next.word.chars().count() >= 4;
-        let prev_is_name = i
-            .checked_sub(1)
-            .is_some_and(|p| adjacent(self.text, &self.toks[p], tok) && self.toks[p].shape == tok.shape);
+        let prev_is_name = i.checked_sub(1).is_some_and(|p| {
+            adjacent(self.text, &self.toks[p], tok) && self.toks[p].shape == tok.shape
+        });
         if (capitalised || lower)
             && !prev_is_name
             && uncommon(tok)
@@ -1609,7 +1628,9 @@ impl Ctx<'_> {
                 && !NOT_SURNAME_SET.contains(tok.folded.as_str())
                 && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str())
                 && !NOT_CAPS_SURNAME_SET.contains(tok.folded.as_str())
-                && COMMON_WORDS.get(tok.folded.as_str()).is_none_or(|&r| r > 5_000)
+                && COMMON_WORDS
+                    .get(tok.folded.as_str())
+                    .is_none_or(|&r| r > 5_000)
                 && SURNAMES.lower_ok.contains(&next.folded)
                 && !FIRST_NAMES.all.contains(&next.folded)
                 && !COMMON_WORDS.contains_key(next.folded.as_str())
@@ -1655,9 +1676,14 @@ impl Ctx<'_> {
             }
         }
         // "nom : Leroy", "nom de famille Leroy", "prénom Léo nom Leroy": a form's field.
-        if tok.folded == "nom" && !i.checked_sub(1).is_some_and(|p| {
-            matches!(self.toks[p].folded.as_str(), "au" | "son" | "le" | "du" | "un" | "quel")
-        }) {
+        if tok.folded == "nom"
+            && !i.checked_sub(1).is_some_and(|p| {
+                matches!(
+                    self.toks[p].folded.as_str(),
+                    "au" | "son" | "le" | "du" | "un" | "quel"
+                )
+            })
+        {
             let mut k = i + 1;
             if self.toks.get(k).is_some_and(|t| t.folded == "de")
                 && self.toks.get(k + 1).is_some_and(|t| t.folded == "famille")
@@ -1666,7 +1692,9 @@ impl Ctx<'_> {
             }
             if let Some(n) = self.toks.get(k) {
                 let gap = self.text[self.toks[k - 1].end..n.start].trim();
-                let named = (n.shape != Shape::Other && surname_like(n) && !COMMON_WORDS.contains_key(n.folded.as_str()))
+                let named = (n.shape != Shape::Other
+                    && surname_like(n)
+                    && !COMMON_WORDS.contains_key(n.folded.as_str()))
                     || SURNAMES.lower_ok.contains(&n.folded)
                     || uncommon(n);
                 if matches!(gap, "" | ":" | "=" | "-") && !self.breaks[k] && named {
@@ -1678,8 +1706,8 @@ impl Ctx<'_> {
         // "la famille Diallo", "dossier Traoré", "les Benali": a family or a file named.
         if matches!(tok.folded.as_str(), "famille" | "dossier" | "les") {
             if let Some(n) = next {
-                let listed = SURNAMES.lower_ok.contains(&n.folded)
-                    && !FIRST_NAMES.all.contains(&n.folded);
+                let listed =
+                    SURNAMES.lower_ok.contains(&n.folded) && !FIRST_NAMES.all.contains(&n.folded);
                 if (n.shape == Shape::Title || (n.shape == Shape::Caps && surname_like(n)))
                     && !NOT_SURNAME_SET.contains(n.folded.as_str())
                     && !NOT_FIRST_NAME_SET.contains(n.folded.as_str())

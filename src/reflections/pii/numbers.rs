@@ -46,7 +46,9 @@ pub(super) fn detect(text: &str, found: &mut Findings) -> String {
         (&IP_ADDRESS, |t, s, e| {
             isolated(t, s, e).then_some(PiiKind::Identifier)
         }),
-        (&GPS, |t, s, e| isolated(t, s, e).then_some(PiiKind::PostalAddress)),
+        (&GPS, |t, s, e| {
+            isolated(t, s, e).then_some(PiiKind::PostalAddress)
+        }),
         (&CARD, |t, s, e| {
             (isolated(t, s, e) && luhn(&digits(&t[s..e]))).then_some(PiiKind::Identifier)
         }),
@@ -92,7 +94,8 @@ static SECRET: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A bank card number: sixteen digits in groups of four.
 static CARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)[3-6][0-9]{3}(?:[ \-]?[0-9]{4}){3}(?-u:\b)").expect("card pattern is valid")
+    Regex::new(r"(?-u:\b)[3-6][0-9]{3}(?:[ \-]?[0-9]{4}){3}(?-u:\b)")
+        .expect("card pattern is valid")
 });
 
 /// The Luhn checksum of bank card numbers.
