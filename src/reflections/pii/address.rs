@@ -92,7 +92,7 @@ static POSTCODE_STOP_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PO
 
 /// A flat number: "appt 12", "apt. 34", "appartement n° 5" (a home, not an office).
 static FLAT_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:appt|apt|appart|appartement|chambre|chbre|ch\.|porte|esc|escalier|logement|log\.)\.?\s*(?:n°|no|n)?\s*[0-9]{1,4}[A-Za-z]?(?-u:\b)")
+    Regex::new(r"(?i)(?-u:\b)(?:appt|apt|appart|appartement|chambre|chbre|esc|escalier|logement)\.?\s*(?:n°|no|n)?\s*[0-9]{1,4}[A-Za-z]?(?-u:\b)")
         .expect("flat pattern is valid")
 });
 

@@ -223,6 +223,15 @@ const FAMOUS: &[&str] = &[
     "victor hugo|paul bocuse|guy degrenne|leon de bruxelles|pierre herme|eric kayser",
 ];
 
+/// The surnames of [`FAMOUS`]: "le rapport Schwartz", "salle Jaurès".
+static FAMOUS_SURNAMES: LazyLock<HashSet<&str>> = LazyLock::new(|| {
+    FAMOUS
+        .iter()
+        .flat_map(|l| l.split('|'))
+        .filter_map(|name| name.trim().rsplit(' ').next())
+        .collect()
+});
+
 static NOT_SURNAME_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(NOT_SURNAMES));
 static PARTICLE_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PARTICLES));
 static PLACE_WORD_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PLACE_WORDS));
@@ -477,12 +486,15 @@ static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
         r"psychiatr(?-u:\w)*|psycholog(?-u:\w)*|psy(?:chotherap(?-u:\w)*)?|therapie|panique|migraine(?-u:\w)*|covid|alcool(?-u:\w)*|",
         r"burn-?out|fauteuil roulant|avc|antipsycho(?-u:\w)*|anxioly(?-u:\w)*|malaise|chroniques?|",
         r"atteinte? de|souffre de|souffrant(?-u:\w)*|arret maladie|medicaments?|blesse(?-u:\w)*|blessure|",
-        r"accident(?-u:\w)*|douleurs?|problemes? de sante|sante mentale|soins|medecin|urgences|",
+        r"accident(?-u:\w)*|douleurs?|problemes? de sante|sante mentale|soins|urgences|",
         r"drepanocytose|crohn|mucoviscidose|hiv|ist|mst|contraception|pilule du lendemain|",
         // religion, sexual orientation, gender identity, origin, money trouble
         r"musulmane?|ramadan|voilee|porte le voile|convertie?|pratiquante?|homosexuel\w*|gay|",
         r"lesbienne|bisexuel\w*|transgenre|en transition|lgbt\w*|orientation sexuelle|coming out|",
         r"refugiee?|exilee?|interdit bancaire|endettee?|dettes|fichee? banque de france|impayes?|",
+        r"rupture familiale|conflit familial|sans ressources?|sans revenus?|sans logement|",
+        r"hebergee? chez|dort chez|mise? a la porte|mere isolee|pere isole|isolement|precarite|",
+        r"aide alimentaire|colis alimentaires?|115|hebergement d'urgence|chrs|divorce|",
         // justice
         r"main de justice|spip|pjj|prison|incarcer(?-u:\w)*|detenu(?-u:\w)*|detention|maison d'arret|",
         r"penitentiaire|garde a vue|gav|tribunal|devant le juge|juge des enfants|condamn(?-u:\w)*|",
@@ -651,11 +663,12 @@ impl Ctx<'_> {
         {
             found.unsure(PiiKind::PersonName, &[self.toks[i - 1].word, tok.word]);
         }
-        if anchor == Some(Anchor::FirstName) && !self.famous_from(i) {
-            if !found.has_sure(PiiKind::NameWithDetail) {
-                if let Some(place) = self.far_place(i) {
-                    found.unsure(PiiKind::NameWithDetail, &[tok.word, place]);
-                }
+        if anchor == Some(Anchor::FirstName)
+            && !self.famous_from(i)
+            && !found.has_sure(PiiKind::NameWithDetail)
+        {
+            if let Some(place) = self.far_place(i) {
+                found.unsure(PiiKind::NameWithDetail, &[tok.word, place]);
             }
         }
         if let Some(anchor) = anchor.filter(|_| !self.famous_from(i)) {
@@ -677,7 +690,10 @@ impl Ctx<'_> {
                     Anchor::Maybe => found.unsure(PiiKind::NameWithDetail, &[tok.word, detail]),
                 }
             }
-            if let Some(term) = self.sensitive_near(i) {
+            if let Some(term) = self
+                .sensitive_near(i)
+                .filter(|_| !SENSITIVE.is_match(&tok.folded))
+            {
                 match anchor {
                     Anchor::FirstName => found.sure(PiiKind::SensitiveDetail),
                     Anchor::Maybe => found.unsure(PiiKind::SensitiveDetail, &[tok.word, term]),
@@ -892,9 +908,12 @@ impl Ctx<'_> {
                 }
             }
             // A town: "à Vesoul", "a flins", "de marseille".
-            // "un job à Laval", "stage à Angers": the town is the job's.
-            let after_job = JOB_WORD_SET.contains(self.toks[j - 1].folded.as_str());
-            if !after_job
+            // "un job à Laval", "stage en pâtisserie à Angers": the town is the job's.
+            if JOB_WORD_SET.contains(f) {
+                return None;
+            }
+            let elided = self.text[..t.start].ends_with("l'");
+            if !elided
                 && (matches!(f, "a" | "au" | "de" | "d" | "vers" | "sur")
                     || self.text[self.toks[j - 1].end..t.start].ends_with("d'"))
             {
@@ -912,7 +931,10 @@ impl Ctx<'_> {
                             && !NOT_CAPS_SURNAME_SET.contains(n.folded.as_str())
                             && !INSTITUTION_SET.contains(n.folded.as_str())
                             && !FIRST_NAMES.all.contains(&n.folded))
-                        || (n.shape == Shape::Other && rare_place(n));
+                        || (n.shape == Shape::Other
+                            && matches!(f, "a" | "de" | "vers" | "sur")
+                            && !self.text[..n.start].ends_with("l'")
+                            && rare_place(n));
                     if town {
                         return Some(n.word);
                     }
@@ -1415,7 +1437,7 @@ impl Ctx<'_> {
             if gap != "," {
                 continue;
             }
-            let closed = self.toks.get(j + 1).map_or(true, |n| {
+            let closed = self.toks.get(j + 1).is_none_or(|n| {
                 self.breaks[j + 1]
                     || self.text[t.end..n.start]
                         .trim_start()
@@ -1644,6 +1666,7 @@ impl Ctx<'_> {
         // mid-sentence, that is no ordinary word, first name or town.
         if tok.shape == Shape::Title
             && !self.breaks[i]
+            && !FAMOUS_SURNAMES.contains(tok.folded.as_str())
             && SURNAMES.lower_ok.contains(&tok.folded)
             && !FIRST_NAMES.all.contains(&tok.folded)
             && !COMMON_WORDS.contains_key(tok.folded.as_str())

@@ -44,7 +44,12 @@ pub(super) fn detect(text: &str, found: &mut Findings) -> String {
             (isolated(t, s, e) && one_separator(&t[s..e])).then_some(PiiKind::Phone)
         }),
         (&IP_ADDRESS, |t, s, e| {
-            isolated(t, s, e).then_some(PiiKind::Identifier)
+            (isolated(t, s, e)
+                && prev_char(t, s).is_none_or(|c| c != '.')
+                && !t[e..]
+                    .strip_prefix('.')
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit())))
+            .then_some(PiiKind::Identifier)
         }),
         (&GPS, |t, s, e| {
             isolated(t, s, e).then_some(PiiKind::PostalAddress)
@@ -71,10 +76,11 @@ pub(super) fn detect(text: &str, found: &mut Findings) -> String {
         }
     }
     // "mot de passe ameli : Kevin2006!", "son mdp c'est jade49": a credential.
-    if SECRET
-        .captures_iter(&text)
-        .any(|c| c.get(1).is_some_and(|v| v.as_str().chars().count() >= 4))
-    {
+    if SECRET.captures_iter(&text).any(|c| {
+        c.get(1).is_some_and(|v| v.as_str().chars().count() >= 4)
+            && !fold(c.get(0).map_or("", |m| m.as_str())).contains("wifi")
+            && !fold(c.get(0).map_or("", |m| m.as_str())).contains("wi-fi")
+    }) {
         found.sure(PiiKind::Identifier);
     }
     // "photo de sa carte vitale reçue sur whatsapp": a copy of a person's papers changed hands;
@@ -117,7 +123,7 @@ fn luhn(number: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A photo, scan or copy of someone's papers.
@@ -327,6 +333,8 @@ fn cued_handle(text: &str, start: usize, end: usize) -> Option<PiiKind> {
     let folded_word = fold(word);
     let plain_handle = !marked
         && letters >= 5
+        && word.chars().any(|c| c.is_ascii_lowercase())
+        && !fold(clause_before(text, start, 30)).contains("compte rendu")
         && word.chars().all(|c| c.is_ascii_alphabetic())
         && !NETWORK_CUE.is_match(&folded_word)
         && super::names::unknown_word(&folded_word);
