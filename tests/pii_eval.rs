@@ -1,10 +1,13 @@
-//! The personal-data guard measured on three sets of French texts written as counsellors
-//! write, each by someone who never saw the guard, its tuning set or its tests. Since the `tune`
-//! round of 2026-12-02 the first two (`pii-eval.toml`, `pii-eval-2.toml`) are **tuning sets**
-//! (their wrong verdicts are printed and the guard was tuned on them); only the third
-//! (`pii-eval-3.toml`) is **held out**. A personal text counts as caught when the guard refuses
-//! it or asks the author (`Personal` or `Unsure`: nothing is stored either way); a clean text
-//! counts as stored only when the guard lets it through at once (`Clean`).
+//! The personal-data guard measured on four sets of French texts written as counsellors write,
+//! each by someone who never saw the guard, its tuning set or its tests. Since the `tune` round
+//! of 2026-12-02 the first two (`pii-eval.toml`, `pii-eval-2.toml`) are **tuning sets**, and
+//! since the `guard` round the third (`pii-eval-3.toml`) is one too: their wrong verdicts are
+//! printed and the guard was tuned on them. Only the fourth (`pii-eval-4.toml`) and the fifth
+//! (`pii-eval-5.toml`, added after the `guard` round, never seen by it) are **held out**
+//! (its totals and per-kind counts were read during the `guard` round, never its texts). A
+//! personal text counts as caught when the guard refuses it or asks the author (`Personal` or
+//! `Unsure`: nothing is stored either way); a clean text counts as stored only when the guard
+//! lets it through at once (`Clean`).
 //!
 //! For the held-out set only figures are printed (per kind), never the texts: whoever tunes
 //! the guard must not see which of its cases fail.
@@ -94,8 +97,8 @@ fn measure(file: &str, show_misses: bool) -> (f64, f64) {
     (recall, stored_rate)
 }
 
-/// The three sets (`pii-eval.toml`, `pii-eval-2.toml`: tuning sets since the `tune` round;
-/// `pii-eval-3.toml`: held out). Floors sit just under the latest figures of each set
+/// The four sets (`pii-eval.toml`, `pii-eval-2.toml`, `pii-eval-3.toml`: tuning sets;
+/// `pii-eval-4.toml`: held out). Floors sit just under the latest figures of each set
 /// (BENCHMARKS.md), so that a change that makes the guard worse fails. The target
 /// (99 % recall, 95 % clean stored) is not reached on any of them.
 #[test]
@@ -103,7 +106,7 @@ fn blind_recall_and_clean_texts_stored() {
     for (file, floor_recall, floor_stored, show_misses) in [
         ("pii-eval.toml", FLOOR_RECALL, FLOOR_STORED, true),
         ("pii-eval-2.toml", FLOOR_RECALL_2, FLOOR_STORED_2, true),
-        ("pii-eval-3.toml", FLOOR_RECALL_3, FLOOR_STORED_3, false),
+        ("pii-eval-3.toml", FLOOR_RECALL_3, FLOOR_STORED_3, true),
         ("pii-eval-4.toml", FLOOR_RECALL_4, FLOOR_STORED_4, false),
         ("pii-eval-5.toml", FLOOR_RECALL_5, FLOOR_STORED_5, false),
     ] {
@@ -120,23 +123,27 @@ fn blind_recall_and_clean_texts_stored() {
 }
 
 /// First set (tuning): 87.0 % / 97.7 % before the second tuning round, 91.7 % / 98.9 % after
-/// it, 93.1 % / 98.9 % after the `tune` round.
-const FLOOR_RECALL: f64 = 92.5;
-const FLOOR_STORED: f64 = 98.0;
+/// it, 93.1 % / 98.9 % after the `tune` round, 98.1 % / 100.0 % after the `guard` round.
+const FLOOR_RECALL: f64 = 97.5;
+const FLOOR_STORED: f64 = 99.5;
 /// Second set (tuning): 83.8 % / 97.4 % at its first run, 87.6 % / 97.4 % after the `tune`
-/// round.
-const FLOOR_RECALL_2: f64 = 87.0;
-const FLOOR_STORED_2: f64 = 96.5;
-/// Third set (held out; 431 texts, written on 2026-12-02, with a health kind the others lack):
-/// 80.6 % / 100.0 % at its first run, unchanged by the `tune` round, so the floors stay.
-const FLOOR_RECALL_3: f64 = 80.0;
+/// round, 98.4 % / 99.0 % after the `guard` round.
+const FLOOR_RECALL_2: f64 = 98.0;
+const FLOOR_STORED_2: f64 = 98.5;
+/// Third set (431 texts, written on 2026-12-02, with a health kind the others lack; held out
+/// until the `guard` round, a tuning set since): 80.6 % / 100.0 % at its first run, unchanged
+/// by the `tune` round, 97.6 % / 100.0 % after the `guard` round.
+const FLOOR_RECALL_3: f64 = 97.5;
 const FLOOR_STORED_3: f64 = 99.5;
 /// Fourth set (held out; 480 texts written on 2026-12-02 by a session that saw nothing of the
-/// project, with a `mixed` kind): 80.0 % / 97.9 % at its first run (guard of main, 2026-12-02).
-const FLOOR_RECALL_4: f64 = 79.5;
-const FLOOR_STORED_4: f64 = 97.5;
+/// project, with a `mixed` kind): 80.0 % / 97.9 % at its first run (guard of main,
+/// 2026-12-02), 89.2 % / 98.3 % after the `guard` round (whose author read its totals and
+/// per-kind counts while tuning, never its texts).
+const FLOOR_RECALL_4: f64 = 88.5;
+const FLOOR_STORED_4: f64 = 98.0;
 /// Fifth set (held out; 480 texts written on 2026-12-02 by a session that saw nothing of the
 /// project, with 15 kinds of personal data, ids of CAF / France Travail / i-milo among them):
-/// 85.0 % / 100.0 % at its first run (guard of main, 2026-12-02).
-const FLOOR_RECALL_5: f64 = 84.5;
+/// 85.0 % / 100.0 % at its first run (guard of main, 2026-12-02), 94.2 % / 100.0 % after the
+/// `guard` round, which never saw it (measured by the lead after the merge).
+const FLOOR_RECALL_5: f64 = 93.5;
 const FLOOR_STORED_5: f64 = 99.5;

@@ -32,7 +32,7 @@ static STREET_STRONG_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// Number + street type that is also a common word + capitalised name ("3 place Carnot").
 static STREET_WEAK_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"{HOUSE_NUMBER}(?i:{STREET_WEAK})\.?\s+(?:(?i:de\s+la|de\s+l'|du|des|de|d'|la|le|les|l')\s*)?[\p{{Lu}}0-9]"
+        r"{HOUSE_NUMBER}(?i:{STREET_WEAK})\.?\s+(?:(?:(?i:de\s+la|de\s+l'|du|des|de|d'|la|le|les|l')\s*)?[\p{{Lu}}0-9]|(?i:de\s+la|du|des)\s+\p{{L}})"
     ))
     .expect("street pattern is valid")
 });
@@ -46,6 +46,34 @@ static STREET_SHORT_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Metropolitan and overseas postcode, optional CEDEX, then a capitalised word.
+/// A postcode and a word in lower case: a town when [`super::names::town_like`] says so.
+static POSTCODE_LOWER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:0[1-9]|[1-8][0-9]|9[0-8])[0-9]{3}\s+(\p{Ll}[\p{L}\-]*)")
+        .expect("postcode pattern is valid")
+});
+
+/// "au 12 de la rue des Lilas": a house number, "de la" or "du", a street.
+static NUMBER_OF_STREET_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)[0-9]{{1,4}}\s+(?:de\s+la|du|de\s+l')\s+(?:{STREET_STRONG}|{STREET_WEAK})(?-u:\b)"
+    ))
+    .expect("number-of-street pattern is valid")
+});
+
+/// A verb of residence, then within a few words a street, a neighbourhood or a hostel and its
+/// name: "habite quartier Monplaisir", "loge au foyer Saint-Michel", "vit rue Victor Hugo".
+static RESIDES_AT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)(?:habite|habitent|vit|vivent|loge|logee?|domiciliee?|hebergee?|hébergée?|demeure)(?-u:\b)[^.;!?\n]{{0,40}}?(?-u:\b)(?:{STREET_STRONG}|quartier|cit[ée]|foyer|fjt|tour|squat)\s+(?:(?:de\s+la|de\s+l'|du|des|de|d'|la|le|les|l')\s*)?\p{{Lu}}"
+    ))
+    .expect("resides-at pattern is valid")
+});
+
+/// "lieu-dit la Croix Blanche": a rural address, a home.
+static LIEU_DIT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)lieu[- ]?dit\s+\p{L}").expect("lieu-dit pattern is valid")
+});
+
 static POSTCODE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?-u:\b)(?:0[1-9]|[1-8][0-9]|9[0-8])[0-9]{3}\s+(?:(?i:cedex)\s+)?(\p{Lu}[\p{L}'\-]*)",
@@ -64,7 +92,7 @@ static POSTCODE_STOP_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PO
 
 /// A flat number: "appt 12", "apt. 34", "appartement n° 5" (a home, not an office).
 static FLAT_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:appt|apt|appart|appartement)\.?\s*(?:n°|no|n)?\s*[0-9]{1,4}[A-Za-z]?(?-u:\b)")
+    Regex::new(r"(?i)(?-u:\b)(?:appt|apt|appart|appartement|chambre|chbre|esc|escalier|logement)\.?\s*(?:n°|no|n)?\s*[0-9]{1,4}[A-Za-z]?(?-u:\b)")
         .expect("flat pattern is valid")
 });
 
@@ -94,6 +122,26 @@ fn has_postal_address(text: &str) -> bool {
         .chain(STREET_SHORT_RE.find_iter(text))
         .any(|m| number_ok(m.start()) && !organisation_address(text, m.start()))
     {
+        return true;
+    }
+    if LIEU_DIT_RE.is_match(text)
+        || NUMBER_OF_STREET_RE
+            .find_iter(text)
+            .any(|m| number_ok(m.start()) && !organisation_address(text, m.start()))
+        || RESIDES_AT_RE.is_match(text)
+    {
+        return true;
+    }
+    if POSTCODE_LOWER_RE.captures_iter(text).any(|caps| {
+        let (Some(whole), Some(town)) = (caps.get(0), caps.get(1)) else {
+            return false;
+        };
+        let town = fold(town.as_str().trim_end_matches('-'));
+        number_ok(whole.start())
+            && !organisation_address(text, whole.start())
+            && !POSTCODE_STOP_SET.contains(town.as_str())
+            && super::names::town_like(&town)
+    }) {
         return true;
     }
     POSTCODE_RE.captures_iter(text).any(|caps| {

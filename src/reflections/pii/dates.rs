@@ -56,7 +56,7 @@ static SHORT_YEAR: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static BIRTH_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:née?s?|nees?|naissance|ddn|d\.d\.n|anniversaire|anniv)(?:[^\p{L}\p{N}_]|$)")
+    Regex::new(r"(?i)(?-u:\b)(?:née?s?|nees?|(?:est|suis|etait|était|jeune) nee?|naissance|naiss|ddn|d\.d\.n|anniversaire|anniv|(?:aura|fêtera|fetera|fête|fete|a eu|avoir|a fêté|a fete) (?:ses )?[1-3][0-9] ans)(?:[^\p{L}\p{N}_]|$)")
         .expect("birth cue pattern is valid")
 });
 
@@ -90,7 +90,7 @@ fn clause_after(text: &str, at: usize, max: usize) -> &str {
 
 /// Subjects that are born without being people ("l'idée est née le 3 mars").
 static BORN_THING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(?:idee|projet|dispositif|atelier|initiative|partenariat|association|structure|collectif|groupe|concept|action|programme|reseau|service|application|appli|plateforme|envie|besoin|demarche|experimentation|fiche|outil|methode|collaboration|relation|ami(?:tie)?s?|discussion|question|reflexion|equipe|page|site|entreprise|boite|start-?up|dynamique|habitude|pratique|loi|dispositif|mouvement|idees|projets|envies|garantie|cej|pacea|kit|mission locale|ml|antenne|structure)(?-u:\b)")
+    Regex::new(r"(?-u:\b)(?:idee|projet|dispositif|atelier|initiative|partenariat|association|structure|collectif|groupe|concept|action|programme|reseau|service|application|appli|plateforme|envie|besoin|demarche|experimentation|fiche|outil|methode|collaboration|relation|ami(?:tie)?s?|discussion|question|reflexion|equipe|page|site|entreprise|boite|start-?up|dynamique|habitude|pratique|loi|dispositif|mouvement|idees|projets|envies|garantie|cej|pacea|kit|mission locale|ml|antenne|structure|asso|permanence|visio|salle|local|club|chaine|compte|podcast|newsletter|journal|blog|evenement|festival|forum|salon|seance|reunion|conseil|comite|charte|convention|offre|formation)(?-u:\b)")
         .expect("born thing pattern is valid")
 });
 
@@ -100,11 +100,27 @@ static BORN_THING: LazyLock<Regex> = LazyLock::new(|| {
 fn born_thing(text: &str, at: usize, cue: &str) -> bool {
     let cue = fold(cue);
     let cue = cue.trim_end_matches(|c: char| !c.is_alphanumeric());
-    if cue.starts_with('n') && cue != "naissance" {
+    let cue = ["est ", "suis ", "etait ", "jeune "]
+        .iter()
+        .find_map(|p| cue.strip_prefix(p))
+        .unwrap_or(cue);
+    if cue.starts_with('n') && !cue.starts_with("naiss") {
         return cue.ends_with('s') || BORN_THING.is_match(&fold(clause_before(text, at, 40)));
     }
     let after = fold(head(text, at + cue.len(), 40));
     OF_A_THING.is_match(&after)
+}
+
+/// "l'asso est née le 1er octobre 1998": a full date right after a thing's "née" is its founding.
+fn thing_born_before(text: &str, at: usize) -> bool {
+    let before = fold(clause_before(text, at, 50));
+    let Some(pos) = before
+        .rfind(" ne")
+        .filter(|&p| before[p + 3..].starts_with(['e', ' ']) || before[p + 3..].trim().is_empty())
+    else {
+        return false;
+    };
+    BORN_THING.is_match(&before[..pos])
 }
 
 /// "naissance du groupe…", "anniversaire des 40 ans…", "anniversaire de la structure".
@@ -138,6 +154,7 @@ fn has_birth_date(text: &str, now: i32) -> bool {
     if candidates.iter().any(|c| {
         matches!(c.shape, DateShape::Full(y) if (now - oldest..=now - youngest).contains(&y))
             && !DOCUMENT_CONTEXT.is_match(&fold(clause_before(text, c.start, 40)))
+            && !thing_born_before(text, c.start)
             && !ORG_AFTER.is_match(&fold(clause_after(text, c.end, 40)))
     }) {
         return true;

@@ -9,7 +9,7 @@
 
 use super::{fold, word_set, word_shape, Findings, PiiKind, Shape};
 use regex::Regex;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 pub(super) fn detect(text: &str, year: i32, found: &mut Findings) {
@@ -217,7 +217,20 @@ const FAMOUS: &[&str] = &[
     "maximilien robespierre|jean-jacques rousseau|denis diderot|jean bart|rene cassin",
     "bertrand schwartz|hugo decrypte|jean-luc melenchon|marine le pen|aya nakamura",
     "pierre bourdieu|emile durkheim|michel foucault|jean-claude van damme|omar sy",
+    // brands and franchises named after a person, where young people find jobs
+    "jean louis david|franck provost|marie blachere|jacques dessange|camille albane|yves rocher",
+    "jean delatour|christian dior|pierre cardin|jean-louis david|grand corps malade",
+    "victor hugo|paul bocuse|guy degrenne|leon de bruxelles|pierre herme|eric kayser",
 ];
+
+/// The surnames of [`FAMOUS`]: "le rapport Schwartz", "salle Jaurès".
+static FAMOUS_SURNAMES: LazyLock<HashSet<&str>> = LazyLock::new(|| {
+    FAMOUS
+        .iter()
+        .flat_map(|l| l.split('|'))
+        .filter_map(|name| name.trim().rsplit(' ').next())
+        .collect()
+});
 
 static NOT_SURNAME_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(NOT_SURNAMES));
 static PARTICLE_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PARTICLES));
@@ -236,6 +249,95 @@ static TOWNS: LazyLock<HashSet<&str>> = LazyLock::new(|| {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect()
 });
+/// Common French words, folded (`mots.txt`, from wordfreq; see `scripts/make-common-words.py`):
+/// a word outside this list, in a place where a name may stand, may be a name.
+/// Each word maps to its rank, most frequent first.
+static COMMON_WORDS: LazyLock<HashMap<&str, usize>> = LazyLock::new(|| {
+    include_str!("mots.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .enumerate()
+        .map(|(rank, word)| (word, rank))
+        .collect()
+});
+
+/// Words ranked past this are rare enough to be a small town's name when a place is expected
+/// ("chez sa tante a sarcelles"): the frequency data holds place names too.
+const RARE_RANK: usize = 20_000;
+
+/// Whether a lower-case token after "à" or "de" may be a town: in the town list, or a word that
+/// is rare or unknown and in no stop list.
+fn rare_place(tok: &Token) -> bool {
+    let f = tok.folded.as_str();
+    TOWNS.contains(f)
+        || (tok.word.chars().count() >= 4
+            && !f.ends_with("er")
+            && !f.ends_with("ir")
+            && !FIRST_NAMES.all.contains(&tok.folded)
+            && COMMON_WORDS.get(f).is_none_or(|&rank| rank > RARE_RANK)
+            && uncommon_but_listed(tok))
+}
+
+/// Whether a folded word is neither a common French word nor a listed first name, surname or
+/// town, nor in a stop list: a handle or a name nobody listed.
+pub(super) fn unknown_word(folded: &str) -> bool {
+    !COMMON_WORDS.contains_key(folded)
+        && !FIRST_NAMES.all.contains(folded)
+        && !SURNAMES.all.contains(folded)
+        && !TOWNS.contains(folded)
+        && !NOT_SURNAME_SET.contains(folded)
+        && !NOT_FIRST_NAME_SET.contains(folded)
+        && !NOT_CAPS_SURNAME_SET.contains(folded)
+        && !INSTITUTION_SET.contains(folded)
+}
+
+/// Whether a folded word after a postcode may be a town written in lower case ("22140 begard").
+pub(super) fn town_like(folded: &str) -> bool {
+    TOWNS.contains(folded)
+        || (folded.chars().count() >= 4
+            && folded.chars().all(|c| c.is_alphabetic() || c == '-')
+            && COMMON_WORDS
+                .get(folded)
+                .is_none_or(|&rank| rank > RARE_RANK))
+}
+
+/// [`uncommon`] without the common-word test.
+fn uncommon_but_listed(tok: &Token) -> bool {
+    let f = tok.folded.as_str();
+    tok.number.is_none()
+        && !tok.word.contains('\'')
+        && !tok.word.chars().any(|c| c.is_ascii_digit())
+        && !NOT_SURNAME_SET.contains(f)
+        && !NOT_FIRST_NAME_SET.contains(f)
+        && !NOT_CAPS_SURNAME_SET.contains(f)
+        && !PLACE_WORD_SET.contains(f)
+        && !PLACE_NOUN_SET.contains(f)
+        && !INSTITUTION_SET.contains(f)
+        && !RELATIVE_SET.contains(f)
+}
+
+/// Whether a token may be a name nobody listed: not a common word, not in any stop list, at
+/// least three letters, not a number.
+fn uncommon(tok: &Token) -> bool {
+    let f = tok.folded.as_str();
+    tok.number.is_none()
+        && !tok.word.contains('\'')
+        && tok.word.chars().all(|c| c < '\u{0250}')
+        && tok.word.chars().filter(|c| c.is_alphabetic()).count() >= 3
+        && !tok.word.chars().any(|c| c.is_ascii_digit())
+        && !COMMON_WORDS.contains_key(f)
+        && !f.split('-').all(|part| COMMON_WORDS.contains_key(part))
+        && !NOT_SURNAME_SET.contains(f)
+        && !NOT_FIRST_NAME_SET.contains(f)
+        && !NOT_CAPS_SURNAME_SET.contains(f)
+        && !PLACE_WORD_SET.contains(f)
+        && !PLACE_NOUN_SET.contains(f)
+        && !INSTITUTION_SET.contains(f)
+        && !RELATIVE_SET.contains(f)
+        && !TOWNS.contains(f)
+}
+
 static JOB_WORD_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(JOB_WORDS));
 static RESIDENCE_VERB_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(RESIDENCE_VERBS));
 static RESIDENCE_STOP_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(RESIDENCE_STOP));
@@ -328,12 +430,35 @@ fn adjacent(text: &str, a: &Token, b: &Token) -> bool {
 /// How many tokens a rule looks ahead of (or behind) its anchor.
 const WINDOW: usize = 4;
 
+/// How far a place may stand after a first name in the same sentence ("Naël, en 2nde au lycée
+/// Chevrollier").
+const FAR_PLACE_WINDOW: usize = 14;
+
+/// Places where a young person lives, studies or works; with a name after them, a detail.
+const FAR_PLACE_NOUNS: &[&str] = &[
+    "lycee college ecole fac universite cfa iut quartier cite residence foyer fjt squat camping",
+    "internat garage bibliotheque mediatheque hotel restaurant usine entrepot magasin boutique",
+    "supermarche hypermarche mcdo club chantier caserne hlm",
+];
+
+/// Team activities: a place after them in the sentence is where the team works ("Inès a
+/// animé l'atelier avec moi à Laval").
+const TEAM_ACTIVITY: &[&str] = &[
+    "atelier ateliers reunion reunions visio forum salon permanence seance session animation",
+    "anime animee animer co-anime intervention sortie visite conference webinaire collegue",
+    "collegues equipe moi nous organisation organise organisee",
+];
+
+static TEAM_ACTIVITY_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(TEAM_ACTIVITY));
+
+static FAR_PLACE_NOUN_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(FAR_PLACE_NOUNS));
+
 /// How far "il a 19 ans" may stand after a first name.
 const FAR_WINDOW: usize = 14;
 
 /// How far a health or justice word may stand behind and ahead of a first name.
-const SENSITIVE_BEHIND: usize = 5;
-const SENSITIVE_AHEAD: usize = 8;
+const SENSITIVE_BEHIND: usize = 10;
+const SENSITIVE_AHEAD: usize = 12;
 
 /// Health and justice facts about a person, on folded text. Words that are also jobs or
 /// places young people aim for ("police", "avocat", "hôpital") are left out.
@@ -342,21 +467,42 @@ static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?-u:\b)(?:",
         // health
         r"(?:est|suis|etait|elle|,|enceinte de|tombee) ?enceinte|enceinte(?: de| depuis|$|,)|grossesse|fausse couche|ivg|avortement|",
-        r"depressi\w*|schizophren\w*|bipolaire|psychose|psychotique|psychiatri\w*|hospitalise\w*|",
-        r"cmpp?|troubles? (?:psy\w*|du comportement|anxieux|alimentaires?)|tentative de suicide|suicid\w*|",
-        r"(?:une|sa|la|fait une) ts|diabet\w*|epilep\w*|cancer|chimio\w*|vih|seropositi\w*|sida|hepatite|",
-        r"handicape\w*|situation de handicap|rqth|aah|mdph|addict\w*|toxico\w*|drogue\w*|cannabis|",
-        r"crack|heroine|cocaine|alcoolique|alcoolisme|desintox\w*|cure de|sevrage|autis\w*|tdah|",
-        r"anorex\w*|boulimi\w*|sous traitement|traitement (?:pour|contre|psy\w*|medical)|",
-        r"scarifi\w*|automutil\w*|neuroleptiques?|antidepresseurs?|maladie chronique|",
+        r"depressi(?-u:\w)*|schizophren(?-u:\w)*|bipolaire|psychose|psychotique|psychiatri(?-u:\w)*|hospitalise(?-u:\w)*|",
+        r"cmpp?|troubles? (?:psy(?-u:\w)*|du comportement|anxieux|alimentaires?)|tentative de suicide|suicid(?-u:\w)*|",
+        r"(?:une|sa|la|fait une) ts|diabet(?-u:\w)*|epilep(?-u:\w)*|cancer|chimio(?-u:\w)*|vih|seropositi(?-u:\w)*|sida|hepatite|",
+        r"handicape(?-u:\w)*|situation de handicap|rqth|aah|mdph|addict(?-u:\w)*|toxico(?-u:\w)*|drogue(?-u:\w)*|cannabis|",
+        r"crack|heroine|cocaine|alcoolique|alcoolisme|desintox(?-u:\w)*|cure de|sevrage|autis(?-u:\w)*|tdah|",
+        r"anorex(?-u:\w)*|boulimi(?-u:\w)*|sous traitement|traitement (?:pour|contre|psy(?-u:\w)*|medical)|",
+        r"scarifi(?-u:\w)*|automutil(?-u:\w)*|neuroleptiques?|antidepresseurs?|maladie chronique|",
+        r"dyslex(?-u:\w)*|dyspra(?-u:\w)*|dyscalcul(?-u:\w)*|angoiss(?-u:\w)*|anxi(?-u:\w)*|crises? d'|phobi(?-u:\w)*|sclerose|",
+        r"handicap(?-u:\w)*|sourde?|malentendant(?-u:\w)*|aveugle|malvoyant(?-u:\w)*|platre|fractur(?-u:\w)*|",
+        r"operee?|maladie|asthm(?-u:\w)*|allergi(?-u:\w)*|hopital psy(?-u:\w)*|psy|insuline|dialyse|",
+        r"deces|decede(?-u:\w)*|deuil|endeuill(?-u:\w)*|orphelin(?-u:\w)*|",
+        // violence and housing
+        r"violences?|victime|harcel(?-u:\w)*|agress(?-u:\w)*|battue?|frapp(?-u:\w)*|viol|violee|maltrait(?-u:\w)*|",
+        r"emprise|sdf|sans domicile|sans[ -]abri|a la rue|dort dehors|dort dans sa voiture|",
+        r"mise? dehors|expulsion|squat(?-u:\w)*|placee? en foyer|placement|ase|aide sociale a l'enfance|",
+        r"mineure? isolee?|mna|prostitu(?-u:\w)*|",
+        r"psychiatr(?-u:\w)*|psycholog(?-u:\w)*|psy(?:chotherap(?-u:\w)*)?|therapie|panique|migraine(?-u:\w)*|covid|alcool(?-u:\w)*|",
+        r"burn-?out|fauteuil roulant|avc|antipsycho(?-u:\w)*|anxioly(?-u:\w)*|malaise|chroniques?|",
+        r"atteinte? de|souffre de|souffrant(?-u:\w)*|arret maladie|medicaments?|blesse(?-u:\w)*|blessure|",
+        r"accident(?-u:\w)*|douleurs?|problemes? de sante|sante mentale|soins|urgences|",
+        r"drepanocytose|crohn|mucoviscidose|hiv|ist|mst|contraception|pilule du lendemain|",
+        // religion, sexual orientation, gender identity, origin, money trouble
+        r"musulmane?|ramadan|voilee|porte le voile|convertie?|pratiquante?|homosexuel\w*|gay|",
+        r"lesbienne|bisexuel\w*|transgenre|en transition|lgbt\w*|orientation sexuelle|coming out|",
+        r"refugiee?|exilee?|interdit bancaire|endettee?|dettes|fichee? banque de france|impayes?|",
+        r"rupture familiale|conflit familial|sans ressources?|sans revenus?|sans logement|",
+        r"hebergee? chez|dort chez|mise? a la porte|mere isolee|pere isole|isolement|precarite|",
+        r"aide alimentaire|colis alimentaires?|115|hebergement d'urgence|chrs|divorce|",
         // justice
-        r"main de justice|spip|pjj|prison|incarcer\w*|detenu\w*|detention|maison d'arret|",
-        r"penitentiaire|garde a vue|gav|tribunal|devant le juge|juge des enfants|condamn\w*|",
+        r"main de justice|spip|pjj|prison|incarcer(?-u:\w)*|detenu(?-u:\w)*|detention|maison d'arret|",
+        r"penitentiaire|garde a vue|gav|tribunal|devant le juge|juge des enfants|condamn(?-u:\w)*|",
         r"sursis|bracelet electronique|bracelet|casier judiciaire|porte plainte|plainte contre|",
         r"tig|travaux d'interet general|controle judiciaire|probatoire|mise a l'epreuve|",
-        r"comparution|interpelle\w*|oqtf|expulse\w*|deal\w*|trafic de|curatelle|sous tutelle|",
+        r"comparution|interpelle(?-u:\w)*|oqtf|expulse(?-u:\w)*|deal(?-u:\w)*|trafic de|curatelle|sous tutelle|",
         // debts and residence status
-        r"huissier|surendett\w*|dettes? de|sans[ -]papiers|situation irreguliere|demande d'asile|",
+        r"huissier|surendett(?-u:\w)*|dettes? de|sans[ -]papiers|situation irreguliere|demande d'asile|",
         r"demandeur d'asile",
         r")(?-u:\b)"
     ))
@@ -431,11 +577,26 @@ impl Ctx<'_> {
         if self.is_civility(i) {
             if self.surname_follows(i, true).is_some() || self.lower_surname_at(i + 1, i) {
                 found.sure(PiiKind::PersonName);
+            } else if let Some(next) = self.toks.get(i + 1) {
+                // "mme rose bernard", "m. benoit": a name in lower case after a civility.
+                if next.shape == Shape::Other
+                    && self.civility_gap(tok, next)
+                    && (FIRST_NAMES.all.contains(&next.folded)
+                        || SURNAMES.all.contains(&next.folded)
+                        || uncommon(next))
+                    && !NOT_SURNAME_SET.contains(next.folded.as_str())
+                    && !NOT_CAPS_SURNAME_SET.contains(next.folded.as_str())
+                {
+                    found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
+                }
             }
             return;
         }
         if RELATIVE_SET.contains(tok.folded.as_str()) {
             self.relative(i, found);
+            if !found.has_sure(PiiKind::Relative) {
+                self.relative_named_later(i, found);
+            }
             return;
         }
         // The surname after "M." or "Mme" was judged with its civility.
@@ -445,7 +606,7 @@ impl Ctx<'_> {
         let anchor = self.anchor(i);
         if found.has_sure(PiiKind::PersonName) {
             // Already refused for a name: the other rules may still add their kinds.
-        } else if anchor == Some(Anchor::FirstName) {
+        } else if anchor == Some(Anchor::FirstName) && !self.famous_from(i) {
             self.full_name(i, found);
         } else if tok.shape == Shape::Caps && self.caps_surname_before_first_name(i) {
             // "DIALLO Inès": a surname in capitals before a title-case first name.
@@ -453,7 +614,64 @@ impl Ctx<'_> {
         } else if self.title_surname_before_first_name(i) {
             found.sure(PiiKind::PersonName);
         }
-        if let Some(anchor) = anchor {
+        if anchor == Some(Anchor::Maybe) && !found.has_sure(PiiKind::PersonName) {
+            // "rose lefebvre", "ange moreau": a first name that is also a word, then a listed
+            // surname.
+            if let Some(next) = self.toks.get(i + 1) {
+                if tok.shape == Shape::Other
+                    && FIRST_NAMES.all.contains(&tok.folded)
+                    && adjacent(self.text, tok, next)
+                    && next.shape == Shape::Other
+                    && SURNAMES.lower_ok.contains(&next.folded)
+                    && !NOT_SURNAME_SET.contains(next.folded.as_str())
+                {
+                    found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
+                }
+            }
+        }
+        // "Nguyen Van Minh", "nguyen thi lan": a surname, a Vietnamese middle name, a name.
+        if SURNAMES.all.contains(&tok.folded) {
+            if let (Some(mid), Some(last)) = (self.toks.get(i + 1), self.toks.get(i + 2)) {
+                if matches!(mid.folded.as_str(), "thi" | "van" | "thanh" | "duc")
+                    && adjacent(self.text, tok, mid)
+                    && adjacent(self.text, mid, last)
+                    && last.number.is_none()
+                    && !NOT_SURNAME_SET.contains(last.folded.as_str())
+                {
+                    found.sure(PiiKind::PersonName);
+                }
+            }
+        }
+        if !found.has_sure(PiiKind::PersonName) {
+            self.surname_forms(i, found);
+            self.unlisted_pair(i, found);
+        }
+        // "le jeune Diallo", "la jeune bensaid": a word nobody listed after "le jeune".
+        if anchor != Some(Anchor::FirstName)
+            && !found.has_sure(PiiKind::PersonName)
+            && uncommon(tok)
+            && !FIRST_NAMES.all.contains(&tok.folded)
+            && i >= 2
+            && !self.breaks[i]
+            && !self.breaks[i - 1]
+            && self.toks[i - 1].folded == "jeune"
+            && adjacent(self.text, &self.toks[i - 1], tok)
+            && matches!(
+                self.toks[i - 2].folded.as_str(),
+                "le" | "la" | "du" | "au" | "ce" | "cette"
+            )
+        {
+            found.unsure(PiiKind::PersonName, &[self.toks[i - 1].word, tok.word]);
+        }
+        if anchor == Some(Anchor::FirstName)
+            && !self.famous_from(i)
+            && !found.has_sure(PiiKind::NameWithDetail)
+        {
+            if let Some(place) = self.far_place(i) {
+                found.unsure(PiiKind::NameWithDetail, &[tok.word, place]);
+            }
+        }
+        if let Some(anchor) = anchor.filter(|_| !self.famous_from(i)) {
             // A capitalised word that is not a listed first name is often a company or a
             // brand ("stage chez Renault à Cholet"): a place counts after it only in
             // apposition ("Zyad, de Cholet").
@@ -472,7 +690,10 @@ impl Ctx<'_> {
                     Anchor::Maybe => found.unsure(PiiKind::NameWithDetail, &[tok.word, detail]),
                 }
             }
-            if let Some(term) = self.sensitive_near(i) {
+            if let Some(term) = self
+                .sensitive_near(i)
+                .filter(|_| !SENSITIVE.is_match(&tok.folded))
+            {
                 match anchor {
                     Anchor::FirstName => found.sure(PiiKind::SensitiveDetail),
                     Anchor::Maybe => found.unsure(PiiKind::SensitiveDetail, &[tok.word, term]),
@@ -615,15 +836,112 @@ impl Ctx<'_> {
             // "kevin martin": Martin is a first name too, but a first name is rarely followed by
             // another in lower case.
             found.sure(PiiKind::PersonName);
+        } else if uncommon(next) && !FIRST_NAMES.all.contains(&next.folded) {
+            // "rayan bensaid", "pierre ngono": a word that is no common French word after a
+            // first name is likely a surname nobody listed; ask.
+            found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
         } else if SURNAMES.all.contains(&next.folded)
             && next.word.chars().count() >= 4
             && tok.shape == Shape::Other
-            && self.pair_stands_alone(i + 1)
+            && (self.pair_stands_alone(i + 1)
+                || COMMON_WORDS
+                    .get(next.folded.as_str())
+                    .is_none_or(|&rank| rank > 3_000))
         {
             // "lea petit" alone on its line or before a comma; "ines trouve l'appli…" is a
             // sentence.
             found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
         }
+    }
+
+    /// Whether token `i` is part of a famous person's name ("Charles de Gaulle", "Victor
+    /// Hugo") or of a brand named after a person.
+    fn famous_from(&self, i: usize) -> bool {
+        (i.saturating_sub(3)..=i)
+            .any(|a| ((a + 1).max(i)..(a + 4).min(self.toks.len())).any(|b| self.famous(a, b)))
+    }
+
+    /// Further on in the same sentence as a listed first name, a place that says where the
+    /// person lives, studies or works: "Naël, en 2nde au lycée Chevrollier", "jade est en
+    /// seconde au lycee saint-exupery", "moussa est en interim chez renault a flins", "ibrahim
+    /// du quartier du mirail". A colleague's office ("Camille de la Mission Locale de Laval")
+    /// is not one.
+    fn far_place(&self, i: usize) -> Option<&str> {
+        let end = (i + 1 + FAR_PLACE_WINDOW).min(self.toks.len());
+        for j in i + 1..end {
+            if self.breaks[j] {
+                break;
+            }
+            let t = &self.toks[j];
+            let f = t.folded.as_str();
+            if INSTITUTION_SET.contains(f) || TEAM_ACTIVITY_SET.contains(f) {
+                return None;
+            }
+            if j > i + 1 && FIRST_NAMES.has(t) && t.shape != Shape::Other {
+                return None;
+            }
+            // A place noun and its name: "lycée Chevrollier", "quartier du mirail", "fjt les
+            // tilleuls", "squat de la rue…".
+            if FAR_PLACE_NOUN_SET.contains(f) || PLACE_NOUN_SET.contains(f) {
+                let mut k = j + 1;
+                while self.toks.get(k).is_some_and(|n| {
+                    !self.breaks[k]
+                        && n.shape == Shape::Other
+                        && matches!(
+                            n.folded.as_str(),
+                            "de" | "du" | "des" | "la" | "le" | "les" | "d"
+                        )
+                }) && k < j + 3
+                {
+                    k += 1;
+                }
+                if let Some(n) = self.toks.get(k).filter(|_| !self.breaks[k]) {
+                    let named = (n.shape != Shape::Other
+                        && !NOT_SURNAME_SET.contains(n.folded.as_str())
+                        && !INSTITUTION_SET.contains(n.folded.as_str()))
+                        || uncommon(n)
+                        || TOWNS.contains(n.folded.as_str())
+                        || n.number.is_some();
+                    if named || FAR_PLACE_NOUN_SET.contains(f) && k > j + 1 {
+                        return Some(t.word);
+                    }
+                }
+            }
+            // A town: "à Vesoul", "a flins", "de marseille".
+            // "un job à Laval", "stage en pâtisserie à Angers": the town is the job's.
+            if JOB_WORD_SET.contains(f) {
+                return None;
+            }
+            let elided = self.text[..t.start].ends_with("l'");
+            if !elided
+                && (matches!(f, "a" | "au" | "de" | "d" | "vers" | "sur")
+                    || self.text[self.toks[j - 1].end..t.start].ends_with("d'"))
+            {
+                let k = if matches!(f, "a" | "au" | "de" | "d" | "vers" | "sur") {
+                    j + 1
+                } else {
+                    j
+                };
+                if let Some(n) = self.toks.get(k).filter(|_| !self.breaks[k]) {
+                    let town = TOWNS.contains(n.folded.as_str())
+                        || (n.shape == Shape::Title
+                            && !COMMON_WORDS.contains_key(n.folded.as_str())
+                            && !NOT_SURNAME_SET.contains(n.folded.as_str())
+                            && !NOT_FIRST_NAME_SET.contains(n.folded.as_str())
+                            && !NOT_CAPS_SURNAME_SET.contains(n.folded.as_str())
+                            && !INSTITUTION_SET.contains(n.folded.as_str())
+                            && !FIRST_NAMES.all.contains(&n.folded))
+                        || (n.shape == Shape::Other
+                            && matches!(f, "a" | "de" | "vers" | "sur")
+                            && !self.text[..n.start].ends_with("l'")
+                            && rare_place(n));
+                    if town {
+                        return Some(n.word);
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// "Anne-Sophie", "mohamed-amine": two listed first names joined by a hyphen.
@@ -796,6 +1114,18 @@ impl Ctx<'_> {
                     || INSTITUTION_SET.contains(prev)
                     || PLACE_NOUN_SET.contains(prev))
         })
+    }
+
+    /// After "de", "du" or "chez": a surname there is often a place or a company ("lycée de
+    /// Gaulle", "chez Renault").
+    fn after_preposition_strict(&self, i: usize) -> bool {
+        i.checked_sub(1).is_some_and(|p| {
+            matches!(
+                self.toks[p].folded.as_str(),
+                "de" | "du" | "des" | "chez" | "a" | "au"
+            ) || INSTITUTION_SET.contains(self.toks[p].folded.as_str())
+                || PLACE_NOUN_SET.contains(self.toks[p].folded.as_str())
+        }) || self.text[..self.toks[i].start].ends_with("d'")
     }
 
     /// A comma or an opening bracket right after token `i`.
@@ -1010,7 +1340,8 @@ impl Ctx<'_> {
                             && ((n.shape == Shape::Title
                                 && !NOT_SURNAME_SET.contains(n.folded.as_str())
                                 && !INSTITUTION_SET.contains(n.folded.as_str()))
-                                || TOWNS.contains(n.folded.as_str()))
+                                || TOWNS.contains(n.folded.as_str())
+                                || (n.shape == Shape::Other && rare_place(n)))
                     });
                     return town.map(|n| n.word);
                 }
@@ -1090,6 +1421,35 @@ impl Ctx<'_> {
             && !PLACE_WORD_SET.contains(name.folded.as_str());
         if listed || capitalised {
             found.sure(PiiKind::Relative);
+        }
+    }
+
+    /// "le père du jeune, ahmed, …", "la petite sœur de 12 ans, lina, …", "sa fille de 2 ans,
+    /// louna": further in the clause, a name set off by commas after the kinship word.
+    fn relative_named_later(&self, i: usize, found: &mut Findings) {
+        let end = (i + 1 + 2 * WINDOW).min(self.toks.len());
+        for j in i + 1..end {
+            if self.breaks[j] {
+                return;
+            }
+            let t = &self.toks[j];
+            let gap = self.text[self.toks[j - 1].end..t.start].trim();
+            if gap != "," {
+                continue;
+            }
+            let closed = self.toks.get(j + 1).is_none_or(|n| {
+                self.breaks[j + 1]
+                    || self.text[t.end..n.start]
+                        .trim_start()
+                        .starts_with([',', ')'])
+            });
+            let listed = FIRST_NAMES.has(t) && !NOT_FIRST_NAME_SET.contains(t.folded.as_str());
+            if listed && (closed || t.shape != Shape::Other) {
+                found.sure(PiiKind::Relative);
+            } else if closed && (uncommon(t) || FIRST_NAMES.all.contains(&t.folded)) {
+                found.unsure(PiiKind::Relative, &[self.toks[i].word, t.word]);
+            }
+            return;
         }
     }
 
@@ -1187,7 +1547,15 @@ impl Ctx<'_> {
                         adjacent(self.text, &toks[p], tok) && FIRST_NAMES.has(&toks[p])
                     })
             }
-            "Mr" | "MR" => true,
+            "Mr" | "MR" | "mr" => true,
+            // "m. leroy": in lower case, only before a listed surname.
+            "m" => {
+                super::next_char(self.text, tok.end) == Some('.')
+                    && toks.get(i + 1).is_some_and(|n| {
+                        SURNAMES.lower_ok.contains(&n.folded)
+                            && !NOT_SURNAME_SET.contains(n.folded.as_str())
+                    })
+            }
             _ => matches!(
                 tok.folded.as_str(),
                 "mme" | "mlle" | "mmes" | "monsieur" | "madame" | "mademoiselle"
@@ -1209,6 +1577,169 @@ impl Ctx<'_> {
                     && FIRST_NAMES.has(next)
                     && !self.famous(i, i + 1)
             })
+    }
+
+    /// Two adjacent words that are no common French word and in no list, both capitalised
+    /// ("Dmitri Volkov", "Kwame Mensah") or both in lower case and long enough ("dmitri
+    /// volkov"): maybe a name nobody listed; ask.
+    fn unlisted_pair(&self, i: usize, found: &mut Findings) {
+        let tok = &self.toks[i];
+        let Some(next) = self.toks.get(i + 1) else {
+            return;
+        };
+        if !adjacent(self.text, tok, next) || self.breaks[i + 1] || self.famous_from(i) {
+            return;
+        }
+        let capitalised = matches!(
+            (tok.shape, next.shape),
+            (Shape::Title, Shape::Title) | (Shape::Title, Shape::Caps)
+        );
+        let lower = tok.shape == Shape::Other
+            && next.shape == Shape::Other
+            && tok.word.chars().count() >= 4
+            && next.word.chars().count() >= 4;
+        let prev_is_name = i.checked_sub(1).is_some_and(|p| {
+            adjacent(self.text, &self.toks[p], tok) && self.toks[p].shape == tok.shape
+        });
+        if (capitalised || lower)
+            && !prev_is_name
+            && uncommon(tok)
+            && uncommon(next)
+            && !self.after_place_word(i)
+        {
+            found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
+        }
+    }
+
+    /// Surname forms without a civility: "benali zyad" (a lower-case surname before a first
+    /// name), "K. Martin" (an initial before a surname), "la famille Diallo", "dossier Traoré",
+    /// "les Benali".
+    fn surname_forms(&self, i: usize, found: &mut Findings) {
+        if self.famous_from(i) {
+            return;
+        }
+        let tok = &self.toks[i];
+        let next = self.toks.get(i + 1).filter(|n| adjacent(self.text, tok, n));
+        // "benali zyad", "haddad sofiane".
+        if let Some(next) = next {
+            if tok.shape == Shape::Other
+                && next.shape == Shape::Other
+                && FIRST_NAMES.lower_ok.contains(&next.folded)
+                && !NOT_FIRST_NAME_SET.contains(next.folded.as_str())
+                && !FIRST_NAMES.all.contains(&tok.folded)
+            {
+                if SURNAMES.lower_ok.contains(&tok.folded)
+                    && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+                {
+                    found.sure(PiiKind::PersonName);
+                    return;
+                }
+                if uncommon(tok) && tok.word.chars().count() >= 4 {
+                    found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
+                    return;
+                }
+            }
+        }
+        // "kev martin", "jo dupont": a word nobody listed (a nickname) before a listed surname
+        // that is no ordinary word nor a first name.
+        if let Some(next) = next {
+            if tok.shape == Shape::Other
+                && next.shape == Shape::Other
+                && tok.word.chars().count() >= 2
+                && tok.number.is_none()
+                && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+                && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str())
+                && !NOT_CAPS_SURNAME_SET.contains(tok.folded.as_str())
+                && COMMON_WORDS
+                    .get(tok.folded.as_str())
+                    .is_none_or(|&r| r > 5_000)
+                && SURNAMES.lower_ok.contains(&next.folded)
+                && !FIRST_NAMES.all.contains(&next.folded)
+                && !COMMON_WORDS.contains_key(next.folded.as_str())
+                && !TOWNS.contains(next.folded.as_str())
+            {
+                found.unsure(PiiKind::PersonName, &[tok.word, next.word]);
+                return;
+            }
+        }
+        // "j'ai vu Diallo hier", "rdv avec Traoré jeudi": a listed surname alone, capitalised
+        // mid-sentence, that is no ordinary word, first name or town.
+        if tok.shape == Shape::Title
+            && !self.breaks[i]
+            && !FAMOUS_SURNAMES.contains(tok.folded.as_str())
+            && SURNAMES.lower_ok.contains(&tok.folded)
+            && !FIRST_NAMES.all.contains(&tok.folded)
+            && !COMMON_WORDS.contains_key(tok.folded.as_str())
+            && !TOWNS.contains(tok.folded.as_str())
+            && !NOT_SURNAME_SET.contains(tok.folded.as_str())
+            && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str())
+            && !self.after_place_word(i)
+            && !self.after_preposition_strict(i)
+        {
+            found.unsure(PiiKind::PersonName, &[tok.word]);
+            return;
+        }
+        // "K. Martin", "J. Dupont": an initial and a surname.
+        if tok.word.chars().count() == 1
+            && tok.shape != Shape::Other
+            && tok.word != "M"
+            && super::next_char(self.text, tok.end) == Some('.')
+        {
+            if let Some(n) = self.toks.get(i + 1) {
+                let gap = &self.text[tok.end..n.start];
+                if (gap == ". " || gap == ".")
+                    && n.shape == Shape::Title
+                    && (SURNAMES.lower_ok.contains(&n.folded)
+                        || (uncommon(n) && !FIRST_NAMES.all.contains(&n.folded)))
+                    && !NOT_SURNAME_SET.contains(n.folded.as_str())
+                {
+                    found.sure(PiiKind::PersonName);
+                    return;
+                }
+            }
+        }
+        // "nom : Leroy", "nom de famille Leroy", "prénom Léo nom Leroy": a form's field.
+        if tok.folded == "nom"
+            && !i.checked_sub(1).is_some_and(|p| {
+                matches!(
+                    self.toks[p].folded.as_str(),
+                    "au" | "son" | "le" | "du" | "un" | "quel"
+                )
+            })
+        {
+            let mut k = i + 1;
+            if self.toks.get(k).is_some_and(|t| t.folded == "de")
+                && self.toks.get(k + 1).is_some_and(|t| t.folded == "famille")
+            {
+                k += 2;
+            }
+            if let Some(n) = self.toks.get(k) {
+                let gap = self.text[self.toks[k - 1].end..n.start].trim();
+                let named = (n.shape != Shape::Other
+                    && surname_like(n)
+                    && !COMMON_WORDS.contains_key(n.folded.as_str()))
+                    || SURNAMES.lower_ok.contains(&n.folded)
+                    || uncommon(n);
+                if matches!(gap, "" | ":" | "=" | "-") && !self.breaks[k] && named {
+                    found.sure(PiiKind::PersonName);
+                    return;
+                }
+            }
+        }
+        // "la famille Diallo", "dossier Traoré", "les Benali": a family or a file named.
+        if matches!(tok.folded.as_str(), "famille" | "dossier" | "les") {
+            if let Some(n) = next {
+                let listed =
+                    SURNAMES.lower_ok.contains(&n.folded) && !FIRST_NAMES.all.contains(&n.folded);
+                if (n.shape == Shape::Title || (n.shape == Shape::Caps && surname_like(n)))
+                    && !NOT_SURNAME_SET.contains(n.folded.as_str())
+                    && !NOT_FIRST_NAME_SET.contains(n.folded.as_str())
+                    && (listed || (tok.folded != "les" && uncommon(n)))
+                {
+                    found.unsure(PiiKind::PersonName, &[tok.word, n.word]);
+                }
+            }
+        }
     }
 
     /// "DIALLO Inès": a surname in capitals at `i` before a title-case first name.
@@ -1236,7 +1767,7 @@ static INSTITUTION_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(INST
 
 /// Surname particles that are no French word, so that they mark a surname in lower case too
 /// ("da silva", "ben youssef", "el amrani").
-const LOWER_PARTICLES: &[&str] = &["ben bin el da dos abou ould abdel"];
+const LOWER_PARTICLES: &[&str] = &["ben bin el da dos abou ould abdel ait"];
 
 static LOWER_PARTICLE_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(LOWER_PARTICLES));
 

@@ -16,13 +16,20 @@ use std::sync::LazyLock;
 /// every finding masked.
 pub(super) fn detect(text: &str, found: &mut Findings) -> String {
     let mut text = text.to_string();
-    let maskers: [(&Regex, Classifier); 14] = [
+    let maskers: [(&Regex, Classifier); 23] = [
+        (&PROFILE_URL, |_, _, _| Some(PiiKind::SocialHandle)),
         (&EMAIL, personal_email),
         (&EMAIL_PROVIDER, |_, _, _| Some(PiiKind::Email)),
         (&EMAIL_OBFUSCATED, |_, _, _| Some(PiiKind::Email)),
+        (&EMAIL_SPACED, |_, _, _| Some(PiiKind::Email)),
+        (&EMAIL_CHEZ_PROVIDER, |_, _, _| Some(PiiKind::Email)),
+        (&DISCORD_TAG, |t, s, e| {
+            isolated(t, s, e).then_some(PiiKind::SocialHandle)
+        }),
         (&IBAN, |t, s, e| {
             valid_iban(t, s, e).then_some(PiiKind::Iban)
         }),
+        (&RIB_PARTS, |_, _, _| Some(PiiKind::Iban)),
         (&NIR, |t, s, e| valid_nir(t, s, e).then_some(PiiKind::Nir)),
         (&PHONE_INTERNATIONAL, |t, s, e| {
             valid_international(t, s, e).then_some(PiiKind::Phone)
@@ -30,8 +37,25 @@ pub(super) fn detect(text: &str, found: &mut Findings) -> String {
         (&PHONE_DOMESTIC, |t, s, e| {
             valid_domestic(t, s, e).then_some(PiiKind::Phone)
         }),
+        (&PHONE_ANY_GROUPING, |t, s, e| {
+            loose_domestic(t, s, e).then_some(PiiKind::Phone)
+        }),
         (&MOBILE_NO_ZERO, |t, s, e| {
             (isolated(t, s, e) && one_separator(&t[s..e])).then_some(PiiKind::Phone)
+        }),
+        (&IP_ADDRESS, |t, s, e| {
+            (isolated(t, s, e)
+                && prev_char(t, s).is_none_or(|c| c != '.')
+                && !t[e..]
+                    .strip_prefix('.')
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit())))
+            .then_some(PiiKind::Identifier)
+        }),
+        (&GPS, |t, s, e| {
+            isolated(t, s, e).then_some(PiiKind::PostalAddress)
+        }),
+        (&CARD, |t, s, e| {
+            (isolated(t, s, e) && luhn(&digits(&t[s..e]))).then_some(PiiKind::Identifier)
         }),
         (&FRANCE_TRAVAIL_ID, |t, s, e| {
             valid_france_travail_id(t, s, e).then_some(PiiKind::Identifier)
@@ -51,8 +75,62 @@ pub(super) fn detect(text: &str, found: &mut Findings) -> String {
             text = masked;
         }
     }
+    // "mot de passe ameli : Kevin2006!", "son mdp c'est jade49": a credential.
+    if SECRET.captures_iter(&text).any(|c| {
+        c.get(1).is_some_and(|v| v.as_str().chars().count() >= 4)
+            && !fold(c.get(0).map_or("", |m| m.as_str())).contains("wifi")
+            && !fold(c.get(0).map_or("", |m| m.as_str())).contains("wi-fi")
+    }) {
+        found.sure(PiiKind::Identifier);
+    }
+    // "photo de sa carte vitale reçue sur whatsapp": a copy of a person's papers changed hands;
+    // ask before storing.
+    if let Some(m) = DOCUMENT_COPY.find(&fold(&text)) {
+        let words: Vec<&str> = m.as_str().split(' ').take(1).collect();
+        found.unsure(PiiKind::Identifier, &words);
+    }
     text
 }
+
+/// A password or a PIN and its value.
+static SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:mot de passe|mdp|password|code pin|code secret|code de (?:la )?carte|pin)(?-u:\b)[^,;\n]{0,25}?[\s:=]([^\s,;]{0,20}[0-9][^\s,;]{0,20})")
+        .expect("secret pattern is valid")
+});
+
+/// A bank card number: sixteen digits in groups of four.
+static CARD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)[3-6][0-9]{3}(?:[ \-]?[0-9]{4}){3}(?-u:\b)")
+        .expect("card pattern is valid")
+});
+
+/// The Luhn checksum of bank card numbers.
+fn luhn(number: &str) -> bool {
+    let sum: u32 = number
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                if d * 2 > 9 {
+                    d * 2 - 9
+                } else {
+                    d * 2
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// A photo, scan or copy of someone's papers.
+static DOCUMENT_COPY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:photo|photos|scan|scans|copie|copies|capture)s? (?:de|d'|du) (?:sa|son|ses|la|le|leur) (?:carte vitale|carte d'identite|cni|passeport|titre de sejour|carte de sejour|recepisse|permis|rib|avis d'imposition|fiche de paie|fiches de paie|attestation caf|attestation de securite sociale|acte de naissance|livret de famille)(?-u:\b)")
+        .expect("document copy pattern is valid")
+});
 
 /// Tells what a regex match (given the whole text and the match's byte range) is, if anything.
 type Classifier = fn(&str, usize, usize) -> Option<PiiKind>;
@@ -129,6 +207,53 @@ fn personal_email(text: &str, start: usize, end: usize) -> Option<PiiKind> {
     (!ROLE_MAILBOX.is_match(&fold(local))).then_some(PiiKind::Email)
 }
 
+/// Providers whose name alone stands for the domain of an address.
+const PROVIDERS: &str = "gmail|hotmail|yahoo|outlook|orange|free|laposte|sfr|live|icloud|wanadoo|msn|aol|proton|protonmail|gmx|bbox|neuf";
+
+/// An address typed one character at a time: "d y l a n . m @ g m a i l . c o m".
+static EMAIL_SPACED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:[A-Za-z0-9._\-] ){2,}@(?: [A-Za-z0-9._\-]){3,}")
+        .expect("spaced e-mail pattern is valid")
+});
+
+/// "kenzou93 chez gmail", "sarah.b sur hotmail point fr": a local part marked by a digit, a
+/// dot or "_", then a provider after "chez", "sur", "at" or "arobase".
+static EMAIL_CHEZ_PROVIDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?-u:\b)[a-z0-9.+\-_]*[0-9._][a-z0-9.+\-_]*\s+(?:chez|sur|at|arobase)\s+(?:{PROVIDERS})(?-u:\b)"
+    ))
+    .expect("provider e-mail pattern is valid")
+});
+
+/// A profile address on a social network: "linkedin.com/in/jade-lopez-13",
+/// "facebook.com/dylan.roussel.5".
+static PROFILE_URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:linkedin\.com/in|facebook\.com|fb\.com|instagram\.com|tiktok\.com|snapchat\.com/add|twitter\.com|x\.com|twitch\.tv|youtube\.com|t\.me|wa\.me)/@?[A-Za-z0-9][A-Za-z0-9._\-]+")
+        .expect("profile URL pattern is valid")
+});
+
+/// A Discord tag: "enzo#4521", "DarkWolf#4821".
+static DISCORD_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z0-9_.]{2,32}#[0-9]{4}").expect("Discord tag pattern is valid")
+});
+
+/// An IPv4 address: four dotted groups of one to three digits.
+static IP_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}").expect("IP address pattern is valid")
+});
+
+/// GPS coordinates: "48.8566, 2.3522".
+static GPS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"-?[0-9]{1,2}\.[0-9]{3,8} ?, ?-?[0-9]{1,3}\.[0-9]{3,8}")
+        .expect("GPS pattern is valid")
+});
+
+/// The parts of a French RIB: "code banque 30004 guichet 00821 compte 00012345678".
+static RIB_PARTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:guichet|code guichet)\s*:?\s*[0-9]{5}(?-u:\b)")
+        .expect("RIB pattern is valid")
+});
+
 // ---------------------------------------------------------------------------------------------
 // Social media handles and licence plates
 
@@ -139,13 +264,19 @@ static AT_HANDLE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A word that may be a handle when a network is named before it ("snap : ines.b2006").
 static HANDLE_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)[A-Za-z0-9][A-Za-z0-9._]{2,29}[A-Za-z0-9_](?-u:\b)")
+    Regex::new(r"(?-u:\b)[A-Za-z0-9][A-Za-z0-9._\-]{2,29}[A-Za-z0-9_](?-u:\b)")
         .expect("handle token pattern is valid")
+});
+
+/// The names of social networks alone (not "compte", "pseudo"): named right after a handle.
+static NETWORK_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)(?:insta|instagram|snap|snapchat|tiktok|tik tok|facebook|fb|twitter|discord|telegram|twitch|youtube|bereal)(?-u:\b)")
+        .expect("network name pattern is valid")
 });
 
 /// Social networks and the words that introduce a handle.
 static NETWORK_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(?:insta|instagram|snap|snapchat|tiktok|tik tok|pseudo|facebook|fb|twitter|discord|telegram|threads|twitch|youtube|ig|compte|reseaux?)(?-u:\b)")
+    Regex::new(r"(?-u:\b)(?:insta|instagram|snap|snapchat|tiktok|tik tok|pseudo|facebook|fb|twitter|discord|telegram|threads|twitch|youtube|ig|compte|reseaux?|twitch|bereal|psn|xbox|steam|fortnite)(?-u:\b)")
         .expect("network cue pattern is valid")
 });
 
@@ -170,7 +301,12 @@ fn at_handle(text: &str, start: usize, end: usize) -> Option<PiiKind> {
         return None;
     }
     let marked = handle.contains(['_', '.']) || handle.chars().any(|c| c.is_ascii_digit());
-    (marked || NETWORK_CUE.is_match(&window)).then_some(PiiKind::SocialHandle)
+    // "@jadou": a handle that is no French word nor a first name (a colleague's mention
+    // "@julie" is one); or any handle with a network named before or after it.
+    let unknown = handle.chars().count() >= 4 && super::names::unknown_word(&fold(handle));
+    let network_after = NETWORK_NAME.is_match(&fold(head(text, end, 20)));
+    (marked || unknown || network_after || NETWORK_CUE.is_match(&window))
+        .then_some(PiiKind::SocialHandle)
 }
 
 /// Handles of a service: "@missionlocale49", "@ml_laval", "@francetravail".
@@ -184,10 +320,26 @@ static ORG_HANDLE: LazyLock<Regex> = LazyLock::new(|| {
 fn cued_handle(text: &str, start: usize, end: usize) -> Option<PiiKind> {
     let word = &text[start..end];
     let letters = word.chars().filter(char::is_ascii_alphabetic).count();
-    let marked =
-        word.contains('_') || word.contains('.') || word.chars().any(|c| c.is_ascii_digit());
+    let hyphenated = word.contains('-')
+        && word
+            .split('-')
+            .any(|part| super::names::unknown_word(&fold(part)));
+    let marked = word.contains('_')
+        || word.contains('.')
+        || word.chars().any(|c| c.is_ascii_digit())
+        || hyphenated;
+    // "insta : jadelopez", "pseudo xXkevXx": a word that is no French word, nor a network's
+    // name, nor a first name alone, right after a network's name.
+    let folded_word = fold(word);
+    let plain_handle = !marked
+        && letters >= 5
+        && word.chars().any(|c| c.is_ascii_lowercase())
+        && !fold(clause_before(text, start, 30)).contains("compte rendu")
+        && word.chars().all(|c| c.is_ascii_alphabetic())
+        && !NETWORK_CUE.is_match(&folded_word)
+        && super::names::unknown_word(&folded_word);
     if letters < 2
-        || !marked
+        || !(marked || plain_handle)
         || prev_char(text, start) == Some('@')
         || TIME_OR_ORDINAL.is_match(word)
     {
@@ -197,7 +349,13 @@ fn cued_handle(text: &str, start: usize, end: usize) -> Option<PiiKind> {
     if ORG_CUE.is_match(&window) && !PERSONAL_CUE.is_match(&window) {
         return None;
     }
-    if NETWORK_CUE.is_match(&window) {
+    let cue_gap = NETWORK_CUE
+        .find_iter(&window)
+        .last()
+        .map(|m| window.len() - m.end());
+    // "la_reine_jade sur insta": the network named right after a marked handle.
+    let network_after = marked && NETWORK_NAME.is_match(&fold(head(text, end, 16)));
+    if cue_gap.is_some_and(|gap| marked || gap <= 12) || network_after {
         Some(PiiKind::SocialHandle)
     } else if MAIL_CUE.is_match(&window) {
         // "gmail : kevin.martin49": an address without its domain.
@@ -253,7 +411,7 @@ fn cued_plate(text: &str, start: usize, _end: usize) -> bool {
 
 /// Two letters, two check digits, then 10 to 32 alphanumerics, optionally grouped.
 static IBAN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){10,32}")
+    Regex::new(r"(?-u:\b)[A-Za-z]{2} ?[0-9]{2}(?:[ \-]?[A-Za-z0-9]){10,32}")
         .expect("IBAN pattern is valid")
 });
 
@@ -389,6 +547,33 @@ static PHONE_INTERNATIONAL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("international phone pattern is valid")
 });
 
+/// Ten digits from a 0 with any separators, mixed, between any of them: "0 7 - 4 4 - 8 1 - 0 2
+/// - 9 9". Checked by [`loose_domestic`].
+static PHONE_ANY_GROUPING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"0(?:[ .\-/]{0,3}[0-9]){9}").expect("loose phone pattern is valid")
+});
+
+/// A date and a time ("06.12.2024 14h"), an 08 number or a number glued to other digits is
+/// not a phone number; otherwise ten digits from 0 are one, however they are grouped.
+fn loose_domestic(text: &str, start: usize, end: usize) -> bool {
+    static DATE_INSIDE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"[0-9]{1,2}[./\-][0-9]{1,2}[./\-][0-9]{2,4}|[0-9]{1,2}/[0-9]{1,2}")
+            .expect("date pattern is valid")
+    });
+    let number = &text[start..end];
+    let all = digits(number);
+    if prev_char(text, start).is_some_and(|c| c.is_alphanumeric() || c == '+')
+        || next_char(text, end).is_some_and(|c| c.is_ascii_digit())
+        || all.starts_with("08")
+        || all.starts_with("00")
+        || DATE_INSIDE.is_match(number)
+        || head(text, end, 3).trim_start().starts_with(['h', 'H'])
+    {
+        return false;
+    }
+    !is_organisation_line(text, start, &all)
+}
+
 /// A mobile number whose leading 0 was forgotten, in pairs: "6 12 34 56 78".
 static MOBILE_NO_ZERO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)[67](?:[ .\-][0-9]{2}){4}(?-u:\b)").expect("mobile pattern is valid")
@@ -523,7 +708,7 @@ static CUED_CODE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that introduce the number of a file: CAF, France Travail, i-milo, identity papers.
 static ID_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(?:caf|allocataire|alloc|ts|tds|ident|msa|france travail|pole emploi|ft|pe|i-?milo|i milo|milo|dossier|identifiant|id|passeport|titre de sejour|carte de sejour|recepisse|cni|carte d'identite|numero fiscal|n° fiscal|agdref|n° etranger|numero etranger|ine|n° etudiant|numero etudiant|secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam|mdph|apl|rsa)(?-u:\b)")
+    Regex::new(r"(?-u:\b)(?:caf|allocataire|alloc|ts|tds|ident|msa|france travail|pole emploi|ft|pe|i-?milo|i milo|milo|dossier|identifiant|id|passeport|titre de sejour|carte de sejour|recepisse|cni|carte d'identite|numero fiscal|n° fiscal|agdref|n° etranger|numero etranger|ine|n° etudiant|numero etudiant|secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam|mdph|apl|rsa|permis|ecrou|asile|fiscal|ofii|num fiscal|carte grise|mutuelle|adherent|matricule|carte bancaire|carte bleue|cb|badge|client|abonne)(?-u:\b)")
         .expect("identifier cue pattern is valid")
 });
 
@@ -547,7 +732,9 @@ static NOT_A_FILE: LazyLock<Regex> = LazyLock::new(|| {
 fn cued_code(text: &str, start: usize, end: usize) -> Option<PiiKind> {
     let code = &text[start..end];
     let all = digits(code);
-    if all.len() < 6 || date_like(code) {
+    // "X4RTBCT21": an identity card's number mixes letters and digits.
+    let mixed = code.len() >= 8 && all.len() >= 2 && !code.contains(' ');
+    if (all.len() < 6 && !mixed) || date_like(code) {
         return None;
     }
     let window = fold(clause_before(text, start, 40));
