@@ -321,20 +321,11 @@ fn uncommon_but_listed(tok: &Token) -> bool {
 /// least three letters, not a number.
 fn uncommon(tok: &Token) -> bool {
     let f = tok.folded.as_str();
-    tok.number.is_none()
-        && !tok.word.contains('\'')
+    uncommon_but_listed(tok)
         && tok.word.chars().all(|c| c < '\u{0250}')
         && tok.word.chars().filter(|c| c.is_alphabetic()).count() >= 3
-        && !tok.word.chars().any(|c| c.is_ascii_digit())
         && !COMMON_WORDS.contains_key(f)
         && !f.split('-').all(|part| COMMON_WORDS.contains_key(part))
-        && !NOT_SURNAME_SET.contains(f)
-        && !NOT_FIRST_NAME_SET.contains(f)
-        && !NOT_CAPS_SURNAME_SET.contains(f)
-        && !PLACE_WORD_SET.contains(f)
-        && !PLACE_NOUN_SET.contains(f)
-        && !INSTITUTION_SET.contains(f)
-        && !RELATIVE_SET.contains(f)
         && !TOWNS.contains(f)
 }
 
