@@ -109,6 +109,7 @@ fn blind_recall_and_clean_texts_stored() {
         ("pii-eval-3.toml", FLOOR_RECALL_3, FLOOR_STORED_3, true),
         ("pii-eval-4.toml", FLOOR_RECALL_4, FLOOR_STORED_4, false),
         ("pii-eval-5.toml", FLOOR_RECALL_5, FLOOR_STORED_5, false),
+        ("pii-eval-6.toml", FLOOR_RECALL_6, FLOOR_STORED_6, false),
     ] {
         let (recall, stored) = measure(file, show_misses);
         assert!(
@@ -147,3 +148,8 @@ const FLOOR_STORED_4: f64 = 98.0;
 /// `guard` round, which never saw it (measured by the lead after the merge).
 const FLOOR_RECALL_5: f64 = 93.5;
 const FLOOR_STORED_5: f64 = 99.5;
+/// Sixth set (held out; 480 texts written on 2026-12-02 by a session that saw nothing of the
+/// project, the same 15 kinds as the fifth, with borderline clean texts: public-service numbers,
+/// famous people, the office's own address).
+const FLOOR_RECALL_6: f64 = 0.0;
+const FLOOR_STORED_6: f64 = 0.0;
