@@ -342,3 +342,154 @@ const THIRD_SILENT: f64 = 90.0;
 const SECOND_TOP1: f64 = 94.5;
 const SECOND_TOP3: f64 = 99.5;
 const SECOND_SILENT: f64 = 86.0;
+
+/// Every file of the kit folder as (relative path, contents), the way `Kit::load_dir` reads it.
+fn kit_files() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("a readable folder entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let dir = root().join("kit-snippets");
+    let mut paths = Vec::new();
+    walk(&dir, &mut paths);
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let rel = path.strip_prefix(&dir).expect("under the kit folder");
+            let shown = format!("kit-snippets/{}", rel.to_string_lossy().replace('\\', "/"));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (shown, text)
+        })
+        .collect()
+}
+
+/// The kit with the example questions of `questions.toml` that are in `left_out` removed: the
+/// index then knows nothing of that set's questions.
+fn kit_without(files: &[(String, String)], left_out: &[(String, Vec<String>)]) -> Kit {
+    let texts: std::collections::HashSet<&str> = left_out.iter().map(|(q, _)| q.trim()).collect();
+    let files: Vec<(String, String)> = files
+        .iter()
+        .map(|(path, text)| {
+            if !path.ends_with("/questions.toml") {
+                return (path.clone(), text.clone());
+            }
+            let mut table: toml::Table = toml::from_str(text).expect("questions.toml parses");
+            if let Some(toml::Value::Table(cards)) = table.get_mut("fiches") {
+                for (_, list) in cards.iter_mut() {
+                    if let toml::Value::Array(items) = list {
+                        items.retain(|q| q.as_str().is_none_or(|q| !texts.contains(q.trim())));
+                    }
+                }
+            }
+            (path.clone(), toml::to_string(&table).expect("serialises"))
+        })
+        .collect();
+    match Kit::from_files(&files) {
+        Ok(kit) => kit,
+        Err(problems) => {
+            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            panic!("the kit does not load:\n{}", list.join("\n"));
+        }
+    }
+}
+
+/// The questions of an evaluation file as (text, expected cards; none: off-topic).
+fn eval_questions(file: &str) -> Vec<(String, Vec<String>)> {
+    let text = std::fs::read_to_string(root().join("tests/data").join(file))
+        .unwrap_or_else(|e| panic!("tests/data/{file}: {e}"));
+    if file == "kit-eval.toml" {
+        let set: EvalSet = toml::from_str(&text).expect("kit-eval.toml parses");
+        set.q
+            .into_iter()
+            .map(|q| (q.question, vec![q.attendu]))
+            .collect()
+    } else {
+        let set: BlindSet = toml::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        set.question
+            .into_iter()
+            .map(|q| (q.text, q.expected))
+            .collect()
+    }
+}
+
+/// Top-1, top-3 (on-topic) and off-topic silence of `kit` on `questions`, in %; the misses.
+fn measure(kit: &Kit, questions: &[(String, Vec<String>)]) -> ([f64; 3], [usize; 2], Vec<String>) {
+    let (mut on, mut top1, mut top3, mut off, mut silent) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut misses = Vec::new();
+    for (text, expected) in questions {
+        if expected.is_empty() {
+            off += 1;
+            match kit.best_answer(text) {
+                None => silent += 1,
+                Some(h) => misses.push(format!("  {text:?}\n    off-topic, answered {}", h.id)),
+            }
+            continue;
+        }
+        on += 1;
+        let hits = kit.search(text, 3);
+        let rank = hits.iter().position(|h| expected.contains(&h.id));
+        top1 += usize::from(rank == Some(0));
+        top3 += usize::from(rank.is_some());
+        if rank != Some(0) {
+            let got: Vec<String> = hits
+                .iter()
+                .map(|h| format!("{} ({:.2})", h.id, h.score))
+                .collect();
+            misses.push(format!(
+                "  {text:?}\n    attendu {} (rang {}), obtenu : {}",
+                expected.join(" | "),
+                rank.map_or("> 3".to_owned(), |r| (r + 1).to_string()),
+                got.join(", ")
+            ));
+        }
+    }
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            100.0
+        } else {
+            a as f64 / b as f64 * 100.0
+        }
+    };
+    (
+        [pct(top1, on), pct(top3, on), pct(silent, off)],
+        [on, off],
+        misses,
+    )
+}
+
+/// Leave-one-set-out: for each evaluation set, the kit is indexed without that set's example
+/// questions and measured on it. This is the honest figure for a set whose questions are in
+/// `questions.toml`: how the search does on questions it has not seen, with the other sets' as
+/// examples. `KIT_LOO_MISSES=<file>` prints that set's misses.
+#[test]
+fn leave_one_set_out() {
+    let files = kit_files();
+    let show = std::env::var("KIT_LOO_MISSES").unwrap_or_default();
+    for file in [
+        "kit-eval.toml",
+        "kit-eval-blind.toml",
+        "kit-eval-blind-2.toml",
+        "kit-eval-blind-3.toml",
+        "kit-eval-blind-4.toml",
+    ] {
+        let questions = eval_questions(file);
+        let kit = kit_without(&files, &questions);
+        let ([p1, p3, silent], [on, off], misses) = measure(&kit, &questions);
+        println!(
+            "leave-one-set-out, {file}: {on} questions, top-1 {p1:.1} %, top-3 {p3:.1} %; {off} off-topic, {silent:.1} % without an answer"
+        );
+        if show == file || show == "all" {
+            println!("{file}, not first:\n{}", misses.join("\n"));
+        }
+    }
+}
