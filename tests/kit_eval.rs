@@ -421,10 +421,12 @@ fn eval_questions(file: &str) -> Vec<(String, Vec<String>)> {
     }
 }
 
-/// Top-1, top-3 (on-topic) and off-topic silence of `kit` on `questions`, in %; the misses.
-fn measure(kit: &Kit, questions: &[(String, Vec<String>)]) -> ([f64; 3], [usize; 2], Vec<String>) {
-    let (mut on, mut top1, mut top3, mut off, mut silent) =
-        (0usize, 0usize, 0usize, 0usize, 0usize);
+/// Top-1, top-3 (on-topic) and off-topic silence of `kit` on `questions`, in %; the numbers of
+/// on-topic and off-topic questions, and of right first cards under the answer threshold; the
+/// misses.
+fn measure(kit: &Kit, questions: &[(String, Vec<String>)]) -> ([f64; 3], [usize; 3], Vec<String>) {
+    let (mut on, mut top1, mut top3, mut off, mut silent, mut hidden) =
+        (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
     let mut misses = Vec::new();
     for (text, expected) in questions {
         if expected.is_empty() {
@@ -439,6 +441,7 @@ fn measure(kit: &Kit, questions: &[(String, Vec<String>)]) -> ([f64; 3], [usize;
         let hits = kit.search(text, 3);
         let rank = hits.iter().position(|h| expected.contains(&h.id));
         top1 += usize::from(rank == Some(0));
+        hidden += usize::from(rank == Some(0) && kit.best_answer(text).is_none());
         top3 += usize::from(rank.is_some());
         if rank != Some(0) {
             let got: Vec<String> = hits
@@ -462,7 +465,7 @@ fn measure(kit: &Kit, questions: &[(String, Vec<String>)]) -> ([f64; 3], [usize;
     };
     (
         [pct(top1, on), pct(top3, on), pct(silent, off)],
-        [on, off],
+        [on, off, hidden],
         misses,
     )
 }
@@ -484,9 +487,9 @@ fn leave_one_set_out() {
     ] {
         let questions = eval_questions(file);
         let kit = kit_without(&files, &questions);
-        let ([p1, p3, silent], [on, off], misses) = measure(&kit, &questions);
+        let ([p1, p3, silent], [on, off, hidden], misses) = measure(&kit, &questions);
         println!(
-            "leave-one-set-out, {file}: {on} questions, top-1 {p1:.1} %, top-3 {p3:.1} %; {off} off-topic, {silent:.1} % without an answer"
+            "leave-one-set-out, {file}: {on} questions, top-1 {p1:.1} %, top-3 {p3:.1} % ({hidden} right first cards under the answer threshold); {off} off-topic, {silent:.1} % without an answer"
         );
         if show == file || show == "all" {
             println!("{file}, not first:\n{}", misses.join("\n"));
