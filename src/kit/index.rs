@@ -349,7 +349,8 @@ pub struct Hit {
 pub(crate) struct Outcome {
     /// Ranked hits, named cards first.
     pub hits: Vec<(u32, f32)>,
-    /// How many leading hits are cards whose id the question names.
+    /// How many leading hits are cards whose id the question names, or that the safety rule
+    /// puts first (see the module doc).
     pub named: usize,
     /// Meaningful words found in the question (0: empty, emoji or stop words only).
     pub clauses: usize,
