@@ -6,8 +6,8 @@
 //! the ranking of a question. It does not own text analysis (`text.rs`) or what is shown to the
 //! user (`render.rs`).
 //!
-//! Scoring. Each card is split into fields with weights (titre and tags 3, theme name 2, intro
-//! 1.5, example questions from `questions.toml` 1.5, rest of the body 1, channels 0.5). For a term t and card d the BM25F pseudo-frequency is
+//! Scoring. Each card is split into fields with weights (titre, tags and example questions from
+//! `questions.toml` 3, theme name 2, intro 1.5, rest of the body 1, channels 0.5). For a term t and card d the BM25F pseudo-frequency is
 //! `tf~ = Σ_f w_f · tf_f / (1 − b_f + b_f · len_f / avglen_f)` (b = 0.75 for prose, less for
 //! title, tags and channels), and the posting stores `idf(t) · tf~ / (k1 + tf~)` (k1 = 3), so a
 //! query only adds precomputed numbers. The idf is the square root of BM25's: with a hundred
@@ -30,10 +30,15 @@
 //!
 //! Safety rule. A question that mentions danger (suicide, dark thoughts, self-harm, violence,
 //! blows, threats, harassment, rape…, spelled with or without accents, see [`DANGER_WORDS`] and
-//! [`DANGER_PHRASES`]) always gets the card [`SAFETY_CARD`] first, whatever else matches: a
-//! counsellor typing such a question in a hurry must see the emergency numbers before any
-//! practice card. The card is put first the way a card named in the question is (above the
-//! answer threshold); the other matches follow it. A kit without that card has no such rule.
+//! [`DANGER_PHRASES`]) always gets the emergency numbers first, whatever else matches: a
+//! counsellor typing such a question in a hurry must see them before any practice card. Those
+//! numbers are on the card [`SAFETY_CARD`], put first the way a card named in the question is
+//! (above the answer threshold), the other matches after it. One exception: when the best match
+//! is one of the [`DANGER_CARDS`] and its own text names, in bold, the emergency number of each
+//! kind of danger the question mentions (3114 for suicide, 17, 112, 119 or 3919 for violence…,
+//! see [`Danger::numbers`]), that card comes first and [`SAFETY_CARD`] second: the question then
+//! gets the service to call and what to do with it. A kit without [`SAFETY_CARD`] has no such
+//! rule.
 //!
 //! Ranking is by that BM25F score. Whether the best card is good enough to answer uses two more
 //! figures: coverage, the idf-weighted share of the question's words the card matches (a word
@@ -56,59 +61,173 @@ pub const MAX_QUESTION_CHARS: usize = 2_000;
 /// Id of the card shown first to any question that mentions danger (see the module doc).
 pub const SAFETY_CARD: &str = "jeune-en-danger";
 
-/// Beginnings of folded words that signal danger: "suicid" covers suicide, suicidaire, se
-/// suicider; "harcel" harcèlement, harcelé, harceler; common misspellings are listed too. Kept
-/// to stems that ordinary questions about remote support do not use.
-const DANGER_STEMS: &[&str] = &[
-    "suicid",
-    "sucid",
-    "harcel",
-    "harcl",
-    "cyberharcel",
-    "menac",
-    "frapp",
-    "violen",
-    "violan",
-    "agress",
-    "maltrait",
-    "automutil",
-    "scarif",
-    "tabass",
+/// Cards that may come before [`SAFETY_CARD`] for a danger question they are the best match
+/// of, when their text names the number to call for that danger (see the module doc). Each is
+/// about one kind of danger and says, in bold, which service to call.
+pub const DANGER_CARDS: &[&str] = &[
+    "appel-idees-suicidaires",
+    "violences-au-domicile",
+    "menace-pendant-echange",
+    "cyberharcelement",
+    "sextorsion",
+];
+
+/// A kind of danger a question mentions; a set of them is a bit mask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Danger {
+    /// Suicide, dark thoughts, self-harm.
+    Suicide = 1,
+    /// Blows, abuse, rape, violence at home.
+    Violence = 2,
+    /// Threats.
+    Threat = 4,
+    /// Harassment, online or not.
+    Harassment = 8,
+    /// Danger, unspecified.
+    Unspecified = 16,
+}
+
+const DANGER_KINDS: [Danger; 5] = [
+    Danger::Suicide,
+    Danger::Violence,
+    Danger::Threat,
+    Danger::Harassment,
+    Danger::Unspecified,
+];
+
+impl Danger {
+    /// Emergency numbers that answer this danger: a card naming one of them in bold tells whom
+    /// to call (3114: suicide prevention; 15: SAMU; 17: police; 112: European emergency number;
+    /// 114: emergency by SMS; 119: children in danger; 3919: violence against women; 3018:
+    /// online violence against young people; 3020: harassment at school).
+    fn numbers(self) -> &'static [&'static str] {
+        match self {
+            Danger::Suicide => &["3114"],
+            Danger::Violence => &["17", "112", "114", "119", "3919"],
+            Danger::Threat => &["17", "112", "3018"],
+            Danger::Harassment => &["3018", "3020", "17"],
+            Danger::Unspecified => &["15", "17", "112", "119"],
+        }
+    }
+}
+
+/// Beginnings of folded words that signal danger, with their kind: "suicid" covers suicide,
+/// suicidaire, se suicider; "harcel" harcèlement, harcelé, harceler; common misspellings are
+/// listed too. Kept to stems that ordinary questions about remote support do not use.
+const DANGER_STEMS: &[(&str, Danger)] = &[
+    ("suicid", Danger::Suicide),
+    ("sucid", Danger::Suicide),
+    ("harcel", Danger::Harassment),
+    ("harcl", Danger::Harassment),
+    ("cyberharcel", Danger::Harassment),
+    ("menac", Danger::Threat),
+    ("frapp", Danger::Violence),
+    ("violen", Danger::Violence),
+    ("violan", Danger::Violence),
+    ("agress", Danger::Violence),
+    ("maltrait", Danger::Violence),
+    ("automutil", Danger::Suicide),
+    ("scarif", Danger::Suicide),
+    ("tabass", Danger::Violence),
 ];
 
 /// Whole folded words that signal danger (a stem would catch "violation" or "dangereux").
-const DANGER_WORDS: &[&str] = &[
-    "danger", "dangers", "viol", "viols", "viole", "violee", "violees", "mourir", "inceste",
-    "battu", "battue", "battus", "battues",
+const DANGER_WORDS: &[(&str, Danger)] = &[
+    ("danger", Danger::Unspecified),
+    ("dangers", Danger::Unspecified),
+    ("viol", Danger::Violence),
+    ("viols", Danger::Violence),
+    ("viole", Danger::Violence),
+    ("violee", Danger::Violence),
+    ("violees", Danger::Violence),
+    ("mourir", Danger::Suicide),
+    ("inceste", Danger::Violence),
+    ("battu", Danger::Violence),
+    ("battue", Danger::Violence),
+    ("battus", Danger::Violence),
+    ("battues", Danger::Violence),
 ];
 
-/// Folded word sequences that signal danger, matched as consecutive words.
-const DANGER_PHRASES: &[&[&str]] = &[
-    &["idees", "noires"],
-    &["idee", "noire"],
-    &["pensees", "noires"],
-    &["faire", "du", "mal"],
-    &["me", "tuer"],
-    &["se", "tuer"],
-    &["te", "tuer"],
-    &["en", "finir"],
-    &["fin", "a", "ses", "jours"],
-    &["fin", "a", "mes", "jours"],
-    &["plus", "envie", "de", "vivre"],
+/// Folded word sequences that signal danger, matched as consecutive words. "faire du mal" may
+/// be to oneself or to someone else: both kinds.
+const DANGER_PHRASES: &[(&[&str], u8)] = &[
+    (&["idees", "noires"], Danger::Suicide as u8),
+    (&["idee", "noire"], Danger::Suicide as u8),
+    (&["pensees", "noires"], Danger::Suicide as u8),
+    (
+        &["faire", "du", "mal"],
+        Danger::Suicide as u8 | Danger::Violence as u8,
+    ),
+    (&["me", "tuer"], Danger::Suicide as u8),
+    (&["se", "tuer"], Danger::Suicide as u8),
+    (&["te", "tuer"], Danger::Threat as u8),
+    (&["en", "finir"], Danger::Suicide as u8),
+    (&["fin", "a", "ses", "jours"], Danger::Suicide as u8),
+    (&["fin", "a", "mes", "jours"], Danger::Suicide as u8),
+    (&["plus", "envie", "de", "vivre"], Danger::Suicide as u8),
 ];
 
-/// True when the folded question mentions danger (see [`SAFETY_CARD`]).
-fn mentions_danger(folded: &str) -> bool {
+/// The kinds of danger the folded question mentions, as a mask of [`Danger`] bits (0: none;
+/// see [`SAFETY_CARD`]).
+fn danger_kinds(folded: &str) -> u8 {
     let words: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    words
+    let mut kinds = 0u8;
+    for w in &words {
+        for (word, kind) in DANGER_WORDS {
+            if w == word {
+                kinds |= *kind as u8;
+            }
+        }
+        for (stem, kind) in DANGER_STEMS {
+            if w.starts_with(stem) {
+                kinds |= *kind as u8;
+            }
+        }
+    }
+    for (phrase, mask) in DANGER_PHRASES {
+        if words.windows(phrase.len()).any(|win| win == *phrase) {
+            kinds |= mask;
+        }
+    }
+    kinds
+}
+
+/// True when the folded question mentions danger (see [`SAFETY_CARD`]).
+#[cfg(test)]
+fn mentions_danger(folded: &str) -> bool {
+    danger_kinds(folded) != 0
+}
+
+/// The numbers a card's text writes in bold (`**3114**`, `**0 800 235 236**`), spaces removed.
+fn bold_numbers(text: &str) -> Vec<String> {
+    text.split("**")
+        .skip(1)
+        .step_by(2)
+        .map(|bold| {
+            bold.chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+        })
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        .collect()
+}
+
+/// The kinds of danger (mask of [`Danger`] bits) a card names a number for, in bold in its
+/// text.
+fn danger_kinds_answered(card: &Card) -> u8 {
+    let numbers = bold_numbers(&card.body);
+    DANGER_KINDS
         .iter()
-        .any(|w| DANGER_WORDS.contains(w) || DANGER_STEMS.iter().any(|stem| w.starts_with(stem)))
-        || DANGER_PHRASES
-            .iter()
-            .any(|phrase| words.windows(phrase.len()).any(|win| win == *phrase))
+        .filter(|kind| {
+            kind.numbers()
+                .iter()
+                .any(|n| numbers.iter().any(|b| b == n))
+        })
+        .fold(0, |mask, kind| mask | *kind as u8)
 }
 
 /// BM25 saturation: with 3, a word said twice in a card still counts noticeably more than once
@@ -122,10 +241,11 @@ const K1: f32 = 3.0;
 const IDF_POWER: f32 = 0.5;
 /// Field weights, in the order of [`Field`]. The channels a card uses ("téléphone", "sms")
 /// weigh little: they say how the practice is done, not what it is about, and they are listed on
-/// most cards. The example questions weigh as much as the intro: they are many and loosely
-/// worded, but they hold the everyday words the card's own text does not use (chosen by
-/// leave-one-set-out runs over the tuning sets, see BENCHMARKS.md).
-const FIELD_WEIGHTS: [f32; FIELDS] = [3.0, 3.0, 2.0, 1.5, 1.0, 0.5, 1.5];
+/// most cards. The example questions weigh as much as the title: they hold the everyday words
+/// the card's own text does not use, and with about 1,500 of them (five sets) they say more
+/// than the intro (1.5 → 3 raised top-1 on each of the blind sets 2-4 left out, see
+/// BENCHMARKS.md).
+const FIELD_WEIGHTS: [f32; FIELDS] = [3.0, 3.0, 2.0, 1.5, 1.0, 0.5, 3.0];
 /// Length normalisation per field: full (0.75) for prose, light for the title, tags and channels
 /// (a card with many tags should not see each of them count less), none for the theme name, full
 /// for the example questions (a card with many of them must not win on their sheer length).
@@ -229,7 +349,8 @@ pub struct Hit {
 pub(crate) struct Outcome {
     /// Ranked hits, named cards first.
     pub hits: Vec<(u32, f32)>,
-    /// How many leading hits are cards whose id the question names.
+    /// How many leading hits are cards whose id the question names, or that the safety rule
+    /// puts first (see the module doc).
     pub named: usize,
     /// Meaningful words found in the question (0: empty, emoji or stop words only).
     pub clauses: usize,
@@ -289,6 +410,9 @@ pub(crate) struct Index {
     ids: FastMap<String, u32>,
     /// Index of [`SAFETY_CARD`], when the kit has it.
     safety: Option<u32>,
+    /// Index of each of the [`DANGER_CARDS`] the kit has, with the kinds of danger it names a
+    /// number for (mask of [`Danger`] bits).
+    danger_cards: Vec<(u32, u8)>,
 }
 
 /// The best match of each card for the clause being scored.
@@ -567,6 +691,11 @@ impl Index {
             .map(|(i, c)| (c.id.clone(), i as u32))
             .collect();
         let safety = ids.get(SAFETY_CARD).copied();
+        let danger_cards: Vec<(u32, u8)> = DANGER_CARDS
+            .iter()
+            .filter_map(|id| ids.get(*id))
+            .map(|d| (*d, danger_kinds_answered(&cards[*d as usize])))
+            .collect();
 
         Index {
             n_docs,
@@ -581,6 +710,7 @@ impl Index {
             synonym_stems,
             ids,
             safety,
+            danger_cards,
         }
     }
 
@@ -645,10 +775,12 @@ impl Index {
     pub fn search(&self, question: &str, top: usize) -> Outcome {
         let question = cut_chars(question, MAX_QUESTION_CHARS);
         let mut named = self.named_ids(question);
-        // Safety rule (module doc): danger puts the safety card first, before named cards.
-        if let Some(safety) = self.safety.filter(|_| mentions_danger(&fold(question))) {
+        // Safety rule (module doc): danger puts the safety card first, before named cards,
+        // unless the best match below names the number for that danger itself.
+        let kinds = danger_kinds(&fold(question));
+        let safety = self.safety.filter(|_| kinds != 0);
+        if let Some(safety) = safety {
             named.retain(|d| *d != safety);
-            named.insert(0, safety);
         }
         let clauses = self.clauses(question);
         let idf_total: f32 = clauses.iter().map(|c| c.idf).sum();
@@ -712,6 +844,25 @@ impl Index {
         // Ranked by BM25F: on the evaluation set, ranking by confidence puts a card that
         // matches many weak words above the one that matches the question's key word.
         ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        if let Some(safety) = safety {
+            // The best match may stay first only when no card is named, it is not the safety
+            // card itself, and it names a number for every kind of danger the question mentions.
+            let safety_leads = ranked.first().is_some_and(|r| r.0 == safety);
+            ranked.retain(|r| r.0 != safety);
+            let lead_answers = named.is_empty()
+                && !safety_leads
+                && ranked.first().is_some_and(|r| {
+                    self.danger_cards
+                        .iter()
+                        .any(|(d, answered)| *d == r.0 && answered & kinds == kinds)
+                });
+            if lead_answers {
+                named.push(ranked.remove(0).0);
+                named.push(safety);
+            } else {
+                named.insert(0, safety);
+            }
+        }
 
         // Named cards go first, above the best ranked score and the answer threshold, in the
         // order the question names them.
@@ -1231,7 +1382,10 @@ fn strip_urls(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{mentions_danger, strip_urls, within_two_edits, Index, SAFETY_CARD};
+    use super::{
+        bold_numbers, danger_kinds_answered, mentions_danger, strip_urls, within_two_edits, Danger,
+        Index, DANGER_CARDS, SAFETY_CARD,
+    };
     use crate::kit::text::fold;
     use crate::kit::Card;
 
@@ -1372,6 +1526,117 @@ mod tests {
             );
             if let Some(also) = case.also {
                 assert!(ids.contains(&also), "{}: {ids:?}", case.question);
+            }
+        }
+    }
+
+    #[test]
+    fn a_danger_card_naming_the_number_may_come_before_the_safety_card() {
+        let mut harassment = card(
+            "cyberharcelement",
+            "Réagir au harcèlement en ligne",
+            &["harcèlement", "réseaux sociaux"],
+            "Garder les preuves et signaler le harcèlement en ligne.",
+        );
+        harassment.body = format!("{}\n\nAppelez le **3018**, ou le **17**.", harassment.body);
+        let (_, mut cards) = index();
+        cards[1] = harassment;
+        let index = Index::build(&cards, &[], &[], &[]);
+        let ids = |q: &str| -> Vec<String> {
+            index
+                .search(q, 3)
+                .hits
+                .iter()
+                .map(|(d, _)| cards[*d as usize].id.clone())
+                .collect()
+        };
+        // Harassment: the card names the 3018, it comes first, the safety card second.
+        assert_eq!(
+            ids("harcelement en ligne sur les reseaux sociaux")[..2],
+            ["cyberharcelement", SAFETY_CARD]
+        );
+        // Harassment and suicide: the card has no 3114, the safety card stays first.
+        assert_eq!(
+            ids("harcelement en ligne, il parle de suicide")[0],
+            SAFETY_CARD
+        );
+        // The safety card matching best stays first, even if the card names a number too.
+        assert_eq!(
+            ids("harcelement : un jeune en danger, les numeros a appeler")[0],
+            SAFETY_CARD
+        );
+        // A card the question names keeps the safety card first.
+        assert_eq!(
+            ids("harcelement en ligne voir sms-rappel")[..2],
+            [SAFETY_CARD, "sms-rappel"]
+        );
+    }
+
+    #[test]
+    fn bold_numbers_are_read_from_the_text() {
+        assert_eq!(
+            bold_numbers("le **3114**, le **0 800 235 236**, **pas un numéro**, 17"),
+            ["3114", "0800235236"]
+        );
+        assert!(Danger::Suicide.numbers().contains(&"3114"));
+    }
+
+    /// Every card allowed before the safety card names, in bold, a number for at least one kind
+    /// of danger; without it, the rule keeps the safety card first for it.
+    #[test]
+    fn every_danger_card_of_the_kit_names_an_emergency_number() {
+        let kit = crate::kit::Kit::from_files(&crate::assets::embedded("kit-snippets/"))
+            .expect("embedded kit");
+        assert!(kit.card(SAFETY_CARD).is_some());
+        for id in DANGER_CARDS {
+            let card = kit
+                .card(id)
+                .unwrap_or_else(|| panic!("{id}: not in the kit"));
+            assert_ne!(
+                danger_kinds_answered(card),
+                0,
+                "{id}: names no emergency number in bold"
+            );
+        }
+    }
+
+    /// Over every question of the evaluation sets that mentions danger: the first card is the
+    /// safety card, or one of the danger cards with the safety card second.
+    #[test]
+    fn a_danger_question_never_gets_a_non_safety_card_first() {
+        let kit = crate::kit::Kit::from_files(&crate::assets::embedded("kit-snippets/"))
+            .expect("embedded kit");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+        let mut questions: Vec<String> = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("tests/data") {
+            let path = entry.expect("an entry").path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            if !name.is_some_and(|n| n.starts_with("kit-eval") && n.ends_with(".toml")) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let table: toml::Table = toml::from_str(&text).expect("parses");
+            for list in table.values().filter_map(toml::Value::as_array) {
+                for item in list.iter().filter_map(toml::Value::as_table) {
+                    let q = item.get("text").or_else(|| item.get("question"));
+                    questions.extend(q.and_then(toml::Value::as_str).map(str::to_owned));
+                }
+            }
+        }
+        let danger: Vec<&String> = questions
+            .iter()
+            .filter(|q| mentions_danger(&fold(q)))
+            .collect();
+        assert!(danger.len() >= 50, "only {} danger questions", danger.len());
+        for q in danger {
+            let ids: Vec<String> = kit.search(q, 3).into_iter().map(|h| h.id).collect();
+            let first = ids.first().map(String::as_str);
+            if first != Some(SAFETY_CARD) {
+                assert!(
+                    first.is_some_and(|f| DANGER_CARDS.contains(&f))
+                        && ids.get(1).map(String::as_str) == Some(SAFETY_CARD),
+                    "{q}: {ids:?}"
+                );
             }
         }
     }
