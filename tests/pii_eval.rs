@@ -109,6 +109,8 @@ const TUNING_ONLY: &str = "PII_EVAL_TUNING_ONLY";
 #[test]
 fn blind_recall_and_clean_texts_stored() {
     let tuning_only = std::env::var_os(TUNING_ONLY).is_some_and(|v| !v.is_empty() && v != "0");
+    // Every set is measured before failing, so that one run shows all the figures.
+    let mut failures = Vec::new();
     for (file, floor_recall, floor_stored, tuning) in [
         ("pii-eval.toml", FLOOR_RECALL, FLOOR_STORED, true),
         ("pii-eval-2.toml", FLOOR_RECALL_2, FLOOR_STORED_2, true),
@@ -121,15 +123,18 @@ fn blind_recall_and_clean_texts_stored() {
             continue;
         }
         let (recall, stored) = measure(file, tuning);
-        assert!(
-            recall >= floor_recall,
-            "{file}: recall {recall:.1} % under {floor_recall} %"
-        );
-        assert!(
-            stored >= floor_stored,
-            "{file}: clean texts stored {stored:.1} % under {floor_stored} %"
-        );
+        if recall < floor_recall {
+            failures.push(format!(
+                "{file}: recall {recall:.1} % under {floor_recall} %"
+            ));
+        }
+        if stored < floor_stored {
+            failures.push(format!(
+                "{file}: clean texts stored {stored:.1} % under {floor_stored} %"
+            ));
+        }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// First set (tuning): 87.0 % / 97.7 % before the second tuning round, 91.7 % / 98.9 % after

@@ -216,6 +216,8 @@ const FAMOUS: &[&str] = &[
     "martin nadaud|lazare carnot|sadi carnot|jean-baptiste clement|ferdinand buisson",
     "maximilien robespierre|jean-jacques rousseau|denis diderot|jean bart|rene cassin",
     "bertrand schwartz|hugo decrypte|jean-luc melenchon|marine le pen|aya nakamura",
+    "barack obama|michelle obama|albert einstein|steve jobs|bill gates|elon musk|greta thunberg",
+    "mark zuckerberg|frida kahlo|teddy riner|antoine dupont|leon marchand",
     "pierre bourdieu|emile durkheim|michel foucault|jean-claude van damme|omar sy",
     // brands and franchises named after a person, where young people find jobs
     "jean louis david|franck provost|marie blachere|jacques dessange|camille albane|yves rocher",
@@ -698,6 +700,211 @@ impl Ctx<'_> {
                 }
             }
         }
+        if self.name_alone(i, anchor) {
+            found.unsure(PiiKind::FirstName, &[tok.word]);
+        }
+    }
+
+    /// A word that may be a young person's first name, alone ("Yanis n'est pas venu au rdv",
+    /// "visio avec Yanis"): a listed first name anywhere, unless what stands around it shows a
+    /// colleague, a famous person, a place or an ordinary word; a listed first name that is
+    /// also an ordinary word ("Rose", "Prudence") or a capitalised word nobody listed, only in
+    /// a person's place (before a verb of attendance or behaviour, after "avec", "pour", "de
+    /// la part de"). The author is asked, never refused.
+    fn name_alone(&self, i: usize, anchor: Option<Anchor>) -> bool {
+        let tok = &self.toks[i];
+        let f = tok.folded.as_str();
+        if tok.word.chars().count() < 3
+            || tok.number.is_some()
+            || NOT_FIRST_NAME_SET.contains(f)
+            || NOT_SURNAME_SET.contains(f)
+            // "Sainte-Catherine", "Saint-Nazaire": a feast or a place.
+            || ["saint-", "sainte-", "st-", "ste-"]
+                .iter()
+                .any(|p| f.starts_with(p))
+            // "l'ADIL", "l'Epide": an organisation; "@ines:tchap.gouv.fr": an account.
+            || self.text[..tok.start].ends_with(['\'', '’', '@', '#', '.', '/', ':'])
+        {
+            return false;
+        }
+        let listed = anchor == Some(Anchor::FirstName)
+            || (tok.shape == Shape::Other && FIRST_NAMES.all.contains(&tok.folded));
+        // Listed, but often something else: a name that is also an ordinary word ("Rose",
+        // "Prudence"; "pierre", "max" in lower case or opening a sentence), or in capitals (an
+        // acronym: "ADIL").
+        let ordinary = !FIRST_NAMES.lower_ok.contains(&tok.folded)
+            || (LOWER_WORD_NAME_SET.contains(f) && (tok.shape == Shape::Other || self.breaks[i]))
+            || tok.shape == Shape::Caps;
+        // A capitalised word nobody listed, not shaped like a brand ("MissionLoc").
+        let unknown = !listed
+            && tok.shape == Shape::Title
+            && !tok.word.chars().skip(1).any(char::is_uppercase)
+            && uncommon(tok)
+            && !SURNAMES.all.contains(&tok.folded);
+        let candidate = if listed && !ordinary {
+            true
+        } else if unknown {
+            // Tools and brands come after "avec" and "pour" too: only as a subject.
+            self.person_verb_after(i)
+        } else {
+            // "Prudence galère", "olive a répondu", "pierre toujours injoignable": a verb of a
+            // person after it, or "avec Ange" mid-sentence.
+            listed
+                && (tok.shape != Shape::Other || self.breaks[i])
+                && (self.person_verb_after(i)
+                    || (tok.shape != Shape::Other && self.person_place(i)))
+        };
+        if !candidate {
+            return false;
+        }
+        // "chez Paul": a shop or a brand; "Saint Nicolas", "le roi René"; "merci (à) Sarah",
+        // "grâce à Inès": thanks go to colleagues.
+        let prev = |back: usize| {
+            i.checked_sub(back)
+                .filter(|&p| (p + 1..=i).all(|k| !self.breaks[k]))
+                .map(|p| self.toks[p].folded.as_str())
+        };
+        let thanks = |w: Option<&str>| matches!(w, Some("merci" | "grace" | "remercie"));
+        if prev(1).is_some_and(|w| TITLE_BEFORE_NAME_SET.contains(w))
+            || thanks(prev(1))
+            || (matches!(prev(1), Some("a")) && thanks(prev(2)))
+        {
+            return false;
+        }
+        !(self.after_place_word(i)
+            || (tok.shape == Shape::Caps && self.in_caps_run(i, i))
+            // "le logo Marianne", "l'atelier Rose des vents": an article and a noun name a
+            // thing.
+            || self.names_a_thing(i)
+            || self.famous_from(i)
+            || self.colleague_near(i)
+            || self.names_discussed(i))
+    }
+
+    /// An article and an ordinary noun right before token `i` ("le logo Marianne", "l'atelier
+    /// Rose"), the noun not a person's ("le jeune Kevin", "la petite Jade" are people).
+    fn names_a_thing(&self, i: usize) -> bool {
+        let Some(p) = i.checked_sub(1).filter(|_| !self.breaks[i]) else {
+            return false;
+        };
+        let noun = &self.toks[p];
+        let nf = noun.folded.as_str();
+        if noun.shape != Shape::Other
+            || !adjacent(self.text, noun, &self.toks[i])
+            || !COMMON_WORDS.contains_key(nf)
+            || PERSON_NOUN_SET.contains(nf)
+            || RELATIVE_SET.contains(nf)
+            || COLLEAGUE_SET.contains(nf)
+            || PERSON_VERB_SET.contains(nf)
+        {
+            return false;
+        }
+        let elided =
+            self.text[..noun.start].ends_with("l'") || self.text[..noun.start].ends_with("L'");
+        elided
+            || p.checked_sub(1).is_some_and(|q| {
+                !self.breaks[p]
+                    && matches!(
+                        self.toks[q].folded.as_str(),
+                        "le" | "la" | "les" | "un" | "une" | "du" | "au" | "aux" | "ce" | "cette"
+                    )
+            })
+    }
+
+    /// A verb of attendance or behaviour right after token `i` ("Prudence galère", "Soilihi
+    /// m'a envoyé").
+    fn person_verb_after(&self, i: usize) -> bool {
+        self.toks.get(i + 1).is_some_and(|n| {
+            !self.breaks[i + 1]
+                && n.shape == Shape::Other
+                && self.text[self.toks[i].end..n.start].trim().is_empty()
+                && PERSON_VERB_SET.contains(n.folded.as_str())
+        })
+    }
+
+    /// Token `i` stands where a person stands: right before a verb of attendance or behaviour
+    /// ("Prudence galère avec l'appli", "Soilihi m'a envoyé"), or mid-sentence after "avec",
+    /// "pour" or "de la part de" ("visio avec Ange").
+    fn person_place(&self, i: usize) -> bool {
+        let verb_after = self.toks.get(i + 1).is_some_and(|n| {
+            !self.breaks[i + 1]
+                && n.shape == Shape::Other
+                && self.text[self.toks[i].end..n.start].trim().is_empty()
+                && PERSON_VERB_SET.contains(n.folded.as_str())
+        });
+        let after_person_word = i.checked_sub(1).is_some_and(|p| {
+            !self.breaks[i]
+                && (matches!(self.toks[p].folded.as_str(), "avec" | "pour")
+                    || (self.toks[p].folded == "de"
+                        && p.checked_sub(1)
+                            .is_some_and(|q| self.toks[q].folded == "part")))
+        });
+        verb_after || after_person_word
+    }
+
+    /// A colleague's cue within a few words of token `i` in its sentence: a job title, the
+    /// team, an institution or a team activity ("Sarah (conseillère)", "Marc de l'équipe a
+    /// animé", "Kevin de France Travail", "ma collègue Julie").
+    fn colleague_near(&self, i: usize) -> bool {
+        let mut lo = i;
+        while lo > 0 && i - lo < COLLEAGUE_BEHIND && !self.breaks[lo] {
+            lo -= 1;
+        }
+        let mut hi = i;
+        while hi + 1 < self.toks.len() && hi - i < COLLEAGUE_AHEAD && !self.breaks[hi + 1] {
+            hi += 1;
+        }
+        let office = |k: usize| {
+            // "de France Travail", "du SPIP", "de la ML", "de l'antenne".
+            let mut n = k + 1;
+            if self.toks.get(n).is_some_and(|t| t.folded == "la") {
+                n += 1;
+            }
+            matches!(self.toks[k].folded.as_str(), "de" | "du" | "des")
+                && n <= hi
+                && (INSTITUTION_SET.contains(self.toks[n].folded.as_str())
+                    || PARTNER_SET.contains(self.toks[n].folded.as_str()))
+        };
+        // "Sophie a 25 ans de métier", "30 ans de carrière": a colleague's experience.
+        let career = |k: usize| {
+            matches!(
+                self.toks[k].folded.as_str(),
+                "metier" | "carriere" | "maison"
+            ) && k >= 2
+                && self.toks[k - 1].folded == "de"
+                && self.toks[k - 2].folded == "ans"
+        };
+        // "Camille Mission Locale de Laval": the office right after the name.
+        let office_next = self.toks.get(i + 1).is_some_and(|n| {
+            n.shape != Shape::Other
+                && !self.breaks[i + 1]
+                && INSTITUTION_SET.contains(n.folded.as_str())
+        });
+        office_next
+            || (lo..=hi).any(|k| {
+                COLLEAGUE_SET.contains(self.toks[k].folded.as_str())
+                    || (k > i && (office(k) || career(k)))
+            })
+    }
+
+    /// The sentence of token `i` is about first names themselves ("Marine, Rose et Ange sont
+    /// des prénoms fréquents").
+    fn names_discussed(&self, i: usize) -> bool {
+        let mut lo = i;
+        while lo > 0 && i - lo < NAMES_DISCUSSED_WINDOW && !self.breaks[lo] {
+            lo -= 1;
+        }
+        self.toks[lo..]
+            .iter()
+            .enumerate()
+            .take(2 * NAMES_DISCUSSED_WINDOW)
+            .take_while(|(k, _)| *k == 0 || !self.breaks[lo + k])
+            .any(|(_, t)| {
+                matches!(
+                    t.folded.as_str(),
+                    "prenom" | "prenoms" | "homonyme" | "homonymes"
+                )
+            })
     }
 
     /// Whether token `i` may be a first name, and how sure.
@@ -1746,6 +1953,70 @@ impl Ctx<'_> {
     }
 }
 
+/// How far behind and ahead of a first name a colleague's cue may stand.
+const COLLEAGUE_BEHIND: usize = 3;
+const COLLEAGUE_AHEAD: usize = 5;
+
+/// How far around a first name "prénom" or "homonyme" make the sentence one about names.
+const NAMES_DISCUSSED_WINDOW: usize = 16;
+
+/// Words before a capitalised name that make it a saint's, a king's or a shop's ("Saint
+/// Nicolas", "le roi René", "chez Paul"). Folded.
+const TITLES_BEFORE_NAME: &[&str] = &[
+    "chez saint sainte st ste roi reine prince princesse pape general marechal empereur",
+    "imperatrice",
+];
+
+/// Partners whose staff a counsellor names ("Sarah de la MDPH"), besides [`INSTITUTIONS`].
+/// Folded.
+/// Not the places where young people live, learn or are held (foyer, FJT, CFA, lycée,
+/// hospital): "Théo, celui du FJT" is a young person.
+const PARTNERS: &[&str] = &[
+    "mdph cmp cmpp cio pmi ase adil cidj pij bij spip pjj cpam caf msa ccas apec smj adie",
+    "mairie departement region prefecture asso association",
+];
+
+/// Job titles and team words: a first name next to one is a colleague's, not a young
+/// person's. Folded.
+const COLLEAGUE_WORDS: &[&str] = &[
+    "collegue collegues equipe equipes conseiller conseillere conseillers conseilleres referent",
+    "referente referents coordinateur coordinatrice directeur directrice animateur animatrice",
+    "anime animee animer co-anime co-animee formateur formatrice psychologue educateur",
+    "educatrice educ cip charge chargee stagiaire-conseiller responsable manager partenaire",
+    "partenaires intervenant intervenante benevole benevoles secretaire accueil rh retraite",
+];
+
+/// Verbs and words that follow a person as subject: attendance, contact, behaviour. Folded.
+const PERSON_VERBS: &[&str] = &[
+    "a est etait sera n'est n'a n'avait ne m'a m'avait m'envoie m'ecrit m'appelle m'a-t-il",
+    "va vient venu venue veut voulait voudrait doit peut pourra fait dit galere galerait",
+    "repond rappelle rappele rappelee appelle appele souhaite cherche travaille bosse prefere",
+    "refuse oublie arrive part reste s'est se s'inscrit s'en lui absent absente injoignable",
+    "present presente motive motivee toujours jamais encore avait aura",
+];
+
+/// Listed first names that are mostly ordinary words when written in lower case ("20 min
+/// max", "la pierre angulaire", "le manuel"): only a capital makes them a name. Folded.
+const LOWER_WORD_NAMES: &[&str] = &[
+    "max pierre manuel clement marie romain charlotte benjamin maxime baptiste auguste cesar",
+    "diane iban germain sylvestre celestin victoria marc marianne",
+];
+
+/// Nouns for a person: "le jeune Kevin", "la petite Jade" name a person, not a thing. Folded.
+const PERSON_NOUNS: &[&str] = &[
+    "jeune jeunes garcon fille gamin gamine ado eleve eleves stagiaire apprenti apprentie",
+    "candidat candidate beneficiaire petit petite grand grande nouveau nouvelle dit dite",
+    "monsieur madame mademoiselle certain certaine meme",
+];
+
+static PERSON_NOUN_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PERSON_NOUNS));
+static TITLE_BEFORE_NAME_SET: LazyLock<HashSet<&str>> =
+    LazyLock::new(|| word_set(TITLES_BEFORE_NAME));
+static PARTNER_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PARTNERS));
+static COLLEAGUE_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(COLLEAGUE_WORDS));
+static PERSON_VERB_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PERSON_VERBS));
+static LOWER_WORD_NAME_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(LOWER_WORD_NAMES));
+
 /// Institutions and services: a name next to one of them is a colleague's or an office's.
 const INSTITUTIONS: &[&str] = &[
     "mission missions locale locales ml france travail pole emploi caf cpam msa mairie ccas",
@@ -1798,5 +2069,11 @@ pub(super) fn stop_lists() -> Vec<&'static [&'static str]> {
         PLACE_NOUNS,
         INSTITUTIONS,
         LOWER_PARTICLES,
+        COLLEAGUE_WORDS,
+        PERSON_VERBS,
+        LOWER_WORD_NAMES,
+        PERSON_NOUNS,
+        TITLES_BEFORE_NAME,
+        PARTNERS,
     ]
 }
