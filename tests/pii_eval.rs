@@ -138,24 +138,31 @@ fn blind_recall_and_clean_texts_stored() {
 }
 
 /// First set (tuning): 87.0 % / 97.7 % before the second tuning round, 91.7 % / 98.9 % after
-/// it, 93.1 % / 98.9 % after the `tune` round, 98.1 % / 100.0 % after the `guard` round.
-const FLOOR_RECALL: f64 = 97.5;
-const FLOOR_STORED: f64 = 99.5;
+/// it, 93.1 % / 98.9 % after the `tune` round, 98.1 % / 100.0 % after the `guard` round,
+/// 100.0 % / 98.3 % after the `guard2` round (tuning figures; the 3 clean texts asked about
+/// hold a young person's first name alone, which the set's author labelled clean before the
+/// issue made names ask).
+const FLOOR_RECALL: f64 = 99.5;
+const FLOOR_STORED: f64 = 98.0;
 /// Second set (tuning): 83.8 % / 97.4 % at its first run, 87.6 % / 97.4 % after the `tune`
-/// round, 98.4 % / 99.0 % after the `guard` round.
-const FLOOR_RECALL_2: f64 = 98.0;
-const FLOOR_STORED_2: f64 = 98.5;
+/// round, 98.4 % / 99.0 % after the `guard` round, 100.0 % / 93.3 % after the `guard2` round
+/// (tuning figures; the 12 clean texts asked about all hold a young person's first name alone,
+/// "ines a rappele", labelled clean by the set's author before names asked).
+const FLOOR_RECALL_2: f64 = 99.5;
+const FLOOR_STORED_2: f64 = 93.0;
 /// Third set (431 texts, written on 2026-12-02, with a health kind the others lack; held out
 /// until the `guard` round, a tuning set since): 80.6 % / 100.0 % at its first run, unchanged
-/// by the `tune` round, 97.6 % / 100.0 % after the `guard` round.
-const FLOOR_RECALL_3: f64 = 97.5;
+/// by the `tune` round, 97.6 % / 100.0 % after the `guard` round, 99.5 % / 100.0 % after the
+/// `guard2` round (tuning figures).
+const FLOOR_RECALL_3: f64 = 99.0;
 const FLOOR_STORED_3: f64 = 99.5;
 /// Fourth set (480 texts written on 2026-12-02 by a session that saw nothing of the project,
 /// with a `mixed` kind; held out until the `guard2` round, a tuning set since): 80.0 % /
 /// 97.9 % at its first run (guard of main, 2026-12-02), 89.2 % / 98.3 % after the `guard`
-/// round (whose author read its totals and per-kind counts while tuning, never its texts).
-const FLOOR_RECALL_4: f64 = 88.5;
-const FLOOR_STORED_4: f64 = 98.0;
+/// round (whose author read its totals and per-kind counts while tuning, never its texts),
+/// 97.9 % / 99.6 % after the `guard2` round (tuning figures).
+const FLOOR_RECALL_4: f64 = 97.5;
+const FLOOR_STORED_4: f64 = 99.5;
 /// Fifth set (held out; 480 texts written on 2026-12-02 by a session that saw nothing of the
 /// project, with 15 kinds of personal data, ids of CAF / France Travail / i-milo among them):
 /// 85.0 % / 100.0 % at its first run (guard of main, 2026-12-02), 94.2 % / 100.0 % after the

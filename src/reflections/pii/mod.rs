@@ -445,6 +445,7 @@ fn detect(text: &str, year: i32) -> Findings {
     if digits != masked {
         // A phone number or an identifier spelled out ("zéro six douze…") is read again.
         digits = numbers::detect(&digits, &mut found);
+        numbers::detect_spelled_phone(&digits, &mut found);
     }
     dates::detect(&digits, year, &mut found);
     address::detect(&digits, &mut found);
@@ -1222,6 +1223,36 @@ mod tests {
             case("Sarthe Nord, Mayenne et Choletais ont participé.", &[]),
             case("offre chez Paul, la boulangerie, pour des vendeurs", &[]),
             case("La Marine nationale fait une info collective", &[]),
+        ]);
+    }
+
+    /// Patterns added in the `guard2` round besides names alone, and the clean texts they
+    /// must leave alone.
+    #[test]
+    fn guard2_patterns() {
+        check(&[
+            case(
+                "il me l'a dicté : zéro sept, zéro huit, 42, onze, quatre-vingt-dix",
+                &[Phone],
+            ),
+            case(
+                "la fille du maire de Trélazé est suivie chez nous",
+                &[Relative],
+            ),
+            case(
+                "Zyrielle (la petite, pas sa cousine) m'a renvoyé son CV",
+                &[FirstName],
+            ),
+            case("carte de résident n° 7503245618", &[Identifier]),
+            case(
+                "snap du jeune : kevin-off, il ne lit que ça",
+                &[SocialHandle],
+            ),
+            case("Théo, celui du FJT, est sous méthadone", &[SensitiveDetail]),
+            case("la salle «Rose des Vents» est libre jeudi", &[]),
+            case("Drogues Info Service 0800 23 13 13 dans ma signature", &[]),
+            case("atelier pierre sèche à l'AFPA de Liévin", &[]),
+            case("le maire de Laval a ouvert le forum", &[]),
         ]);
     }
 

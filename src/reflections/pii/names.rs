@@ -264,6 +264,9 @@ static COMMON_WORDS: LazyLock<HashMap<&str, usize>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Words ranked before this are common nouns, not names, even capitalised ("Service").
+const COMMON_RANK: usize = 10_000;
+
 /// Words ranked past this are rare enough to be a small town's name when a place is expected
 /// ("chez sa tante a sarcelles"): the frequency data holds place names too.
 const RARE_RANK: usize = 20_000;
@@ -292,6 +295,12 @@ pub(super) fn unknown_word(folded: &str) -> bool {
         && !NOT_FIRST_NAME_SET.contains(folded)
         && !NOT_CAPS_SURNAME_SET.contains(folded)
         && !INSTITUTION_SET.contains(folded)
+}
+
+/// Whether a folded word is a listed first name that is no ordinary word ("bilal" in
+/// "bilal-off").
+pub(super) fn listed_first_name(folded: &str) -> bool {
+    FIRST_NAMES.lower_ok.contains(folded) && !LOWER_WORD_NAME_SET.contains(folded)
 }
 
 /// Whether a folded word after a postcode may be a town written in lower case ("22140 begard").
@@ -481,6 +490,8 @@ static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
         r"atteinte? de|souffre de|souffrant(?-u:\w)*|arret maladie|medicaments?|blesse(?-u:\w)*|blessure|",
         r"accident(?-u:\w)*|douleurs?|problemes? de sante|sante mentale|soins|urgences|",
         r"drepanocytose|crohn|mucoviscidose|hiv|ist|mst|contraception|pilule du lendemain|",
+        r"methadone|subutex|traitement de substitution|diagnostique(?-u:\w)*|tsa|hernie|mariee? de force|mariage force|",
+        r"fugue|en fugue|rappel a la loi|stups?|liberte conditionnelle|cpip|",
         // religion, sexual orientation, gender identity, origin, money trouble
         r"musulmane?|ramadan|voilee|porte le voile|convertie?|pratiquante?|homosexuel\w*|gay|",
         r"lesbienne|bisexuel\w*|transgenre|en transition|lgbt\w*|orientation sexuelle|coming out|",
@@ -607,7 +618,10 @@ impl Ctx<'_> {
         } else if self.title_surname_before_first_name(i) {
             found.sure(PiiKind::PersonName);
         }
-        if anchor == Some(Anchor::Maybe) && !found.has_sure(PiiKind::PersonName) {
+        if anchor == Some(Anchor::Maybe)
+            && !found.has_sure(PiiKind::PersonName)
+            && !self.famous_from(i)
+        {
             // "rose lefebvre", "ange moreau": a first name that is also a word, then a listed
             // surname.
             if let Some(next) = self.toks.get(i + 1) {
@@ -683,9 +697,14 @@ impl Ctx<'_> {
                     Anchor::Maybe => found.unsure(PiiKind::NameWithDetail, &[tok.word, detail]),
                 }
             }
+            // A capitalised common noun ("Drogues Info Service") is no maybe-name here.
+            let common = anchor == Anchor::Maybe
+                && COMMON_WORDS
+                    .get(tok.folded.as_str())
+                    .is_some_and(|&rank| rank < COMMON_RANK);
             if let Some(term) = self
                 .sensitive_near(i)
-                .filter(|_| !SENSITIVE.is_match(&tok.folded))
+                .filter(|_| !common && !SENSITIVE.is_match(&tok.folded))
             {
                 match anchor {
                     Anchor::FirstName => found.sure(PiiKind::SensitiveDetail),
@@ -813,11 +832,25 @@ impl Ctx<'_> {
 
     /// A verb of attendance or behaviour right after token `i` ("Prudence galère", "Soilihi
     /// m'a envoyé").
+    /// A bracket right after the name is skipped ("Soilihi (le grand) m'a envoyé").
     fn person_verb_after(&self, i: usize) -> bool {
-        self.toks.get(i + 1).is_some_and(|n| {
-            !self.breaks[i + 1]
-                && n.shape == Shape::Other
-                && self.text[self.toks[i].end..n.start].trim().is_empty()
+        let mut from = self.toks[i].end;
+        let mut j = i + 1;
+        let rest = self.text[from..].trim_start_matches([' ', '*', '_']);
+        if rest.starts_with('(') {
+            let Some(close) = rest.find(')').filter(|&c| c <= 80) else {
+                return false;
+            };
+            from = self.text.len() - rest.len() + close + 1;
+            while self.toks.get(j).is_some_and(|t| t.start < from) {
+                j += 1;
+            }
+        }
+        self.toks.get(j).is_some_and(|n| {
+            n.shape == Shape::Other
+                && self.text[from..n.start]
+                    .trim_matches([' ', '*', '_'])
+                    .is_empty()
                 && PERSON_VERB_SET.contains(n.folded.as_str())
         })
     }
@@ -913,7 +946,10 @@ impl Ctx<'_> {
         if tok.word.chars().count() < 2 || tok.number.is_some() {
             return None;
         }
-        if FIRST_NAMES.has(tok) && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str()) {
+        // "pierre", "max" in lower case are mostly words: at most a maybe-name.
+        let word_name =
+            tok.shape == Shape::Other && LOWER_WORD_NAME_SET.contains(tok.folded.as_str());
+        if FIRST_NAMES.has(tok) && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str()) && !word_name {
             return Some(Anchor::FirstName);
         }
         // "jade, 17 ans": a listed first name that is also a word, in lower case, may be
@@ -1559,6 +1595,28 @@ impl Ctx<'_> {
     /// A relative word at `i` next to a name: "son frère Rayan", "sa mère, Fatou", "la mère
     /// de Kevin", "la maman d'Inès".
     fn relative(&self, i: usize, found: &mut Findings) {
+        // "la fille du maire de Wattrelos", "le fils de la directrice du collège": a young
+        // person known through a public figure's office.
+        let mut k = i + 1;
+        if self
+            .toks
+            .get(k)
+            .is_some_and(|t| matches!(t.folded.as_str(), "du" | "de"))
+        {
+            k += 1;
+            if self.toks.get(k).is_some_and(|t| t.folded == "la") {
+                k += 1;
+            }
+            if (i + 1..=k).all(|m| !self.breaks[m])
+                && self
+                    .toks
+                    .get(k)
+                    .is_some_and(|t| OFFICIAL_SET.contains(t.folded.as_str()))
+            {
+                found.unsure(PiiKind::Relative, &[self.toks[i].word, self.toks[k].word]);
+                return;
+            }
+        }
         // "sa mère a appelé, elle s'appelle Fatima", "sa copine qui s'appelle Manon".
         for k in i + 1..(i + 1 + 2 * WINDOW).min(self.toks.len()) {
             if self.breaks[k] {
@@ -1727,10 +1785,18 @@ impl Ctx<'_> {
         before || after
     }
 
+    /// "salle Simone Veil", "la salle «Rose des Vents»": a place word right before, an opening
+    /// quote allowed between.
     fn after_place_word(&self, i: usize) -> bool {
         i.checked_sub(1).is_some_and(|p| {
-            adjacent(self.text, &self.toks[p], &self.toks[i])
-                && PLACE_WORD_SET.contains(self.toks[p].folded.as_str())
+            let (a, b) = (&self.toks[p], &self.toks[i]);
+            let gap = self.text.get(a.end..b.start).unwrap_or("");
+            let quoted = gap.len() <= 6
+                && gap
+                    .chars()
+                    .all(|c| matches!(c, ' ' | '\u{a0}' | '«' | '"' | '“' | '\''))
+                && gap.chars().any(|c| matches!(c, '«' | '"' | '“'));
+            (adjacent(self.text, a, b) || quoted) && PLACE_WORD_SET.contains(a.folded.as_str())
         })
     }
 
@@ -2010,6 +2076,15 @@ const PERSON_NOUNS: &[&str] = &[
 ];
 
 static PERSON_NOUN_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PERSON_NOUNS));
+/// Public offices: the child of whoever holds one is known to all ("la fille du maire").
+/// Folded.
+const OFFICIALS: &[&str] = &[
+    "maire adjoint adjointe depute deputee senateur senatrice proviseur proviseure principal",
+    "principale directeur directrice president presidente patron patronne cure imam pasteur",
+    "rabbin prefet prefete commissaire juge gendarme policier policiere",
+];
+
+static OFFICIAL_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(OFFICIALS));
 static TITLE_BEFORE_NAME_SET: LazyLock<HashSet<&str>> =
     LazyLock::new(|| word_set(TITLES_BEFORE_NAME));
 static PARTNER_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PARTNERS));
@@ -2075,5 +2150,6 @@ pub(super) fn stop_lists() -> Vec<&'static [&'static str]> {
         PERSON_NOUNS,
         TITLES_BEFORE_NAME,
         PARTNERS,
+        OFFICIALS,
     ]
 }
