@@ -1,8 +1,10 @@
 //! People: full names ("Kevin Martin", "M. Benali", "kevin martin"), a first name with an age
 //! or a place ("Kevin, 19 ans", "Inès, de Cholet"), and named relatives ("son frère Rayan",
 //! "la mère de Kevin"), and health or justice facts next to a first name ("Jade est
-//! enceinte", "Dylan en garde à vue"). A first name alone passes. Words that may be a first name without
-//! being in the list raise a doubt instead of a refusal.
+//! enceinte", "Dylan en garde à vue"). A first name alone, or a word that may be one where a
+//! person stands, raises a doubt (`FirstName`: the author is asked), unless a colleague, a
+//! famous person, a place or a thing is meant. Words that may be a first name without being in
+//! the list raise a doubt instead of a refusal.
 //!
 //! One pass over the word tokens; every rule looks at a bounded window of tokens around the
 //! current one, so the cost stays linear.
