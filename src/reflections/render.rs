@@ -53,6 +53,9 @@ fn refusal_text(refusal: &Refusal) -> String {
         Refusal::Empty => s::EMPTY_REFLECTION.to_owned(),
         Refusal::TooLong => s::too_long(MAX_TEXT_CHARS),
         Refusal::Pii(kinds) => s::pii_refused(&pii::labels_fr(kinds)),
+        Refusal::Unsure { kinds, words } if kinds.as_slice() == [pii::PiiKind::FirstName] => {
+            s::pii_first_name(&quoted_words(words), super::share::CONFIRM_MINUTES)
+        }
         Refusal::Unsure { kinds, words } => s::pii_unsure(
             &pii::labels_fr(kinds),
             &quoted_words(words),

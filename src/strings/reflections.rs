@@ -189,6 +189,16 @@ pub fn pii_unsure(labels: &str, words: &str, minutes: i64) -> String {
     )
 }
 
+/// The guard's only doubt is a word that may be a young person's first name (`words`: the
+/// author's words, quoted and escaped): ask, keep nothing meanwhile.
+pub fn pii_first_name(words: &str, minutes: i64) -> String {
+    format!(
+        "Je n'ai rien enregistré pour l'instant : {words}, est-ce un prénom de jeune ? \
+         Si non, confirmez avec `!reflexion confirmer` dans les {minutes} minutes ; \
+         si oui, reformulez avec une initiale ou « un jeune »."
+    )
+}
+
 /// `!reflexion confirmer` with nothing waiting.
 pub const NOTHING_TO_CONFIRM: &str =
     "Je n'ai aucune réflexion en attente de votre confirmation (elle n'est gardée que 15 minutes, et jamais sur disque). Renvoyez-la avec `!reflexion <texte>`.";

@@ -1116,3 +1116,51 @@ async fn an_unsure_reflection_waits_for_the_author_and_is_kept_only_when_confirm
     );
     assert!(!refused.contains("confirmer"), "{refused}");
 }
+
+/// A first name alone ("Yanis n'est pas venu") is asked about in one question naming the word
+/// (quoted and escaped by `render`) and saying how to rephrase; the rephrased text is kept at once, and so is the
+/// first one once the author confirms it is no young person's name.
+#[tokio::test]
+async fn a_first_name_alone_is_asked_about_then_rephrased_or_confirmed() {
+    let (engine, _clock) = engine_at(NOW);
+    consent(&engine, ALICE).await;
+    let (_, out) = say(
+        &engine,
+        ALICE,
+        "!reflexion Yanis n'est pas venu au rdv en visio",
+    )
+    .await;
+    let answer = self::text(&out);
+    assert_eq!(
+        answer,
+        crate::strings::reflections::pii_first_name(
+            "« Yanis »",
+            crate::reflections::share::CONFIRM_MINUTES
+        )
+    );
+    assert!(answer.contains("prénom de jeune") && answer.contains("une initiale"));
+    assert!(!everything_stored(engine.store()).contains("pas venu au rdv"));
+    // Rephrased with "un jeune": kept at once.
+    let (original, out) = say(
+        &engine,
+        ALICE,
+        "!reflexion Un jeune n'est pas venu au rdv en visio",
+    )
+    .await;
+    assert!(reacted(&out, &original), "{out:?}");
+    // Asked again about a word that is no young person's name, then confirmed: kept.
+    let (original, out) = say(
+        &engine,
+        ALICE,
+        "!reflexion Visio avec Léna : le lien marchait pas",
+    )
+    .await;
+    let answer = self::text(&out);
+    assert!(
+        answer.contains("« Léna »") && answer.contains("prénom de jeune"),
+        "{answer}"
+    );
+    let (_, confirmed) = say(&engine, ALICE, "!reflexion confirmer").await;
+    assert!(reacted(&confirmed, &original), "{confirmed:?}");
+    assert!(everything_stored(engine.store()).contains("le lien marchait pas"));
+}

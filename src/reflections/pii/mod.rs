@@ -46,8 +46,22 @@
 //! cannot tell, but keeps out of the way of the notes teams write all day: a clean work note
 //! must be stored directly, without a question, at least 95 % of the time.
 //!
-//! - **A first name alone passes** ("Inès a rappelé, ça s'est bien passé", "Kevin M."). A
-//!   first name **with** a surname, an age ("Kevin, 19 ans", "Rayan 19a", "Aya (17)", "dix-neuf
+//! - **A first name alone asks** (since the `guard2` round, by the issue's decision: a young
+//!   person's first name is personal data). "Inès a rappelé", "visio avec Yanis", "Kevin M.",
+//!   "ines absente" give `Unsure` with the kind `FirstName` and the word, and the author is
+//!   asked whether it is a young person's first name (confirm, or rephrase with an initial or
+//!   "un jeune"). A listed first name asks anywhere, unless what stands around it shows a
+//!   colleague (a job title or the team within a few words, "Kevin de France Travail", "Sarah
+//!   de la MDPH", "30 ans de métier"), thanks ("merci à Sarah", "grâce à Inès"), a saint, a
+//!   king or a shop ("Saint Nicolas", "le roi René", "chez Paul"), a thing's name after an
+//!   article and a noun ("le logo Marianne"), a place word ("salle Simone Veil"), a famous
+//!   person, an account ("@ines:tchap…", "l'ADIL") or a sentence about first names ("des
+//!   prénoms fréquents"). A listed name that is also an ordinary word ("Rose", "Prudence";
+//!   "pierre", "max" in lower case or opening a sentence) or written in capitals (an acronym)
+//!   asks only where a person stands: before a verb of attendance or behaviour ("Prudence
+//!   galère", "olive a répondu", a bracket allowed between) or after "avec", "pour", "de la
+//!   part de". A capitalised word nobody listed asks only before such a verb ("Zyrielle a
+//!   oublié son rdv"): tools and brands follow "avec" too. A first name **with** a surname, an age ("Kevin, 19 ans", "Rayan 19a", "Aya (17)", "dix-neuf
 //!   ans"), a place ("Inès, de Cholet", "Nathan du Mans", "Kevin à Laval", "Younes du quartier
 //!   Belle-Beille", "Emma, lycée Réaumur", "Kevin (Angers)"), a birth date or a relative's link
 //!   ("son frère Rayan", "la mère de Kevin", "Rayan, son frère", "son ex Jordan", "le petit
@@ -87,7 +101,8 @@
 //!   Famous people and brands named after a person ("lycée Victor Hugo", "salle Simone Veil",
 //!   "Hugo Boss") are not a young person; "KEVIN MARTIN" in a shouted all-capitals sentence
 //!   is not read as a name.
-//! - **Doubt** (`Unsure`): a capitalised word that is not a listed first name, next to an age
+//! - **Doubt** (`Unsure`): a first name alone (above); a capitalised word that is not a
+//!   listed first name, next to an age
 //!   ("Zyad, 19 ans") or, in apposition, a place ("Nadjiba, de Segré"); at the start of a
 //!   sentence only when a comma or bracket follows it, and never for a place right after "de",
 //!   "à" or an institution ("Mission Locale de Laval, 2 rue…"). A lower-case first name and a
@@ -230,6 +245,12 @@
 //!   seeing the results of the round before, to check that the new rules generalise):
 //!   recall 557/558 = 99.8 % (13 by a question), clean stored directly 534/535 = 99.8 %.
 //!
+//! After the `guard2` round (names ask), on the tuning sets (`PII_EVAL_TUNING_ONLY=1`, see
+//! BENCHMARKS.md): recall 99.5–100 % on sets 1 to 3, 97.9 % on set 4, clean texts stored at
+//! once 98.3–100 % except set 2 (93.3 %: its author labelled a dozen texts holding only a
+//! young person's first name clean, "ines a rappele", which now ask by policy). A colleague
+//! named without a cue ("Avec Julie et Marc on a préparé l'atelier") is asked about too.
+//!
 //! After the `guard` round (2026-12-02), on the four `tests/data/pii-eval*.toml` sets, see
 //! BENCHMARKS.md: held-out set 4 went from 80.0 % to 89.2 % recall, clean texts stored from
 //! 97.9 % to 98.3 %; the tuning sets reach 97.6–98.4 %, `pii-tuning.toml` 100 % (99.8 % clean). Doubts now carry much of the recall:
@@ -237,7 +258,9 @@
 //! French words, brands and foreign words in such places ask the author too.
 //!
 //! The guard was tuned on that set, so a blind set will show more of the following. Known
-//! misses: a surname alone ("Diallo a rappelé"), or a very short one in lower case after a
+//! misses: a first name removed from the list for being a month or a place ("noel a
+//! oublié"); a unique description without a name ("le champion de France junior de boxe");
+//! a surname alone ("Diallo a rappelé"), or a very short one in lower case after a
 //! civility ("madame ba"); an unlisted first name written in lower case with a detail
 //! ("zyad, 19 ans") unless the age follows it directly at the start of a sentence; an
 //! unlisted first name and an unlisted surname in lower case; a name and
@@ -296,6 +319,9 @@ pub enum PiiKind {
     SocialHandle,
     /// A licence plate: "AB-123-CD".
     LicencePlate,
+    /// A word that may be a young person's first name, alone ("Yanis n'est pas venu"): only
+    /// ever a doubt, so the author is asked whether it is one.
+    FirstName,
 }
 
 impl PiiKind {
@@ -316,6 +342,7 @@ impl PiiKind {
             PiiKind::SensitiveDetail => "une information de santé ou de justice sur une personne",
             PiiKind::SocialHandle => "un pseudo de réseau social",
             PiiKind::LicencePlate => "une plaque d'immatriculation",
+            PiiKind::FirstName => "le prénom d'un jeune",
         }
     }
 }
@@ -441,6 +468,7 @@ fn detect(text: &str, year: i32) -> Findings {
     if digits != masked {
         // A phone number or an identifier spelled out ("zéro six douze…") is read again.
         digits = numbers::detect(&digits, &mut found);
+        numbers::detect_spelled_phone(&digits, &mut found);
     }
     dates::detect(&digits, year, &mut found);
     address::detect(&digits, &mut found);
@@ -566,8 +594,8 @@ fn isolated(text: &str, start: usize, end: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::PiiKind::{
-        BirthDate, Email, Iban, Identifier, LicencePlate, NameWithDetail, Nir, PersonName, Phone,
-        PostalAddress, Relative, SensitiveDetail, SocialHandle,
+        BirthDate, Email, FirstName, Iban, Identifier, LicencePlate, NameWithDetail, Nir,
+        PersonName, Phone, PostalAddress, Relative, SensitiveDetail, SocialHandle,
     };
     use super::*;
     use std::time::{Duration, Instant};
@@ -850,10 +878,6 @@ mod tests {
             &[],
         ),
         case(
-            "Mardi 3/12 : atelier CV avec Inès, elle était motivée.",
-            &[],
-        ),
-        case(
             "Le 12 mars, on a testé Google Meet avec la Mission Locale.",
             &[],
         ),
@@ -874,16 +898,18 @@ mod tests {
             &[],
         ),
         case("80 % des jeunes préfèrent le SMS au mail.", &[]),
-        case("Kevin M. a rappelé, tout va bien.", &[]),
         case("Séance du 15 mars 2026 : 12 participants.", &[]),
         case("On a envoyé 7000 SMS et 4000 e-mails en deux mois.", &[]),
         case("Créneau de 18h à 20h, le soir ça marche mieux.", &[]),
         case("Appel de 20 minutes, puis visio de 1h30.", &[]),
         case("Le projet est né en 2020 pendant le confinement.", &[]),
-        case("Inès et Sarah sont venues ensemble à l'atelier.", &[]),
         case("Merci Kevin ! Super échange.", &[]),
+        // A first name that is also a word, before no verb: not asked about (see
+        // `first_names_alone_are_asked_about`).
+        case("Jade Bonne nouvelle elle a signé son contrat !", &[]),
+        // An institution right after a first name reads as a colleague's office.
+        case("Inès Pôle Emploi demain 9h.", &[]),
         case("Super Séance Avec Les Jeunes De Sarthe Nord", &[]),
-        case("Fiche « Garder Le Lien Par SMS » testée avec Yanis.", &[]),
         case("Programme CEJ : 15 à 20 h d'activité par semaine.", &[]),
         case("3 cours de maths et 2 place libres pour l'atelier.", &[]),
         case("On a lu 3 bd ensemble pendant l'attente.", &[]),
@@ -905,7 +931,6 @@ mod tests {
         case("La jeune a 19 ans et cherche un CAP.", &[]),
         case("Référence de la fiche : 2024-03-12-rappel", &[]),
         case("Score 3/4 au quiz des Bons Clics.", &[]),
-        case("RDV Kevin demain 10h.", &[]),
         case("SUPER SÉANCE AVEC KEVIN AUJOURD'HUI", &[]),
         case(
             "Mission Locale du Choletais, 600 salariés en Pays de la Loire.",
@@ -936,28 +961,54 @@ mod tests {
         ),
         case("98 % des 18–24 ans ont un smartphone.", &[]),
         case("RDV le 12/03 place Carnot devant l'antenne.", &[]),
-        case("Nous étions 4 : Kevin, Inès, Sarah et Yanis.", &[]),
         case("Appel manqué à 06h12, rappelé à 07h45.", &[]),
-        case("Aïcha DDN inconnue, dossier en attente.", &[]),
-        case("Jade Bonne nouvelle elle a signé son contrat !", &[]),
-        case("Kevin CDI signé !", &[]),
         case("Export du 2025-03-12 envoyé à la coordinatrice.", &[]),
         case("Monsieur le Directeur est passé saluer l'équipe.", &[]),
-        case("Inès Pôle Emploi demain 9h.", &[]),
         case("Avec Camille Mission Locale de Laval on a co-animé.", &[]),
-        case("Sarah Jeudi absente, à relancer.", &[]),
-        case("Le jeune (Kevin) est né en Guinée et arrivé en 2022.", &[]),
         case("Elle est née à Laval et a grandi à Cholet.", &[]),
         case("SIRET de l'entreprise d'accueil : 123 456 789 00012", &[]),
         case("Marine du SPIP a présenté le dispositif.", &[]),
-        case("Sarah veut travailler en prison comme surveillante.", &[]),
-        case("Lucas a ramené une enceinte pour l'atelier musique.", &[]),
         case("Suivez-nous : @missionlocale49 sur Insta", &[]),
         case("Envoyez vos retours à contact@missionlocale-angers.fr", &[]),
         case("Les jeunes nés en 2006 peuvent s'inscrire.", &[]),
         case("Naissance du groupe WhatsApp le 3 mars.", &[]),
-        case("Jade veut un job à Laval.", &[]),
-        case("Inès habite loin, on fait les rdv en visio.", &[]),
+    ];
+
+    /// Texts that were stored before the `guard2` round and now ask about a first name alone
+    /// (the detail next to it, if any, is not personal by itself).
+    const NAME_ALONE_FORMERLY_CLEAN: &[Case] = &[
+        case(
+            "Mardi 3/12 : atelier CV avec Inès, elle était motivée.",
+            &[FirstName],
+        ),
+        case("Kevin M. a rappelé, tout va bien.", &[FirstName]),
+        case(
+            "Inès et Sarah sont venues ensemble à l'atelier.",
+            &[FirstName],
+        ),
+        case(
+            "Fiche « Garder Le Lien Par SMS » testée avec Yanis.",
+            &[FirstName],
+        ),
+        case("RDV Kevin demain 10h.", &[FirstName]),
+        case("Nous étions 4 : Kevin, Inès, Sarah et Yanis.", &[FirstName]),
+        case("Aïcha DDN inconnue, dossier en attente.", &[FirstName]),
+        case("Kevin CDI signé !", &[FirstName]),
+        case("Sarah Jeudi absente, à relancer.", &[FirstName]),
+        case(
+            "Le jeune (Kevin) est né en Guinée et arrivé en 2022.",
+            &[FirstName],
+        ),
+        case(
+            "Sarah veut travailler en prison comme surveillante.",
+            &[FirstName],
+        ),
+        case(
+            "Lucas a ramené une enceinte pour l'atelier musique.",
+            &[FirstName],
+        ),
+        case("Jade veut un job à Laval.", &[FirstName]),
+        case("Inès habite loin, on fait les rdv en visio.", &[FirstName]),
     ];
 
     #[derive(Deserialize)]
@@ -1033,8 +1084,16 @@ mod tests {
     #[test]
     fn assess_stores_asks_or_refuses() {
         assert_eq!(
-            assess("Inès a rappelé, ça s'est bien passé.", YEAR),
+            assess("Un jeune a rappelé, ça s'est bien passé.", YEAR),
             Verdict::Clean
+        );
+        // A first name alone: ask, naming the word.
+        assert_eq!(
+            assess("Inès a rappelé, ça s'est bien passé.", YEAR),
+            Verdict::Unsure {
+                kinds: vec![FirstName],
+                words: vec!["Inès".to_string()],
+            }
         );
         assert_eq!(
             assess("Kevin, 19 ans, pas venu au rdv", YEAR),
@@ -1110,6 +1169,116 @@ mod tests {
         ]);
     }
 
+    /// A word that may be a young person's first name, alone, is asked about (`Unsure`, never
+    /// refused): a listed first name anywhere; a name that is also a word, or a capitalised
+    /// word nobody listed, where a person stands.
+    #[test]
+    fn first_names_alone_are_asked_about() {
+        check(NAME_ALONE_FORMERLY_CLEAN);
+        check(&[
+            case("Yanis n'est pas venu au rdv", &[FirstName]),
+            case(
+                "visio avec Yanis ce matin, il a envoyé son CV",
+                &[FirstName],
+            ),
+            case("rdv décalé pour chloe, elle avait cours", &[FirstName]),
+            case("yanis absent, à relancer", &[FirstName]),
+            case(
+                "Prudence galère avec l'appli, elle voit pas ses rdv",
+                &[FirstName],
+            ),
+            case("Ange a eu du mal avec la cam sur Teams", &[FirstName]),
+            case("olive a répondu à mon sms en 2 min", &[FirstName]),
+            case("Bonne séance, Kenza était là", &[FirstName]),
+            case("Rdv reporté à la demande de Léa", &[FirstName]),
+            case("Zyrielle a encore oublié son rdv", &[FirstName]),
+            case(
+                "Pierre toujours injoignable depuis 3 semaines",
+                &[FirstName],
+            ),
+        ]);
+        for text in [
+            "Yanis n'est pas venu au rdv",
+            "Zyrielle a encore oublié son rdv",
+        ] {
+            let Verdict::Unsure { kinds, words } = assess(text, YEAR) else {
+                panic!("expected a question for {text:?}");
+            };
+            assert_eq!(kinds, vec![FirstName]);
+            assert_eq!(words.len(), 1);
+            assert!(text.starts_with(words[0].as_str()), "{words:?}");
+        }
+    }
+
+    /// Colleagues, famous people, places, brands, tools, feasts and ordinary words that are
+    /// also first names are not asked about.
+    #[test]
+    fn words_that_are_no_young_person_do_not_ask() {
+        check(&[
+            case("Merci à Sarah pour le partage", &[]),
+            case("Sarah (conseillère) a animé l'atelier", &[]),
+            case("Marc de l'équipe a animé la séance", &[]),
+            case("Réunion avec Kevin de France Travail", &[]),
+            case("Avec Camille Mission Locale de Laval on a co-animé.", &[]),
+            case("ma collègue Julie a testé la fiche", &[]),
+            case("Atelier au lycée Victor Hugo", &[]),
+            case("on a regardé un discours de Michelle Obama en atelier", &[]),
+            case(
+                "Pierre angulaire du suivi : le point court chaque semaine",
+                &[],
+            ),
+            case("Pierre et Vacances recrute des saisonniers", &[]),
+            case("on a fêté la Sainte-Catherine à l'antenne", &[]),
+            case("Saint Nicolas passe à la ML le 6 décembre", &[]),
+            case("le logo Marianne rassure les jeunes", &[]),
+            case("pour les visios de groupe, 6 jeunes max", &[]),
+            case(
+                "Marine, Rose et Ange sont des prénoms fréquents chez nos jeunes",
+                &[],
+            ),
+            case("le partenariat avec l'ADIL est précieux", &[]),
+            case("Les SMS s'affichent avec MissionLoc comme expéditeur", &[]),
+            case("atelier mots de passe avec Bitwarden", &[]),
+            case(
+                "Elle m'a écrit sur @ines:tchap.gouv.fr pendant la réunion.",
+                &[],
+            ),
+            case("Sarthe Nord, Mayenne et Choletais ont participé.", &[]),
+            case("offre chez Paul, la boulangerie, pour des vendeurs", &[]),
+            case("La Marine nationale fait une info collective", &[]),
+        ]);
+    }
+
+    /// Patterns added in the `guard2` round besides names alone, and the clean texts they
+    /// must leave alone.
+    #[test]
+    fn guard2_patterns() {
+        check(&[
+            case(
+                "il me l'a dicté : zéro sept, zéro huit, 42, onze, quatre-vingt-dix",
+                &[Phone],
+            ),
+            case(
+                "la fille du maire de Trélazé est suivie chez nous",
+                &[Relative],
+            ),
+            case(
+                "Zyrielle (la petite, pas sa cousine) m'a renvoyé son CV",
+                &[FirstName],
+            ),
+            case("carte de résident n° 7503245618", &[Identifier]),
+            case(
+                "snap du jeune : kevin-off, il ne lit que ça",
+                &[SocialHandle],
+            ),
+            case("Théo, celui du FJT, est sous méthadone", &[SensitiveDetail]),
+            case("la salle «Rose des Vents» est libre jeudi", &[]),
+            case("Drogues Info Service 0800 23 13 13 dans ma signature", &[]),
+            case("atelier pierre sèche à l'AFPA de Liévin", &[]),
+            case("le maire de Laval a ouvert le forum", &[]),
+        ]);
+    }
+
     #[test]
     fn positive_examples_report_exact_kinds() {
         assert!(POSITIVE.len() >= 45);
@@ -1126,8 +1295,10 @@ mod tests {
     #[test]
     fn documented_trade_offs() {
         check(&[
-            // A first name alone, or with an initial, is accepted.
-            case("Inès a rappelé, Kevin M. aussi.", &[]),
+            // A first name alone, or with an initial, is asked about (since `guard2`); an
+            // initial alone is accepted.
+            case("Inès a rappelé, Kevin M. aussi.", &[FirstName]),
+            case("Y. a rappelé, tout va bien.", &[]),
             // Famous people and brands named after a person are not a young person.
             case("Stage trouvé chez Hugo Boss.", &[]),
             case("Marie Curie et Simone Veil sont les noms des salles.", &[]),
@@ -1223,6 +1394,7 @@ mod tests {
             SensitiveDetail,
             SocialHandle,
             LicencePlate,
+            FirstName,
         ];
         let labels: HashSet<&str> = all.iter().map(|k| k.label_fr()).collect();
         assert_eq!(labels.len(), all.len());

@@ -1,8 +1,10 @@
 //! People: full names ("Kevin Martin", "M. Benali", "kevin martin"), a first name with an age
 //! or a place ("Kevin, 19 ans", "Inès, de Cholet"), and named relatives ("son frère Rayan",
 //! "la mère de Kevin"), and health or justice facts next to a first name ("Jade est
-//! enceinte", "Dylan en garde à vue"). A first name alone passes. Words that may be a first name without
-//! being in the list raise a doubt instead of a refusal.
+//! enceinte", "Dylan en garde à vue"). A first name alone, or a word that may be one where a
+//! person stands, raises a doubt (`FirstName`: the author is asked), unless a colleague, a
+//! famous person, a place or a thing is meant. Words that may be a first name without being in
+//! the list raise a doubt instead of a refusal.
 //!
 //! One pass over the word tokens; every rule looks at a bounded window of tokens around the
 //! current one, so the cost stays linear.
@@ -216,6 +218,8 @@ const FAMOUS: &[&str] = &[
     "martin nadaud|lazare carnot|sadi carnot|jean-baptiste clement|ferdinand buisson",
     "maximilien robespierre|jean-jacques rousseau|denis diderot|jean bart|rene cassin",
     "bertrand schwartz|hugo decrypte|jean-luc melenchon|marine le pen|aya nakamura",
+    "barack obama|michelle obama|albert einstein|steve jobs|bill gates|elon musk|greta thunberg",
+    "mark zuckerberg|frida kahlo|teddy riner|antoine dupont|leon marchand",
     "pierre bourdieu|emile durkheim|michel foucault|jean-claude van damme|omar sy",
     // brands and franchises named after a person, where young people find jobs
     "jean louis david|franck provost|marie blachere|jacques dessange|camille albane|yves rocher",
@@ -262,6 +266,9 @@ static COMMON_WORDS: LazyLock<HashMap<&str, usize>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Words ranked before this are common nouns, not names, even capitalised ("Service").
+const COMMON_RANK: usize = 10_000;
+
 /// Words ranked past this are rare enough to be a small town's name when a place is expected
 /// ("chez sa tante a sarcelles"): the frequency data holds place names too.
 const RARE_RANK: usize = 20_000;
@@ -290,6 +297,12 @@ pub(super) fn unknown_word(folded: &str) -> bool {
         && !NOT_FIRST_NAME_SET.contains(folded)
         && !NOT_CAPS_SURNAME_SET.contains(folded)
         && !INSTITUTION_SET.contains(folded)
+}
+
+/// Whether a folded word is a listed first name that is no ordinary word ("bilal" in
+/// "bilal-off").
+pub(super) fn listed_first_name(folded: &str) -> bool {
+    FIRST_NAMES.lower_ok.contains(folded) && !LOWER_WORD_NAME_SET.contains(folded)
 }
 
 /// Whether a folded word after a postcode may be a town written in lower case ("22140 begard").
@@ -479,6 +492,8 @@ static SENSITIVE: LazyLock<Regex> = LazyLock::new(|| {
         r"atteinte? de|souffre de|souffrant(?-u:\w)*|arret maladie|medicaments?|blesse(?-u:\w)*|blessure|",
         r"accident(?-u:\w)*|douleurs?|problemes? de sante|sante mentale|soins|urgences|",
         r"drepanocytose|crohn|mucoviscidose|hiv|ist|mst|contraception|pilule du lendemain|",
+        r"methadone|subutex|traitement de substitution|diagnostique(?-u:\w)*|tsa|hernie|mariee? de force|mariage force|",
+        r"fugue|en fugue|rappel a la loi|stups?|liberte conditionnelle|cpip|",
         // religion, sexual orientation, gender identity, origin, money trouble
         r"musulmane?|ramadan|voilee|porte le voile|convertie?|pratiquante?|homosexuel\w*|gay|",
         r"lesbienne|bisexuel\w*|transgenre|en transition|lgbt\w*|orientation sexuelle|coming out|",
@@ -605,7 +620,10 @@ impl Ctx<'_> {
         } else if self.title_surname_before_first_name(i) {
             found.sure(PiiKind::PersonName);
         }
-        if anchor == Some(Anchor::Maybe) && !found.has_sure(PiiKind::PersonName) {
+        if anchor == Some(Anchor::Maybe)
+            && !found.has_sure(PiiKind::PersonName)
+            && !self.famous_from(i)
+        {
             // "rose lefebvre", "ange moreau": a first name that is also a word, then a listed
             // surname.
             if let Some(next) = self.toks.get(i + 1) {
@@ -681,9 +699,14 @@ impl Ctx<'_> {
                     Anchor::Maybe => found.unsure(PiiKind::NameWithDetail, &[tok.word, detail]),
                 }
             }
+            // A capitalised common noun ("Drogues Info Service") is no maybe-name here.
+            let common = anchor == Anchor::Maybe
+                && COMMON_WORDS
+                    .get(tok.folded.as_str())
+                    .is_some_and(|&rank| rank < COMMON_RANK);
             if let Some(term) = self
                 .sensitive_near(i)
-                .filter(|_| !SENSITIVE.is_match(&tok.folded))
+                .filter(|_| !common && !SENSITIVE.is_match(&tok.folded))
             {
                 match anchor {
                     Anchor::FirstName => found.sure(PiiKind::SensitiveDetail),
@@ -698,6 +721,225 @@ impl Ctx<'_> {
                 }
             }
         }
+        if self.name_alone(i, anchor) {
+            found.unsure(PiiKind::FirstName, &[tok.word]);
+        }
+    }
+
+    /// A word that may be a young person's first name, alone ("Yanis n'est pas venu au rdv",
+    /// "visio avec Yanis"): a listed first name anywhere, unless what stands around it shows a
+    /// colleague, a famous person, a place or an ordinary word; a listed first name that is
+    /// also an ordinary word ("Rose", "Prudence") or a capitalised word nobody listed, only in
+    /// a person's place (before a verb of attendance or behaviour, after "avec", "pour", "de
+    /// la part de"). The author is asked, never refused.
+    fn name_alone(&self, i: usize, anchor: Option<Anchor>) -> bool {
+        let tok = &self.toks[i];
+        let f = tok.folded.as_str();
+        if tok.word.chars().count() < 3
+            || tok.number.is_some()
+            || NOT_FIRST_NAME_SET.contains(f)
+            || NOT_SURNAME_SET.contains(f)
+            // "Sainte-Catherine", "Saint-Nazaire": a feast or a place.
+            || ["saint-", "sainte-", "st-", "ste-"]
+                .iter()
+                .any(|p| f.starts_with(p))
+            // "l'ADIL", "l'Epide": an organisation; "@ines:tchap.gouv.fr": an account.
+            || self.text[..tok.start].ends_with(['\'', '’', '@', '#', '.', '/', ':'])
+        {
+            return false;
+        }
+        let listed = anchor == Some(Anchor::FirstName)
+            || (tok.shape == Shape::Other && FIRST_NAMES.all.contains(&tok.folded));
+        // Listed, but often something else: a name that is also an ordinary word ("Rose",
+        // "Prudence"; "pierre", "max" in lower case or opening a sentence), or in capitals (an
+        // acronym: "ADIL").
+        let ordinary = !FIRST_NAMES.lower_ok.contains(&tok.folded)
+            || (LOWER_WORD_NAME_SET.contains(f) && (tok.shape == Shape::Other || self.breaks[i]))
+            || tok.shape == Shape::Caps;
+        // A capitalised word nobody listed, not shaped like a brand ("MissionLoc").
+        let unknown = !listed
+            && tok.shape == Shape::Title
+            && !tok.word.chars().skip(1).any(char::is_uppercase)
+            && uncommon(tok)
+            && !SURNAMES.all.contains(&tok.folded);
+        let candidate = if listed && !ordinary {
+            true
+        } else if unknown {
+            // Tools and brands come after "avec" and "pour" too: only as a subject.
+            self.person_verb_after(i)
+        } else {
+            // "Prudence galère", "olive a répondu", "pierre toujours injoignable": a verb of a
+            // person after it, or "avec Ange" mid-sentence.
+            listed
+                && (tok.shape != Shape::Other || self.breaks[i])
+                && (self.person_verb_after(i)
+                    || (tok.shape != Shape::Other && self.person_place(i)))
+        };
+        if !candidate {
+            return false;
+        }
+        // "chez Paul": a shop or a brand; "Saint Nicolas", "le roi René"; "merci (à) Sarah",
+        // "grâce à Inès": thanks go to colleagues.
+        let prev = |back: usize| {
+            i.checked_sub(back)
+                .filter(|&p| (p + 1..=i).all(|k| !self.breaks[k]))
+                .map(|p| self.toks[p].folded.as_str())
+        };
+        let thanks = |w: Option<&str>| matches!(w, Some("merci" | "grace" | "remercie"));
+        if prev(1).is_some_and(|w| TITLE_BEFORE_NAME_SET.contains(w))
+            || thanks(prev(1))
+            || (matches!(prev(1), Some("a")) && thanks(prev(2)))
+        {
+            return false;
+        }
+        !(self.after_place_word(i)
+            || (tok.shape == Shape::Caps && self.in_caps_run(i, i))
+            // "le logo Marianne", "l'atelier Rose des vents": an article and a noun name a
+            // thing.
+            || self.names_a_thing(i)
+            || self.famous_from(i)
+            || self.colleague_near(i)
+            || self.names_discussed(i))
+    }
+
+    /// An article and an ordinary noun right before token `i` ("le logo Marianne", "l'atelier
+    /// Rose"), the noun not a person's ("le jeune Kevin", "la petite Jade" are people).
+    fn names_a_thing(&self, i: usize) -> bool {
+        let Some(p) = i.checked_sub(1).filter(|_| !self.breaks[i]) else {
+            return false;
+        };
+        let noun = &self.toks[p];
+        let nf = noun.folded.as_str();
+        if noun.shape != Shape::Other
+            || !adjacent(self.text, noun, &self.toks[i])
+            || !COMMON_WORDS.contains_key(nf)
+            || PERSON_NOUN_SET.contains(nf)
+            || RELATIVE_SET.contains(nf)
+            || COLLEAGUE_SET.contains(nf)
+            || PERSON_VERB_SET.contains(nf)
+        {
+            return false;
+        }
+        let elided =
+            self.text[..noun.start].ends_with("l'") || self.text[..noun.start].ends_with("L'");
+        elided
+            || p.checked_sub(1).is_some_and(|q| {
+                !self.breaks[p]
+                    && matches!(
+                        self.toks[q].folded.as_str(),
+                        "le" | "la" | "les" | "un" | "une" | "du" | "au" | "aux" | "ce" | "cette"
+                    )
+            })
+    }
+
+    /// A verb of attendance or behaviour right after token `i` ("Prudence galère", "Soilihi
+    /// m'a envoyé").
+    /// A bracket right after the name is skipped ("Soilihi (le grand) m'a envoyé").
+    fn person_verb_after(&self, i: usize) -> bool {
+        let mut from = self.toks[i].end;
+        let mut j = i + 1;
+        let rest = self.text[from..].trim_start_matches([' ', '*', '_']);
+        if rest.starts_with('(') {
+            let Some(close) = rest.find(')').filter(|&c| c <= 80) else {
+                return false;
+            };
+            from = self.text.len() - rest.len() + close + 1;
+            while self.toks.get(j).is_some_and(|t| t.start < from) {
+                j += 1;
+            }
+        }
+        self.toks.get(j).is_some_and(|n| {
+            n.shape == Shape::Other
+                && self.text[from..n.start]
+                    .trim_matches([' ', '*', '_'])
+                    .is_empty()
+                && PERSON_VERB_SET.contains(n.folded.as_str())
+        })
+    }
+
+    /// Token `i` stands where a person stands: right before a verb of attendance or behaviour
+    /// ("Prudence galère avec l'appli", "Soilihi m'a envoyé"), or mid-sentence after "avec",
+    /// "pour" or "de la part de" ("visio avec Ange").
+    fn person_place(&self, i: usize) -> bool {
+        let verb_after = self.toks.get(i + 1).is_some_and(|n| {
+            !self.breaks[i + 1]
+                && n.shape == Shape::Other
+                && self.text[self.toks[i].end..n.start].trim().is_empty()
+                && PERSON_VERB_SET.contains(n.folded.as_str())
+        });
+        let after_person_word = i.checked_sub(1).is_some_and(|p| {
+            !self.breaks[i]
+                && (matches!(self.toks[p].folded.as_str(), "avec" | "pour")
+                    || (self.toks[p].folded == "de"
+                        && p.checked_sub(1)
+                            .is_some_and(|q| self.toks[q].folded == "part")))
+        });
+        verb_after || after_person_word
+    }
+
+    /// A colleague's cue within a few words of token `i` in its sentence: a job title, the
+    /// team, an institution or a team activity ("Sarah (conseillère)", "Marc de l'équipe a
+    /// animé", "Kevin de France Travail", "ma collègue Julie").
+    fn colleague_near(&self, i: usize) -> bool {
+        let mut lo = i;
+        while lo > 0 && i - lo < COLLEAGUE_BEHIND && !self.breaks[lo] {
+            lo -= 1;
+        }
+        let mut hi = i;
+        while hi + 1 < self.toks.len() && hi - i < COLLEAGUE_AHEAD && !self.breaks[hi + 1] {
+            hi += 1;
+        }
+        let office = |k: usize| {
+            // "de France Travail", "du SPIP", "de la ML", "de l'antenne".
+            let mut n = k + 1;
+            if self.toks.get(n).is_some_and(|t| t.folded == "la") {
+                n += 1;
+            }
+            matches!(self.toks[k].folded.as_str(), "de" | "du" | "des")
+                && n <= hi
+                && (INSTITUTION_SET.contains(self.toks[n].folded.as_str())
+                    || PARTNER_SET.contains(self.toks[n].folded.as_str()))
+        };
+        // "Sophie a 25 ans de métier", "30 ans de carrière": a colleague's experience.
+        let career = |k: usize| {
+            matches!(
+                self.toks[k].folded.as_str(),
+                "metier" | "carriere" | "maison"
+            ) && k >= 2
+                && self.toks[k - 1].folded == "de"
+                && self.toks[k - 2].folded == "ans"
+        };
+        // "Camille Mission Locale de Laval": the office right after the name.
+        let office_next = self.toks.get(i + 1).is_some_and(|n| {
+            n.shape != Shape::Other
+                && !self.breaks[i + 1]
+                && INSTITUTION_SET.contains(n.folded.as_str())
+        });
+        office_next
+            || (lo..=hi).any(|k| {
+                COLLEAGUE_SET.contains(self.toks[k].folded.as_str())
+                    || (k > i && (office(k) || career(k)))
+            })
+    }
+
+    /// The sentence of token `i` is about first names themselves ("Marine, Rose et Ange sont
+    /// des prénoms fréquents").
+    fn names_discussed(&self, i: usize) -> bool {
+        let mut lo = i;
+        while lo > 0 && i - lo < NAMES_DISCUSSED_WINDOW && !self.breaks[lo] {
+            lo -= 1;
+        }
+        self.toks[lo..]
+            .iter()
+            .enumerate()
+            .take(2 * NAMES_DISCUSSED_WINDOW)
+            .take_while(|(k, _)| *k == 0 || !self.breaks[lo + k])
+            .any(|(_, t)| {
+                matches!(
+                    t.folded.as_str(),
+                    "prenom" | "prenoms" | "homonyme" | "homonymes"
+                )
+            })
     }
 
     /// Whether token `i` may be a first name, and how sure.
@@ -706,7 +948,10 @@ impl Ctx<'_> {
         if tok.word.chars().count() < 2 || tok.number.is_some() {
             return None;
         }
-        if FIRST_NAMES.has(tok) && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str()) {
+        // "pierre", "max" in lower case are mostly words: at most a maybe-name.
+        let word_name =
+            tok.shape == Shape::Other && LOWER_WORD_NAME_SET.contains(tok.folded.as_str());
+        if FIRST_NAMES.has(tok) && !NOT_FIRST_NAME_SET.contains(tok.folded.as_str()) && !word_name {
             return Some(Anchor::FirstName);
         }
         // "jade, 17 ans": a listed first name that is also a word, in lower case, may be
@@ -1352,6 +1597,28 @@ impl Ctx<'_> {
     /// A relative word at `i` next to a name: "son frère Rayan", "sa mère, Fatou", "la mère
     /// de Kevin", "la maman d'Inès".
     fn relative(&self, i: usize, found: &mut Findings) {
+        // "la fille du maire de Wattrelos", "le fils de la directrice du collège": a young
+        // person known through a public figure's office.
+        let mut k = i + 1;
+        if self
+            .toks
+            .get(k)
+            .is_some_and(|t| matches!(t.folded.as_str(), "du" | "de"))
+        {
+            k += 1;
+            if self.toks.get(k).is_some_and(|t| t.folded == "la") {
+                k += 1;
+            }
+            if (i + 1..=k).all(|m| !self.breaks[m])
+                && self
+                    .toks
+                    .get(k)
+                    .is_some_and(|t| OFFICIAL_SET.contains(t.folded.as_str()))
+            {
+                found.unsure(PiiKind::Relative, &[self.toks[i].word, self.toks[k].word]);
+                return;
+            }
+        }
         // "sa mère a appelé, elle s'appelle Fatima", "sa copine qui s'appelle Manon".
         for k in i + 1..(i + 1 + 2 * WINDOW).min(self.toks.len()) {
             if self.breaks[k] {
@@ -1520,10 +1787,18 @@ impl Ctx<'_> {
         before || after
     }
 
+    /// "salle Simone Veil", "la salle «Rose des Vents»": a place word right before, an opening
+    /// quote allowed between.
     fn after_place_word(&self, i: usize) -> bool {
         i.checked_sub(1).is_some_and(|p| {
-            adjacent(self.text, &self.toks[p], &self.toks[i])
-                && PLACE_WORD_SET.contains(self.toks[p].folded.as_str())
+            let (a, b) = (&self.toks[p], &self.toks[i]);
+            let gap = self.text.get(a.end..b.start).unwrap_or("");
+            let quoted = gap.len() <= 6
+                && gap
+                    .chars()
+                    .all(|c| matches!(c, ' ' | '\u{a0}' | '«' | '"' | '“' | '\''))
+                && gap.chars().any(|c| matches!(c, '«' | '"' | '“'));
+            (adjacent(self.text, a, b) || quoted) && PLACE_WORD_SET.contains(a.folded.as_str())
         })
     }
 
@@ -1746,6 +2021,79 @@ impl Ctx<'_> {
     }
 }
 
+/// How far behind and ahead of a first name a colleague's cue may stand.
+const COLLEAGUE_BEHIND: usize = 3;
+const COLLEAGUE_AHEAD: usize = 5;
+
+/// How far around a first name "prénom" or "homonyme" make the sentence one about names.
+const NAMES_DISCUSSED_WINDOW: usize = 16;
+
+/// Words before a capitalised name that make it a saint's, a king's or a shop's ("Saint
+/// Nicolas", "le roi René", "chez Paul"). Folded.
+const TITLES_BEFORE_NAME: &[&str] = &[
+    "chez saint sainte st ste roi reine prince princesse pape general marechal empereur",
+    "imperatrice",
+];
+
+/// Partners whose staff a counsellor names ("Sarah de la MDPH"), besides [`INSTITUTIONS`].
+/// Folded.
+/// Not the places where young people live, learn or are held (foyer, FJT, CFA, lycée,
+/// hospital): "Théo, celui du FJT" is a young person.
+const PARTNERS: &[&str] = &[
+    "mdph cmp cmpp cio pmi ase adil cidj pij bij spip pjj cpam caf msa ccas apec smj adie",
+    "mairie departement region prefecture asso association",
+];
+
+/// Job titles and team words: a first name next to one is a colleague's, not a young
+/// person's. Folded.
+const COLLEAGUE_WORDS: &[&str] = &[
+    "collegue collegues equipe equipes conseiller conseillere conseillers conseilleres referent",
+    "referente referents coordinateur coordinatrice directeur directrice animateur animatrice",
+    "anime animee animer co-anime co-animee formateur formatrice psychologue educateur",
+    "educatrice educ cip charge chargee stagiaire-conseiller responsable manager partenaire",
+    "partenaires intervenant intervenante benevole benevoles secretaire accueil rh retraite",
+];
+
+/// Verbs and words that follow a person as subject: attendance, contact, behaviour. Folded.
+const PERSON_VERBS: &[&str] = &[
+    "a est etait sera n'est n'a n'avait ne m'a m'avait m'envoie m'ecrit m'appelle m'a-t-il",
+    "va vient venu venue veut voulait voudrait doit peut pourra fait dit galere galerait",
+    "repond rappelle rappele rappelee appelle appele souhaite cherche travaille bosse prefere",
+    "refuse oublie arrive part reste s'est se s'inscrit s'en lui absent absente injoignable",
+    "present presente motive motivee toujours jamais encore avait aura",
+];
+
+/// Listed first names that are mostly ordinary words when written in lower case ("20 min
+/// max", "la pierre angulaire", "le manuel"): only a capital makes them a name. Folded.
+const LOWER_WORD_NAMES: &[&str] = &[
+    "max pierre manuel clement marie romain charlotte benjamin maxime baptiste auguste cesar",
+    "diane iban germain sylvestre celestin victoria marc marianne",
+];
+
+/// Nouns for a person: "le jeune Kevin", "la petite Jade" name a person, not a thing. Folded.
+const PERSON_NOUNS: &[&str] = &[
+    "jeune jeunes garcon fille gamin gamine ado eleve eleves stagiaire apprenti apprentie",
+    "candidat candidate beneficiaire petit petite grand grande nouveau nouvelle dit dite",
+    "monsieur madame mademoiselle certain certaine meme",
+];
+
+static PERSON_NOUN_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PERSON_NOUNS));
+/// Public offices: the child of whoever holds one is known to all ("la fille du maire").
+/// Folded.
+const OFFICIALS: &[&str] = &[
+    "maire adjoint adjointe depute deputee senateur senatrice proviseur proviseure principal",
+    "principale directeur directrice president presidente patron patronne cure imam pasteur",
+    "rabbin prefet prefete commissaire juge gendarme policier policiere",
+];
+
+static OFFICIAL_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(OFFICIALS));
+static TITLE_BEFORE_NAME_SET: LazyLock<HashSet<&str>> =
+    LazyLock::new(|| word_set(TITLES_BEFORE_NAME));
+static PARTNER_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PARTNERS));
+static COLLEAGUE_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(COLLEAGUE_WORDS));
+static PERSON_VERB_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(PERSON_VERBS));
+static LOWER_WORD_NAME_SET: LazyLock<HashSet<&str>> = LazyLock::new(|| word_set(LOWER_WORD_NAMES));
+
 /// Institutions and services: a name next to one of them is a colleague's or an office's.
 const INSTITUTIONS: &[&str] = &[
     "mission missions locale locales ml france travail pole emploi caf cpam msa mairie ccas",
@@ -1798,5 +2146,12 @@ pub(super) fn stop_lists() -> Vec<&'static [&'static str]> {
         PLACE_NOUNS,
         INSTITUTIONS,
         LOWER_PARTICLES,
+        COLLEAGUE_WORDS,
+        PERSON_VERBS,
+        LOWER_WORD_NAMES,
+        PERSON_NOUNS,
+        TITLES_BEFORE_NAME,
+        PARTNERS,
+        OFFICIALS,
     ]
 }

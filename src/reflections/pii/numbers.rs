@@ -321,9 +321,10 @@ fn cued_handle(text: &str, start: usize, end: usize) -> Option<PiiKind> {
     let word = &text[start..end];
     let letters = word.chars().filter(char::is_ascii_alphabetic).count();
     let hyphenated = word.contains('-')
-        && word
-            .split('-')
-            .any(|part| super::names::unknown_word(&fold(part)));
+        && word.split('-').any(|part| {
+            let part = fold(part);
+            super::names::unknown_word(&part) || super::names::listed_first_name(&part)
+        });
     let marked = word.contains('_')
         || word.contains('.')
         || word.chars().any(|c| c.is_ascii_digit())
@@ -699,6 +700,21 @@ fn valid_france_travail_id(text: &str, start: usize, end: usize) -> bool {
     !m.contains(' ') || m.ends_with(|c: char| c.is_ascii_uppercase())
 }
 
+/// A phone number read out and typed as words ("zéro sept, zéro huit, 42, onze…" becomes "0
+/// 7, 0 8, 42, 11…"): commas separate the groups too. Run on spelled-out text only, where a
+/// comma between numbers is a pause, not a list.
+pub(super) fn detect_spelled_phone(text: &str, found: &mut Findings) {
+    static SPELLED_PHONE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"0(?:[ .\-/,]{0,3}[0-9]){9}").expect("spelled phone pattern is valid")
+    });
+    if SPELLED_PHONE
+        .find_iter(text)
+        .any(|m| loose_domestic(text, m.start(), m.end()))
+    {
+        found.sure(PiiKind::Phone);
+    }
+}
+
 /// A code: groups of digits and letters, each group after the first starting with a digit,
 /// separated by single spaces, dots, dashes or slashes ("1234567", "18AB12345", "75 123 456").
 static CUED_CODE: LazyLock<Regex> = LazyLock::new(|| {
@@ -708,7 +724,7 @@ static CUED_CODE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that introduce the number of a file: CAF, France Travail, i-milo, identity papers.
 static ID_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(?:caf|allocataire|alloc|ts|tds|ident|msa|france travail|pole emploi|ft|pe|i-?milo|i milo|milo|dossier|identifiant|id|passeport|titre de sejour|carte de sejour|recepisse|cni|carte d'identite|numero fiscal|n° fiscal|agdref|n° etranger|numero etranger|ine|n° etudiant|numero etudiant|secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam|mdph|apl|rsa|permis|ecrou|asile|fiscal|ofii|num fiscal|carte grise|mutuelle|adherent|matricule|carte bancaire|carte bleue|cb|badge|client|abonne)(?-u:\b)")
+    Regex::new(r"(?-u:\b)(?:caf|allocataire|alloc|ts|tds|ident|msa|france travail|pole emploi|ft|pe|i-?milo|i milo|milo|dossier|identifiant|id|passeport|titre de sejour|carte de sejour|recepisse|cni|carte d'identite|numero fiscal|n° fiscal|agdref|n° etranger|numero etranger|ine|n° etudiant|numero etudiant|secu|securite sociale|nir|carte vitale|ss|insee|ameli|cpam|mdph|apl|rsa|permis|ecrou|asile|fiscal|ofii|num fiscal|carte grise|mutuelle|adherent|matricule|carte bancaire|carte bleue|cb|badge|client|abonne|carte de resident|titre de resident|resident|neph)(?-u:\b)")
         .expect("identifier cue pattern is valid")
 });
 
