@@ -474,6 +474,9 @@ fn fifth_blind_set_accuracy() {
     );
 }
 
-const FIFTH_TOP1: f64 = 0.0;
-const FIFTH_TOP3: f64 = 0.0;
-const FIFTH_SILENT: f64 = 0.0;
+/// Floors just under its figures after the `search2` round, which never saw it (measured by
+/// the lead on main before the merge, then after): top-1 79.3 % → 90.0 %, top-3 92.3 % →
+/// 94.7 %, off-topic questions without an answer 24 → 24 of 25.
+const FIFTH_TOP1: f64 = 89.5;
+const FIFTH_TOP3: f64 = 94.0;
+const FIFTH_SILENT: f64 = 92.0;

@@ -1,17 +1,18 @@
-//! The personal-data guard measured on five sets of French texts written as counsellors write,
+//! The personal-data guard measured on six sets of French texts written as counsellors write,
 //! each by someone who never saw the guard, its tuning set or its tests. Since the `tune` round
 //! of 2026-12-02 the first two (`pii-eval.toml`, `pii-eval-2.toml`) are **tuning sets**, since
 //! the `guard` round the third (`pii-eval-3.toml`) is one too, and since the `guard2` round the
 //! fourth (`pii-eval-4.toml`) as well: their wrong verdicts are printed and the guard was tuned
-//! on them. Only the fifth (`pii-eval-5.toml`, added after the `guard` round) is **held out**
-//! here; a sixth set, kept outside the repository, is held out from every round. A personal
+//! on them. The fifth (`pii-eval-5.toml`, added after the `guard` round) and the sixth
+//! (`pii-eval-6.toml`, written during the `guard2` round and never seen by it) are **held
+//! out**. A personal
 //! text counts as caught when the guard refuses it or asks the author (`Personal` or `Unsure`:
 //! nothing is stored either way); a clean text counts as stored only when the guard lets it
 //! through at once (`Clean`).
 //!
-//! For the held-out set only figures are printed (per kind), never the texts: whoever tunes
+//! For the held-out sets only figures are printed (per kind), never the texts: whoever tunes
 //! the guard must not see which of its cases fail. Whoever tunes it must not see those figures
-//! either: with `PII_EVAL_TUNING_ONLY=1` the held-out set is skipped entirely (not read, no
+//! either: with `PII_EVAL_TUNING_ONLY=1` the held-out sets are skipped entirely (not read, no
 //! figure printed, no floor checked), and only the tuning sets are measured.
 
 use std::collections::BTreeMap;
@@ -167,11 +168,14 @@ const FLOOR_STORED_4: f64 = 99.5;
 /// Fifth set (held out; 480 texts written on 2026-12-02 by a session that saw nothing of the
 /// project, with 15 kinds of personal data, ids of CAF / France Travail / i-milo among them):
 /// 85.0 % / 100.0 % at its first run (guard of main, 2026-12-02), 94.2 % / 100.0 % after the
-/// `guard` round, which never saw it (measured by the lead after the merge).
-const FLOOR_RECALL_5: f64 = 93.5;
-const FLOOR_STORED_5: f64 = 99.5;
+/// `guard` round, which never saw it (measured by the lead after the merge); 99.6 % (14 by
+/// asking) / 99.6 % after the `guard2` round, which never saw its texts or figures either.
+const FLOOR_RECALL_5: f64 = 99.0;
+const FLOOR_STORED_5: f64 = 99.0;
 /// Sixth set (held out; 480 texts written on 2026-12-02 by a session that saw nothing of the
 /// project, the same 15 kinds as the fifth, with borderline clean texts: public-service numbers,
 /// famous people, the office's own address).
-const FLOOR_RECALL_6: f64 = 0.0;
-const FLOOR_STORED_6: f64 = 0.0;
+/// Never seen by the `guard2` round: 91.7 % / 96.2 % on main's guard before the merge,
+/// 99.6 % (24 by asking) / 97.1 % after it (measured by the lead).
+const FLOOR_RECALL_6: f64 = 99.0;
+const FLOOR_STORED_6: f64 = 96.5;
