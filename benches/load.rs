@@ -80,6 +80,16 @@ struct Minute {
     answered: usize,
     doubled: usize,
     latencies: Vec<f64>,
+    /// Homeserver timestamps: the answer's minus the command's (the bot's share).
+    server: Vec<f64>,
+    /// From the answer's homeserver timestamp to the person seeing it (the client's sync).
+    arrival: Vec<f64>,
+}
+
+fn now_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
 }
 
 fn main() {
@@ -114,6 +124,10 @@ async fn run() {
         extra: "",
     };
     let mut bot = Bot::new(&[tenant], &["localhost"]).await;
+    // `KITBOT_LOAD_LOG=debug,…` runs the bot with that log filter (to see where time goes).
+    if let Ok(filter) = std::env::var("KITBOT_LOAD_LOG") {
+        bot.env.push(("KITBOT_LOG".to_owned(), filter));
+    }
     bot.start();
     for (r, id) in rooms.iter().enumerate() {
         let owner = &people[2 * r];
@@ -133,9 +147,15 @@ async fn run() {
         .pid()
         .unwrap_or_else(|| panic!("the bot is not running"));
     // Idle: joined to 10 rooms, nothing asked, for 30 s.
+    // The homeserver's process: its CPU says whether it, not the bot, is the bottleneck.
+    let synapse_pid: u32 = std::fs::read_to_string(util::synapse().dir.join("keeper.pid"))
+        .ok()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or(0);
     let (_, idle_from) = usage(pid);
     tokio::time::sleep(Duration::from_secs(30)).await;
     let (rss_start, cpu_start) = usage(pid);
+    let (_, synapse_cpu_start) = usage(synapse_pid);
     let idle_ms_per_s = (cpu_start - idle_from) * 1e3 / 30.0;
 
     let stats: Arc<Mutex<BTreeMap<u64, Minute>>> = Arc::default();
@@ -164,11 +184,21 @@ async fn run() {
                 let stats = stats.clone();
                 waits.push(tokio::spawn(async move {
                     let reply = tokio::time::timeout(util::TIMEOUT, person.wait_reply(&id)).await;
+                    let seen_at = now_ms();
+                    let command_ts = person
+                        .seen()
+                        .iter()
+                        .find(|s| s.event_id == id)
+                        .map(|s| s.server_ts as f64);
                     let mut stats = stats.lock().expect("stats");
                     let m = stats.entry(minute).or_default();
-                    if reply.is_ok() {
+                    if let Ok(reply) = reply {
                         m.answered += 1;
                         m.latencies.push(sent.elapsed().as_secs_f64() * 1e3);
+                        if let Some(command_ts) = command_ts {
+                            m.server.push(reply.server_ts as f64 - command_ts);
+                        }
+                        m.arrival.push(seen_at - reply.server_ts as f64);
                     }
                     drop(stats);
                     // Answers that arrive twice (counted once the dust settled).
@@ -202,37 +232,70 @@ async fn run() {
         }
     }
     let (rss_end, cpu_end) = usage(pid);
+    let (_, synapse_cpu_end) = usage(synapse_pid);
+    let run_seconds = started.elapsed().as_secs_f64();
     bot.stop();
+    // The bot's own warnings and errors (its log is at `warn,kitbot=info`).
+    let log = bot.log();
+    let warnings: Vec<&String> = log
+        .iter()
+        .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+        .collect();
+    println!(
+        "bot log: {} lines, {} warnings or errors",
+        log.len(),
+        warnings.len()
+    );
+    for line in warnings.iter().take(20) {
+        println!("    {line}");
+    }
 
-    println!("| minute | sent | answered | doubled | median | p95 | p99 |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| minute | sent | answered | doubled | median | p95 | p99 | bot (server ts) median / p99 | reply seen after (median) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let stats = stats.lock().expect("stats");
     let mut all = Vec::new();
+    let (mut all_server, mut all_arrival) = (Vec::new(), Vec::new());
     let (mut sent, mut answered, mut doubled) = (0, 0, 0);
     for (minute, m) in stats.iter() {
         let mut l = m.latencies.clone();
         l.sort_by(f64::total_cmp);
+        let mut server = m.server.clone();
+        server.sort_by(f64::total_cmp);
+        let mut arrival = m.arrival.clone();
+        arrival.sort_by(f64::total_cmp);
         println!(
-            "| {} | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms |",
+            "| {} | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} / {:.0} ms | {:.0} ms |",
             minute + 1,
             m.sent,
             m.answered,
             m.doubled,
             percentile(&l, 0.5),
             percentile(&l, 0.95),
-            percentile(&l, 0.99)
+            percentile(&l, 0.99),
+            percentile(&server, 0.5),
+            percentile(&server, 0.99),
+            percentile(&arrival, 0.5),
         );
+        all_server.extend(server);
+        all_arrival.extend(arrival);
         sent += m.sent;
         answered += m.answered;
         doubled += m.doubled;
         all.extend(l);
     }
     all.sort_by(f64::total_cmp);
+    all_server.sort_by(f64::total_cmp);
+    all_arrival.sort_by(f64::total_cmp);
     println!(
-        "| **all** | **{sent}** | **{answered}** | **{doubled}** | {:.1} ms | {:.1} ms | {:.1} ms |",
+        "| **all** | **{sent}** | **{answered}** | **{doubled}** | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} / {:.0} ms | {:.0} ms |",
         percentile(&all, 0.5),
         percentile(&all, 0.95),
-        percentile(&all, 0.99)
+        percentile(&all, 0.99),
+        percentile(&all_server, 0.5),
+        percentile(&all_server, 0.99),
+        percentile(&all_arrival, 0.5),
     );
     println!();
     println!("bot CPU while idle (30 s, joined, nothing asked): {idle_ms_per_s:.1} ms per second");
@@ -241,6 +304,12 @@ async fn run() {
          bot CPU during the run: {:.1} s ({:.2} ms per command)",
         cpu_end - cpu_start,
         (cpu_end - cpu_start) * 1e3 / sent.max(1) as f64
+    );
+    println!(
+        "Synapse CPU during the run: {:.1} s over {run_seconds:.0} s ({:.0} % of one core;          load average at the end: {})",
+        synapse_cpu_end - synapse_cpu_start,
+        (synapse_cpu_end - synapse_cpu_start) * 100.0 / run_seconds,
+        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
     );
     if answered != sent || doubled > 0 {
         eprintln!("FAILED: {sent} sent, {answered} answered, {doubled} doubled");

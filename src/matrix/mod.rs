@@ -64,6 +64,8 @@ pub struct Adapter {
     /// Events answered while the store could not record them: never handed over again by this
     /// process (the store may be back before the sync position moves past them).
     dropped: Arc<Mutex<HashSet<String>>>,
+    /// Read receipts, sent in the background.
+    receipts: presence::Receipts,
 }
 
 /// Run the bot until `shutdown`: log in, sync, answer, deliver the outbox. Returns after the
@@ -98,6 +100,7 @@ pub async fn run(engine: Engine, shutdown: CancellationToken) -> anyhow::Result<
         joined_at: Arc::default(),
         pending_aliases: Arc::default(),
         undecrypted: undecrypted::Pending::default(),
+        receipts: presence::Receipts::default(),
     };
     let adapter = adapter.with_tenants().await;
     let tracker = TaskTracker::new();

@@ -4,7 +4,10 @@
 
 use matrix_sdk::ruma::api::client::receipt::create_receipt::v3::ReceiptType;
 use matrix_sdk::ruma::events::receipt::ReceiptThread;
-use matrix_sdk::ruma::OwnedEventId;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId};
 use matrix_sdk::{Client, Room};
 use sha2::{Digest as _, Sha256};
 
@@ -67,8 +70,50 @@ fn hex_digest(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Read receipts sent in the background, one request at a time per room, the newest wanted
+/// event winning: the sync loop never waits on them, and a busy room costs the homeserver one
+/// receipt per round trip, not one per sync response.
+#[derive(Clone, Default)]
+pub struct Receipts {
+    /// Room → the newest event to mark read, while a sender task runs for that room.
+    wanted: Arc<Mutex<HashMap<OwnedRoomId, OwnedEventId>>>,
+}
+
+impl Receipts {
+    /// Mark `event_id` read in `room`, soon. Returns at once.
+    pub fn mark_read(&self, room: &Room, event_id: OwnedEventId) {
+        let room_id = room.room_id().to_owned();
+        {
+            let mut wanted = self.wanted.lock().unwrap_or_else(|e| e.into_inner());
+            // A task already runs for this room: it will send this newer event next.
+            if wanted.insert(room_id.clone(), event_id).is_some() {
+                return;
+            }
+        }
+        let (room, wanted) = (room.clone(), self.wanted.clone());
+        tokio::spawn(async move {
+            loop {
+                let Some(event_id) = wanted
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&room_id)
+                    .cloned()
+                else {
+                    return;
+                };
+                mark_read(&room, event_id.clone()).await;
+                let mut wanted = wanted.lock().unwrap_or_else(|e| e.into_inner());
+                if wanted.get(&room_id) == Some(&event_id) {
+                    wanted.remove(&room_id);
+                    return;
+                }
+            }
+        });
+    }
+}
+
 /// Mark `event_id` read in `room`: people see the bot has seen their message.
-pub async fn mark_read(room: &Room, event_id: OwnedEventId) {
+async fn mark_read(room: &Room, event_id: OwnedEventId) {
     if let Err(err) = room
         .send_single_receipt(ReceiptType::Read, ReceiptThread::Unthreaded, event_id)
         .await
@@ -110,7 +155,6 @@ pub const TYPING_AFTER: std::time::Duration = std::time::Duration::from_millis(3
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
 
     #[tokio::test(start_paused = true)]
     async fn a_typing_notice_only_for_slow_work() {

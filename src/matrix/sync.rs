@@ -95,8 +95,12 @@ impl SyncLoop {
             timeline.limit = Some(UInt::from(adapter.config.timeline_limit));
             let mut room = RoomFilter::default();
             room.timeline = timeline;
+            // Receipts and typing notices (the bot's own among them) and presence are never
+            // read: without them, they do not wake the sync loop nor cost a round trip.
+            room.ephemeral = RoomEventFilter::ignore_all();
             let mut def = FilterDefinition::default();
             def.room = room;
+            def.presence = matrix_sdk::ruma::api::client::filter::Filter::ignore_all();
             def
         };
         let settings = SyncSettings::default()
@@ -281,7 +285,7 @@ impl Adapter {
                     }
                 }
                 if let (true, Some(last)) = (complete, last) {
-                    super::presence::mark_read(&room, last).await;
+                    self.receipts.mark_read(&room, last);
                 }
                 complete
             });

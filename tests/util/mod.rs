@@ -297,6 +297,8 @@ pub struct Seen {
     pub image: Option<Box<ImageMessageEventContent>>,
     /// It arrived encrypted (and this client decrypted it).
     pub encrypted: bool,
+    /// The homeserver's timestamp (`origin_server_ts`, ms since the epoch).
+    pub server_ts: u64,
 }
 
 /// A human: a real matrix-sdk client that syncs in the background and remembers the messages.
@@ -546,6 +548,7 @@ fn to_seen(
             reacts_to: Some(r.content.relates_to.event_id.to_string()),
             image: None,
             encrypted,
+            server_ts: r.origin_server_ts.get().into(),
         });
     }
     let AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
@@ -591,6 +594,7 @@ fn to_seen(
             _ => None,
         },
         encrypted,
+        server_ts: m.origin_server_ts.get().into(),
     })
 }
 
