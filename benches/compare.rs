@@ -236,7 +236,7 @@ impl BotProc {
                      homeserver_url: \"{}\"\n  device_id: COMPAREBOT\n  device_name: matrix-reminder-bot\n\
                      storage:\n  database: \"sqlite://{d}/bot.db\"\n  store_path: \"{d}/store\"\n\
                      reminders:\n  timezone: \"Etc/UTC\"\nallowlist:\n  enabled: false\n  regexes: []\n\
-                     blocklist:\n  enabled: false\n  regexes: []\nlogging:\n  level: INFO\n  console_logging:\n    enabled: true\n",
+                     blocklist:\n  enabled: false\n  regexes: []\nlogging:\n  level: INFO\n  console_logging:\n    enabled: true\n  file_logging:\n    enabled: false\n    filepath: file.log\n",
                     synapse.url,
                     d = dir.display(),
                 );
