@@ -1,0 +1,103 @@
+//! A bare matrix-sdk 0.18 bot: the baseline column of `bench/compare` (issue 13). It logs in
+//! (or restores its saved session and store on a second start), joins the rooms it is invited
+//! to, and answers `!ping` with `pong` in reply, in the same room. No logic, no filter, no gap
+//! fetching, no rate limit, plain rooms: what any matrix-sdk bot costs before doing anything.
+//!
+//! A bench target (`harness = false`) so that it shares kitbot's dependency build without
+//! being part of `cargo build` or `cargo test`. Configured by the environment (`BARE_BOT_*`);
+//! without it (as when `cargo bench` runs every bench) it says so and exits.
+
+#![recursion_limit = "256"]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use matrix_sdk::authentication::matrix::MatrixSession;
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::events::relation::{InReplyTo, Reply};
+use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+};
+use matrix_sdk::store::RoomLoadSettings;
+use matrix_sdk::{Client, Room};
+
+async fn on_invite(event: StrippedRoomMemberEvent, room: Room, client: Client) {
+    if client.user_id() == Some(&*event.state_key) {
+        if let Err(err) = room.join().await {
+            eprintln!("join {}: {err}", room.room_id());
+        }
+    }
+}
+
+async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, client: Client) {
+    let MessageType::Text(text) = &event.content.msgtype else {
+        return;
+    };
+    if client.user_id() == Some(&*event.sender) || text.body.trim() != "!ping" {
+        return;
+    }
+    let mut content = RoomMessageEventContent::notice_plain("pong");
+    content.relates_to = Some(Relation::Reply(Reply::new(InReplyTo::new(
+        event.event_id.clone(),
+    ))));
+    if let Err(err) = room.send(content).await {
+        eprintln!("send: {err}");
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let var = |name: &str| std::env::var(name).ok();
+    let (Some(homeserver), Some(user), Some(password), Some(data)) = (
+        var("BARE_BOT_HOMESERVER"),
+        var("BARE_BOT_USER"),
+        var("BARE_BOT_PASSWORD"),
+        var("BARE_BOT_DATA"),
+    ) else {
+        println!("bare_bot: the baseline bot of bench/compare, not a benchmark (set BARE_BOT_HOMESERVER, BARE_BOT_USER, BARE_BOT_PASSWORD, BARE_BOT_DATA to run it)");
+        return Ok(());
+    };
+    let data = PathBuf::from(data);
+    std::fs::create_dir_all(&data).context("data folder")?;
+    let client = Client::builder()
+        .homeserver_url(&homeserver)
+        .sqlite_store(data.join("store"), None)
+        .build()
+        .await?;
+    let saved = data.join("session.json");
+    let mut settings = SyncSettings::default().timeout(Duration::from_secs(30));
+    if let Ok(text) = std::fs::read_to_string(&saved) {
+        let session: MatrixSession = serde_json::from_str(&text)?;
+        client
+            .matrix_auth()
+            .restore_session(session, RoomLoadSettings::default())
+            .await?;
+    } else {
+        client
+            .matrix_auth()
+            .login_username(&user, &password)
+            .initial_device_display_name("bare bot")
+            .send()
+            .await?;
+        let session = client.matrix_auth().session().context("no session")?;
+        std::fs::write(&saved, serde_json::to_string(&session)?)?;
+        // First start: skip whatever happened before (MATRIX-NOTES, pitfall 4).
+        let response = client.sync_once(settings.clone()).await?;
+        settings = settings.token(response.next_batch);
+    }
+    client.add_event_handler(on_invite);
+    client.add_event_handler(on_message);
+    eprintln!("bare bot is ready");
+    // `sync_once` in a loop, not `Client::sync` (its 1 s pause: MATRIX-NOTES, pitfall 1).
+    loop {
+        match client.sync_once(settings.clone()).await {
+            Ok(response) => settings = settings.token(response.next_batch),
+            Err(err) => {
+                eprintln!("sync: {err}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
