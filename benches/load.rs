@@ -9,7 +9,9 @@
 //! (answered must equal sent; a duplicate answer is counted), and the bot's resident memory
 //! and CPU time at the start and at the end.
 //!
-//! Run with `cargo bench --bench load`; `KITBOT_LOAD_MINUTES=2` makes a shorter run.
+//! Run with `cargo bench --bench load`; `KITBOT_LOAD_MINUTES=2` makes a shorter run,
+//! `KITBOT_LOAD_ENCRYPTED=1` uses end-to-end encrypted rooms, `KITBOT_LOAD_LOG=<filter>` sets
+//! the bot's log filter (its warnings and errors are printed at the end).
 
 #![recursion_limit = "256"]
 
@@ -103,6 +105,13 @@ fn main() {
 async fn run() {
     let minutes = env_u64("KITBOT_LOAD_MINUTES", 10);
     let interval = Duration::from_millis(env_u64("KITBOT_LOAD_INTERVAL_MS", 5_000));
+    // `KITBOT_LOAD_ENCRYPTED=1`: the ten rooms are end-to-end encrypted.
+    let encrypted = env_u64("KITBOT_LOAD_ENCRYPTED", 0) == 1;
+    println!(
+        "{} rooms, {PEOPLE} people, a command every {} ms each, {minutes} min",
+        if encrypted { "encrypted" } else { "plain" },
+        interval.as_millis()
+    );
 
     let mut people = Vec::with_capacity(PEOPLE);
     for i in 0..PEOPLE {
@@ -111,7 +120,7 @@ async fn run() {
     let mut rooms = Vec::with_capacity(ROOMS);
     for r in 0..ROOMS {
         let (a, b) = (&people[2 * r], &people[2 * r + 1]);
-        let room = a.create_room(false, &[&b.user_id]).await;
+        let room = a.create_room(encrypted, &[&b.user_id]).await;
         let id = room.room_id().to_owned();
         b.wait_room(&id).await;
         b.join(&id).await;
