@@ -51,6 +51,30 @@ impl Step {
     }
 }
 
+/// Parses a whole kit file whose only top-level keys may be `allowed` (others are reported):
+/// the table, or `None` with the parse problem recorded.
+fn parse_top(
+    src: &TomlSource<'_>,
+    allowed: &[&str],
+    problems: &mut Vec<Problem>,
+) -> Option<toml::Table> {
+    let table = match src.parse() {
+        Ok(t) => t,
+        Err(p) => {
+            problems.push(p);
+            return None;
+        }
+    };
+    Fields {
+        src,
+        table: &table,
+        header: None,
+        problems,
+    }
+    .reject_unknown(allowed);
+    Some(table)
+}
+
 /// Parses `themes.toml`: `[[theme]]` tables with `slug`, `nom`, `description`.
 pub(crate) fn parse_themes(path: &str, text: &str, problems: &mut Vec<Problem>) -> Vec<Theme> {
     let src = TomlSource {
@@ -58,20 +82,9 @@ pub(crate) fn parse_themes(path: &str, text: &str, problems: &mut Vec<Problem>) 
         text,
         first_line: 1,
     };
-    let table = match src.parse() {
-        Ok(t) => t,
-        Err(p) => {
-            problems.push(p);
-            return Vec::new();
-        }
+    let Some(table) = parse_top(&src, &["theme"], problems) else {
+        return Vec::new();
     };
-    Fields {
-        src: &src,
-        table: &table,
-        header: None,
-        problems,
-    }
-    .reject_unknown(&["theme"]);
     let items = match table.get("theme") {
         Some(toml::Value::Array(items)) if !items.is_empty() => items,
         Some(toml::Value::Array(_)) | None => {
@@ -136,20 +149,9 @@ pub(crate) fn parse_synonyms(
         text,
         first_line: 1,
     };
-    let table = match src.parse() {
-        Ok(t) => t,
-        Err(p) => {
-            problems.push(p);
-            return Vec::new();
-        }
+    let Some(table) = parse_top(&src, &["groupes"], problems) else {
+        return Vec::new();
     };
-    Fields {
-        src: &src,
-        table: &table,
-        header: None,
-        problems,
-    }
-    .reject_unknown(&["groupes"]);
     let top_line = src.key_line("groupes", None);
     let Some(toml::Value::Array(groups)) = table.get("groupes") else {
         problems.push(src.problem(
@@ -206,20 +208,9 @@ pub(crate) fn parse_questions(
         text,
         first_line: 1,
     };
-    let table = match src.parse() {
-        Ok(t) => t,
-        Err(p) => {
-            problems.push(p);
-            return Vec::new();
-        }
+    let Some(table) = parse_top(&src, &["fiches"], problems) else {
+        return Vec::new();
     };
-    Fields {
-        src: &src,
-        table: &table,
-        header: None,
-        problems,
-    }
-    .reject_unknown(&["fiches"]);
     let Some(toml::Value::Table(cards)) = table.get("fiches") else {
         problems.push(src.problem(
             src.line_containing("fiches").or(Some(1)),
