@@ -176,75 +176,24 @@ struct BlindFigures {
 /// `show_misses` prints the questions a set gets wrong: only for tuning sets, never for a
 /// held-out one.
 fn blind_figures(kit: &kitbot::kit::Kit, file: &str, show_misses: bool) -> BlindFigures {
-    let text = std::fs::read_to_string(root().join("tests/data").join(file))
-        .unwrap_or_else(|e| panic!("tests/data/{file}: {e}"));
-    let set: BlindSet = toml::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-    assert!(
-        set.question.len() >= 100,
-        "the blind set {file} is too small"
-    );
-    let (mut on, mut top1, mut top3, mut off, mut silent) =
-        (0usize, 0usize, 0usize, 0usize, 0usize);
-    let mut misses = Vec::new();
-    for q in &set.question {
-        for id in &q.expected {
-            assert!(kit.card(id).is_some(), "unknown card in {file}: {id}");
-        }
-        if q.expected.is_empty() {
-            off += 1;
-            match kit.best_answer(&q.text) {
-                None => silent += 1,
-                Some(h) if show_misses => {
-                    misses.push(format!("  {:?}\n    off-topic, answered {}", q.text, h.id));
-                }
-                Some(_) => {}
-            }
-            continue;
-        }
-        on += 1;
-        let hits = kit.search(&q.text, 3);
-        let rank = hits.iter().position(|h| q.expected.contains(&h.id));
-        match rank {
-            Some(0) => {
-                top1 += 1;
-                top3 += 1;
-            }
-            Some(_) => top3 += 1,
-            None => {}
-        }
-        if show_misses && rank != Some(0) {
-            let got: Vec<String> = hits
-                .iter()
-                .map(|h| format!("{} ({:.2})", h.id, h.score))
-                .collect();
-            misses.push(format!(
-                "  {:?}\n    attendu {} (rang {}), obtenu : {}",
-                q.text,
-                q.expected.join(" | "),
-                rank.map_or("> 3".to_owned(), |r| (r + 1).to_string()),
-                got.join(", ")
-            ));
-        }
+    let questions = eval_questions(file);
+    assert!(questions.len() >= 100, "the blind set {file} is too small");
+    for id in questions.iter().flat_map(|(_, expected)| expected) {
+        assert!(kit.card(id).is_some(), "unknown card in {file}: {id}");
     }
-    let pct = |a: usize, b: usize| {
-        if b == 0 {
-            100.0
-        } else {
-            a as f64 / b as f64 * 100.0
-        }
-    };
+    let ([top1, top3, silent], [on, off, _], misses) = measure(kit, &questions);
     let figures = BlindFigures {
         questions: on,
-        top1: pct(top1, on),
-        top3: pct(top3, on),
+        top1,
+        top3,
         off_topic: off,
-        off_topic_silent: pct(silent, off),
+        off_topic_silent: silent,
     };
     println!(
         "kit search, {file}: {} questions, top-1 {:.1} %, top-3 {:.1} %; {} off-topic, {:.1} % without an answer",
         figures.questions, figures.top1, figures.top3, figures.off_topic, figures.off_topic_silent
     );
-    if !misses.is_empty() {
+    if show_misses && !misses.is_empty() {
         println!("{file}, not first:\n{}", misses.join("\n"));
     }
     figures
