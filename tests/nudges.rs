@@ -250,10 +250,11 @@ async fn a_recurring_personal_reminder_delivers_every_firing() {
     );
 }
 
-/// The weekly digest on Synapse: Alice, coordinator of one Mission Locale, asks for it at the
-/// next minute but one (Paris time); it arrives in a direct message with her Mission Locale's
-/// week, and nothing of the other Mission Locale, whose coordinator Dave did not ask for it
-/// and gets nothing.
+/// The weekly digest on Synapse: Alice, coordinator of one Mission Locale, asks for it a few
+/// minutes ahead (Paris time); it arrives in a direct message with her Mission Locale's week,
+/// and nothing of the other Mission Locale, whose coordinator Dave did not ask for it and gets
+/// nothing. The bot's clock runs six times faster (`KITBOT_TIME_SCALE`), so those minutes pass
+/// in seconds; the test bounds the bot's time from when the bot process started.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_weekly_digest_reaches_only_who_asked_with_their_figures_only() {
     use chrono::{Datelike as _, Timelike as _};
@@ -280,6 +281,12 @@ async fn the_weekly_digest_reaches_only_who_asked_with_their_figures_only() {
         &["localhost"],
     )
     .await;
+    const SCALE: i32 = 6;
+    bot.env
+        .push(("KITBOT_TIME_SCALE".into(), SCALE.to_string()));
+    // The bot's clock starts (its origin) after `before` and before its first answer, and
+    // then runs SCALE times faster: at any later instant its time lies between two bounds.
+    let before = chrono::Utc::now();
     bot.start();
     for (human, room, id) in [(&alice, &room_a, &a), (&dave, &room_b, &b)] {
         room.invite_user_by_id(&bot.owned_user_id())
@@ -298,9 +305,14 @@ async fn the_weekly_digest_reaches_only_who_asked_with_their_figures_only() {
     // Alice's: a card read.
     let ask = alice.say(&a, "!kit rappel de rdv par sms").await;
     assert!(alice.wait_reply(&ask).await.body.contains("sms-rappel"));
-    // The digest at the next minute but one, Paris time.
-    let at =
-        chrono::Utc::now().with_timezone(&chrono_tz::Europe::Paris) + chrono::Duration::minutes(2);
+    // The digest a whole minute after the latest the bot's time can be now, plus two minutes of
+    // its time (20 s of ours) for the command to reach it, rounded up to the minute.
+    let now = chrono::Utc::now();
+    let latest = now + (now - before) * (SCALE - 1);
+    let at = (latest + chrono::Duration::minutes(3))
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .with_second(0)
+        .expect("a valid instant");
     let day = [
         "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
     ][at.weekday().num_days_from_monday() as usize];
