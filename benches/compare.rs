@@ -51,6 +51,7 @@ use matrix_sdk::ruma::events::{
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UInt};
 use matrix_sdk::{Client, Room};
 use tokio::sync::Notify;
+use util::proc::{cpu_ms, percentile, rss_mib};
 
 const BOT_PASSWORD: &str = "bot-password";
 /// How long one lone command may wait for its answer before it counts as unanswered.
@@ -70,14 +71,6 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
 fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v.sort_by(f64::total_cmp);
     v
@@ -85,45 +78,6 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
 
 fn progress(text: &str) {
     eprintln!("[compare {}] {text}", chrono::Utc::now().format("%H:%M:%S"));
-}
-
-// ---------------------------------------------------------------------------------------------
-// The bot process: resident memory and CPU from /proc.
-
-fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|k| k.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |k| k / 1024.0)
-}
-
-fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-/// User + system CPU time of a process, in milliseconds.
-fn cpu_ms(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            // Fields 14 and 15, counted after the command name in parentheses.
-            let rest = s.rsplit_once(')')?.1.to_owned();
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let utime: f64 = fields.get(11)?.parse().ok()?;
-            let stime: f64 = fields.get(12)?.parse().ok()?;
-            Some((utime + stime) * 1000.0 / clock_ticks())
-        })
-        .unwrap_or(f64::NAN)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,9 @@
 //!
 //! Run with `cargo bench --bench load`; `KITBOT_LOAD_MINUTES=2` makes a shorter run,
 //! `KITBOT_LOAD_ENCRYPTED=1` uses end-to-end encrypted rooms, `KITBOT_LOAD_LOG=<filter>` sets
-//! the bot's log filter (its warnings and errors are printed at the end).
+//! the bot's log filter (its warnings and errors are printed at the end),
+//! `KITBOT_LOAD_LOG_FILE=<path>` writes the bot's whole log there, and `KITBOT_LOG_SPANS=1`
+//! makes the bot log each span's end with its busy and idle time.
 
 #![recursion_limit = "256"]
 
@@ -22,6 +24,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use util::proc::percentile;
 use util::{Bot, Human, Tenant};
 
 const PEOPLE: usize = 20;
@@ -45,35 +48,7 @@ fn env_u64(name: &str, default: u64) -> u64 {
 
 /// Resident memory (MiB) and CPU time (user + system, seconds) of a process.
 fn usage(pid: u32) -> (f64, f64) {
-    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|k| k.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |k| k / 1024.0);
-    // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
-    let cpu = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            let rest = s.rsplit_once(')')?.1.to_owned();
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let utime: f64 = fields.get(11)?.parse().ok()?;
-            let stime: f64 = fields.get(12)?.parse().ok()?;
-            Some((utime + stime) / 100.0)
-        })
-        .unwrap_or(f64::NAN);
-    (rss, cpu)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
+    (util::proc::rss_mib(pid), util::proc::cpu_ms(pid) / 1e3)
 }
 
 #[derive(Default)]
@@ -136,6 +111,9 @@ async fn run() {
     // `KITBOT_LOAD_LOG=debug,…` runs the bot with that log filter (to see where time goes).
     if let Ok(filter) = std::env::var("KITBOT_LOAD_LOG") {
         bot.env.push(("KITBOT_LOG".to_owned(), filter));
+    }
+    if let Ok(spans) = std::env::var("KITBOT_LOG_SPANS") {
+        bot.env.push(("KITBOT_LOG_SPANS".to_owned(), spans));
     }
     bot.start();
     for (r, id) in rooms.iter().enumerate() {
@@ -246,6 +224,11 @@ async fn run() {
     bot.stop();
     // The bot's own warnings and errors (its log is at `warn,kitbot=info`).
     let log = bot.log();
+    // `KITBOT_LOAD_LOG_FILE=<path>`: the bot's whole log, to read at leisure.
+    if let Ok(path) = std::env::var("KITBOT_LOAD_LOG_FILE") {
+        std::fs::write(&path, log.join("\n"))
+            .unwrap_or_else(|e| panic!("writing the bot's log to {path}: {e}"));
+    }
     let warnings: Vec<&String> = log
         .iter()
         .filter(|l| l.contains("WARN") || l.contains("ERROR"))

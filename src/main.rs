@@ -184,8 +184,16 @@ fn main() -> ExitCode {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("KITBOT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    // `KITBOT_LOG_SPANS=1` also logs each span's end with its busy and idle time: where a slow
+    // send waits, for instance (a diagnostic; the filter chooses which spans).
+    let span_events = if std::env::var_os("KITBOT_LOG_SPANS").is_some_and(|v| v == "1") {
+        tracing_subscriber::fmt::format::FmtSpan::CLOSE
+    } else {
+        tracing_subscriber::fmt::format::FmtSpan::NONE
+    };
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_span_events(span_events)
         .with_writer(std::io::stderr);
     match cli.log_format {
         Format::Json => logs.json().init(),

@@ -6,6 +6,8 @@
 // Each test binary uses a different part of the harness.
 #![allow(dead_code)]
 
+pub mod proc;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::PathBuf;
