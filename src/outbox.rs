@@ -17,15 +17,19 @@
 //! A command's picture (the chart after `!parcours etat`) is its own item, the answer after the
 //! text (`ev|<event id>|1`): it goes out after the text, once, like any answer.
 //!
-//! Delivery ([`deliver`]) goes through a [`Transport`] (the Matrix adapter, or the console) in
-//! rounds: each round serves every destination (a room, or a person for direct messages) from
-//! the oldest of its messages, so every room's first message goes out before any room's second.
+//! Delivery ([`deliver`]) goes through a [`Transport`] (the Matrix adapter, or the console).
+//! Each destination (a room, or a person for direct messages) is served on its own, from the
+//! oldest of its messages: its next batch starts when its previous one is over, so a slow room
+//! never holds the others back, and when more is ready than may be in flight the destination
+//! served least recently goes first (every room's first message starts before any room's
+//! second).
 //! Room posts and direct messages go out one at a time, in order; answers to different events
-//! go out together (up to [`WINDOW`] per room), two answers to one event in order. Failures wait with a growing delay and are retried; only a
-//! failure that can never succeed (an unknown room) drops an item, with a warning. A send that
-//! panics is a failure of that message alone, retried like the others: matrix-sdk 0.18 panics
-//! ("Session expired") when two sends to one encrypted room overlap as its Megolm session
-//! reaches its rotation (every 100 messages), and that panic used to end the delivery task.
+//! go out together (up to [`WINDOW`] per room), two answers to one event in order. Failures
+//! wait with a growing delay and are retried; only a failure that can never succeed (an unknown
+//! room) drops an item, with a warning. A send that panics is a failure of that message alone,
+//! retried like the others: matrix-sdk 0.18 panics ("Session expired") when two sends to one
+//! encrypted room overlap as its Megolm session reaches its rotation (every 100 messages), and
+//! that panic used to end the delivery task.
 //!
 //! It knows nothing about what a message is for: an item may carry a `note` (what a post was
 //! about) that is handed back, with the new event id, to whoever delivers ([`Delivered`]).
@@ -459,15 +463,23 @@ pub trait Transport: Send + Sync + 'static {
 /// What the delivery task reports for each delivered message (to record what a post was about).
 pub type Delivered = Arc<dyn Fn(&Item, Option<&str>) + Send + Sync>;
 
-/// Deliver until `shutdown`: rounds over the ready items (one per destination, oldest first),
-/// then wait for something new or the next retry. Items still pending at shutdown stay in the
-/// store and go out after the restart.
+/// Deliver until `shutdown`. Each destination (a room, or a person for direct messages) is
+/// served on its own: its next batch ([`round_of`]) starts as soon as its previous one is
+/// over, whatever the other destinations are doing, so a slow room (an encrypted room whose
+/// sends go one at a time, a room the homeserver is slow to write) never holds the others back.
+/// At most [`PARALLEL`] messages are in flight, all destinations together; when more are ready,
+/// the destination served least recently goes first (a Monday wave to 500 rooms starts every
+/// room's first message before any room's second; sends in flight at the same moment reach the
+/// homeserver in any order). At shutdown nothing new starts; what is in flight is given
+/// [`SHUTDOWN_GRACE`] to finish and be recorded, and anything else stays in the store and goes
+/// out after the restart (with the same transaction id, so never twice).
 pub async fn deliver<T: Transport>(
     outbox: Outbox,
     transport: Arc<T>,
     on_delivered: Delivered,
     shutdown: CancellationToken,
 ) {
+    use futures_util::StreamExt as _;
     if let Err(err) = outbox.retry_now() {
         tracing::error!(cause = %err, "could not read the outbox");
     }
@@ -475,13 +487,17 @@ pub async fn deliver<T: Transport>(
     if pending > 0 {
         tracing::info!(pending, "delivering the messages kept from before");
     }
+    let mut flights = Flights::default();
+    let mut in_flight = futures_util::stream::FuturesUnordered::new();
     loop {
         if shutdown.is_cancelled() {
-            return;
+            break;
         }
-        let next_retry = match deliver_round(&outbox, transport.as_ref(), &on_delivered).await {
-            Ok(Round::Sent) => continue,
-            Ok(Round::Idle { next_retry }) => next_retry,
+        let next_retry = match flights.launch(&outbox, &transport) {
+            Ok((launched, next_retry)) => {
+                in_flight.extend(launched);
+                next_retry
+            }
             Err(err) => {
                 tracing::error!(cause = %err, "could not read the outbox");
                 Some(outbox.inner.clock.now() + chrono::Duration::seconds(5))
@@ -495,11 +511,185 @@ pub async fn deliver<T: Transport>(
                 .max(Duration::from_millis(10))
         });
         tokio::select! {
-            _ = shutdown.cancelled() => return,
+            _ = shutdown.cancelled() => break,
+            Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                flights.landed(&outbox, done, &on_delivered);
+                // Others that landed meanwhile, before the outbox is read again.
+                while let Some(Some(done)) = futures_util::FutureExt::now_or_never(in_flight.next()) {
+                    flights.landed(&outbox, done, &on_delivered);
+                }
+            }
             _ = outbox.wait_queued() => {}
             _ = sleep_or_forever(wait) => {}
         }
     }
+    let drain = async {
+        while let Some(done) = in_flight.next().await {
+            flights.landed(&outbox, done, &on_delivered);
+        }
+    };
+    if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
+        tracing::warn!(
+            "messages still being sent at shutdown; they stay in the outbox and go out after the restart"
+        );
+    }
+}
+
+/// How long sends in flight at shutdown may take to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// One destination's batch, sent: the destination and each item with its result.
+type Landed = (String, Vec<(Item, Result<Option<String>, SendError>)>);
+
+/// What the delivery loop knows between two looks at the outbox.
+#[derive(Default)]
+struct Flights {
+    /// Destinations with a batch in flight, and how many messages it holds.
+    busy: BTreeMap<String, usize>,
+    /// When each destination with messages waiting was last served (a launch counter).
+    served: BTreeMap<String, u64>,
+    launches: u64,
+}
+
+impl Flights {
+    fn in_flight(&self) -> usize {
+        self.busy.values().sum()
+    }
+
+    /// Start the next batch of every destination that is not busy and has messages ready, least
+    /// recently served first, up to [`PARALLEL`] messages in flight. Returns the started sends
+    /// and the earliest retry among the destinations that wait.
+    #[allow(clippy::type_complexity)]
+    fn launch<T: Transport>(
+        &mut self,
+        outbox: &Outbox,
+        transport: &Arc<T>,
+    ) -> Result<
+        (
+            Vec<std::pin::Pin<Box<dyn Future<Output = Landed> + Send>>>,
+            Option<DateTime<Utc>>,
+        ),
+        StoreError,
+    > {
+        let now = outbox.inner.clock.now();
+        let mut queues: BTreeMap<String, Vec<Item>> = BTreeMap::new();
+        for item in outbox.pending()? {
+            let destination = item.out.destination();
+            if self.busy.contains_key(destination) {
+                continue;
+            }
+            if outbox.was_delivered(&item.txn) {
+                outbox.store().remove(OUTBOX, item.txn.as_bytes())?;
+                continue;
+            }
+            queues.entry(destination.to_owned()).or_default().push(item);
+        }
+        // A destination with nothing waiting starts afresh when something comes.
+        let busy = &self.busy;
+        self.served
+            .retain(|d, _| busy.contains_key(d) || queues.contains_key(d));
+        let mut next_retry: Option<DateTime<Utc>> = None;
+        let mut ready = Vec::new();
+        for (destination, queue) in queues {
+            let batch = round_of(&queue, now);
+            if batch.is_empty() {
+                if let Some(at) = queue[0].retry_at {
+                    next_retry = Some(next_retry.map_or(at, |n| n.min(at)));
+                }
+                continue;
+            }
+            let served = self.served.get(&destination).copied().unwrap_or(0);
+            ready.push((served, batch[0].seq, destination, batch));
+        }
+        ready.sort_by_key(|(served, seq, _, _)| (*served, *seq));
+        let mut launched: Vec<std::pin::Pin<Box<dyn Future<Output = Landed> + Send>>> = Vec::new();
+        for (_, _, destination, mut batch) in ready {
+            let room = PARALLEL.saturating_sub(self.in_flight());
+            if room == 0 {
+                break;
+            }
+            batch.truncate(room);
+            self.launches += 1;
+            self.served.insert(destination.clone(), self.launches);
+            self.busy.insert(destination.clone(), batch.len());
+            launched.push(Box::pin(send_batch(
+                outbox.clone(),
+                transport.clone(),
+                destination,
+                batch,
+            )));
+        }
+        Ok((launched, next_retry))
+    }
+
+    /// A batch is over: record each message's fate; its destination is free again.
+    fn landed(
+        &mut self,
+        outbox: &Outbox,
+        (destination, results): Landed,
+        on_delivered: &Delivered,
+    ) {
+        self.busy.remove(&destination);
+        for (item, result) in results {
+            if let Err(err) = record(outbox, &item, result, on_delivered) {
+                tracing::error!(txn = %item.txn, cause = %err, "could not record a send in the outbox");
+            }
+        }
+    }
+}
+
+/// Send one destination's batch, its messages together (the transport keeps one encrypted
+/// room's sends one at a time).
+async fn send_batch<T: Transport>(
+    outbox: Outbox,
+    transport: Arc<T>,
+    destination: String,
+    batch: Vec<Item>,
+) -> Landed {
+    let attempts = batch.into_iter().map(|item| {
+        let (outbox, transport) = (&outbox, &transport);
+        async move {
+            outbox.wait_turn().await;
+            let out = with_late_note(&item, outbox.inner.clock.now());
+            let result = send_contained(transport.as_ref(), &item.txn, &out).await;
+            (item, result)
+        }
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    (destination, results)
+}
+
+/// Record what one send did: delivered (remembered, handed to `on_delivered`), to retry later,
+/// or dropped for good.
+fn record(
+    outbox: &Outbox,
+    item: &Item,
+    result: Result<Option<String>, SendError>,
+    on_delivered: &Delivered,
+) -> Result<(), StoreError> {
+    match result {
+        Ok(event_id) => {
+            crate::metrics::metrics().send("ok");
+            outbox.delivered(&item.txn)?;
+            outbox.remember_answer(item, event_id.as_deref())?;
+            on_delivered(item, event_id.as_deref());
+        }
+        Err(SendError::Retry { after, cause }) => {
+            // A delay the homeserver asked for: its rate limit.
+            crate::metrics::metrics().send(if after.is_some() {
+                "rate_limited"
+            } else {
+                "retry"
+            });
+            tracing::warn!(txn = %item.txn, attempts = item.attempts + 1, cause, "send failed; will retry");
+            outbox.retry_later(item, after)?;
+        }
+        Err(SendError::Never { cause }) => {
+            crate::metrics::metrics().send("dropped");
+            outbox.give_up(item, &cause)?
+        }
+    }
+    Ok(())
 }
 
 async fn sleep_or_forever(wait: Option<Duration>) {
@@ -518,7 +708,8 @@ pub enum Round {
     Idle { next_retry: Option<DateTime<Utc>> },
 }
 
-/// One round: the oldest ready item of each destination, several destinations at once.
+/// One round: the oldest ready items of each destination, several destinations at once, the
+/// round over when all its sends are (the console and tests; the bot runs [`deliver`]).
 pub async fn deliver_round<T: Transport>(
     outbox: &Outbox,
     transport: &T,
@@ -556,28 +747,7 @@ pub async fn deliver_round<T: Transport>(
             (item, send_contained(transport, &item.txn, &out).await)
         });
         for (item, result) in futures_util::future::join_all(attempts).await {
-            match result {
-                Ok(event_id) => {
-                    crate::metrics::metrics().send("ok");
-                    outbox.delivered(&item.txn)?;
-                    outbox.remember_answer(item, event_id.as_deref())?;
-                    on_delivered(item, event_id.as_deref());
-                }
-                Err(SendError::Retry { after, cause }) => {
-                    // A delay the homeserver asked for: its rate limit.
-                    crate::metrics::metrics().send(if after.is_some() {
-                        "rate_limited"
-                    } else {
-                        "retry"
-                    });
-                    tracing::warn!(txn = %item.txn, attempts = item.attempts + 1, cause, "send failed; will retry");
-                    outbox.retry_later(item, after)?;
-                }
-                Err(SendError::Never { cause }) => {
-                    crate::metrics::metrics().send("dropped");
-                    outbox.give_up(item, &cause)?
-                }
-            }
+            record(outbox, item, result, on_delivered)?;
         }
     }
     Ok(Round::Sent)
@@ -1182,5 +1352,156 @@ mod pace_tests {
             "{:?}",
             start.elapsed()
         );
+    }
+}
+
+/// The running delivery loop ([`deliver`]): destinations are served on their own.
+#[cfg(test)]
+mod loop_tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use chrono::{DateTime, Utc};
+    use tokio::sync::{mpsc, Semaphore};
+
+    use super::*;
+    use crate::core::{FixedClock, Mentions};
+
+    const WAIT: Duration = Duration::from_secs(60);
+
+    /// Sends to `slow` wait for a permit of `gate`; every text is recorded when its send starts
+    /// and reported on `sent` once delivered.
+    struct Gated {
+        slow: String,
+        gate: Arc<Semaphore>,
+        sent: mpsc::UnboundedSender<String>,
+        started: Mutex<Vec<String>>,
+    }
+
+    impl Transport for Gated {
+        async fn send(&self, _txn: &str, out: &Outgoing) -> Result<Option<String>, SendError> {
+            let text = out.markdown().unwrap_or_default().to_owned();
+            self.started.lock().expect("started").push(text.clone());
+            if out.destination() == self.slow {
+                let permit = self.gate.acquire().await.expect("gate");
+                permit.forget();
+            } else {
+                // Let the other sends of the moment overlap with this one.
+                tokio::task::yield_now().await;
+            }
+            let _ = self.sent.send(text);
+            Ok(None)
+        }
+    }
+
+    fn post(txn: &str, room: &str) -> Draft {
+        Draft::new(
+            txn,
+            Outgoing::Post {
+                room_id: room.into(),
+                markdown: txn.into(),
+                mentions: Mentions::default(),
+                notice: false,
+            },
+        )
+    }
+
+    fn setup(
+        slow: &str,
+    ) -> (
+        Outbox,
+        Arc<Gated>,
+        mpsc::UnboundedReceiver<String>,
+        CancellationToken,
+    ) {
+        let t0: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-30T08:00:00Z")
+            .expect("valid")
+            .with_timezone(&Utc);
+        let outbox = Outbox::new(
+            Store::temporary().expect("store"),
+            Arc::new(FixedClock::new(t0)),
+        );
+        let (tx, rx) = mpsc::unbounded_channel();
+        let transport = Arc::new(Gated {
+            slow: slow.into(),
+            gate: Arc::new(Semaphore::new(0)),
+            sent: tx,
+            started: Mutex::new(Vec::new()),
+        });
+        (outbox, transport, rx, CancellationToken::new())
+    }
+
+    async fn next_sent(rx: &mut mpsc::UnboundedReceiver<String>) -> String {
+        tokio::time::timeout(WAIT, rx.recv())
+            .await
+            .expect("a message delivered in time")
+            .expect("the transport is alive")
+    }
+
+    /// A room whose send hangs (an encrypted room waiting on keys, a slow homeserver write) does
+    /// not hold back another room's messages, also those queued after it started.
+    #[tokio::test]
+    async fn a_slow_room_does_not_hold_back_the_others() {
+        let (outbox, transport, mut rx, stop) = setup("!slow");
+        outbox
+            .queue(vec![post("slow-1", "!slow"), post("a-1", "!a")])
+            .expect("queue");
+        let task = tokio::spawn(deliver(
+            outbox.clone(),
+            transport.clone(),
+            Arc::new(|_: &Item, _: Option<&str>| {}),
+            stop.clone(),
+        ));
+        assert_eq!(next_sent(&mut rx).await, "a-1");
+        outbox.queue(vec![post("a-2", "!a")]).expect("queue");
+        assert_eq!(next_sent(&mut rx).await, "a-2");
+        outbox.queue(vec![post("slow-2", "!slow")]).expect("queue");
+        // The slow room's messages still go out, in order, once its homeserver answers.
+        transport.gate.add_permits(2);
+        assert_eq!(next_sent(&mut rx).await, "slow-1");
+        assert_eq!(next_sent(&mut rx).await, "slow-2");
+        stop.cancel();
+        task.await.expect("the delivery task ends cleanly");
+        assert!(outbox.is_empty());
+    }
+
+    /// A wave of three posts to each of 40 rooms, more than may be in flight at once: every
+    /// room's first post starts before any room's second (sends in flight at the same moment
+    /// reach the homeserver in any order), and each room's posts go out in order.
+    #[tokio::test]
+    async fn a_wave_serves_every_room_once_before_any_twice() {
+        let (outbox, transport, mut rx, stop) = setup("(none)");
+        let mut drafts = Vec::new();
+        for room in 0..40 {
+            for n in 1..=3 {
+                drafts.push(post(&format!("r{room:02}-{n}"), &format!("!r{room:02}")));
+            }
+        }
+        outbox.queue(drafts).expect("queue");
+        let task = tokio::spawn(deliver(
+            outbox.clone(),
+            transport.clone(),
+            Arc::new(|_: &Item, _: Option<&str>| {}),
+            stop.clone(),
+        ));
+        for _ in 0..120 {
+            next_sent(&mut rx).await;
+        }
+        stop.cancel();
+        task.await.expect("the delivery task ends cleanly");
+        let order = transport.started.lock().expect("started").clone();
+        let position = |text: &str| order.iter().position(|t| t == text).expect("sent");
+        for room in 0..40 {
+            let first = position(&format!("r{room:02}-1"));
+            assert!(first < position(&format!("r{room:02}-2")));
+            assert!(position(&format!("r{room:02}-2")) < position(&format!("r{room:02}-3")));
+            for other in 0..40 {
+                assert!(
+                    first < position(&format!("r{other:02}-2")),
+                    "room {room}'s first post after room {other}'s second: {order:?}"
+                );
+            }
+        }
+        assert!(outbox.is_empty());
     }
 }
