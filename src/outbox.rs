@@ -541,6 +541,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// One destination's batch, sent: the destination and each item with its result.
 type Landed = (String, Vec<(Item, Result<Option<String>, SendError>)>);
 
+/// One destination's batch on its way.
+type Flight = std::pin::Pin<Box<dyn Future<Output = Landed> + Send>>;
+
 /// What the delivery loop knows between two looks at the outbox.
 #[derive(Default)]
 struct Flights {
@@ -559,31 +562,13 @@ impl Flights {
     /// Start the next batch of every destination that is not busy and has messages ready, least
     /// recently served first, up to [`PARALLEL`] messages in flight. Returns the started sends
     /// and the earliest retry among the destinations that wait.
-    #[allow(clippy::type_complexity)]
     fn launch<T: Transport>(
         &mut self,
         outbox: &Outbox,
         transport: &Arc<T>,
-    ) -> Result<
-        (
-            Vec<std::pin::Pin<Box<dyn Future<Output = Landed> + Send>>>,
-            Option<DateTime<Utc>>,
-        ),
-        StoreError,
-    > {
+    ) -> Result<(Vec<Flight>, Option<DateTime<Utc>>), StoreError> {
         let now = outbox.inner.clock.now();
-        let mut queues: BTreeMap<String, Vec<Item>> = BTreeMap::new();
-        for item in outbox.pending()? {
-            let destination = item.out.destination();
-            if self.busy.contains_key(destination) {
-                continue;
-            }
-            if outbox.was_delivered(&item.txn) {
-                outbox.store().remove(OUTBOX, item.txn.as_bytes())?;
-                continue;
-            }
-            queues.entry(destination.to_owned()).or_default().push(item);
-        }
+        let queues = queues(outbox, |destination| self.busy.contains_key(destination))?;
         // A destination with nothing waiting starts afresh when something comes.
         let busy = &self.busy;
         self.served
@@ -602,7 +587,7 @@ impl Flights {
             ready.push((served, batch[0].seq, destination, batch));
         }
         ready.sort_by_key(|(served, seq, _, _)| (*served, *seq));
-        let mut launched: Vec<std::pin::Pin<Box<dyn Future<Output = Landed> + Send>>> = Vec::new();
+        let mut launched: Vec<Flight> = Vec::new();
         for (_, _, destination, mut batch) in ready {
             let room = PARALLEL.saturating_sub(self.in_flight());
             if room == 0 {
@@ -636,6 +621,27 @@ impl Flights {
             }
         }
     }
+}
+
+/// The pending messages of each destination but those `skip` names, oldest first. A message
+/// already delivered (a crash between the send and its record) leaves the outbox here.
+fn queues(
+    outbox: &Outbox,
+    skip: impl Fn(&str) -> bool,
+) -> Result<BTreeMap<String, Vec<Item>>, StoreError> {
+    let mut queues: BTreeMap<String, Vec<Item>> = BTreeMap::new();
+    for item in outbox.pending()? {
+        let destination = item.out.destination();
+        if skip(destination) {
+            continue;
+        }
+        if outbox.was_delivered(&item.txn) {
+            outbox.store().remove(OUTBOX, item.txn.as_bytes())?;
+            continue;
+        }
+        queues.entry(destination.to_owned()).or_default().push(item);
+    }
+    Ok(queues)
 }
 
 /// Send one destination's batch, its messages together (the transport keeps one encrypted
@@ -716,17 +722,7 @@ pub async fn deliver_round<T: Transport>(
     on_delivered: &Delivered,
 ) -> Result<Round, StoreError> {
     let now = outbox.inner.clock.now();
-    let mut queues: BTreeMap<String, Vec<Item>> = BTreeMap::new();
-    for item in outbox.pending()? {
-        if outbox.was_delivered(&item.txn) {
-            outbox.store().remove(OUTBOX, item.txn.as_bytes())?;
-            continue;
-        }
-        queues
-            .entry(item.out.destination().to_owned())
-            .or_default()
-            .push(item);
-    }
+    let queues = queues(outbox, |_| false)?;
     let mut ready: Vec<Item> = Vec::new();
     let mut next_retry: Option<DateTime<Utc>> = None;
     for queue in queues.into_values() {

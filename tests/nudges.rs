@@ -284,8 +284,8 @@ async fn the_weekly_digest_reaches_only_who_asked_with_their_figures_only() {
     const SCALE: i32 = 6;
     bot.env
         .push(("KITBOT_TIME_SCALE".into(), SCALE.to_string()));
-    // The bot's clock starts (its origin) after `before` and before its first answer, and
-    // then runs SCALE times faster: at any later instant its time lies between two bounds.
+    // The bot's clock starts (its origin) after `before`, then runs SCALE times faster: at any
+    // later instant `now` its time is at most `now + (now - before) * (SCALE - 1)`.
     let before = chrono::Utc::now();
     bot.start();
     for (human, room, id) in [(&alice, &room_a, &a), (&dave, &room_b, &b)] {
@@ -305,8 +305,8 @@ async fn the_weekly_digest_reaches_only_who_asked_with_their_figures_only() {
     // Alice's: a card read.
     let ask = alice.say(&a, "!kit rappel de rdv par sms").await;
     assert!(alice.wait_reply(&ask).await.body.contains("sms-rappel"));
-    // The digest a whole minute after the latest the bot's time can be now, plus two minutes of
-    // its time (20 s of ours) for the command to reach it, rounded up to the minute.
+    // The digest on a whole minute at least two minutes of the bot's time (20 s of ours) after
+    // the latest its clock can show now, so that the command reaches it first.
     let now = chrono::Utc::now();
     let latest = now + (now - before) * (SCALE - 1);
     let at = (latest + chrono::Duration::minutes(3))
