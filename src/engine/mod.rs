@@ -123,6 +123,15 @@ impl Ctx<'_> {
         reply(self.incoming, markdown)
     }
 
+    /// The instant a time in the command counts from ("dans 10 minutes", "à 14h"): when the
+    /// person sent it (its server timestamp), so the bot's own delay does not push the nudge
+    /// back. Counted from now instead when that timestamp is in the future by our clock (a
+    /// homeserver clock ahead of ours) or more than [`ASKED_WINDOW_SECONDS`] old (a command
+    /// handled after an outage: "dans 10 minutes" then means ten minutes from the answer).
+    pub fn asked_at(&self) -> DateTime<Utc> {
+        asked_at(self.incoming.sent_at, self.now)
+    }
+
     /// The Mission Locale's time zone.
     pub fn tz(&self) -> Tz {
         self.mission.tz
@@ -141,6 +150,19 @@ impl Ctx<'_> {
             confirmations: self.confirmations,
             now: self.now,
         }
+    }
+}
+
+/// How old a command's server timestamp may be and still be the instant its times count from.
+pub const ASKED_WINDOW_SECONDS: i64 = 60;
+
+/// See [`Ctx::asked_at`].
+pub fn asked_at(sent_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let age = now - sent_at;
+    if age >= chrono::Duration::zero() && age <= chrono::Duration::seconds(ASKED_WINDOW_SECONDS) {
+        sent_at
+    } else {
+        now
     }
 }
 

@@ -39,7 +39,7 @@ impl MeRappeler {
             return Ok(s::REMINDER_USAGE.to_owned());
         }
         let (tz, _) = zone(ctx);
-        let now = ctx.now;
+        let now = ctx.asked_at();
         let (schedule, rest) = match schedule::parse_leading(&self.text, tz, now) {
             Ok(found) => found,
             Err(err) => return Ok(s::bad_when(&err.for_chat())),
@@ -81,7 +81,7 @@ pub async fn create_reminder(
 ) -> Result<String, CommandError> {
     {
         let (tz, _) = zone(ctx);
-        let now = ctx.now;
+        let now = ctx.asked_at();
         if plan::too_frequent(&schedule, tz, now) {
             return Ok(s::TOO_FREQUENT.to_owned());
         }

@@ -51,8 +51,8 @@ pub async fn remind_later(
     let (tz, _) = zone(ctx);
     let when = if when.is_empty() { DEFAULT_DELAY } else { when };
     let with_dans = format!("dans {when}");
-    let parsed = schedule::parse_leading(when, tz, ctx.now)
-        .or_else(|_| schedule::parse_leading(&with_dans, tz, ctx.now));
+    let parsed = schedule::parse_leading(when, tz, ctx.asked_at())
+        .or_else(|_| schedule::parse_leading(&with_dans, tz, ctx.asked_at()));
     let schedule = match parsed {
         Ok((schedule, rest)) if rest.trim().is_empty() => schedule,
         Ok(_) => return Ok(s::SNOOZE_NEED_REPLY.to_owned()),

@@ -80,7 +80,7 @@ impl Relance {
 
 async fn create(ctx: &Ctx<'_>, incoming: &Incoming, text: &str) -> Result<String, CommandError> {
     let (tz, quiet) = zone(ctx);
-    let now = ctx.now;
+    let now = ctx.asked_at();
     let (schedule, rest) = match schedule::parse_leading(text, tz, now) {
         Ok(found) => found,
         Err(err) => return Ok(s::bad_when(&err.for_chat())),
@@ -297,7 +297,7 @@ async fn modify(
 ) -> Result<String, CommandError> {
     let (tz, quiet) = zone(ctx);
     let quiet = plan::rules(&quiet);
-    let now = ctx.now;
+    let now = ctx.asked_at();
     if when.trim().is_empty() {
         return Ok(match model::parse_label(label, 'R') {
             Some(n) => s::modify_needs_when(&format!("R{n}")),

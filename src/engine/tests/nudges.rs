@@ -1446,3 +1446,61 @@ async fn an_edited_command_runs_again_and_edits_its_answer() {
         .is_empty());
     running.stop().await;
 }
+
+#[tokio::test]
+async fn relative_times_count_from_when_the_command_was_sent() {
+    let (engine, _clock) = engine_at("2026-11-30T08:00:00Z");
+    let due_of = |place: &str, number: u64| {
+        engine
+            .nudges()
+            .of_place("demo", place)
+            .expect("nudges")
+            .into_iter()
+            .find(|n| n.number == number)
+            .and_then(|n| n.slot)
+            .map(|slot| slot.due)
+    };
+    let send = |body: &str, at: &str| {
+        let mut incoming = message(body, Role::Coordination, t(at));
+        incoming.sender = "@alice:example.org".to_owned();
+        incoming
+    };
+    // Sent 2.75 s before the bot handles it: due 10 s after it was sent, not after handling.
+    let answer = replies(
+        engine
+            .handle(&send(
+                "!relance dans 10 secondes : A",
+                "2026-11-30T07:59:57.250Z",
+            ))
+            .await,
+    );
+    assert!(answer.contains("R1"), "{answer}");
+    assert_eq!(due_of(ROOM, 1), Some(t("2026-11-30T08:00:07.250Z")));
+    // Handled two minutes late (an outage): counted from now.
+    engine
+        .handle(&send(
+            "!relance dans 10 secondes : B",
+            "2026-11-30T07:58:00Z",
+        ))
+        .await;
+    assert_eq!(due_of(ROOM, 2), Some(t("2026-11-30T08:00:10Z")));
+    // A server clock ahead of ours: counted from now, never later than asked by our clock.
+    engine
+        .handle(&send(
+            "!relance dans 10 secondes : C",
+            "2026-11-30T08:00:05Z",
+        ))
+        .await;
+    assert_eq!(due_of(ROOM, 3), Some(t("2026-11-30T08:00:10Z")));
+    // Personal reminders too.
+    engine
+        .handle(&send(
+            "!me-rappeler dans 10 minutes : D",
+            "2026-11-30T07:59:59Z",
+        ))
+        .await;
+    assert_eq!(
+        due_of("@alice:example.org", 1),
+        Some(t("2026-11-30T08:09:59Z"))
+    );
+}
