@@ -93,6 +93,14 @@ impl SyncLoop {
         let filter = {
             let mut timeline = RoomEventFilter::default();
             timeline.limit = Some(UInt::from(adapter.config.timeline_limit));
+            // The bot's own events are never handled (its answers, its joins: those are
+            // recorded when it joins, or read from the room's state): without them, its own
+            // answer does not wake the sync loop, and each command costs one sync response
+            // instead of two (matrix-sdk's per-response work is most of a lone command's CPU:
+            // BENCHMARKS.md, "Where a lone command's CPU goes").
+            if let Ok(own) = matrix_sdk::ruma::OwnedUserId::try_from(adapter.own_user.as_str()) {
+                timeline.not_senders = vec![own];
+            }
             let mut room = RoomFilter::default();
             room.timeline = timeline;
             // Receipts and typing notices (the bot's own among them) and presence are never
