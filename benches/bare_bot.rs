@@ -3,6 +3,11 @@
 //! to, and answers `!ping` with `pong` in reply, in the same room. No logic, no filter, no gap
 //! fetching, no rate limit, plain rooms: what any matrix-sdk bot costs before doing anything.
 //!
+//! `BARE_BOT_AS_KITBOT=1` gives it kitbot's matrix-sdk settings and nothing else of kitbot: a
+//! store encrypted with a 32-byte key (kitbot's `store-key`) and kitbot's sync filter (its own events, receipts, typing and
+//! presence left out; timeline limit 100). That column of `bench/compare` is what matrix-sdk
+//! costs a bot set up like kitbot before any logic: kitbot's floor.
+//!
 //! A bench target (`harness = false`) so that it shares kitbot's dependency build without
 //! being part of `cargo build` or `cargo test`. Configured by the environment (`BARE_BOT_*`);
 //! without it (as when `cargo bench` runs every bench) it says so and exits.
@@ -15,13 +20,17 @@ use std::time::Duration;
 use anyhow::Context as _;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::api::client::filter::{
+    Filter, FilterDefinition, RoomEventFilter, RoomFilter,
+};
 use matrix_sdk::ruma::events::relation::{InReplyTo, Reply};
 use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
+use matrix_sdk::ruma::{OwnedUserId, UInt};
 use matrix_sdk::store::RoomLoadSettings;
-use matrix_sdk::{Client, Room};
+use matrix_sdk::{Client, Room, SqliteStoreConfig};
 
 async fn on_invite(event: StrippedRoomMemberEvent, room: Room, client: Client) {
     if client.user_id() == Some(&*event.state_key) {
@@ -47,6 +56,22 @@ async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, client: Cli
     }
 }
 
+/// kitbot's sync filter (`src/matrix/sync.rs`, `SyncLoop::start`).
+fn kitbot_filter(user: &str) -> FilterDefinition {
+    let mut timeline = RoomEventFilter::default();
+    timeline.limit = Some(UInt::from(100u32));
+    if let Ok(own) = OwnedUserId::try_from(user) {
+        timeline.not_senders = vec![own];
+    }
+    let mut room = RoomFilter::default();
+    room.timeline = timeline;
+    room.ephemeral = RoomEventFilter::ignore_all();
+    let mut def = FilterDefinition::default();
+    def.room = room;
+    def.presence = Filter::ignore_all();
+    def
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let var = |name: &str| std::env::var(name).ok();
@@ -59,15 +84,22 @@ async fn main() -> anyhow::Result<()> {
         println!("bare_bot: the baseline bot of bench/compare, not a benchmark (set BARE_BOT_HOMESERVER, BARE_BOT_USER, BARE_BOT_PASSWORD, BARE_BOT_DATA to run it)");
         return Ok(());
     };
+    let as_kitbot = var("BARE_BOT_AS_KITBOT").is_some_and(|v| v == "1");
     let data = PathBuf::from(data);
     std::fs::create_dir_all(&data).context("data folder")?;
     let client = Client::builder()
         .homeserver_url(&homeserver)
-        .sqlite_store(data.join("store"), None)
+        .sqlite_store_with_config_and_cache_path(
+            SqliteStoreConfig::new(data.join("store")).key(as_kitbot.then_some(&[7u8; 32])),
+            None::<PathBuf>,
+        )
         .build()
         .await?;
     let saved = data.join("session.json");
     let mut settings = SyncSettings::default().timeout(Duration::from_secs(30));
+    if as_kitbot {
+        settings = settings.filter(kitbot_filter(&user).into());
+    }
     if let Ok(text) = std::fs::read_to_string(&saved) {
         let session: MatrixSession = serde_json::from_str(&text)?;
         client

@@ -51,7 +51,7 @@ use matrix_sdk::ruma::events::{
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UInt};
 use matrix_sdk::{Client, Room};
 use tokio::sync::Notify;
-use util::proc::{cpu_ms, percentile, rss_mib};
+use util::proc::{cpu_ms, percentile, rss_mib, rss_parts_mib};
 
 const BOT_PASSWORD: &str = "bot-password";
 /// How long one lone command may wait for its answer before it counts as unanswered.
@@ -85,6 +85,10 @@ enum Kind {
     Kitbot,
     Reminder,
     Bare,
+    /// The bare bot with kitbot's matrix-sdk settings: a store encrypted with a key and
+    /// kitbot's sync filter (its own events, receipts, typing and presence left out). What
+    /// matrix-sdk costs a bot set up like kitbot, before any logic: kitbot's floor.
+    BareTuned,
 }
 
 impl Kind {
@@ -93,6 +97,7 @@ impl Kind {
             Kind::Kitbot => "kitbot",
             Kind::Reminder => "matrix-reminder-bot",
             Kind::Bare => "bare bot",
+            Kind::BareTuned => "bare bot, kitbot's settings",
         }
     }
 
@@ -101,7 +106,7 @@ impl Kind {
     fn command(self, token: &str) -> String {
         match self {
             Kind::Reminder => format!("!cancel {token}"),
-            Kind::Kitbot | Kind::Bare => "!ping".to_owned(),
+            Kind::Kitbot | Kind::Bare | Kind::BareTuned => "!ping".to_owned(),
         }
     }
 
@@ -113,7 +118,7 @@ impl Kind {
             Kind::Reminder => Some(format!(
                 "!remindme in {NUDGE_DELAY_S} seconds; Rappel {token}"
             )),
-            Kind::Bare => None,
+            Kind::Bare | Kind::BareTuned => None,
         }
     }
 
@@ -121,7 +126,7 @@ impl Kind {
         match self {
             Kind::Kitbot => "kitbot is ready",
             Kind::Reminder => "Startup complete",
-            Kind::Bare => "bare bot is ready",
+            Kind::Bare | Kind::BareTuned => "bare bot is ready",
         }
     }
 }
@@ -166,6 +171,7 @@ impl BotProc {
             Kind::Kitbot => "kitbot",
             Kind::Reminder => "reminder",
             Kind::Bare => "bare",
+            Kind::BareTuned => "bare-tuned",
         });
         let synapse = util::synapse();
         let user_id = synapse.register(&name, BOT_PASSWORD).await;
@@ -196,7 +202,7 @@ impl BotProc {
                 );
                 std::fs::write(dir.join("config.yaml"), yaml).expect("config.yaml");
             }
-            Kind::Bare => {}
+            Kind::Bare | Kind::BareTuned => {}
         }
         BotProc {
             kind,
@@ -228,13 +234,16 @@ impl BotProc {
                     .env("PYTHONUNBUFFERED", "1");
                 c
             }
-            Kind::Bare => {
+            Kind::Bare | Kind::BareTuned => {
                 let exe = bare_bot_exe().ok_or("no bare_bot executable (run bench/compare)")?;
                 let mut c = Command::new(exe);
                 c.env("BARE_BOT_HOMESERVER", &util::synapse().url)
                     .env("BARE_BOT_USER", &self.user_id)
                     .env("BARE_BOT_PASSWORD", BOT_PASSWORD)
                     .env("BARE_BOT_DATA", self.dir.join("data"));
+                if self.kind == Kind::BareTuned {
+                    c.env("BARE_BOT_AS_KITBOT", "1");
+                }
                 c
             }
         };
@@ -543,6 +552,8 @@ struct Result1 {
     lone_sent: usize,
     cpu_lone: f64,
     rss_idle: f64,
+    /// Idle RSS: anonymous, and mapped from files (the executable's code, mostly).
+    rss_idle_parts: (f64, f64),
     rss_after: f64,
     rss_commands: usize,
     rss_answered: usize,
@@ -733,6 +744,7 @@ async fn measure(kind: Kind, people: &[Person], counts: &Counts) -> Result<Resul
     tokio::time::sleep(Duration::from_secs(5)).await;
     let pid = bot.pid();
     r.rss_idle = rss_mib(pid);
+    r.rss_idle_parts = rss_parts_mib(pid);
 
     // Warm-up, not counted.
     for i in 0..3 {
@@ -939,6 +951,7 @@ fn main() {
             "kitbot" => Some(Kind::Kitbot),
             "reminder" => Some(Kind::Reminder),
             "bare" => Some(Kind::Bare),
+            "bare-tuned" => Some(Kind::BareTuned),
             _ => None,
         })
         .collect();
@@ -1094,6 +1107,9 @@ fn print_table(
         "RSS idle (joined to 12 rooms, before any command)",
         &|_, r| format!("{:.1} MiB", r.rss_idle),
     );
+    row("of which anonymous / mapped from files (code)", &|_, r| {
+        format!("{:.1} / {:.1} MiB", r.rss_idle_parts.0, r.rss_idle_parts.1)
+    });
     row(
         &format!(
             "RSS after {} commands (one at a time)",

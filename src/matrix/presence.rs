@@ -70,9 +70,11 @@ fn hex_digest(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Read receipts sent in the background, one request at a time per room, the newest wanted
-/// event winning: the sync loop never waits on them, and a busy room costs the homeserver one
-/// receipt per round trip, not one per sync response.
+/// Read receipts sent in the background, [`RECEIPT_DELAY`] after the event was handled, one
+/// request at a time per room, the newest wanted event winning: the sync loop never waits on
+/// them, a receipt does not reach the homeserver at the same moment as the answer it would
+/// hold up, and a busy room costs the homeserver one receipt per delay, not one per sync
+/// response.
 #[derive(Clone, Default)]
 pub struct Receipts {
     /// Room → the newest event to mark read, while a sender task runs for that room.
@@ -93,6 +95,7 @@ impl Receipts {
         let (room, wanted) = (room.clone(), self.wanted.clone());
         tokio::spawn(async move {
             loop {
+                tokio::time::sleep(RECEIPT_DELAY).await;
                 let Some(event_id) = wanted
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -111,6 +114,9 @@ impl Receipts {
         });
     }
 }
+
+/// How long after handling an event its read receipt goes out.
+pub const RECEIPT_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Mark `event_id` read in `room`: people see the bot has seen their message.
 async fn mark_read(room: &Room, event_id: OwnedEventId) {

@@ -2,7 +2,11 @@
 //! the environment or a file named in the config) and saves the session (user, device, token) in
 //! `<data_dir>/matrix/session.json`; every later start restores it, so a restart never creates a
 //! new device. matrix-sdk's SQLite store (crypto keys included) lives beside it, encrypted with a
-//! random passphrase generated once into `<data_dir>/matrix/store-passphrase`.
+//! random 32-byte key generated once into `<data_dir>/matrix/store-key` (hexadecimal, mode 0600).
+//! A data folder created before that (until 2026-12) has a random passphrase in
+//! `store-passphrase` instead, which its store was encrypted with: it stays in use there. A key
+//! is used as it is; a passphrase goes through PBKDF2 (200,000 rounds) for each of matrix-sdk's
+//! four stores at every start, about 0.4 s of CPU (BENCHMARKS.md, "Start-up").
 //!
 //! Encryption recovery: once logged in, the bot makes sure cross-signing and key backup are on.
 //! When no recovery exists on the account yet, it creates one and writes the recovery key to
@@ -16,7 +20,7 @@ use anyhow::Context as _;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::encryption::recovery::RecoveryState;
 use matrix_sdk::encryption::{BackupDownloadStrategy, EncryptionSettings};
-use matrix_sdk::{Client, SessionMeta, SessionTokens};
+use matrix_sdk::{Client, SessionMeta, SessionTokens, SqliteStoreConfig};
 
 use crate::config::{Credentials, MatrixConfig};
 
@@ -35,8 +39,12 @@ impl Paths {
     pub fn session(&self) -> PathBuf {
         self.dir.join("session.json")
     }
+    /// The store's passphrase, in data folders created before `store-key`.
     pub fn passphrase(&self) -> PathBuf {
         self.dir.join("store-passphrase")
+    }
+    pub fn key(&self) -> PathBuf {
+        self.dir.join("store-key")
     }
     pub fn sqlite(&self) -> PathBuf {
         self.dir.join("sdk-store")
@@ -68,15 +76,45 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::rename(tmp, path)
 }
 
-fn passphrase(paths: &Paths) -> anyhow::Result<String> {
-    let path = paths.passphrase();
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        return Ok(existing.trim().to_owned());
+/// What matrix-sdk's store is encrypted with.
+#[derive(Debug, PartialEq)]
+enum StoreSecret {
+    Key([u8; 32]),
+    /// A data folder from before `store-key`.
+    Passphrase(String),
+}
+
+/// The store's key (or, in an older data folder, its passphrase); a new key when there is
+/// neither.
+fn store_secret(paths: &Paths) -> anyhow::Result<StoreSecret> {
+    let key_path = paths.key();
+    if let Ok(text) = std::fs::read_to_string(&key_path) {
+        return parse_key(text.trim())
+            .map(StoreSecret::Key)
+            .with_context(|| {
+                format!(
+                    "{} illisible (64 chiffres hexadécimaux attendus)",
+                    key_path.display()
+                )
+            });
     }
-    let bytes: [u8; 32] = rand::random();
-    let phrase = bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    write_private(&path, &phrase).with_context(|| format!("écriture de {}", path.display()))?;
-    Ok(phrase)
+    if let Ok(existing) = std::fs::read_to_string(paths.passphrase()) {
+        return Ok(StoreSecret::Passphrase(existing.trim().to_owned()));
+    }
+    let key: [u8; 32] = rand::random();
+    let hex = key.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    write_private(&key_path, &hex)
+        .with_context(|| format!("écriture de {}", key_path.display()))?;
+    Ok(StoreSecret::Key(key))
+}
+
+fn parse_key(hex: &str) -> anyhow::Result<[u8; 32]> {
+    anyhow::ensure!(hex.len() == 64 && hex.is_ascii(), "wrong length");
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)?;
+    }
+    Ok(key)
 }
 
 /// Read a secret from where the config says it is. Never logged.
@@ -94,6 +132,27 @@ fn read_secret(credentials: &Credentials) -> anyhow::Result<String> {
     Ok(value)
 }
 
+/// The client on its encrypted store (opening the store checks its key).
+async fn build_client(paths: &Paths, homeserver: &str) -> anyhow::Result<Client> {
+    let store_config = match store_secret(paths)? {
+        StoreSecret::Key(key) => SqliteStoreConfig::new(paths.sqlite()).key(Some(&key)),
+        StoreSecret::Passphrase(phrase) => {
+            SqliteStoreConfig::new(paths.sqlite()).passphrase(Some(&phrase))
+        }
+    };
+    Client::builder()
+        .homeserver_url(homeserver)
+        .sqlite_store_with_config_and_cache_path(store_config, None::<PathBuf>)
+        .with_encryption_settings(EncryptionSettings {
+            auto_enable_cross_signing: true,
+            auto_enable_backups: true,
+            backup_download_strategy: BackupDownloadStrategy::AfterDecryptionFailure,
+        })
+        .build()
+        .await
+        .context("création du client Matrix")
+}
+
 /// Build the client, then restore the saved session or log in and save it.
 pub async fn connect(config: &MatrixConfig, data_dir: &Path) -> anyhow::Result<Client> {
     let paths = Paths::new(data_dir);
@@ -103,22 +162,11 @@ pub async fn connect(config: &MatrixConfig, data_dir: &Path) -> anyhow::Result<C
         Ok(text) => Some(serde_json::from_str(&text).context("session.json illisible")?),
         Err(_) => None,
     };
-    let passphrase = passphrase(&paths)?;
     let homeserver = saved
         .as_ref()
         .map(|s| s.homeserver.clone())
         .unwrap_or_else(|| config.homeserver.clone());
-    let client = Client::builder()
-        .homeserver_url(&homeserver)
-        .sqlite_store(paths.sqlite(), Some(&passphrase))
-        .with_encryption_settings(EncryptionSettings {
-            auto_enable_cross_signing: true,
-            auto_enable_backups: true,
-            backup_download_strategy: BackupDownloadStrategy::AfterDecryptionFailure,
-        })
-        .build()
-        .await
-        .context("création du client Matrix")?;
+    let client = build_client(&paths, &homeserver).await?;
 
     if let Some(saved) = saved {
         client
@@ -243,5 +291,87 @@ pub async fn ensure_recovery(client: &Client, data_dir: &Path) {
                 ),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOWHERE: &str = "http://127.0.0.1:9";
+
+    fn folder() -> (tempfile::TempDir, Paths) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = Paths::new(dir.path());
+        std::fs::create_dir_all(&paths.dir).expect("matrix folder");
+        (dir, paths)
+    }
+
+    #[tokio::test]
+    async fn a_new_data_folder_gets_a_private_key_that_opens_its_store_again() {
+        let (_dir, paths) = folder();
+        drop(build_client(&paths, NOWHERE).await.expect("first start"));
+        let text = std::fs::read_to_string(paths.key()).expect("store-key written");
+        assert_eq!(text.len(), 64);
+        assert!(text.bytes().all(|b| b.is_ascii_hexdigit()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(paths.key())
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(
+            !paths.passphrase().exists(),
+            "no passphrase in a new folder"
+        );
+        drop(
+            build_client(&paths, NOWHERE)
+                .await
+                .expect("second start, same key"),
+        );
+        assert_eq!(
+            std::fs::read_to_string(paths.key()).expect("key"),
+            text,
+            "kept"
+        );
+
+        // The key is what opens the store: another one is refused.
+        std::fs::write(paths.key(), "ab".repeat(32)).expect("other key");
+        assert!(build_client(&paths, NOWHERE).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn an_older_data_folder_keeps_its_passphrase() {
+        let (_dir, paths) = folder();
+        // A store made the way kitbot made it until 2026-12.
+        let old = Client::builder()
+            .homeserver_url(NOWHERE)
+            .sqlite_store(paths.sqlite(), Some("an older passphrase"))
+            .build()
+            .await
+            .expect("old store");
+        drop(old);
+        std::fs::write(paths.passphrase(), "an older passphrase\n").expect("passphrase");
+        assert_eq!(
+            store_secret(&paths).expect("secret"),
+            StoreSecret::Passphrase("an older passphrase".to_owned())
+        );
+        drop(
+            build_client(&paths, NOWHERE)
+                .await
+                .expect("opens with its passphrase"),
+        );
+        assert!(!paths.key().exists(), "no key written beside a passphrase");
+    }
+
+    #[test]
+    fn a_damaged_key_file_is_named() {
+        let (_dir, paths) = folder();
+        std::fs::write(paths.key(), "not a key").expect("write");
+        let err = format!("{:#}", store_secret(&paths).expect_err("refused"));
+        assert!(err.contains("store-key"), "{err}");
     }
 }

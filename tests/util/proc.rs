@@ -13,6 +13,22 @@ pub fn rss_mib(pid: u32) -> f64 {
         .map_or(f64::NAN, |k| k / 1024.0)
 }
 
+/// The two parts of a process's resident memory, in MiB: anonymous (heap, stacks: what it
+/// allocated) and mapped from files (mostly its own executable's code, shared with the page
+/// cache). NaN when they cannot be read.
+pub fn rss_parts_mib(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|k| k.parse::<f64>().ok())
+            .map_or(f64::NAN, |k| k / 1024.0)
+    };
+    (field("RssAnon:"), field("RssFile:"))
+}
+
 /// Clock ticks per second, the unit of /proc/<pid>/stat's times.
 fn clock_ticks() -> f64 {
     static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
