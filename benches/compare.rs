@@ -226,6 +226,11 @@ impl BotProc {
                     .arg(self.dir.join("bot.toml"))
                     .env("KITBOT_COMPARE_PASSWORD", BOT_PASSWORD)
                     .env_remove("KITBOT_LOG");
+                // A diagnostic: `COMPARE_KITBOT_LOG=<filter>` gives kitbot that log filter
+                // (the measured runs use its default level).
+                if let Ok(filter) = std::env::var("COMPARE_KITBOT_LOG") {
+                    c.env("KITBOT_LOG", filter);
+                }
                 c
             }
             Kind::Reminder => {
