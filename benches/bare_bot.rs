@@ -51,8 +51,18 @@ async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, client: Cli
     content.relates_to = Some(Relation::Reply(Reply::new(InReplyTo::new(
         event.event_id.clone(),
     ))));
-    if let Err(err) = room.send(content).await {
-        eprintln!("send: {err}");
+    let send = async move {
+        if let Err(err) = room.send(content).await {
+            eprintln!("send: {err}");
+        }
+    };
+    // matrix-sdk awaits event handlers inside `sync_once`: awaited here, the next sync request
+    // leaves only once the answer is stored. `BARE_BOT_SPAWN_SEND=1` sends in the background
+    // instead, as kitbot's delivery task does, so the next sync overlaps the send (a diagnostic).
+    if std::env::var("BARE_BOT_SPAWN_SEND").is_ok_and(|v| v == "1") {
+        tokio::spawn(send);
+    } else {
+        send.await;
     }
 }
 

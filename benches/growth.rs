@@ -1,0 +1,157 @@
+//! Memory over many commands, without the homeserver: the engine and its store driven directly
+//! with the load bench's mix (`!ping`, `!kit …`, `!fiche sms-rappel`, `!reflexions`, `!themes`)
+//! from 20 people in 10 rooms, every answer delivered through the outbox to a transport that
+//! accepts at once, the store flushed every 10 commands as the sync loop does. Prints the
+//! process's resident memory (anonymous / from files) every `KITBOT_GROWTH_EVERY` commands:
+//! whether what grows in `kitbot run` under load is the engine and its sled store, or the Matrix
+//! side.
+//!
+//! Run with `cargo bench --bench growth`; `KITBOT_GROWTH_COMMANDS` (default 10,000);
+//! `KITBOT_GROWTH_MIX="!ping"` sends only that command; `KITBOT_GROWTH_SLED_ONLY=1` skips the
+//! engine and writes to the sled store, per command, the four records the outbox keeps about a
+//! handled command (handled id, delivered transaction, answer ↔ command both ways).
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use kitbot::config::Config;
+use kitbot::core::{Incoming, IncomingKind, Outgoing, Role, SystemClock};
+use kitbot::engine::{Engine, Parts};
+use kitbot::outbox::{deliver_ready, SendError, Transport};
+use kitbot::store::Store;
+
+const ROOMS: usize = 10;
+const PEOPLE: usize = 20;
+const MIX: [&str; 5] = [
+    "!ping",
+    "!kit comment rappeler un rendez-vous par sms",
+    "!fiche sms-rappel",
+    "!reflexions",
+    "!themes",
+];
+
+struct Accepting;
+
+impl Transport for Accepting {
+    async fn send(&self, txn: &str, _out: &Outgoing) -> Result<Option<String>, SendError> {
+        Ok(Some(format!("$answer-{txn}")))
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn rss_parts() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|k| k.parse::<f64>().ok())
+            .map_or(f64::NAN, |k| k / 1024.0)
+    };
+    (field("RssAnon:"), field("RssFile:"))
+}
+
+fn room(r: usize) -> String {
+    format!("!growth{r:02}:bench.example.org")
+}
+
+fn main() {
+    let commands = env_usize("KITBOT_GROWTH_COMMANDS", 10_000);
+    let every = env_usize("KITBOT_GROWTH_EVERY", 1_000).max(1);
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let rooms: Vec<String> = (0..ROOMS).map(|r| format!("\"{}\"", room(r))).collect();
+    let text = format!(
+        "[bot]\ndata_dir = \"{}\"\ncommand_burst = 1000000\n\n\
+         [[mission_locale]]\nid = \"growth\"\nname = \"ML growth\"\nrooms = [{}]\ncoordination_level = 50\n",
+        dir.path().display(),
+        rooms.join(", ")
+    );
+    let config = Config::parse(&text, "growth.toml").unwrap_or_else(|problems| {
+        for p in problems {
+            eprintln!("{p}");
+        }
+        std::process::exit(1)
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async move {
+        let store = Store::open(&dir.path().join("store")).expect("store");
+        let commands_def = Engine::load_commands(&config).unwrap_or_else(|_| std::process::exit(1));
+        let kit = Engine::load_kit(&config).unwrap_or_else(|_| std::process::exit(1));
+        let engine = Engine::new(Parts {
+            config,
+            commands: commands_def,
+            kit,
+            store: store.clone(),
+            clock: Arc::new(SystemClock),
+        });
+        let hook = engine.delivered_hook();
+        let mix: Vec<String> = std::env::var("KITBOT_GROWTH_MIX")
+            .map(|m| vec![m])
+            .unwrap_or_else(|_| MIX.iter().map(|c| c.to_string()).collect());
+        let sled_only = std::env::var("KITBOT_GROWTH_SLED_ONLY").is_ok_and(|v| v == "1");
+        let (anon, file) = rss_parts();
+        println!("| commands | RSS anonymous | RSS from files | outbox waiting |");
+        println!("|---:|---:|---:|---:|");
+        println!("| 0 | {anon:.1} MiB | {file:.1} MiB | 0 |");
+        for n in 0..commands {
+            if sled_only {
+                let at = Utc::now().timestamp_millis().to_string();
+                let event = format!("$growth{n}");
+                let txn = format!("ev|{event}|0");
+                for (tree, key, value) in [
+                    ("handled", event.clone(), at.clone()),
+                    ("outbox_delivered", txn.clone(), at.clone()),
+                    ("outbox_answers", event.clone(), format!("$answer-{txn}")),
+                    ("outbox_answered", format!("$answer-{txn}"), event.clone()),
+                ] {
+                    store
+                        .tree(tree)
+                        .expect("tree")
+                        .insert(key.as_bytes(), value.as_bytes())
+                        .expect("insert");
+                }
+            } else {
+                let incoming = Incoming {
+                    tenant: "growth".into(),
+                    room_id: room(n % ROOMS),
+                    is_direct: false,
+                    sender: format!("@person{:02}:bench.example.org", n % PEOPLE),
+                    role: Role::Membre,
+                    addressed: false,
+                    event_id: format!("$growth{n}"),
+                    thread_root: None,
+                    sent_at: Utc::now(),
+                    kind: IncomingKind::Message {
+                        body: mix[n % mix.len()].clone(),
+                    },
+                    quoted: None,
+                };
+                engine.process(&incoming).await;
+                deliver_ready(engine.outbox(), &Accepting, &hook)
+                    .await
+                    .expect("deliver");
+            }
+            if n % 10 == 9 {
+                store.flush().await.expect("flush");
+            }
+            if (n + 1) % every == 0 {
+                let (anon, file) = rss_parts();
+                println!(
+                    "| {} | {anon:.1} MiB | {file:.1} MiB | {} |",
+                    n + 1,
+                    engine.outbox().len()
+                );
+            }
+        }
+    });
+}
