@@ -9,7 +9,9 @@
 //! Run with `cargo bench --bench growth`; `KITBOT_GROWTH_COMMANDS` (default 10,000);
 //! `KITBOT_GROWTH_MIX="!ping"` sends only that command; `KITBOT_GROWTH_SLED_ONLY=1` skips the
 //! engine and writes to the sled store, per command, the four records the outbox keeps about a
-//! handled command (handled id, delivered transaction, answer ↔ command both ways).
+//! handled command (handled id, delivered transaction, answer ↔ command both ways), plus, with
+//! `KITBOT_GROWTH_SLED_BYTES=N`, an N-byte outbox item inserted and removed (an answer queued,
+//! then delivered).
 
 use std::sync::Arc;
 
@@ -99,6 +101,7 @@ fn main() {
             .map(|m| vec![m])
             .unwrap_or_else(|_| MIX.iter().map(|c| c.to_string()).collect());
         let sled_only = std::env::var("KITBOT_GROWTH_SLED_ONLY").is_ok_and(|v| v == "1");
+        let item = vec![b'x'; env_usize("KITBOT_GROWTH_SLED_BYTES", 0)];
         let (anon, file) = rss_parts();
         println!("| commands | RSS anonymous | RSS from files | outbox waiting |");
         println!("|---:|---:|---:|---:|");
@@ -108,6 +111,13 @@ fn main() {
                 let at = Utc::now().timestamp_millis().to_string();
                 let event = format!("$growth{n}");
                 let txn = format!("ev|{event}|0");
+                if !item.is_empty() {
+                    let outbox = store.tree("outbox").expect("tree");
+                    outbox
+                        .insert(txn.as_bytes(), item.as_slice())
+                        .expect("insert");
+                    outbox.remove(txn.as_bytes()).expect("remove");
+                }
                 for (tree, key, value) in [
                     ("handled", event.clone(), at.clone()),
                     ("outbox_delivered", txn.clone(), at.clone()),
