@@ -20,15 +20,11 @@ use std::time::Duration;
 use anyhow::Context as _;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
-use matrix_sdk::ruma::api::client::filter::{
-    Filter, FilterDefinition, RoomEventFilter, RoomFilter,
-};
 use matrix_sdk::ruma::events::relation::{InReplyTo, Reply};
 use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
-use matrix_sdk::ruma::{OwnedUserId, UInt};
 use matrix_sdk::store::RoomLoadSettings;
 use matrix_sdk::{Client, Room, SqliteStoreConfig};
 
@@ -66,22 +62,6 @@ async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, client: Cli
     }
 }
 
-/// kitbot's sync filter (`src/matrix/sync.rs`, `SyncLoop::start`).
-fn kitbot_filter(user: &str) -> FilterDefinition {
-    let mut timeline = RoomEventFilter::default();
-    timeline.limit = Some(UInt::from(100u32));
-    if let Ok(own) = OwnedUserId::try_from(user) {
-        timeline.not_senders = vec![own];
-    }
-    let mut room = RoomFilter::default();
-    room.timeline = timeline;
-    room.ephemeral = RoomEventFilter::ignore_all();
-    let mut def = FilterDefinition::default();
-    def.room = room;
-    def.presence = Filter::ignore_all();
-    def
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let var = |name: &str| std::env::var(name).ok();
@@ -108,7 +88,8 @@ async fn main() -> anyhow::Result<()> {
     let saved = data.join("session.json");
     let mut settings = SyncSettings::default().timeout(Duration::from_secs(30));
     if as_kitbot {
-        settings = settings.filter(kitbot_filter(&user).into());
+        // 100: kitbot's default `timeline_limit`.
+        settings = settings.filter(kitbot::matrix::sync::sync_filter(&user, 100).into());
     }
     if let Ok(text) = std::fs::read_to_string(&saved) {
         let session: MatrixSession = serde_json::from_str(&text)?;

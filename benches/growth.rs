@@ -22,6 +22,11 @@ use kitbot::engine::{Engine, Parts};
 use kitbot::outbox::{deliver_ready, SendError, Transport};
 use kitbot::store::Store;
 
+// Only the /proc readers of the test utilities (not the Matrix harness).
+#[allow(dead_code)]
+#[path = "../tests/util/proc.rs"]
+mod proc;
+
 const ROOMS: usize = 10;
 const PEOPLE: usize = 20;
 const MIX: [&str; 5] = [
@@ -45,19 +50,6 @@ fn env_usize(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn rss_parts() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|k| k.parse::<f64>().ok())
-            .map_or(f64::NAN, |k| k / 1024.0)
-    };
-    (field("RssAnon:"), field("RssFile:"))
 }
 
 fn room(r: usize) -> String {
@@ -102,7 +94,7 @@ fn main() {
             .unwrap_or_else(|_| MIX.iter().map(|c| c.to_string()).collect());
         let sled_only = std::env::var("KITBOT_GROWTH_SLED_ONLY").is_ok_and(|v| v == "1");
         let item = vec![b'x'; env_usize("KITBOT_GROWTH_SLED_BYTES", 0)];
-        let (anon, file) = rss_parts();
+        let (anon, file) = proc::rss_parts_mib(std::process::id());
         println!("| commands | RSS anonymous | RSS from files | outbox waiting |");
         println!("|---:|---:|---:|---:|");
         println!("| 0 | {anon:.1} MiB | {file:.1} MiB | 0 |");
@@ -155,7 +147,7 @@ fn main() {
                 store.flush().await.expect("flush");
             }
             if (n + 1) % every == 0 {
-                let (anon, file) = rss_parts();
+                let (anon, file) = proc::rss_parts_mib(std::process::id());
                 println!(
                     "| {} | {anon:.1} MiB | {file:.1} MiB | {} |",
                     n + 1,

@@ -51,6 +51,28 @@ pub struct SyncLoop {
     abort_after_sync: Option<String>,
 }
 
+/// The bot's sync filter: at most `timeline_limit` events per room and never its own (its
+/// answers, its joins: those are recorded when it joins, or read from the room's state), so its
+/// own answer does not wake the sync loop and each command costs one sync response instead of
+/// two (matrix-sdk's per-response work is most of a lone command's CPU: BENCHMARKS.md, "Where a
+/// lone command's CPU goes"). Receipts and typing notices (the bot's own among them) and presence
+/// are never read: without them, they do not wake the loop nor cost a round trip. Also the
+/// setting of `bench/compare`'s bare bot "with kitbot's settings".
+pub fn sync_filter(own_user: &str, timeline_limit: u32) -> FilterDefinition {
+    let mut timeline = RoomEventFilter::default();
+    timeline.limit = Some(UInt::from(timeline_limit));
+    if let Ok(own) = matrix_sdk::ruma::OwnedUserId::try_from(own_user) {
+        timeline.not_senders = vec![own];
+    }
+    let mut room = RoomFilter::default();
+    room.timeline = timeline;
+    room.ephemeral = RoomEventFilter::ignore_all();
+    let mut def = FilterDefinition::default();
+    def.room = room;
+    def.presence = matrix_sdk::ruma::api::client::filter::Filter::ignore_all();
+    def
+}
+
 /// Whether a response carries, in some joined room, a message whose body contains `text`.
 fn has_message(response: &SyncResponse, text: &str) -> bool {
     response.rooms.joined.values().any(|update| {
@@ -90,27 +112,7 @@ impl SyncLoop {
     /// Load the saved position. On the very first start, sync once and skip the backlog: only
     /// what comes next is answered.
     pub async fn start(adapter: &Adapter) -> anyhow::Result<SyncLoop> {
-        let filter = {
-            let mut timeline = RoomEventFilter::default();
-            timeline.limit = Some(UInt::from(adapter.config.timeline_limit));
-            // The bot's own events are never handled (its answers, its joins: those are
-            // recorded when it joins, or read from the room's state): without them, its own
-            // answer does not wake the sync loop, and each command costs one sync response
-            // instead of two (matrix-sdk's per-response work is most of a lone command's CPU:
-            // BENCHMARKS.md, "Where a lone command's CPU goes").
-            if let Ok(own) = matrix_sdk::ruma::OwnedUserId::try_from(adapter.own_user.as_str()) {
-                timeline.not_senders = vec![own];
-            }
-            let mut room = RoomFilter::default();
-            room.timeline = timeline;
-            // Receipts and typing notices (the bot's own among them) and presence are never
-            // read: without them, they do not wake the sync loop nor cost a round trip.
-            room.ephemeral = RoomEventFilter::ignore_all();
-            let mut def = FilterDefinition::default();
-            def.room = room;
-            def.presence = matrix_sdk::ruma::api::client::filter::Filter::ignore_all();
-            def
-        };
+        let filter = sync_filter(&adapter.own_user, adapter.config.timeline_limit);
         let settings = SyncSettings::default()
             .timeout(Duration::from_secs(30))
             .filter(filter.into());
