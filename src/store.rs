@@ -67,6 +67,53 @@ pub struct Store {
     inner: Arc<Inner>,
 }
 
+/// A change in progress: writes that stand or fall together, made with [`Store::change`]
+/// before the first of them, with the way back. [`Change::commit`] flushes them. A change
+/// dropped before it committed (one of its writes failed and `?` returned early, or its flush
+/// failed) runs its way back, now or right after the store is reopened: the store may have
+/// written part of it to disk already (sled's background flusher, every 500 ms), and what the
+/// person was told failed, or was never told about, must not come back after a recovery.
+#[must_use = "a change dropped without `commit` is undone"]
+pub struct Change {
+    store: Store,
+    what: &'static str,
+    undo: Option<Undo>,
+}
+
+impl Change {
+    /// Flush the change; when the flush fails it is undone and the error returned.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        self.try_commit().await
+    }
+
+    /// Flush the change; when the flush fails it stays pending, to be undone when dropped
+    /// (where the caller chooses, under its own lock say).
+    pub async fn try_commit(&mut self) -> Result<(), StoreError> {
+        self.store.flush().await?;
+        self.undo = None;
+        Ok(())
+    }
+}
+
+impl Drop for Change {
+    fn drop(&mut self) {
+        if let Some(undo) = self.undo.take() {
+            self.store.undo_boxed(self.what, undo);
+        }
+    }
+}
+
+impl std::fmt::Debug for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Change({}, committed: {})",
+            self.what,
+            self.undo.is_none()
+        )
+    }
+}
+
 #[derive(Debug)]
 struct Inner {
     /// The folder, `None` for a temporary store.
@@ -92,6 +139,12 @@ struct Inner {
     /// Tests only: make every flush fail, as a full disk would.
     #[cfg(test)]
     fail_flushes: AtomicBool,
+    /// Tests only: the n-th next opening of one of these trees fails (once), as a write
+    /// refused half-way through a change would.
+    #[cfg(test)]
+    cut: Mutex<Option<(usize, Vec<String>)>>,
+    #[cfg(test)]
+    cut_fired: AtomicBool,
 }
 
 impl Store {
@@ -106,6 +159,10 @@ impl Store {
                 undos: Undos::default(),
                 #[cfg(test)]
                 fail_flushes: AtomicBool::new(false),
+                #[cfg(test)]
+                cut: Mutex::new(None),
+                #[cfg(test)]
+                cut_fired: AtomicBool::new(false),
             }),
         }
     }
@@ -215,6 +272,20 @@ impl Store {
         false
     }
 
+    /// Start a change made of one or more writes that stand or fall together, before its first
+    /// write: `undo` puts back the state from before it. See [`Change`].
+    pub fn change(
+        &self,
+        what: &'static str,
+        undo: impl Fn(&Store) -> Result<(), StoreError> + Send + Sync + 'static,
+    ) -> Change {
+        Change {
+            store: self.clone(),
+            what,
+            undo: Some(Box::new(undo)),
+        }
+    }
+
     /// Undo a write whose flush failed (it must not take effect: nobody was told it was saved).
     /// `undo` restores the state before the write and may run twice; when the store refuses it
     /// now, it runs again right after the database is reopened.
@@ -223,12 +294,16 @@ impl Store {
         what: &'static str,
         undo: impl Fn(&Store) -> Result<(), StoreError> + Send + Sync + 'static,
     ) {
+        self.undo_boxed(what, Box::new(undo));
+    }
+
+    fn undo_boxed(&self, what: &'static str, undo: Undo) {
         match undo(self).and_then(|()| self.flush_blocking()) {
             Ok(()) => tracing::info!(what, "a failed write was undone"),
             Err(err) => {
                 tracing::warn!(cause = %err, what, "a failed write will be undone once the store works again");
                 let mut undos = self.inner.undos.0.lock().unwrap_or_else(|e| e.into_inner());
-                undos.push((what, Box::new(undo)));
+                undos.push((what, undo));
                 self.inner
                     .pending_undos
                     .store(undos.len(), Ordering::SeqCst);
@@ -288,6 +363,8 @@ impl Store {
     /// The raw sled tree named `name`. Keep it only for the call at hand: the database behind
     /// it may be reopened.
     pub fn tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
+        #[cfg(test)]
+        self.maybe_cut(name)?;
         self.watch(self.db()?.open_tree(name))
     }
 
@@ -403,6 +480,40 @@ impl Store {
         self.watch(self.db()?.size_on_disk())
     }
 
+    /// Tests only: the `n`-th next call to [`Store::tree`] for one of `trees` fails, once.
+    #[cfg(test)]
+    pub fn cut_at(&self, n: usize, trees: &[&str]) {
+        let trees = trees.iter().map(|t| t.to_string()).collect();
+        *self.inner.cut.lock().unwrap() = Some((n, trees));
+        self.inner.cut_fired.store(false, Ordering::SeqCst);
+    }
+
+    /// Tests only: stop cutting; whether the cut happened.
+    #[cfg(test)]
+    pub fn cut_off(&self) -> bool {
+        *self.inner.cut.lock().unwrap() = None;
+        self.inner.cut_fired.load(Ordering::SeqCst)
+    }
+
+    #[cfg(test)]
+    fn maybe_cut(&self, name: &str) -> Result<(), StoreError> {
+        let mut cut = self.inner.cut.lock().unwrap();
+        if let Some((n, trees)) = cut.as_mut() {
+            if trees.iter().any(|t| t == name) {
+                *n -= 1;
+                if *n == 0 {
+                    *cut = None;
+                    self.inner.cut_fired.store(true, Ordering::SeqCst);
+                    return Err(StoreError::Sled(sled::Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::StorageFull,
+                        "disque plein (test)",
+                    ))));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Tests only: from now on, every flush fails as on a full disk (or works again).
     #[cfg(test)]
     pub fn fail_flushes(&self, on: bool) {
@@ -488,6 +599,38 @@ mod tests {
             Some(Item { name: "x".into() })
         );
         assert_eq!(store.get::<Item>("items", b"b").expect("get"), None);
+    }
+
+    /// A change is undone when it is dropped before it committed (a write failed half-way, or
+    /// its flush did), and kept once committed.
+    #[tokio::test]
+    async fn a_change_dropped_before_its_commit_is_undone() {
+        let store = Store::temporary().expect("store");
+        let item = |name: &str| Item { name: name.into() };
+        let undo = |store: &Store| store.remove("items", b"a").map(|_| ());
+        // A write, then a failed one: `?` returns early, the change is dropped.
+        let half_way = |store: &Store| -> Result<(), StoreError> {
+            let _change = store.change("test", undo);
+            store.put("items", b"a", &item("first half"))?;
+            Err(StoreError::Unavailable)
+        };
+        assert!(half_way(&store).is_err());
+        assert_eq!(store.get::<Item>("items", b"a").expect("get"), None);
+        // A failed flush.
+        store.fail_flushes(true);
+        let change = store.change("test", undo);
+        store.put("items", b"a", &item("unflushed")).expect("put");
+        assert!(change.commit().await.is_err());
+        store.fail_flushes(false);
+        assert_eq!(store.get::<Item>("items", b"a").expect("get"), None);
+        // A committed change stays.
+        let change = store.change("test", undo);
+        store.put("items", b"a", &item("kept")).expect("put");
+        change.commit().await.expect("commit");
+        assert_eq!(
+            store.get::<Item>("items", b"a").expect("get"),
+            Some(item("kept"))
+        );
     }
 
     /// While a failed write waits to be undone, nobody reads the store (it may show the write

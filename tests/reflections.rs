@@ -316,7 +316,11 @@ async fn a_full_disk_is_reported_and_the_bot_recovers_when_space_returns() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     let listed = ask(&alice, &room_id, "!reflexions #plein").await;
-    assert!(!listed.contains("évité des absences"), "not kept: {listed}");
+    assert!(
+        !listed.contains("évité des absences"),
+        "told it was not kept, yet listed: {listed}\n{}",
+        bot.log().join("\n")
+    );
     let shared = alice
         .say(
             &room_id,

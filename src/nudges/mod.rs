@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use crate::store::{Store, StoreError};
+use crate::store::{Change, Store, StoreError};
 
 use model::{
     Nudge, PostRef, Posted, ReactionRef, Run, RunState, Target, Tick, POSTS, REACTIONS,
@@ -159,18 +159,25 @@ impl Nudges {
         self.inner.writes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Write to disk, then tell the scheduler. When the write cannot reach the disk, `undo`
-    /// puts things back as they were (now, or once the store works again): what the caller
-    /// reports as failed did not happen.
-    async fn commit(
+    /// Start a change, under the write lock and before its first write: `undo` puts things
+    /// back as they were. A change dropped before [`Nudges::commit`] (a write failed) is undone
+    /// there, still under the lock.
+    fn begin(
         &self,
         what: &'static str,
         undo: impl Fn(&Store) -> Result<(), StoreError> + Send + Sync + 'static,
-    ) -> Result<(), StoreError> {
-        if let Err(err) = self.store().flush().await {
+    ) -> Change {
+        self.store().change(what, undo)
+    }
+
+    /// Write to disk, then tell the scheduler. When the write cannot reach the disk, the
+    /// change is undone under the write lock (now, or once the store works again): what the
+    /// caller reports as failed did not happen.
+    async fn commit(&self, mut change: Change) -> Result<(), StoreError> {
+        if let Err(err) = change.try_commit().await {
             {
                 let _guard = self.lock();
-                self.store().undo(what, undo);
+                drop(change);
             }
             self.inner.changed.notify_one();
             return Err(err);
@@ -238,91 +245,104 @@ impl Nudges {
         tenant: &str,
         user: &str,
     ) -> Result<PersonalNudges, StoreError> {
-        let mut old_origins: Vec<(Vec<u8>, String)> = Vec::new();
-        let (before, old_nudges, old_runs, old_reactions, old_silence) = {
+        let (before, change) = {
             let _guard = self.lock();
             let store = self.store();
             let before = self.personal_data(tenant, user)?;
-            let mut old_nudges = Vec::new();
+            // Everything that changes is read first, then the way back is set up, then it is
+            // written: a write that fails half-way is undone like a failed flush.
+            let old_nudges: Vec<Nudge> = before
+                .reminders
+                .iter()
+                .chain(&before.authored)
+                .cloned()
+                .collect();
+            let prefix = format!("{tenant}|");
+            let old_runs: Vec<Run> = store
+                .scan_prefix::<Run>(model::RUNS, prefix.as_bytes())?
+                .into_iter()
+                .map(|(_, run)| run)
+                .filter(|run| run.started_by == user || run.ticks.iter().any(|t| t.user == user))
+                .collect();
+            let old_reactions: Vec<(Vec<u8>, ReactionRef)> = store
+                .scan_prefix::<ReactionRef>(REACTIONS, b"")?
+                .into_iter()
+                .filter(|(_, reaction)| {
+                    reaction.user == user && old_runs.iter().any(|r| r.key() == reaction.run)
+                })
+                .collect();
+            // The events that created their reminders point to them by key (with their id).
+            let reminder_prefix = format!("{tenant}|{user}|");
+            let old_origins: Vec<(Vec<u8>, String)> = store
+                .scan_prefix::<String>(ORIGINS, prefix.as_bytes())?
+                .into_iter()
+                .filter(|(_, item)| item.starts_with(&reminder_prefix))
+                .collect();
+            let silence_key = format!("{tenant}|{user}");
+            let old_silence = store
+                .get::<DateTime<Utc>>(SILENCES_TREE, silence_key.as_bytes())?
+                .map(|s| (silence_key.clone(), s));
+            if old_nudges.is_empty()
+                && old_runs.is_empty()
+                && old_reactions.is_empty()
+                && old_silence.is_none()
+                && old_origins.is_empty()
+            {
+                return Ok(before);
+            }
+            let change = {
+                let (nudges, runs, reactions, origins, silence) = (
+                    old_nudges.clone(),
+                    old_runs.clone(),
+                    old_reactions.clone(),
+                    old_origins.clone(),
+                    old_silence.clone(),
+                );
+                self.begin("person forgotten (nudges)", move |store| {
+                    for nudge in &nudges {
+                        model::save_nudge(store, nudge)?;
+                    }
+                    for run in &runs {
+                        model::save_run(store, run)?;
+                    }
+                    for (key, reaction) in &reactions {
+                        store.put(REACTIONS, key, reaction)?;
+                    }
+                    if let Some((key, until)) = &silence {
+                        store.put(SILENCES_TREE, key.as_bytes(), until)?;
+                    }
+                    for (key, item) in &origins {
+                        store.put(ORIGINS, key, item)?;
+                    }
+                    Ok(())
+                })
+            };
             for nudge in &before.reminders {
                 model::delete_nudge(store, nudge)?;
-                old_nudges.push(nudge.clone());
             }
             for nudge in &before.authored {
-                old_nudges.push(nudge.clone());
                 let mut anonymous = nudge.clone();
                 anonymous.author = String::new();
                 model::save_nudge(store, &anonymous)?;
             }
-            let mut old_runs = Vec::new();
-            let prefix = format!("{tenant}|");
-            for (_, run) in store.scan_prefix::<Run>(model::RUNS, prefix.as_bytes())? {
-                if run.started_by != user && !run.ticks.iter().any(|t| t.user == user) {
-                    continue;
-                }
-                old_runs.push(run.clone());
-                let mut changed = run;
+            for run in &old_runs {
+                let mut changed = run.clone();
                 changed.ticks.retain(|t| t.user != user);
                 if changed.started_by == user {
                     changed.started_by = String::new();
                 }
                 model::save_run(store, &changed)?;
             }
-            let mut old_reactions = Vec::new();
-            for (key, reaction) in store.scan_prefix::<ReactionRef>(REACTIONS, b"")? {
-                if reaction.user == user && old_runs.iter().any(|r: &Run| r.key() == reaction.run) {
-                    store.remove(REACTIONS, &key)?;
-                    old_reactions.push((key, reaction));
-                }
+            for (key, _) in &old_reactions {
+                store.remove(REACTIONS, key)?;
             }
-            // The events that created their reminders point to them by key (with their id).
-            let reminder_prefix = format!("{tenant}|{user}|");
-            for (key, item) in
-                store.scan_prefix::<String>(ORIGINS, format!("{tenant}|").as_bytes())?
-            {
-                if item.starts_with(&reminder_prefix) {
-                    store.remove(ORIGINS, &key)?;
-                    old_origins.push((key, item));
-                }
+            for (key, _) in &old_origins {
+                store.remove(ORIGINS, key)?;
             }
-            let silence_key = format!("{tenant}|{user}");
-            let old_silence = store.get::<DateTime<Utc>>(SILENCES_TREE, silence_key.as_bytes())?;
             store.remove(SILENCES_TREE, silence_key.as_bytes())?;
-            (
-                before,
-                old_nudges,
-                old_runs,
-                old_reactions,
-                old_silence.map(|s| (silence_key, s)),
-            )
+            (before, change)
         };
-        if old_nudges.is_empty()
-            && old_runs.is_empty()
-            && old_reactions.is_empty()
-            && old_silence.is_none()
-            && old_origins.is_empty()
-        {
-            return Ok(before);
-        }
-        self.commit("person forgotten (nudges)", move |store| {
-            for nudge in &old_nudges {
-                model::save_nudge(store, nudge)?;
-            }
-            for run in &old_runs {
-                model::save_run(store, run)?;
-            }
-            for (key, reaction) in &old_reactions {
-                store.put(REACTIONS, key, reaction)?;
-            }
-            if let Some((key, until)) = &old_silence {
-                store.put(SILENCES_TREE, key.as_bytes(), until)?;
-            }
-            for (key, item) in &old_origins {
-                store.put(ORIGINS, key, item)?;
-            }
-            Ok(())
-        })
-        .await?;
+        self.commit(change).await?;
         Ok(before)
     }
 
@@ -464,32 +484,39 @@ impl Nudges {
             let _guard = self.lock();
             let known = self.store().get::<String>(ORIGINS, origin_key.as_bytes())?;
             match known.map(|key| self.get(&key)).transpose()?.flatten() {
-                Some(existing) => Created {
-                    item: existing,
-                    replayed: true,
-                },
+                Some(existing) => (
+                    Created {
+                        item: existing,
+                        replayed: true,
+                    },
+                    None,
+                ),
                 None => {
                     let nudge = Nudge {
                         number: self.store().next_number(&counter)?,
                         ..nudge
                     };
+                    let (back, origin) = (nudge.clone(), origin_key.clone());
+                    let change = self.begin("nudge created", move |store| {
+                        model::delete_nudge(store, &back)?;
+                        store.remove(ORIGINS, origin.as_bytes()).map(|_| ())
+                    });
                     model::save_nudge(self.store(), &nudge)?;
                     self.store()
                         .put(ORIGINS, origin_key.as_bytes(), &nudge.key())?;
-                    Created {
-                        item: nudge,
-                        replayed: false,
-                    }
+                    (
+                        Created {
+                            item: nudge,
+                            replayed: false,
+                        },
+                        Some(change),
+                    )
                 }
             }
         };
-        if !created.replayed {
-            let (nudge, origin) = (created.item.clone(), origin_key.clone());
-            self.commit("nudge created", move |store| {
-                model::delete_nudge(store, &nudge)?;
-                store.remove(ORIGINS, origin.as_bytes()).map(|_| ())
-            })
-            .await?;
+        let (created, change) = created;
+        if let Some(change) = change {
+            self.commit(change).await?;
         }
         Ok(created)
     }
@@ -501,7 +528,7 @@ impl Nudges {
         key: &str,
         change: impl FnOnce(&mut Nudge) -> Option<A>,
     ) -> Result<Updated<Nudge, A>, StoreError> {
-        let (old, nudge) = {
+        let (change, nudge) = {
             let _guard = self.lock();
             let Some(mut nudge) = self.get(key)? else {
                 return Ok(Updated::Missing);
@@ -510,11 +537,11 @@ impl Nudges {
             if let Some(answer) = change(&mut nudge) {
                 return Ok(Updated::Refused(answer));
             }
+            let change = self.begin("nudge changed", move |store| model::save_nudge(store, &old));
             model::save_nudge(self.store(), &nudge)?;
-            (old, nudge)
+            (change, nudge)
         };
-        self.commit("nudge changed", move |store| model::save_nudge(store, &old))
-            .await?;
+        self.commit(change).await?;
         Ok(Updated::Saved(nudge))
     }
 
@@ -540,14 +567,15 @@ impl Nudges {
             let Some(nudge) = self.get(key)? else {
                 return Ok(None);
             };
+            let back = nudge.clone();
+            let change = self.begin("nudge removed", move |store| {
+                model::save_nudge(store, &back)
+            });
             model::delete_nudge(self.store(), &nudge)?;
-            nudge
+            (change, nudge)
         };
-        let back = removed.clone();
-        self.commit("nudge removed", move |store| {
-            model::save_nudge(store, &back)
-        })
-        .await?;
+        let (change, removed) = removed;
+        self.commit(change).await?;
         Ok(Some(removed))
     }
 
@@ -583,20 +611,21 @@ impl Nudges {
                     .next_number(&format!("parcours:{}", run.tenant))?,
                 ..run
             };
+            let (back, origin) = (run.clone(), origin_key.clone());
+            let change = self.begin("parcours started", move |store| {
+                model::delete_run(store, &back)?;
+                store.remove(ORIGINS, origin.as_bytes()).map(|_| ())
+            });
             model::save_run(self.store(), &run)?;
             self.store().put(
                 ORIGINS,
                 origin_key.as_bytes(),
                 &format!("{RUN_ORIGIN}{}", run.key()),
             )?;
-            run
+            (change, run)
         };
-        let (run, origin) = (created.clone(), origin_key.clone());
-        self.commit("parcours started", move |store| {
-            model::delete_run(store, &run)?;
-            store.remove(ORIGINS, origin.as_bytes()).map(|_| ())
-        })
-        .await?;
+        let (change, created) = created;
+        self.commit(change).await?;
         Ok(Ok(Created {
             item: created,
             replayed: false,
@@ -611,7 +640,7 @@ impl Nudges {
         room_id: &str,
         change: impl FnOnce(&mut Run) -> Result<String, String>,
     ) -> Result<Updated<String, String>, StoreError> {
-        let (old, answer) = {
+        let (change, answer) = {
             let _guard = self.lock();
             let Some(mut run) =
                 model::current_run(self.store(), tenant, room_id)?.filter(Run::is_running)
@@ -621,16 +650,16 @@ impl Nudges {
             let old = run.clone();
             match change(&mut run) {
                 Ok(answer) => {
+                    let change = self.begin("parcours changed", move |store| {
+                        model::save_run(store, &old)
+                    });
                     model::save_run(self.store(), &run)?;
-                    (old, answer)
+                    (change, answer)
                 }
                 Err(answer) => return Ok(Updated::Refused(answer)),
             }
         };
-        self.commit("parcours changed", move |store| {
-            model::save_run(store, &old)
-        })
-        .await?;
+        self.commit(change).await?;
         Ok(Updated::Saved(answer))
     }
 
@@ -641,39 +670,59 @@ impl Nudges {
     /// when there is nothing to pause.
     pub async fn suspend_room(&self, tenant: &str, room_id: &str) -> Result<Suspended, StoreError> {
         let record_key = format!("{tenant}|{room_id}");
-        let (old_nudges, old_run, old_record) = {
+        let (change, old_nudges, old_run) = {
             let _guard = self.lock();
-            let mut old_nudges = Vec::new();
-            for mut nudge in model::nudges_of(self.store(), tenant, room_id)? {
-                if nudge.paused && nudge.slot.is_none() {
-                    continue;
-                }
-                old_nudges.push(nudge.clone());
-                nudge.paused = true;
-                nudge.paused_until = None;
-                nudge.slot = None;
-                model::save_nudge(self.store(), &nudge)?;
-            }
-            let mut old_run = None;
-            if let Some(mut run) = model::current_run(self.store(), tenant, room_id)?
-                .filter(|r| r.state == RunState::Active)
-            {
-                old_run = Some(run.clone());
-                run.state = RunState::Paused;
-                run.slot = None;
-                model::save_run(self.store(), &run)?;
+            let old_nudges: Vec<Nudge> = model::nudges_of(self.store(), tenant, room_id)?
+                .into_iter()
+                .filter(|n| !(n.paused && n.slot.is_none()))
+                .collect();
+            let old_run = model::current_run(self.store(), tenant, room_id)?
+                .filter(|r| r.state == RunState::Active);
+            if old_nudges.is_empty() && old_run.is_none() {
+                return Ok(Suspended::default());
             }
             let old_record = self
                 .store()
                 .get::<Vec<String>>(SUSPENDED, record_key.as_bytes())?;
-            if !old_nudges.is_empty() || old_run.is_some() {
-                let mut keys = old_record.clone().unwrap_or_default();
-                // Tagged: a nudge and a run of one room share their key shape.
-                keys.extend(old_nudges.iter().map(|n| format!("n:{}", n.key())));
-                keys.extend(old_run.iter().map(|r| format!("r:{}", r.key())));
-                self.store().put(SUSPENDED, record_key.as_bytes(), &keys)?;
+            let change = {
+                let (nudges, run, record, key) = (
+                    old_nudges.clone(),
+                    old_run.clone(),
+                    old_record.clone(),
+                    record_key.clone(),
+                );
+                self.begin("room suspended", move |store| {
+                    for nudge in &nudges {
+                        model::save_nudge(store, nudge)?;
+                    }
+                    if let Some(run) = &run {
+                        model::save_run(store, run)?;
+                    }
+                    match &record {
+                        Some(keys) => store.put(SUSPENDED, key.as_bytes(), keys),
+                        None => store.remove(SUSPENDED, key.as_bytes()).map(|_| ()),
+                    }
+                })
+            };
+            for nudge in &old_nudges {
+                let mut paused = nudge.clone();
+                paused.paused = true;
+                paused.paused_until = None;
+                paused.slot = None;
+                model::save_nudge(self.store(), &paused)?;
             }
-            (old_nudges, old_run, old_record)
+            if let Some(run) = &old_run {
+                let mut paused = run.clone();
+                paused.state = RunState::Paused;
+                paused.slot = None;
+                model::save_run(self.store(), &paused)?;
+            }
+            let mut keys = old_record.unwrap_or_default();
+            // Tagged: a nudge and a run of one room share their key shape.
+            keys.extend(old_nudges.iter().map(|n| format!("n:{}", n.key())));
+            keys.extend(old_run.iter().map(|r| format!("r:{}", r.key())));
+            self.store().put(SUSPENDED, record_key.as_bytes(), &keys)?;
+            (change, old_nudges, old_run)
         };
         let suspended = Suspended {
             nudges: old_nudges
@@ -684,22 +733,7 @@ impl Nudges {
                 .as_ref()
                 .map(|r| (r.title.clone(), r.started_by.clone())),
         };
-        if old_nudges.is_empty() && old_run.is_none() {
-            return Ok(suspended);
-        }
-        self.commit("room suspended", move |store| {
-            for nudge in &old_nudges {
-                model::save_nudge(store, nudge)?;
-            }
-            if let Some(run) = &old_run {
-                model::save_run(store, run)?;
-            }
-            match &old_record {
-                Some(keys) => store.put(SUSPENDED, record_key.as_bytes(), keys),
-                None => store.remove(SUSPENDED, record_key.as_bytes()).map(|_| ()),
-            }
-        })
-        .await?;
+        self.commit(change).await?;
         Ok(suspended)
     }
 
@@ -716,7 +750,7 @@ impl Nudges {
     ) -> Result<Suspended, StoreError> {
         let record_key = format!("{tenant}|{room_id}");
         let quiet = plan::rules(quiet);
-        let (resumed, old_nudges, old_run, keys) = {
+        let (resumed, change) = {
             let _guard = self.lock();
             let Some(keys) = self
                 .store()
@@ -725,14 +759,15 @@ impl Nudges {
                 return Ok(Suspended::default());
             };
             let mut resumed = Suspended::default();
-            let (mut old_nudges, mut old_run) = (Vec::new(), None);
+            // (before, after) of each item that resumes; written once the way back is set.
+            let (mut nudges, mut run_change) = (Vec::new(), None);
             for tagged in &keys {
                 let (nudge_key, run_key) = match tagged.split_at_checked(2) {
                     Some(("n:", key)) => (Some(key), None),
                     Some(("r:", key)) => (None, Some(key)),
                     _ => (None, None),
                 };
-                if let Some(mut nudge) = nudge_key
+                if let Some(nudge) = nudge_key
                     .map(|k| model::get_nudge(self.store(), k))
                     .transpose()?
                     .flatten()
@@ -743,12 +778,12 @@ impl Nudges {
                     let Some(slot) = plan::slot_after(&nudge.schedule, tz, quiet, now) else {
                         continue;
                     };
-                    old_nudges.push(nudge.clone());
-                    nudge.paused = false;
-                    nudge.slot = Some(slot);
-                    resumed.nudges.push((nudge.label(), nudge.author.clone()));
-                    model::save_nudge(self.store(), &nudge)?;
-                } else if let Some(mut run) = run_key
+                    let mut after = nudge.clone();
+                    after.paused = false;
+                    after.slot = Some(slot);
+                    resumed.nudges.push((after.label(), after.author.clone()));
+                    nudges.push((nudge, after));
+                } else if let Some(run) = run_key
                     .map(|k| model::get_run(self.store(), k))
                     .transpose()?
                     .flatten()
@@ -756,26 +791,37 @@ impl Nudges {
                     if run.state != RunState::Paused {
                         continue;
                     }
-                    old_run = Some(run.clone());
-                    run.state = RunState::Active;
-                    run.slot = plan::slot_after(&run.schedule, tz, quiet, now);
-                    resumed.parcours = Some((run.title.clone(), run.started_by.clone()));
-                    model::save_run(self.store(), &run)?;
+                    let mut after = run.clone();
+                    after.state = RunState::Active;
+                    after.slot = plan::slot_after(&run.schedule, tz, quiet, now);
+                    resumed.parcours = Some((after.title.clone(), after.started_by.clone()));
+                    run_change = Some((run, after));
                 }
             }
+            let change = {
+                let old_nudges: Vec<Nudge> = nudges.iter().map(|(old, _)| old.clone()).collect();
+                let old_run = run_change.as_ref().map(|(old, _)| old.clone());
+                let (keys, record_key) = (keys.clone(), record_key.clone());
+                self.begin("room resumed", move |store| {
+                    for nudge in &old_nudges {
+                        model::save_nudge(store, nudge)?;
+                    }
+                    if let Some(run) = &old_run {
+                        model::save_run(store, run)?;
+                    }
+                    store.put(SUSPENDED, record_key.as_bytes(), &keys)
+                })
+            };
+            for (_, after) in &nudges {
+                model::save_nudge(self.store(), after)?;
+            }
+            if let Some((_, after)) = &run_change {
+                model::save_run(self.store(), after)?;
+            }
             self.store().remove(SUSPENDED, record_key.as_bytes())?;
-            (resumed, old_nudges, old_run, keys)
+            (resumed, change)
         };
-        self.commit("room resumed", move |store| {
-            for nudge in &old_nudges {
-                model::save_nudge(store, nudge)?;
-            }
-            if let Some(run) = &old_run {
-                model::save_run(store, run)?;
-            }
-            store.put(SUSPENDED, record_key.as_bytes(), &keys)
-        })
-        .await?;
+        self.commit(change).await?;
         Ok(resumed)
     }
 
@@ -788,10 +834,49 @@ impl Nudges {
         old: &str,
         new: &str,
     ) -> Result<(usize, usize), StoreError> {
-        let (nudges, runs) = {
+        let (change, counts) = {
             let _guard = self.lock();
             let store = self.store();
             let nudges = model::nudges_of(store, tenant, old)?;
+            let runs = model::runs_of(store, tenant, old)?;
+            let (old_key, new_key) = (format!("{tenant}|{old}"), format!("{tenant}|{new}"));
+            let suspended = store.get::<Vec<String>>(SUSPENDED, old_key.as_bytes())?;
+            let counts = (nudges.len(), runs.len());
+            if counts == (0, 0) && suspended.is_none() {
+                return Ok(counts);
+            }
+            let before_new = store.get::<Vec<String>>(SUSPENDED, new_key.as_bytes())?;
+            let change = {
+                let (nudges, runs, new_room) = (nudges.clone(), runs.clone(), new.to_owned());
+                let (suspended, old_key, new_key) =
+                    (suspended.clone(), old_key.clone(), new_key.clone());
+                self.begin("room moved", move |store| {
+                    for nudge in &nudges {
+                        let mut moved = nudge.clone();
+                        moved.target = Target::Room {
+                            room_id: new_room.clone(),
+                        };
+                        model::delete_nudge(store, &moved)?;
+                        model::save_nudge(store, nudge)?;
+                    }
+                    for run in &runs {
+                        let mut moved = run.clone();
+                        moved.room_id = new_room.clone();
+                        model::delete_run(store, &moved)?;
+                        model::save_run(store, run)?;
+                    }
+                    if let Some(keys) = &suspended {
+                        store.put(SUSPENDED, old_key.as_bytes(), keys)?;
+                        match &before_new {
+                            Some(keys) => store.put(SUSPENDED, new_key.as_bytes(), keys)?,
+                            None => {
+                                store.remove(SUSPENDED, new_key.as_bytes())?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            };
             for nudge in &nudges {
                 let mut moved = nudge.clone();
                 moved.target = Target::Room {
@@ -800,44 +885,20 @@ impl Nudges {
                 model::delete_nudge(store, nudge)?;
                 model::save_nudge(store, &moved)?;
             }
-            let runs = model::runs_of(store, tenant, old)?;
             for run in &runs {
                 let mut moved = run.clone();
                 moved.room_id = new.to_owned();
                 model::delete_run(store, run)?;
                 model::save_run(store, &moved)?;
             }
-            let (old_key, new_key) = (format!("{tenant}|{old}"), format!("{tenant}|{new}"));
-            if let Some(keys) = store.get::<Vec<String>>(SUSPENDED, old_key.as_bytes())? {
+            if let Some(keys) = &suspended {
                 let moved: Vec<String> = keys.iter().map(|k| k.replace(old, new)).collect();
                 store.put(SUSPENDED, new_key.as_bytes(), &moved)?;
                 store.remove(SUSPENDED, old_key.as_bytes())?;
             }
-            (nudges, runs)
+            (change, counts)
         };
-        let counts = (nudges.len(), runs.len());
-        if counts == (0, 0) {
-            return Ok(counts);
-        }
-        let new_room = new.to_owned();
-        self.commit("room moved", move |store| {
-            for nudge in &nudges {
-                let mut moved = nudge.clone();
-                moved.target = Target::Room {
-                    room_id: new_room.clone(),
-                };
-                model::delete_nudge(store, &moved)?;
-                model::save_nudge(store, nudge)?;
-            }
-            for run in &runs {
-                let mut moved = run.clone();
-                moved.room_id = new_room.clone();
-                model::delete_run(store, &moved)?;
-                model::save_run(store, run)?;
-            }
-            Ok(())
-        })
-        .await?;
+        self.commit(change).await?;
         Ok(counts)
     }
 
@@ -848,19 +909,19 @@ impl Nudges {
         user: &str,
         until: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
-        let old = {
+        let change = {
             let _guard = self.lock();
             let old = self
                 .store()
                 .get::<DateTime<Utc>>(model::SILENCES, format!("{tenant}|{user}").as_bytes())?;
+            let (back_tenant, back_user) = (tenant.to_owned(), user.to_owned());
+            let change = self.begin("silence changed", move |store| {
+                model::set_silence(store, &back_tenant, &back_user, old)
+            });
             model::set_silence(self.store(), tenant, user, until)?;
-            old
+            change
         };
-        let (tenant, user) = (tenant.to_owned(), user.to_owned());
-        self.commit("silence changed", move |store| {
-            model::set_silence(store, &tenant, &user, old)
-        })
-        .await
+        self.commit(change).await
     }
 
     /// A ✅ (`reaction_id`) by `user` on the post `target` in `room_id`, sent `at`: when the

@@ -73,6 +73,7 @@ pub async fn grant(
     now: DateTime<Utc>,
 ) -> Result<GrantOutcome, StoreError> {
     let before = super::Before::take(store, &incoming.tenant, &incoming.sender)?;
+    let change = super::change(store, before, "consent granted");
     let mut outcome = GrantOutcome::New;
     db::update_consent(store, &incoming.tenant, &incoming.sender, |old| {
         let mut rec = old.unwrap_or_else(|| ConsentRecord::new(&incoming.tenant, &incoming.sender));
@@ -106,7 +107,7 @@ pub async fn grant(
     if let GrantOutcome::Again { restored } = &mut outcome {
         *restored = db::count_by_author(store, &incoming.tenant, &incoming.sender)?;
     }
-    super::commit(store, before, "consent granted").await?;
+    change.commit().await?;
     tracing::info!(tenant = %incoming.tenant, event_id = %incoming.event_id, "consent granted");
     Ok(outcome)
 }
@@ -128,6 +129,7 @@ pub async fn withdraw(
     if !newly_withdrawn && count == 0 {
         return Ok(WithdrawOutcome::NotGiven);
     }
+    let change = super::change(store, before, "consent withdrawn");
     // First the withdrawal itself, so the reflections are hidden whatever happens next; a crash
     // before the choice is carried out leaves them awaiting it, and the purge finishes the job.
     let rec = db::update_consent(store, tenant, user, |old| {
@@ -179,7 +181,7 @@ pub async fn withdraw(
             }
         }
     };
-    super::commit(store, before, "consent withdrawn").await?;
+    change.commit().await?;
     tracing::info!(tenant = %tenant, event_id = %incoming.event_id, count, "consent withdrawn");
     Ok(outcome)
 }
@@ -192,6 +194,7 @@ pub async fn set_signed(
     now: DateTime<Utc>,
 ) -> Result<Option<()>, StoreError> {
     let before = super::Before::take(store, &incoming.tenant, &incoming.sender)?;
+    let change = super::change(store, before, "signature changed");
     let done = db::update_consent(store, &incoming.tenant, &incoming.sender, |old| {
         let mut rec = old?;
         if rec.signed != signed {
@@ -205,7 +208,7 @@ pub async fn set_signed(
         }
         Some(rec)
     })?;
-    super::commit(store, before, "signature changed").await?;
+    change.commit().await?;
     Ok(done.map(|_| ()))
 }
 

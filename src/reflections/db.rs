@@ -135,8 +135,15 @@ fn remove_indexes(
 
 /// Store a new reflection with its indexes; returns it with its id. Indexes first, record last.
 pub fn insert(store: &Store, draft: Draft) -> Result<Reflection, StoreError> {
+    let r = numbered(store, draft)?;
+    insert_numbered(store, &r)?;
+    Ok(r)
+}
+
+/// A new reflection from `draft`, with its id, not stored yet.
+pub fn numbered(store: &Store, draft: Draft) -> Result<Reflection, StoreError> {
     let id = store.next_number(COUNTER)?;
-    let r = Reflection {
+    Ok(Reflection {
         id,
         tenant: draft.tenant,
         room_id: draft.room_id,
@@ -149,9 +156,7 @@ pub fn insert(store: &Store, draft: Draft) -> Result<Reflection, StoreError> {
         created_at: draft.created_at,
         edited_at: None,
         origin: draft.origin,
-    };
-    insert_numbered(store, &r)?;
-    Ok(r)
+    })
 }
 
 /// Store an already numbered reflection as is (benchmarks and imports); same indexes.

@@ -9,7 +9,7 @@ use super::render;
 use super::share::{self, Confirmations, Refusal, Share, Shared};
 use crate::core::{Incoming, Outgoing, SAVED_REACTION};
 use crate::kit::Kit;
-use crate::store::{Store, StoreError};
+use crate::store::{Change, Store, StoreError};
 
 use chrono::{DateTime, Datelike, Utc};
 
@@ -233,8 +233,9 @@ async fn edit(
                 edited_at: Some(env.now),
                 ..old.clone()
             };
+            let change = put_back_on_failure(store, &old, Some(&new), "reflection edited");
             db::replace(store, &old, &new)?;
-            commit_or_restore(store, &old, "reflection edited").await?;
+            change.commit().await?;
             tracing::info!(event_id = %target, id = old.id, "reflection edited");
             Ok(Vec::new())
         }
@@ -248,32 +249,30 @@ async fn edit(
 }
 
 async fn erase(store: &Store, r: &Reflection) -> Result<Vec<Outgoing>, StoreError> {
+    let change = put_back_on_failure(store, r, None, "reflection erased");
     db::delete(store, r)?;
-    commit_or_restore(store, r, "reflection erased").await?;
+    change.commit().await?;
     tracing::info!(id = r.id, "reflection erased");
     crate::metrics::metrics().reflection("erased");
     Ok(Vec::new())
 }
 
-/// Flush a change of one reflection; when it cannot reach the disk, put `old` back (now, or
-/// once the store works again) and fail.
-async fn commit_or_restore(
+/// Start a change of one reflection, `old`, into `new` (`None`: erased), before its first
+/// write: when a write or the flush fails, `old` is put back with exactly its index entries
+/// (now, or once the store works again) and the change did not happen.
+fn put_back_on_failure(
     store: &Store,
     old: &Reflection,
+    new: Option<&Reflection>,
     what: &'static str,
-) -> Result<(), StoreError> {
-    if let Err(err) = store.flush().await {
-        let old = old.clone();
-        store.undo(what, move |store| {
-            match db::get(store, &old.tenant, old.id)? {
-                Some(now) if now == old => Ok(()),
-                Some(now) => db::replace(store, &now, &old),
-                None => db::insert_numbered(store, &old),
-            }
-        });
-        return Err(err);
-    }
-    Ok(())
+) -> Change {
+    let (old, new) = (old.clone(), new.cloned());
+    store.change(what, move |store| match &new {
+        // Whatever part of the replacement was written, replacing `new` by `old` adds the old
+        // entries and record back and removes the new entries the old one does not have.
+        Some(new) => db::replace(store, new, &old),
+        None => db::insert_numbered(store, &old),
+    })
 }
 
 /// The message `target` was deleted: a reflection saved from it goes too, when the deletion

@@ -67,6 +67,9 @@ pub struct Before {
     user: String,
     consent: Option<model::ConsentRecord>,
     reflections: Vec<model::Reflection>,
+    /// A reflection the change adds: erased by its id on the way back, whatever state its
+    /// index entries are in.
+    added: Option<model::Reflection>,
 }
 
 impl Before {
@@ -76,12 +79,24 @@ impl Before {
             user: user.to_owned(),
             consent: db::consent(store, tenant, user)?,
             reflections: db::by_author(store, tenant, user)?,
+            added: None,
         })
+    }
+
+    /// The change adds `r` (numbered already, not written yet).
+    pub fn adding(self, r: &model::Reflection) -> Before {
+        Before {
+            added: Some(r.clone()),
+            ..self
+        }
     }
 
     /// Put the person's data back as it was: the consent record, and the reflections (those
     /// added since are removed, those changed or erased are written back).
     fn restore(&self, store: &Store) -> Result<(), StoreError> {
+        if let Some(added) = &self.added {
+            db::delete(store, added)?;
+        }
         let consent = self.consent.clone();
         db::update_consent(store, &self.tenant, &self.user, |_| consent.clone())?;
         for now in db::by_author(store, &self.tenant, &self.user)? {
@@ -100,14 +115,11 @@ impl Before {
     }
 }
 
-/// Flush a change of a person's data; when it cannot reach the disk, put back what `before`
-/// holds (now, or once the store works again) and fail: the change did not happen.
-pub async fn commit(store: &Store, before: Before, what: &'static str) -> Result<(), StoreError> {
-    if let Err(err) = store.flush().await {
-        store.undo(what, move |store| before.restore(store));
-        return Err(err);
-    }
-    Ok(())
+/// Start a change of a person's data, before its first write: committed, it is flushed; when
+/// a write or the flush fails, what `before` holds is put back (now, or once the store works
+/// again) and the change did not happen.
+pub fn change(store: &Store, before: Before, what: &'static str) -> crate::store::Change {
+    store.change(what, move |store| before.restore(store))
 }
 
 pub use export::{ExportFormat, ExportRequest};

@@ -162,8 +162,7 @@ pub async fn share(
         return Ok(Shared::Already);
     }
     let card = parsed.card.or(s.thread_card.clone());
-    let before = super::Before::take(store, &s.tenant, &s.author)?;
-    let r = db::insert(
+    let r = db::numbered(
         store,
         Draft {
             tenant: s.tenant.clone(),
@@ -178,6 +177,10 @@ pub async fn share(
             origin: s.origin,
         },
     )?;
+    // From the first write on, a failure puts everything back (the author is told it failed).
+    let before = super::Before::take(store, &s.tenant, &s.author)?.adding(&r);
+    let change = super::change(store, before, "reflection saved");
+    db::insert_numbered(store, &r)?;
     let first = !consent.notice_sent;
     if first {
         db::update_consent(store, &s.tenant, &s.author, |old| {
@@ -189,7 +192,7 @@ pub async fn share(
     }
     // The confirmation goes out only once the reflection is on disk; if it cannot get there,
     // it is taken back and the author told so.
-    super::commit(store, before, "reflection saved").await?;
+    change.commit().await?;
     tracing::info!(tenant = %s.tenant, event_id = %s.event_id, id = r.id, "reflection saved");
     crate::metrics::metrics().reflection("stored");
     Ok(Shared::Saved {

@@ -114,9 +114,15 @@ pub async fn create_reminder(
             sent: 0,
         };
         let nudge = ctx.nudges.create(&incoming.event_id, nudge).await?.item;
+        // The reminder is saved: a failed read from here on must not turn the answer into
+        // "not saved". The silence is then not mentioned.
         let silenced = ctx
             .nudges
-            .silenced_until(&incoming.tenant, &incoming.sender, now)?
+            .silenced_until(&incoming.tenant, &incoming.sender, now)
+            .unwrap_or_else(|err| {
+                tracing::warn!(cause = %err, "could not read the person's silence");
+                None
+            })
             .map(|until| until_text(until, tz, now));
         Ok(s::reminder_created(
             &nudge.label(),

@@ -336,6 +336,198 @@ async fn a_write_that_cannot_reach_the_disk_is_reported_and_did_not_happen() {
     );
 }
 
+/// The trees that hold what people asked for (reflections, consents, nudges, parcours,
+/// silences); not the engine's own bookkeeping (handled events, outbox) nor the scheduler's
+/// hints ("dirty" marks) nor a tenant's pseudonym secret.
+const CHANGED_TREES: &[&str] = &[
+    crate::reflections::db::T_REFLECTIONS,
+    crate::reflections::db::T_BY_EVENT,
+    crate::reflections::db::T_BY_AUTHOR,
+    crate::reflections::db::T_BY_ROOM,
+    crate::reflections::db::T_CONSENTS,
+    crate::nudges::model::NUDGES,
+    crate::nudges::model::RUNS,
+    crate::nudges::model::REACTIONS,
+    crate::nudges::model::SILENCES,
+    "nudge_origins",
+    crate::nudges::SUSPENDED,
+];
+
+/// Every key and value of [`CHANGED_TREES`].
+fn snapshot(store: &Store) -> Vec<(&'static str, Vec<u8>, Vec<u8>)> {
+    let mut out = Vec::new();
+    for name in CHANGED_TREES {
+        for item in store.tree(name).expect("tree").iter() {
+            let (k, v) = item.expect("item");
+            out.push((*name, k.to_vec(), v.to_vec()));
+        }
+    }
+    out
+}
+
+/// The disk fills between two writes of one change (sled refuses the next write; its
+/// background flusher may already have written the first ones): for every point where each
+/// change can be cut, the person is told it was not saved and nothing of it stays, and with no
+/// cut the change is saved (so the check is not empty).
+#[tokio::test]
+async fn a_change_cut_half_way_is_reported_and_leaves_nothing() {
+    type Action = fn(&str) -> (&'static str, Role, Option<IncomingKind>);
+    let cases: Vec<(&str, &[&str], Action)> = vec![
+        ("consent", &[], |_| {
+            ("!consentement oui", Role::Membre, None)
+        }),
+        ("first reflection", &["!consentement oui"], |_| {
+            (
+                "!reflexion Le rappel par SMS a évité deux absences #sms",
+                Role::Membre,
+                None,
+            )
+        }),
+        (
+            "reflection edited",
+            &["!consentement oui", "!reflexion Premier jet #visio"],
+            |_| {
+                (
+                    "",
+                    Role::Membre,
+                    Some(IncomingKind::Edit {
+                        target: String::new(),
+                        body: "!reflexion Version corrigée #soir".into(),
+                    }),
+                )
+            },
+        ),
+        (
+            "reflection deleted",
+            &["!consentement oui", "!reflexion Premier jet #visio"],
+            |_| {
+                (
+                    "",
+                    Role::Membre,
+                    Some(IncomingKind::Redaction {
+                        target: String::new(),
+                        by_moderator: false,
+                    }),
+                )
+            },
+        ),
+        (
+            "consent withdrawn, reflections erased",
+            &["!consentement oui", "!reflexion Premier jet #visio"],
+            |_| ("!consentement non effacer", Role::Membre, None),
+        ),
+        (
+            "consent withdrawn, reflections anonymised",
+            &["!consentement oui", "!reflexion Premier jet #visio"],
+            |_| ("!consentement non anonymiser", Role::Membre, None),
+        ),
+        ("nudge", &[], |_| {
+            (
+                "!relance chaque lundi à 9h : Café",
+                Role::Coordination,
+                None,
+            )
+        }),
+        ("reminder", &[], |_| {
+            (
+                "!me-rappeler demain à 9h : appeler la CAF",
+                Role::Membre,
+                None,
+            )
+        }),
+        ("parcours", &[], |_| {
+            (
+                "!parcours demarrer premiers-pas chaque lundi à 9h",
+                Role::Coordination,
+                None,
+            )
+        }),
+        ("silence", &[], |_| {
+            ("!silence 2 semaines", Role::Membre, None)
+        }),
+    ];
+    let show = |entries: &[(&str, Vec<u8>, Vec<u8>)]| {
+        entries
+            .iter()
+            .map(|(t, k, v)| {
+                format!(
+                    "{t} {} = {}",
+                    String::from_utf8_lossy(k),
+                    String::from_utf8_lossy(v)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for (name, setup, action) in cases {
+        // Run 0 has no cut: what the change writes, and what the person is told. The events
+        // carry the same ids in every run, so the stored states compare.
+        let mut full = None;
+        let mut cuts = 0;
+        for n in 0.. {
+            assert!(n < 500, "{name}: the change never ends");
+            let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+            let mut last = String::new();
+            for (i, body) in setup.iter().enumerate() {
+                let mut m = message(body, Role::Coordination, engine.now());
+                m.event_id = format!("$setup{i}");
+                last = m.event_id.clone();
+                assert_real_answer(&replies(engine.handle(&m).await), body);
+            }
+            let (body, role, kind) = action(&last);
+            let mut event = message(body, role, engine.now());
+            event.event_id = "$change".into();
+            if let Some(mut kind) = kind {
+                match &mut kind {
+                    IncomingKind::Edit { target, .. } | IncomingKind::Redaction { target, .. } => {
+                        *target = last.clone()
+                    }
+                    _ => {}
+                }
+                event.kind = kind;
+            }
+            let store = engine.store().clone();
+            let before = snapshot(&store);
+            if n > 0 {
+                store.cut_at(n, CHANGED_TREES);
+            }
+            let answer = replies(engine.handle(&event).await);
+            let cut = store.cut_off();
+            let after = snapshot(&store);
+            let Some((full_answer, full_state)) = &full else {
+                assert!(
+                    answer != s::NOT_SAVED && answer != s::INTERNAL_ERROR,
+                    "{name}: {answer}"
+                );
+                assert_ne!(before, after, "{name}: with no cut, the change is saved");
+                full = Some((answer, after));
+                continue;
+            };
+            if !cut {
+                assert_eq!(&answer, full_answer, "{name}");
+                assert!(cuts > 0, "{name}: never cut");
+                break;
+            }
+            cuts += 1;
+            // Either the person is told it was not saved and nothing of it stays, or a step
+            // that does not matter failed quietly and the whole change was made.
+            let expected = if answer == s::NOT_SAVED {
+                &before
+            } else {
+                assert_eq!(&answer, full_answer, "{name}, cut at tree opening {n}");
+                full_state
+            };
+            assert!(
+                *expected == after,
+                "{name}, cut at tree opening {n}, told {answer:?}: the stored state is not what \
+                 the person was told\nexpected:\n{}\nafter:\n{}",
+                show(expected),
+                show(&after)
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_person_over_the_limit_is_told_once_and_others_are_not_slowed() {
     let config = Config::load(None).expect("example config");
