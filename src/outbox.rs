@@ -49,6 +49,11 @@ use crate::store::{encode, Store, StoreError};
 
 /// Pending messages: transaction id → [`Item`].
 pub const OUTBOX: &str = "outbox";
+/// The queues: destination, `\0`, queueing number (big-endian) → transaction id, one entry per
+/// pending message. Delivery reads the head of each destination's queue here instead of
+/// decoding the whole outbox after every batch (which made a backlog's drain quadratic).
+/// Rebuilt from [`OUTBOX`] when delivery starts, so an entry lost in a crash costs nothing.
+pub const QUEUES: &str = "outbox_queues";
 /// Delivered transaction ids → when (milliseconds), kept [`DELIVERED_KEPT_DAYS`].
 pub const DELIVERED: &str = "outbox_delivered";
 /// Handled Matrix event ids → when (milliseconds, as text), kept [`HANDLED_KEPT_DAYS`].
@@ -154,7 +159,7 @@ impl Outbox {
 
     /// An outbox that sends at most `per_second` messages a second (0: no limit of its own).
     pub fn paced(store: Store, clock: SharedClock, per_second: u32) -> Outbox {
-        Outbox {
+        let outbox = Outbox {
             inner: Arc::new(Inner {
                 store,
                 clock,
@@ -162,7 +167,11 @@ impl Outbox {
                 pace: (per_second > 0).then(|| Duration::from_secs(1) / per_second),
                 next_send: tokio::sync::Mutex::new(None),
             }),
+        };
+        if let Err(err) = outbox.rebuild_queues() {
+            tracing::error!(cause = %err, "could not read the outbox; its messages wait until it can be read");
         }
+        outbox
     }
 
     /// Wait for this send's turn under the global pace.
@@ -230,6 +239,7 @@ impl Outbox {
         let now = self.inner.clock.now();
         let outbox = self.store().tree(OUTBOX)?;
         let delivered = self.store().tree(DELIVERED)?;
+        let queues = self.store().tree(QUEUES)?;
         let mut queued = 0;
         for draft in drafts {
             let key = draft.txn.as_bytes();
@@ -247,6 +257,9 @@ impl Outbox {
                 note: draft.note,
                 due_at: draft.due_at,
             };
+            // The queue entry first: a pending item always has one (a crash in between leaves an
+            // entry naming nothing, which delivery skips and removes).
+            queues.insert(queue_key(&item), key)?;
             outbox.insert(key, encode(&item))?;
             queued += 1;
         }
@@ -284,12 +297,18 @@ impl Outbox {
 
     /// The homeserver accepted `txn`: it is remembered as delivered, then leaves the outbox (a
     /// crash in between leaves a pending item already delivered, which the next round drops).
-    fn delivered(&self, txn: &str) -> Result<(), StoreError> {
+    fn delivered(&self, item: &Item) -> Result<(), StoreError> {
         let now = self.inner.clock.now().timestamp_millis();
         self.store()
             .tree(DELIVERED)?
-            .insert(txn.as_bytes(), &now.to_be_bytes())?;
-        self.store().remove(OUTBOX, txn.as_bytes())?;
+            .insert(item.txn.as_bytes(), &now.to_be_bytes())?;
+        self.forget(item)
+    }
+
+    /// `item` leaves the outbox: the item, then its queue entry.
+    fn forget(&self, item: &Item) -> Result<(), StoreError> {
+        self.store().remove(OUTBOX, item.txn.as_bytes())?;
+        self.store().remove(QUEUES, &queue_key(item))?;
         Ok(())
     }
 
@@ -361,7 +380,26 @@ impl Outbox {
     /// The message can never be delivered: drop it, loudly.
     fn give_up(&self, item: &Item, cause: &str) -> Result<(), StoreError> {
         tracing::warn!(txn = %item.txn, destination = %item.out.destination(), cause, "message dropped: it cannot be delivered");
-        self.store().remove(OUTBOX, item.txn.as_bytes()).map(|_| ())
+        self.forget(item)
+    }
+
+    /// Rebuild [`QUEUES`] from the pending items: an entry lost or left behind by a crash,
+    /// or items queued by a kitbot without the queues, are put right. Run when the outbox is
+    /// opened, before anything is delivered.
+    fn rebuild_queues(&self) -> Result<(), StoreError> {
+        let queues = self.store().tree(QUEUES)?;
+        let pending = self.pending()?;
+        let wanted: std::collections::BTreeSet<Vec<u8>> = pending.iter().map(queue_key).collect();
+        for entry in queues.iter() {
+            let (key, _) = entry?;
+            if !wanted.contains(key.as_ref()) {
+                queues.remove(key)?;
+            }
+        }
+        for item in &pending {
+            queues.insert(queue_key(item), item.txn.as_bytes())?;
+        }
+        Ok(())
     }
 
     /// After a restart, what waited for a retry is tried at once.
@@ -480,7 +518,7 @@ pub async fn deliver<T: Transport>(
     shutdown: CancellationToken,
 ) {
     use futures_util::StreamExt as _;
-    if let Err(err) = outbox.retry_now() {
+    if let Err(err) = outbox.rebuild_queues().and_then(|()| outbox.retry_now()) {
         tracing::error!(cause = %err, "could not read the outbox");
     }
     let pending = outbox.len();
@@ -623,25 +661,63 @@ impl Flights {
     }
 }
 
-/// The pending messages of each destination but those `skip` names, oldest first. A message
-/// already delivered (a crash between the send and its record) leaves the outbox here.
+/// The first pending messages (up to [`WINDOW`], all a round can take) of each destination
+/// but those `skip` names, oldest first, read from [`QUEUES`]: the work is one short read per
+/// destination, whatever the backlog. A message already delivered (a crash between the send
+/// and its record) leaves the outbox here, and so does a queue entry that names nothing.
 fn queues(
     outbox: &Outbox,
     skip: impl Fn(&str) -> bool,
 ) -> Result<BTreeMap<String, Vec<Item>>, StoreError> {
+    let store = outbox.store();
+    let (index, items) = (store.tree(QUEUES)?, store.tree(OUTBOX)?);
     let mut queues: BTreeMap<String, Vec<Item>> = BTreeMap::new();
-    for item in outbox.pending()? {
-        let destination = item.out.destination();
-        if skip(destination) {
+    let mut from: Vec<u8> = Vec::new();
+    while let Some(first) = index.range(from.as_slice()..).next() {
+        let (key, _) = first?;
+        let Some(end) = key.iter().position(|b| *b == 0) else {
+            // Not a key this version writes: drop it.
+            index.remove(&key)?;
+            continue;
+        };
+        let destination = String::from_utf8_lossy(&key[..end]).into_owned();
+        // Past every key of this destination (`\0` separates it from the number).
+        from = [&key[..end], &[1u8][..]].concat();
+        if skip(&destination) {
             continue;
         }
-        if outbox.was_delivered(&item.txn) {
-            outbox.store().remove(OUTBOX, item.txn.as_bytes())?;
-            continue;
+        let mut queue = Vec::new();
+        for entry in index.range([&key[..end], &[0u8][..]].concat()..from.clone()) {
+            let (entry_key, txn) = entry?;
+            let Some(bytes) = items.get(&txn)? else {
+                index.remove(&entry_key)?;
+                continue;
+            };
+            let item: Item = crate::store::decode(OUTBOX, &bytes)?;
+            if outbox.was_delivered(&item.txn) {
+                outbox.forget(&item)?;
+                continue;
+            }
+            queue.push(item);
+            if queue.len() >= WINDOW {
+                break;
+            }
         }
-        queues.entry(destination.to_owned()).or_default().push(item);
+        if !queue.is_empty() {
+            queues.insert(destination, queue);
+        }
     }
     Ok(queues)
+}
+
+/// An item's key in [`QUEUES`].
+fn queue_key(item: &Item) -> Vec<u8> {
+    let destination = item.out.destination().as_bytes();
+    let mut key = Vec::with_capacity(destination.len() + 9);
+    key.extend_from_slice(destination);
+    key.push(0);
+    key.extend_from_slice(&item.seq.to_be_bytes());
+    key
 }
 
 /// Send one destination's batch, its messages together (the transport keeps one encrypted
@@ -676,7 +752,7 @@ fn record(
     match result {
         Ok(event_id) => {
             crate::metrics::metrics().send("ok");
-            outbox.delivered(&item.txn)?;
+            outbox.delivered(item)?;
             outbox.remember_answer(item, event_id.as_deref())?;
             on_delivered(item, event_id.as_deref());
         }
@@ -930,6 +1006,70 @@ mod tests {
 
     fn no_hook() -> Delivered {
         Arc::new(|_, _| {})
+    }
+
+    /// The queues follow the outbox: one entry per pending message, none once delivered; an
+    /// item without its entry (queued by an older kitbot, or a crash) gets one when the outbox
+    /// is opened again and goes out; an entry naming nothing is dropped.
+    #[tokio::test]
+    async fn the_queues_follow_the_outbox_and_are_rebuilt_when_it_opens() {
+        let clock = FixedClock::new(t0());
+        let outbox = outbox_at(&clock);
+        let store = outbox.store().clone();
+        let queues_len = || store.tree(QUEUES).expect("tree").len();
+        outbox
+            .queue(vec![
+                draft("a1", "!a:x", "a1"),
+                draft("b1", "!b:x", "b1"),
+                draft("a2", "!a:x", "a2"),
+            ])
+            .expect("queue");
+        assert_eq!(queues_len(), 3);
+        // An item written without its entry, and an entry naming nothing.
+        let orphan = Item {
+            txn: "orphan".into(),
+            seq: store.next_number("outbox").expect("seq"),
+            out: post("!c:x", "orphan"),
+            queued_at: t0(),
+            attempts: 0,
+            retry_at: None,
+            note: None,
+            due_at: None,
+        };
+        store
+            .tree(OUTBOX)
+            .expect("tree")
+            .insert(b"orphan", encode(&orphan))
+            .expect("insert");
+        store
+            .tree(QUEUES)
+            .expect("tree")
+            .insert(b"!d:x\0\0\0\0\0\0\0\0\x63", b"gone".to_vec())
+            .expect("insert");
+        let reopened = Outbox::new(store.clone(), Arc::new(clock.clone()));
+        assert_eq!(
+            queues_len(),
+            4,
+            "the orphan has its entry, the stale one is gone"
+        );
+        let fake = Fake::default();
+        deliver_ready(&reopened, &fake, &no_hook())
+            .await
+            .expect("deliver");
+        let sent: Vec<String> = fake
+            .sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(txn, _)| txn.clone())
+            .collect();
+        assert_eq!(sent.len(), 4, "{sent:?}");
+        assert!(sent.contains(&"orphan".to_owned()));
+        let a1 = sent.iter().position(|t| t == "a1");
+        let a2 = sent.iter().position(|t| t == "a2");
+        assert!(a1 < a2, "order kept in a room: {sent:?}");
+        assert_eq!(queues_len(), 0);
+        assert!(reopened.is_empty());
     }
 
     #[tokio::test]

@@ -79,6 +79,10 @@ pub const TREES: &[(&str, Kept)] = &[
         Kept::Transient("messages waiting to be sent, deleted once delivered"),
     ),
     (
+        "outbox_queues",
+        Kept::Transient("destination and order of each waiting message → its transaction id, deleted with it"),
+    ),
+    (
         "outbox_delivered",
         Kept::Nothing("transaction ids of delivered messages, 7 days"),
     ),
