@@ -11,7 +11,8 @@
 //! engine and writes to the sled store, per command, the four records the outbox keeps about a
 //! handled command (handled id, delivered transaction, answer ↔ command both ways), plus, with
 //! `KITBOT_GROWTH_SLED_BYTES=N`, an N-byte outbox item inserted and removed (an answer queued,
-//! then delivered).
+//! then delivered). `KITBOT_GROWTH_SLED_CACHE_MIB=N` opens the store with an N MiB sled cache
+//! instead of kitbot's 16 MiB.
 
 use std::sync::Arc;
 
@@ -78,7 +79,13 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async move {
-        let store = Store::open(&dir.path().join("store")).expect("store");
+        let cache = env_usize("KITBOT_GROWTH_SLED_CACHE_MIB", 0) as u64 * 1024 * 1024;
+        let store = if cache > 0 {
+            Store::open_with_cache(&dir.path().join("store"), cache)
+        } else {
+            Store::open(&dir.path().join("store"))
+        }
+        .expect("store");
         let commands_def = Engine::load_commands(&config).unwrap_or_else(|_| std::process::exit(1));
         let kit = Engine::load_kit(&config).unwrap_or_else(|_| std::process::exit(1));
         let engine = Engine::new(Parts {

@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 /// The schema version this build writes and expects.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// sled's cache size (`cache_capacity`), in bytes.
+pub const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be opened, read or written.
@@ -123,6 +126,8 @@ struct Inner {
     /// `None` while it is closed and could not be opened again yet: every call then fails with
     /// [`StoreError::Unavailable`] (never an empty stand-in, which would answer "nothing kept").
     db: RwLock<Option<sled::Db>>,
+    /// sled's cache size, kept for reopening.
+    cache_bytes: std::sync::atomic::AtomicU64,
     /// How many undos wait in `undos`: while some do, the database may hold a write that was
     /// never confirmed, so it is not read by anyone but the undos themselves.
     pending_undos: std::sync::atomic::AtomicUsize,
@@ -153,6 +158,7 @@ impl Store {
             inner: Arc::new(Inner {
                 dir,
                 db: RwLock::new(Some(db)),
+                cache_bytes: std::sync::atomic::AtomicU64::new(CACHE_BYTES),
                 pending_undos: Default::default(),
                 flush_gate: Default::default(),
                 failing: AtomicBool::new(false),
@@ -167,16 +173,20 @@ impl Store {
         }
     }
 
-    fn config(dir: &Path) -> sled::Config {
-        sled::Config::new()
-            .path(dir)
-            // The working set is small; the default 1 GiB cache would only cost memory.
-            .cache_capacity(16 * 1024 * 1024)
+    fn config(dir: &Path, cache_bytes: u64) -> sled::Config {
+        sled::Config::new().path(dir).cache_capacity(cache_bytes)
     }
 
     /// Open (or create) the store in `dir`, and migrate it to [`SCHEMA_VERSION`].
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let store = Store::new(Self::config(dir).open()?, Some(dir.to_owned()));
+        // The working set is small; sled's default 1 GiB cache would only cost memory.
+        Store::open_with_cache(dir, CACHE_BYTES)
+    }
+
+    /// [`Store::open`] with another sled cache size (benchmarks measure what it changes).
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        let store = Store::new(Self::config(dir, cache_bytes).open()?, Some(dir.to_owned()));
+        store.inner.cache_bytes.store(cache_bytes, Ordering::SeqCst);
         store.migrate()?;
         Ok(store)
     }
@@ -185,7 +195,7 @@ impl Store {
     pub fn temporary() -> Result<Store, StoreError> {
         let db = sled::Config::new()
             .temporary(true)
-            .cache_capacity(16 * 1024 * 1024)
+            .cache_capacity(CACHE_BYTES)
             .open()?;
         let store = Store::new(db, None);
         store.migrate()?;
@@ -234,7 +244,7 @@ impl Store {
         drop(guard.take());
         let mut last = None;
         for _ in 0..20 {
-            match Self::config(&dir).open() {
+            match Self::config(&dir, self.inner.cache_bytes.load(Ordering::SeqCst)).open() {
                 Ok(db) => {
                     let probe = db
                         .open_tree("meta")
