@@ -34,26 +34,34 @@ async fn ping_in_a_plain_room_gets_a_notice_in_reply_and_in_thread() {
         !reply.mentions_room && reply.mentioned_users.is_empty(),
         "a reply pings nobody"
     );
-    // The bot has its name and avatar, and marks what it handled as read.
-    let profile: serde_json::Value = reqwest::Client::new()
-        .get(format!(
-            "{}/_matrix/client/v3/profile/{}",
-            util::synapse().url,
-            bot.user_id
-        ))
-        .send()
-        .await
-        .expect("profile")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(profile["displayname"], "kitbot", "{profile}");
-    assert!(
-        profile["avatar_url"]
+    // The bot has its name and avatar (set beside its first sync, not before it), and marks
+    // what it handled as read.
+    let deadline = tokio::time::Instant::now() + util::TIMEOUT;
+    loop {
+        let profile: serde_json::Value = reqwest::Client::new()
+            .get(format!(
+                "{}/_matrix/client/v3/profile/{}",
+                util::synapse().url,
+                bot.user_id
+            ))
+            .send()
+            .await
+            .expect("profile")
+            .json()
+            .await
+            .expect("json");
+        let avatar = profile["avatar_url"]
             .as_str()
-            .is_some_and(|u| u.starts_with("mxc://")),
-        "{profile}"
-    );
+            .is_some_and(|u| u.starts_with("mxc://"));
+        if profile["displayname"] == "kitbot" && avatar {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no name or avatar: {profile}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     let room = alice.room(&room_id);
     let deadline = tokio::time::Instant::now() + util::TIMEOUT;
     loop {

@@ -105,7 +105,15 @@ pub async fn run(engine: Engine, shutdown: CancellationToken) -> anyhow::Result<
     let adapter = adapter.with_tenants().await;
     let tracker = TaskTracker::new();
     let mut sync = sync::SyncLoop::start(&adapter).await?;
-    presence::ensure_profile(&client, &adapter.config, engine.store()).await;
+    // The display name and avatar do not wait for anything, nor anything for them.
+    {
+        let (client, config, store) = (
+            client.clone(),
+            adapter.config.clone(),
+            engine.store().clone(),
+        );
+        tracker.spawn(async move { presence::ensure_profile(&client, &config, &store).await });
+    }
     adapter.join_configured_rooms().await;
     adapter.revisit_rooms().await;
     adapter.check_nudge_rooms().await;
