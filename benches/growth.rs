@@ -12,7 +12,8 @@
 //! handled command (handled id, delivered transaction, answer ↔ command both ways), plus, with
 //! `KITBOT_GROWTH_SLED_BYTES=N`, an N-byte outbox item inserted and removed (an answer queued,
 //! then delivered). `KITBOT_GROWTH_SLED_CACHE_MIB=N` opens the store with an N MiB sled cache
-//! instead of kitbot's 16 MiB.
+//! instead of kitbot's 16 MiB. The allocator is set up as `kitbot` does it
+//! (`kitbot::memory::tune_allocator`); `KITBOT_MALLOC_DEFAULT=1` leaves glibc's defaults.
 
 use std::sync::Arc;
 
@@ -58,6 +59,9 @@ fn room(r: usize) -> String {
 }
 
 fn main() {
+    // As `kitbot` does (`KITBOT_MALLOC_DEFAULT=1` measures glibc's default behaviour).
+    let tuned = kitbot::memory::tune_allocator();
+    eprintln!("glibc trim threshold fixed: {tuned}");
     let commands = env_usize("KITBOT_GROWTH_COMMANDS", 10_000);
     let every = env_usize("KITBOT_GROWTH_EVERY", 1_000).max(1);
     let dir = tempfile::tempdir().expect("temporary folder");

@@ -92,6 +92,7 @@ pub mod files;
 pub mod health;
 pub mod kit;
 pub mod matrix;
+pub mod memory;
 pub mod metrics;
 pub mod nudges;
 pub mod outbox;

@@ -172,6 +172,7 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    kitbot::memory::tune_allocator();
     let cli = Cli::parse();
     // The bot's own progress is worth reading in a service log, not in a chat in a terminal.
     let default_filter = match cli.command {
