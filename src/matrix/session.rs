@@ -132,13 +132,15 @@ fn read_secret(credentials: &Credentials) -> anyhow::Result<String> {
     Ok(value)
 }
 
-/// The client on its encrypted store (opening the store checks its key).
+/// The client on its encrypted store (opening the store checks its key). The store's SQLite
+/// connections take matrix-sdk's low-memory settings (a pool of one connection per physical
+/// core instead of four, a 500 KB page cache each instead of 2 MB): resident memory under load
+/// is measured in BENCHMARKS.md ("Memory over a load run").
 async fn build_client(paths: &Paths, homeserver: &str) -> anyhow::Result<Client> {
+    let config = SqliteStoreConfig::with_low_memory_config(paths.sqlite());
     let store_config = match store_secret(paths)? {
-        StoreSecret::Key(key) => SqliteStoreConfig::new(paths.sqlite()).key(Some(&key)),
-        StoreSecret::Passphrase(phrase) => {
-            SqliteStoreConfig::new(paths.sqlite()).passphrase(Some(&phrase))
-        }
+        StoreSecret::Key(key) => config.key(Some(&key)),
+        StoreSecret::Passphrase(phrase) => config.passphrase(Some(&phrase)),
     };
     Client::builder()
         .homeserver_url(homeserver)
