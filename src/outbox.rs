@@ -150,6 +150,19 @@ struct Inner {
     pace: Option<Duration>,
     /// When the next paced send may start.
     next_send: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+    /// Tests only: run once between the two writes of the next queued message.
+    #[cfg(test)]
+    between_writes: std::sync::Mutex<Option<BetweenWrites>>,
+}
+
+#[cfg(test)]
+struct BetweenWrites(Box<dyn FnOnce(&Outbox) + Send>);
+
+#[cfg(test)]
+impl std::fmt::Debug for BetweenWrites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BetweenWrites")
+    }
 }
 
 impl Outbox {
@@ -166,6 +179,8 @@ impl Outbox {
                 queued: Notify::new(),
                 pace: (per_second > 0).then(|| Duration::from_secs(1) / per_second),
                 next_send: tokio::sync::Mutex::new(None),
+                #[cfg(test)]
+                between_writes: std::sync::Mutex::new(None),
             }),
         };
         if let Err(err) = outbox.rebuild_queues() {
@@ -257,10 +272,16 @@ impl Outbox {
                 note: draft.note,
                 due_at: draft.due_at,
             };
-            // The queue entry first: a pending item always has one (a crash in between leaves an
-            // entry naming nothing, which delivery skips and removes).
-            queues.insert(queue_key(&item), key)?;
+            // The item first, then its queue entry: an entry always names an item that exists
+            // or existed, so an entry naming nothing can be removed at any time (the item was
+            // delivered or dropped). A crash in between leaves an item without an entry, which
+            // the rebuild at the next start gives one.
             outbox.insert(key, encode(&item))?;
+            #[cfg(test)]
+            if let Some(hook) = self.inner.between_writes.lock().expect("hook").take() {
+                (hook.0)(self);
+            }
+            queues.insert(queue_key(&item), key)?;
             queued += 1;
         }
         if queued > 0 {
@@ -388,11 +409,14 @@ impl Outbox {
     /// opened, before anything is delivered.
     fn rebuild_queues(&self) -> Result<(), StoreError> {
         let queues = self.store().tree(QUEUES)?;
+        let items = self.store().tree(OUTBOX)?;
         let pending = self.pending()?;
         let wanted: std::collections::BTreeSet<Vec<u8>> = pending.iter().map(queue_key).collect();
         for entry in queues.iter() {
-            let (key, _) = entry?;
-            if !wanted.contains(key.as_ref()) {
+            let (key, txn) = entry?;
+            // Checked again now: an item queued since `pending` was read has its entry, and
+            // its item exists (it is written first).
+            if !wanted.contains(key.as_ref()) && !items.contains_key(&txn)? {
                 queues.remove(key)?;
             }
         }
@@ -1070,6 +1094,30 @@ mod tests {
         assert!(a1 < a2, "order kept in a room: {sent:?}");
         assert_eq!(queues_len(), 0);
         assert!(reopened.is_empty());
+    }
+
+    /// Delivery reads the queues (and the rebuild runs) between the two writes of a message
+    /// being queued: the message keeps its entry and goes out. (Seen once under load when the
+    /// entry was written before its item: delivery removed it as naming nothing, and a parcours
+    /// step was never posted.)
+    #[tokio::test]
+    async fn a_message_queued_while_the_queues_are_read_keeps_its_entry() {
+        let clock = FixedClock::new(t0());
+        let outbox = outbox_at(&clock);
+        *outbox.inner.between_writes.lock().expect("hook") =
+            Some(BetweenWrites(Box::new(|outbox| {
+                queues(outbox, |_| false).expect("queues");
+                outbox.rebuild_queues().expect("rebuild");
+            })));
+        outbox
+            .queue(vec![draft("step", "!a:x", "Étape 1")])
+            .expect("queue");
+        assert_eq!(outbox.store().tree(QUEUES).expect("tree").len(), 1);
+        let fake = Fake::default();
+        deliver_ready(&outbox, &fake, &no_hook())
+            .await
+            .expect("deliver");
+        assert_eq!(fake.sent.lock().expect("lock").len(), 1);
     }
 
     #[tokio::test]
