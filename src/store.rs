@@ -185,10 +185,32 @@ impl Store {
 
     /// [`Store::open`] with another sled cache size (benchmarks measure what it changes).
     pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
-        let store = Store::new(Self::config(dir, cache_bytes).open()?, Some(dir.to_owned()));
+        let store = Store::new(
+            Self::open_when_free(dir, cache_bytes)?,
+            Some(dir.to_owned()),
+        );
         store.inner.cache_bytes.store(cache_bytes, Ordering::SeqCst);
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Open sled in `dir`. When the folder's lock is still held by a database of this process
+    /// that is closing (sled lets go of it once its background threads are done, a moment
+    /// after the last handle is dropped: seen after a restore on a busy machine), wait for it,
+    /// up to 5 s. Another process holding it gets the error after that.
+    fn open_when_free(dir: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match Self::config(dir, cache_bytes).open() {
+                Err(sled::Error::Io(err))
+                    if err.to_string().contains("could not acquire lock")
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return Ok(other?),
+            }
+        }
     }
 
     /// A store that lives in memory and a temporary folder, for tests and benchmarks.
