@@ -633,6 +633,28 @@ mod tests {
         assert_eq!(store.get::<Item>("items", b"b").expect("get"), None);
     }
 
+    /// Opening a folder whose lock a closing database of this process still holds waits for
+    /// it instead of failing.
+    #[test]
+    fn opening_waits_for_a_closing_database_to_let_go_of_the_folder() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let first = Store::open(dir.path()).expect("open");
+        first
+            .put("items", b"a", &Item { name: "x".into() })
+            .expect("put");
+        first.flush_blocking().expect("flush");
+        let closing = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(first);
+        });
+        let second = Store::open(dir.path()).expect("waited for the lock");
+        closing.join().expect("thread");
+        assert_eq!(
+            second.get::<Item>("items", b"a").expect("get"),
+            Some(Item { name: "x".into() })
+        );
+    }
+
     /// A change is undone when it is dropped before it committed (a write failed half-way, or
     /// its flush did), and kept once committed.
     #[tokio::test]
