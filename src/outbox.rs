@@ -52,7 +52,7 @@ pub const OUTBOX: &str = "outbox";
 /// The queues: destination, `\0`, queueing number (big-endian) → transaction id, one entry per
 /// pending message. Delivery reads the head of each destination's queue here instead of
 /// decoding the whole outbox after every batch (which made a backlog's drain quadratic).
-/// Rebuilt from [`OUTBOX`] when delivery starts, so an entry lost in a crash costs nothing.
+/// Rebuilt from [`OUTBOX`] when the outbox opens (at start-up), so an entry lost in a crash costs nothing.
 pub const QUEUES: &str = "outbox_queues";
 /// Delivered transaction ids → when (milliseconds), kept [`DELIVERED_KEPT_DAYS`].
 pub const DELIVERED: &str = "outbox_delivered";
@@ -542,7 +542,8 @@ pub async fn deliver<T: Transport>(
     shutdown: CancellationToken,
 ) {
     use futures_util::StreamExt as _;
-    if let Err(err) = outbox.rebuild_queues().and_then(|()| outbox.retry_now()) {
+    // The queues were rebuilt when the outbox opened (`Outbox::paced`), at start-up.
+    if let Err(err) = outbox.retry_now() {
         tracing::error!(cause = %err, "could not read the outbox");
     }
     let pending = outbox.len();
@@ -1028,6 +1029,16 @@ mod tests {
         }
     }
 
+    /// The transaction ids `fake` sent, in order.
+    fn sent_txns(fake: &Fake) -> Vec<String> {
+        fake.sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(txn, _)| txn.clone())
+            .collect()
+    }
+
     fn no_hook() -> Delivered {
         Arc::new(|_, _| {})
     }
@@ -1080,13 +1091,7 @@ mod tests {
         deliver_ready(&reopened, &fake, &no_hook())
             .await
             .expect("deliver");
-        let sent: Vec<String> = fake
-            .sent
-            .lock()
-            .expect("lock")
-            .iter()
-            .map(|(txn, _)| txn.clone())
-            .collect();
+        let sent: Vec<String> = sent_txns(&fake);
         assert_eq!(sent.len(), 4, "{sent:?}");
         assert!(sent.contains(&"orphan".to_owned()));
         let a1 = sent.iter().position(|t| t == "a1");
@@ -1366,13 +1371,7 @@ mod tests {
         deliver_round(&outbox, &fake, &no_hook())
             .await
             .expect("round");
-        let first: Vec<String> = fake
-            .sent
-            .lock()
-            .expect("lock")
-            .iter()
-            .map(|(txn, _)| txn.clone())
-            .collect();
+        let first: Vec<String> = sent_txns(&fake);
         assert_eq!(
             first,
             [txn_for_event("$e1", 0)],
@@ -1381,13 +1380,7 @@ mod tests {
         deliver_ready(&outbox, &fake, &no_hook())
             .await
             .expect("deliver");
-        let all: Vec<String> = fake
-            .sent
-            .lock()
-            .expect("lock")
-            .iter()
-            .map(|(txn, _)| txn.clone())
-            .collect();
+        let all: Vec<String> = sent_txns(&fake);
         assert_eq!(
             all,
             [
