@@ -13,7 +13,9 @@
 //! `KITBOT_LOAD_ENCRYPTED=1` uses end-to-end encrypted rooms, `KITBOT_LOAD_LOG=<filter>` sets
 //! the bot's log filter (its warnings and errors are printed at the end),
 //! `KITBOT_LOAD_LOG_FILE=<path>` writes the bot's whole log there, and `KITBOT_LOG_SPANS=1`
-//! makes the bot log each span's end with its busy and idle time.
+//! makes the bot log each span's end with its busy and idle time. The bot's memory (anonymous and
+//! mapped from files) is sampled every `KITBOT_LOAD_MEMORY_EVERY_S` seconds (default 60),
+//! printed to stderr as it goes and as a table at the end.
 
 #![recursion_limit = "256"]
 
@@ -49,6 +51,14 @@ fn env_u64(name: &str, default: u64) -> u64 {
 /// Resident memory (MiB) and CPU time (user + system, seconds) of a process.
 fn usage(pid: u32) -> (f64, f64) {
     (util::proc::rss_mib(pid), util::proc::cpu_ms(pid) / 1e3)
+}
+
+/// The bot's resident memory at one moment of the run.
+struct MemorySample {
+    minute: f64,
+    sent: usize,
+    anonymous: f64,
+    files: f64,
 }
 
 #[derive(Default)]
@@ -148,6 +158,33 @@ async fn run() {
     let stats: Arc<Mutex<BTreeMap<u64, Minute>>> = Arc::default();
     let started = Instant::now();
     let end = started + Duration::from_secs(minutes * 60);
+    // The bot's memory, anonymous and mapped from files, every `KITBOT_LOAD_MEMORY_EVERY_S`
+    // seconds (default 60), with the commands sent so far; also printed to stderr as it goes.
+    let memory: Arc<Mutex<Vec<MemorySample>>> = Arc::default();
+    let sampler = {
+        let (memory, stats) = (memory.clone(), stats.clone());
+        let every = Duration::from_secs(env_u64("KITBOT_LOAD_MEMORY_EVERY_S", 60).max(1));
+        tokio::spawn(async move {
+            let mut next = tokio::time::Instant::now();
+            loop {
+                let (anonymous, files) = util::proc::rss_parts_mib(pid);
+                let sent = stats.lock().expect("stats").values().map(|m| m.sent).sum();
+                let sample = MemorySample {
+                    minute: started.elapsed().as_secs_f64() / 60.0,
+                    sent,
+                    anonymous,
+                    files,
+                };
+                eprintln!(
+                    "memory at minute {:.1}: {:.1} MiB anonymous, {:.1} MiB from files, {} commands sent",
+                    sample.minute, anonymous, files, sent
+                );
+                memory.lock().expect("memory").push(sample);
+                next += every;
+                tokio::time::sleep_until(next).await;
+            }
+        })
+    };
     let mut senders = Vec::new();
     for (p, person) in people.iter().enumerate() {
         let person = person.clone();
@@ -220,6 +257,7 @@ async fn run() {
     }
     let (rss_end, cpu_end) = usage(pid);
     let (_, synapse_cpu_end) = usage(synapse_pid);
+    sampler.abort();
     let run_seconds = started.elapsed().as_secs_f64();
     bot.stop();
     // The bot's own warnings and errors (its log is at `warn,kitbot=info`).
@@ -303,6 +341,21 @@ async fn run() {
         (synapse_cpu_end - synapse_cpu_start) * 100.0 / run_seconds,
         std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
     );
+    // The memory table: about a dozen rows spread over the run, and the last sample.
+    let memory = memory.lock().expect("memory");
+    let step = memory.len().div_ceil(12).max(1);
+    println!();
+    println!("| minute | commands sent | anonymous | mapped from files |");
+    println!("|---:|---:|---:|---:|");
+    for (i, m) in memory.iter().enumerate() {
+        if i % step == 0 || i + 1 == memory.len() {
+            println!(
+                "| {:.0} | {} | {:.1} MiB | {:.1} MiB |",
+                m.minute, m.sent, m.anonymous, m.files
+            );
+        }
+    }
+    drop(memory);
     if answered != sent || doubled > 0 {
         eprintln!("FAILED: {sent} sent, {answered} answered, {doubled} doubled");
         std::process::exit(1);

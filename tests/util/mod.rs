@@ -690,7 +690,20 @@ impl Bot {
     /// Start `kitbot run` and wait until it says it is ready.
     pub fn start(&mut self) {
         let before = *self.ready.0.lock().expect("ready");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kitbot"))
+        // Diagnostics only (a benchmark run under a profiler): `KITBOT_TEST_BOT_WRAPPER="heaptrack
+        // -o /tmp/bot"` starts the bot through that command. The process id the tests see is
+        // then the wrapper's.
+        let wrapper = std::env::var("KITBOT_TEST_BOT_WRAPPER").unwrap_or_default();
+        let mut words = wrapper.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut c = Command::new(program);
+                c.args(words).arg(env!("CARGO_BIN_EXE_kitbot"));
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_kitbot")),
+        };
+        let mut child = command
             .args(["run", "--config"])
             .arg(&self.config)
             .env("KITBOT_TEST_PASSWORD", "bot-password")
