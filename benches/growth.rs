@@ -12,7 +12,8 @@
 //! handled command (handled id, delivered transaction, answer ↔ command both ways), plus, with
 //! `KITBOT_GROWTH_SLED_BYTES=N`, an N-byte outbox item inserted and removed (an answer queued,
 //! then delivered). `KITBOT_GROWTH_SLED_CACHE_MIB=N` opens the store with an N MiB sled cache
-//! instead of kitbot's 16 MiB. The allocator is set up as `kitbot` does it
+//! instead of kitbot's 16 MiB. `KITBOT_GROWTH_SLED_FLUSHER=1` opens it as before 8cada3a: sled's
+//! own background flusher, no hand-over of the deferred frees after a flush. The allocator is set up as `kitbot` does it
 //! (`kitbot::memory::tune_allocator`); `KITBOT_MALLOC_DEFAULT=1` leaves glibc's defaults.
 
 use std::sync::Arc;
@@ -83,11 +84,15 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async move {
-        let cache = env_usize("KITBOT_GROWTH_SLED_CACHE_MIB", 0) as u64 * 1024 * 1024;
-        let store = if cache > 0 {
-            Store::open_with_cache(&dir.path().join("store"), cache)
+        let cache = match env_usize("KITBOT_GROWTH_SLED_CACHE_MIB", 0) as u64 * 1024 * 1024 {
+            0 => kitbot::store::CACHE_BYTES,
+            bytes => bytes,
+        };
+        let path = dir.path().join("store");
+        let store = if env_usize("KITBOT_GROWTH_SLED_FLUSHER", 0) == 1 {
+            Store::open_with_sled_flusher(&path, cache)
         } else {
-            Store::open(&dir.path().join("store"))
+            Store::open_with_cache(&path, cache)
         }
         .expect("store");
         let commands_def = Engine::load_commands(&config).unwrap_or_else(|_| std::process::exit(1));

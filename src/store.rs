@@ -140,6 +140,8 @@ struct Inner {
     /// `None` while it is closed and could not be opened again yet: every call then fails with
     /// [`StoreError::Unavailable`] (never an empty stand-in, which would answer "nothing kept").
     db: RwLock<Option<sled::Db>>,
+    /// Benchmarks only ([`Store::open_with_sled_flusher`]): sled's own flusher, as before.
+    sled_flusher: bool,
     /// sled's cache size, kept for reopening.
     cache_bytes: std::sync::atomic::AtomicU64,
     /// How many undos wait in `undos`: while some do, the database may hold a write that was
@@ -167,10 +169,11 @@ struct Inner {
 }
 
 impl Store {
-    fn new(db: sled::Db, dir: Option<PathBuf>) -> Store {
+    fn new(db: sled::Db, dir: Option<PathBuf>, sled_flusher: bool) -> Store {
         let store = Store {
             inner: Arc::new(Inner {
                 dir,
+                sled_flusher,
                 db: RwLock::new(Some(db)),
                 cache_bytes: std::sync::atomic::AtomicU64::new(CACHE_BYTES),
                 pending_undos: Default::default(),
@@ -185,7 +188,9 @@ impl Store {
                 cut_fired: AtomicBool::new(false),
             }),
         };
-        store.start_flusher();
+        if !sled_flusher {
+            store.start_flusher();
+        }
         store
     }
 
@@ -211,11 +216,11 @@ impl Store {
     }
 
     /// sled's own background flusher is off: [`Store::new`] starts ours (see `FLUSH_EVERY`).
-    fn config(dir: &Path, cache_bytes: u64) -> sled::Config {
+    fn config(dir: &Path, cache_bytes: u64, sled_flusher: bool) -> sled::Config {
         sled::Config::new()
             .path(dir)
             .cache_capacity(cache_bytes)
-            .flush_every_ms(None)
+            .flush_every_ms(sled_flusher.then_some(500))
     }
 
     /// Open (or create) the store in `dir`, and migrate it to [`SCHEMA_VERSION`].
@@ -226,9 +231,21 @@ impl Store {
 
     /// [`Store::open`] with another sled cache size (benchmarks measure what it changes).
     pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        Self::open_inner(dir, cache_bytes, false)
+    }
+
+    /// Benchmarks only: the store as it was before it flushed from its own thread, with
+    /// sled's background flusher and no hand-over of deferred frees (what that change saves
+    /// is measured against this).
+    pub fn open_with_sled_flusher(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        Self::open_inner(dir, cache_bytes, true)
+    }
+
+    fn open_inner(dir: &Path, cache_bytes: u64, sled_flusher: bool) -> Result<Store, StoreError> {
         let store = Store::new(
-            Self::open_when_free(dir, cache_bytes)?,
+            Self::open_when_free(dir, cache_bytes, sled_flusher)?,
             Some(dir.to_owned()),
+            sled_flusher,
         );
         store.inner.cache_bytes.store(cache_bytes, Ordering::SeqCst);
         store.migrate()?;
@@ -239,10 +256,14 @@ impl Store {
     /// that is closing (sled lets go of it once its background threads are done, a moment
     /// after the last handle is dropped: seen after a restore on a busy machine), wait for it,
     /// up to 5 s. Another process holding it gets the error after that.
-    fn open_when_free(dir: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
+    fn open_when_free(
+        dir: &Path,
+        cache_bytes: u64,
+        sled_flusher: bool,
+    ) -> Result<sled::Db, StoreError> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {
-            match Self::config(dir, cache_bytes).open() {
+            match Self::config(dir, cache_bytes, sled_flusher).open() {
                 Err(sled::Error::Io(err))
                     if err.to_string().contains("could not acquire lock")
                         && std::time::Instant::now() < deadline =>
@@ -261,7 +282,7 @@ impl Store {
             .cache_capacity(CACHE_BYTES)
             .flush_every_ms(None)
             .open()?;
-        let store = Store::new(db, None);
+        let store = Store::new(db, None, false);
         store.migrate()?;
         Ok(store)
     }
@@ -308,7 +329,8 @@ impl Store {
         drop(guard.take());
         let mut last = None;
         for _ in 0..20 {
-            match Self::config(&dir, self.inner.cache_bytes.load(Ordering::SeqCst)).open() {
+            let cache = self.inner.cache_bytes.load(Ordering::SeqCst);
+            match Self::config(&dir, cache, self.inner.sled_flusher).open() {
                 Ok(db) => {
                     let probe = db
                         .open_tree("meta")
@@ -536,7 +558,9 @@ impl Store {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         let flushed = self.watch(self.db()?.flush());
-        release_deferred_frees();
+        if !self.inner.sled_flusher {
+            release_deferred_frees();
+        }
         flushed?;
         Ok(())
     }
