@@ -417,11 +417,19 @@ impl Human {
                 }
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                let seen = self.seen.lock().expect("seen");
-                panic!(
-                    "timed out waiting for {what}; seen: {:#?}",
-                    seen.iter().rev().take(5).collect::<Vec<_>>()
+                // The message is built before panicking, with the lock let go: a panic while
+                // holding it would poison it for every other waiter of this person.
+                let last = format!(
+                    "{:#?}",
+                    self.seen
+                        .lock()
+                        .expect("seen")
+                        .iter()
+                        .rev()
+                        .take(5)
+                        .collect::<Vec<_>>()
                 );
+                panic!("timed out waiting for {what}; seen: {last}");
             }
         }
     }
