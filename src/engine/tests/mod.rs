@@ -365,8 +365,8 @@ fn snapshot(store: &Store) -> Vec<(&'static str, Vec<u8>, Vec<u8>)> {
     out
 }
 
-/// The disk fills between two writes of one change (sled refuses the next write; its
-/// background flusher may already have written the first ones): for every point where each
+/// The disk fills between two writes of one change (sled refuses the next write; the store's
+/// flusher thread may already have written the first ones): for every point where each
 /// change can be cut, the person is told it was not saved and nothing of it stays, and with no
 /// cut the change is saved (so the check is not empty).
 #[tokio::test]
