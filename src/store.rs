@@ -4,8 +4,8 @@
 //! What is written reaches the disk on its own only every 500 ms (the store's flusher thread,
 //! [`FLUSH_EVERY`]): whoever tells a user "saved" calls [`Store::flush`] first. sled takes an
 //! exclusive lock on its folder, so exports and backups run inside the bot's process or with the
-//! bot stopped. sled calls are synchronous and fast for
-//! point reads and writes; long scans belong in `spawn_blocking`.
+//! bot stopped. sled calls are synchronous and fast for point reads and writes; long scans
+//! belong in `spawn_blocking`.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
