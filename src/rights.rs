@@ -210,6 +210,9 @@ fn direct_room(store: &Store, tenant: &str, user: &str) -> Result<Option<String>
 /// Erase everything about `user` in `tenant`, flushed: reflections, consent and its history,
 /// personal reminders, silence, ✅ ticks, the recorded direct room; the room nudges and
 /// parcours they created stay for the team without their name. Returns what was there.
+/// Not one [`crate::store::Change`]: when a write fails half-way, what was erased is not put
+/// back (the person asked for it to go), part of it may be done, and calling it again
+/// finishes it; callers say so instead of "nothing was changed".
 pub async fn forget(
     store: &Store,
     nudges: &Nudges,
@@ -332,7 +335,9 @@ pub async fn cli_forget(
     };
     let mut lines = Vec::new();
     for mission in missions {
-        let done = forget(store, nudges, &mission.id, user).await?;
+        let done = forget(store, nudges, &mission.id, user)
+            .await
+            .map_err(|err| CliError::ForgetIncomplete(mission.name.clone(), err))?;
         lines.push(if done.is_nothing() {
             s::cli_forgot_nothing(&mission.name)
         } else {

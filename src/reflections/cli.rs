@@ -28,6 +28,10 @@ pub enum CliError {
     Export(#[from] ExportError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A write of `kitbot forget` failed in this Mission Locale (its name): part of it may be
+    /// done (an erasure is never put back).
+    #[error("{} : {}", s::cli_forget_incomplete(.0), .1)]
+    ForgetIncomplete(String, StoreError),
     #[error("{} : {}", s::EXPORT_IO, .0)]
     Io(#[from] std::io::Error),
 }

@@ -218,6 +218,7 @@ pub fn erase_reflections(store: &Store, tenant: &str, user: &str) -> Result<usiz
     for r in &all {
         db::delete(store, r)?;
     }
+    db::remove_stale_author_entries(store, tenant, user)?;
     Ok(all.len())
 }
 

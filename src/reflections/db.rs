@@ -165,6 +165,12 @@ pub fn insert_numbered(store: &Store, r: &Reflection) -> Result<(), StoreError> 
     store.put(T_REFLECTIONS, key_reflection(&r.tenant, r.id).as_bytes(), r)
 }
 
+/// Write every index entry of a stored reflection again (an undo: a [`delete`] cut half-way
+/// removes index entries before the record).
+pub fn reindex(store: &Store, r: &Reflection) -> Result<(), StoreError> {
+    add_indexes(store, r, &index_keys(r))
+}
+
 /// Replace `old` by `new` (same tenant and id): the new index entries, the record, then the
 /// stale entries.
 pub fn replace(store: &Store, old: &Reflection, new: &Reflection) -> Result<(), StoreError> {
@@ -178,10 +184,45 @@ pub fn replace(store: &Store, old: &Reflection, new: &Reflection) -> Result<(), 
     remove_indexes(store, &old_keys, Some(&new_keys))
 }
 
-/// Erase a reflection: the record first, then its index entries.
+/// Erase a reflection: its event and room index entries, the record, then its author entry.
+/// Cut half-way (a full disk), what is left can be found again from the author: the record
+/// through its author entry, or an author entry pointing at nothing, which
+/// [`remove_stale_author_entries`] clears (it still names the person).
 pub fn delete(store: &Store, r: &Reflection) -> Result<(), StoreError> {
+    let keys = index_keys(r);
+    let author_only = IndexKeys {
+        events: Vec::new(),
+        author: keys.author.clone(),
+        rooms: Vec::new(),
+    };
+    remove_indexes(store, &keys, Some(&author_only))?;
     store.remove(T_REFLECTIONS, key_reflection(&r.tenant, r.id).as_bytes())?;
-    remove_indexes(store, &index_keys(r), None)
+    remove_indexes(store, &author_only, None)
+}
+
+/// Remove `user`'s author index entries in `tenant` that point at no reflection of theirs (left
+/// by an erasure cut half-way, or by a crash); returns how many.
+pub fn remove_stale_author_entries(
+    store: &Store,
+    tenant: &str,
+    user: &str,
+) -> Result<usize, StoreError> {
+    let tree = store.tree(T_BY_AUTHOR)?;
+    let mut stale = Vec::new();
+    for item in tree.scan_prefix(prefix_author(tenant, user).as_bytes()) {
+        let (key, _) = item?;
+        let theirs = match id_of_index_key(&key) {
+            Some(id) => get(store, tenant, id)?.is_some_and(|r| r.author.as_deref() == Some(user)),
+            None => false,
+        };
+        if !theirs {
+            stale.push(key);
+        }
+    }
+    for key in &stale {
+        tree.remove(key)?;
+    }
+    Ok(stale.len())
 }
 
 pub fn get(store: &Store, tenant: &str, id: u64) -> Result<Option<Reflection>, StoreError> {

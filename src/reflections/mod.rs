@@ -106,7 +106,7 @@ impl Before {
         }
         for old in &self.reflections {
             match db::get(store, &self.tenant, old.id)? {
-                Some(now) if now == *old => {}
+                Some(now) if now == *old => db::reindex(store, old)?,
                 Some(now) => db::replace(store, &now, old)?,
                 None => db::insert_numbered(store, old)?,
             }

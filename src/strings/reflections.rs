@@ -400,6 +400,11 @@ pub fn forget_confirm(mission: &str, what: &str) -> String {
 pub const FORGET_NOTHING: &str =
     "Je ne garde rien sur vous dans cette Mission Locale : il n'y a rien à effacer.";
 
+/// `!oublier confirmer` when a write of the erasure failed half-way (a full disk, say): an
+/// erasure is never put back, so part of it may be done; the same command finishes it.
+pub const FORGET_INCOMPLETE: &str =
+    "Je n'ai pas pu tout effacer : un problème de stockage de mon côté. Une partie a peut-être déjà été effacée, le reste non. Tapez de nouveau `!oublier confirmer` dans quelques minutes pour terminer ; si cela continue, prévenez la personne qui administre le robot.";
+
 pub fn forget_done(what: &str) -> String {
     format!("C'est fait : j'ai effacé {what}. Je ne garde plus rien sur vous dans cette Mission Locale.")
 }
@@ -487,6 +492,12 @@ pub fn cli_forgot_nothing(mission: &str) -> String {
 }
 
 /// `what` is written to the person ("votre accord…"), as `!oublier` says it.
+/// `kitbot forget` when a write failed in `mission`: what came before it is done, this one
+/// may be in part; the same command finishes it.
+pub fn cli_forget_incomplete(mission: &str) -> String {
+    format!("{mission} : l'effacement n'a pas pu aller jusqu'au bout (une partie a peut-être déjà été effacée, les Missions Locales affichées avant l'ont été). Relancez la même commande pour terminer")
+}
+
 pub fn cli_forgot(mission: &str, what: &str) -> String {
     format!("{mission} : effacé — {what}.")
 }

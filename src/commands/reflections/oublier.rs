@@ -1,7 +1,8 @@
 //! `!oublier` then `!oublier confirmer` — erase everything kept about you in this Mission
 //! Locale (see `crate::rights`): reflections, consent record and its history, personal
 //! reminders, silence, ✅ ticks, the recorded direct room; your name on team nudges. The first step says what
-//! would go; the second does it, flushes, and says what went. Reflections already anonymised
+//! would go; the second does it, flushes, and says what went (or, when a write fails half-way,
+//! that part of it may be done and the same command finishes it). Reflections already anonymised
 //! are not yours in any traceable way and stay.
 
 use crate::commands::CommandError;
@@ -47,7 +48,16 @@ impl Oublier {
             }
             Oublier::Confirm => {
                 ctx.confirmations.forget(tenant, user);
-                let done = rights::forget(store, ctx.nudges, tenant, user).await?;
+                // Not `?`: the engine's answer to a failed write says nothing was changed,
+                // and an erasure cut half-way has changed part of what it erases (it is never
+                // put back: the person asked for it to go). The same command finishes it.
+                let done = match rights::forget(store, ctx.nudges, tenant, user).await {
+                    Ok(done) => done,
+                    Err(err) => {
+                        tracing::error!(cause = %err, tenant = %tenant, event_id = %incoming.event_id, "an erasure failed half-way; part of it may be done");
+                        return Ok(vec![reply(incoming, s::FORGET_INCOMPLETE.to_owned())]);
+                    }
+                };
                 tracing::info!(tenant = %tenant, event_id = %incoming.event_id, count = done.reflections.reflections, "person forgotten");
                 if done.is_nothing() {
                     s::FORGET_NOTHING.to_owned()

@@ -365,6 +365,21 @@ fn snapshot(store: &Store) -> Vec<(&'static str, Vec<u8>, Vec<u8>)> {
     out
 }
 
+/// A [`snapshot`] as lines, for a failure message.
+fn show_entries(entries: &[(&str, Vec<u8>, Vec<u8>)]) -> String {
+    entries
+        .iter()
+        .map(|(t, k, v)| {
+            format!(
+                "{t} {} = {}",
+                String::from_utf8_lossy(k),
+                String::from_utf8_lossy(v)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The disk fills between two writes of one change (sled refuses the next write; the store's
 /// flusher thread may already have written the first ones): for every point where each
 /// change can be cut, the person is told it was not saved and nothing of it stays, and with no
@@ -446,19 +461,6 @@ async fn a_change_cut_half_way_is_reported_and_leaves_nothing() {
             ("!silence 2 semaines", Role::Membre, None)
         }),
     ];
-    let show = |entries: &[(&str, Vec<u8>, Vec<u8>)]| {
-        entries
-            .iter()
-            .map(|(t, k, v)| {
-                format!(
-                    "{t} {} = {}",
-                    String::from_utf8_lossy(k),
-                    String::from_utf8_lossy(v)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     for (name, setup, action) in cases {
         // Run 0 has no cut: what the change writes, and what the person is told. The events
         // carry the same ids in every run, so the stored states compare.
@@ -521,10 +523,86 @@ async fn a_change_cut_half_way_is_reported_and_leaves_nothing() {
                 *expected == after,
                 "{name}, cut at tree opening {n}, told {answer:?}: the stored state is not what \
                  the person was told\nexpected:\n{}\nafter:\n{}",
-                show(expected),
-                show(&after)
+                show_entries(expected),
+                show_entries(&after)
             );
         }
+    }
+}
+
+/// `!oublier confirmer` cut at each point where one of its writes can fail: the person is
+/// never told "nothing was changed" (part of an erasure may be done, and it is not put back);
+/// either the erasure is whole, or they are told it may be partly done, and the same command
+/// then finishes it: the stored state is the one an uncut erasure leaves.
+#[tokio::test]
+async fn an_erasure_cut_half_way_says_so_and_the_same_command_finishes_it() {
+    use crate::strings::reflections as rs;
+    let setup = [
+        "!consentement oui",
+        "!reflexion Premier jet #visio",
+        "!me-rappeler demain à 9h : appeler la CAF",
+        "!silence 2 semaines",
+    ];
+    let mut full = None;
+    let (mut cuts, mut incomplete) = (0, 0);
+    for n in 0.. {
+        assert!(n < 500, "the erasure never ends");
+        let (engine, _) = engine_at("2026-11-30T08:00:00Z");
+        for (i, body) in setup.iter().enumerate() {
+            let mut m = message(body, Role::Membre, engine.now());
+            m.event_id = format!("$setup{i}");
+            assert_real_answer(&replies(engine.handle(&m).await), body);
+        }
+        let store = engine.store().clone();
+        let before = snapshot(&store);
+        let mut event = message("!oublier confirmer", Role::Membre, engine.now());
+        event.event_id = "$forget".into();
+        if n > 0 {
+            store.cut_at(n, CHANGED_TREES);
+        }
+        let answer = replies(engine.handle(&event).await);
+        let cut = store.cut_off();
+        let after = snapshot(&store);
+        let Some((full_answer, full_state)) = &full else {
+            assert!(answer.starts_with("C'est fait"), "{answer}");
+            assert_ne!(before, after, "with no cut, the erasure is saved");
+            full = Some((answer, after));
+            continue;
+        };
+        if !cut {
+            assert_eq!(&answer, full_answer);
+            assert!(
+                cuts > 0 && incomplete > 0,
+                "never cut: {cuts}, {incomplete}"
+            );
+            break;
+        }
+        cuts += 1;
+        assert_ne!(answer, s::NOT_SAVED, "cut at tree opening {n}");
+        if answer == *full_answer {
+            assert!(
+                after == *full_state,
+                "cut at {n}: told done, not all erased"
+            );
+            continue;
+        }
+        assert_eq!(answer, rs::FORGET_INCOMPLETE, "cut at tree opening {n}");
+        incomplete += 1;
+        let mut again = message("!oublier confirmer", Role::Membre, engine.now());
+        again.event_id = "$again".into();
+        let answer = replies(engine.handle(&again).await);
+        assert!(
+            answer.starts_with("C'est fait") || answer == rs::FORGET_NOTHING,
+            "cut at {n}, then: {answer}"
+        );
+        let finished = snapshot(&store);
+        assert!(
+            finished == *full_state,
+            "cut at tree opening {n}: the second erasure did not leave what one whole erasure \
+             does\nwhole:\n{}\nafter the second:\n{}",
+            show_entries(full_state),
+            show_entries(&finished)
+        );
     }
 }
 
