@@ -5,6 +5,16 @@
 use std::fs::File;
 use std::path::Path;
 
+/// Make every file and folder the process creates from now on its user's alone (umask 077):
+/// the libraries create theirs with the process's mask (sled a new `snap.*` file at each open,
+/// SQLite its journals), which [`tighten`] only caught at the next start. Call first thing in
+/// `main`, before any thread starts. Returns the mask it replaced.
+#[cfg(unix)]
+pub fn private_umask() -> libc::mode_t {
+    // SAFETY: `umask` only swaps the process's file-creation mask; it cannot fail.
+    unsafe { libc::umask(0o077) }
+}
+
 /// Create `dir` if needed and make it the bot's user's alone (0700).
 pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;

@@ -173,6 +173,8 @@ enum Cmd {
 
 fn main() -> ExitCode {
     kitbot::memory::tune_allocator();
+    #[cfg(unix)]
+    kitbot::files::private_umask();
     let cli = Cli::parse();
     // The bot's own progress is worth reading in a service log, not in a chat in a terminal.
     let default_filter = match cli.command {

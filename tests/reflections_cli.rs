@@ -398,3 +398,73 @@ fn backup_restore_and_a_damaged_store() {
     );
     assert!(!third.join("store").exists());
 }
+
+/// Started with the usual umask (022), the bot creates every file of its data folder private
+/// (0600, folders 0700) from the start: a second start has nothing left to tighten. Before the
+/// bot set its own umask, sled's new `snap.*` file of each run was 0644 until the next start.
+#[cfg(unix)]
+#[test]
+fn every_file_the_bot_creates_is_private_from_the_start() {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::process::CommandExt as _;
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path().join("data");
+    let start = || {
+        let mut command = kitbot();
+        command
+            .args(["console", "--data-dir"])
+            .arg(&d)
+            .args(["--as", ALICE])
+            .env("KITBOT_LOG", "info")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // SAFETY: `umask` is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                libc::umask(0o022);
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().expect("start kitbot console");
+        {
+            let mut stdin = child.stdin.take().expect("stdin");
+            for line in ["!consentement oui", "!reflexion Un essai de visio #visio"] {
+                writeln!(stdin, "{line}").expect("write");
+            }
+        }
+        let out = child.wait_with_output().expect("console output");
+        assert!(out.status.success(), "console failed: {out:?}");
+        stderr(&out)
+    };
+    let first = start();
+    assert!(first.contains("INFO"), "the log is on: {first}");
+    let mode = |p: &Path| {
+        std::fs::symlink_metadata(p)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let mut files = 0;
+    let mut stack = vec![d.clone()];
+    while let Some(path) = stack.pop() {
+        if std::fs::symlink_metadata(&path).expect("meta").is_dir() {
+            assert_eq!(mode(&path), 0o700, "{}", path.display());
+            stack.extend(
+                std::fs::read_dir(&path)
+                    .expect("dir")
+                    .map(|e| e.expect("entry").path()),
+            );
+        } else {
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+            files += 1;
+        }
+    }
+    assert!(files >= 3, "the store's files were walked: {files}");
+    let second = start();
+    assert!(
+        !second.contains("readable by the bot's user only"),
+        "nothing to tighten at the second start: {second}"
+    );
+}
