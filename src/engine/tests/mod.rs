@@ -380,6 +380,32 @@ fn show_entries(entries: &[(&str, Vec<u8>, Vec<u8>)]) -> String {
         .join("\n")
 }
 
+/// What one event did when the store's `n`-th next tree opening failed (`n` = 0: no cut).
+struct Cut {
+    before: Vec<(&'static str, Vec<u8>, Vec<u8>)>,
+    answer: String,
+    /// Whether the cut happened (the event opened fewer than `n` trees otherwise).
+    cut: bool,
+    after: Vec<(&'static str, Vec<u8>, Vec<u8>)>,
+}
+
+async fn handle_cut_at(engine: &Engine, event: &Incoming, n: usize) -> Cut {
+    let store = engine.store().clone();
+    let before = snapshot(&store);
+    if n > 0 {
+        store.cut_at(n, CHANGED_TREES);
+    }
+    let answer = replies(engine.handle(event).await);
+    let cut = store.cut_off();
+    let after = snapshot(&store);
+    Cut {
+        before,
+        answer,
+        cut,
+        after,
+    }
+}
+
 /// The disk fills between two writes of one change (sled refuses the next write; the store's
 /// flusher thread may already have written the first ones): for every point where each
 /// change can be cut, the person is told it was not saved and nothing of it stays, and with no
@@ -488,14 +514,12 @@ async fn a_change_cut_half_way_is_reported_and_leaves_nothing() {
                 }
                 event.kind = kind;
             }
-            let store = engine.store().clone();
-            let before = snapshot(&store);
-            if n > 0 {
-                store.cut_at(n, CHANGED_TREES);
-            }
-            let answer = replies(engine.handle(&event).await);
-            let cut = store.cut_off();
-            let after = snapshot(&store);
+            let Cut {
+                before,
+                answer,
+                cut,
+                after,
+            } = handle_cut_at(&engine, &event, n).await;
             let Some((full_answer, full_state)) = &full else {
                 assert!(
                     answer != s::NOT_SAVED && answer != s::INTERNAL_ERROR,
@@ -553,16 +577,15 @@ async fn an_erasure_cut_half_way_says_so_and_the_same_command_finishes_it() {
             m.event_id = format!("$setup{i}");
             assert_real_answer(&replies(engine.handle(&m).await), body);
         }
-        let store = engine.store().clone();
-        let before = snapshot(&store);
         let mut event = message("!oublier confirmer", Role::Membre, engine.now());
         event.event_id = "$forget".into();
-        if n > 0 {
-            store.cut_at(n, CHANGED_TREES);
-        }
-        let answer = replies(engine.handle(&event).await);
-        let cut = store.cut_off();
-        let after = snapshot(&store);
+        let Cut {
+            before,
+            answer,
+            cut,
+            after,
+        } = handle_cut_at(&engine, &event, n).await;
+        let store = engine.store().clone();
         let Some((full_answer, full_state)) = &full else {
             assert!(answer.starts_with("C'est fait"), "{answer}");
             assert_ne!(before, after, "with no cut, the erasure is saved");
