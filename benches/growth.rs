@@ -15,13 +15,16 @@
 //! instead of kitbot's 16 MiB. `KITBOT_GROWTH_SLED_FLUSHER=1` opens it as before 8cada3a: sled's
 //! own background flusher, no hand-over of the deferred frees after a flush. The allocator is
 //! set up as `kitbot` does it (`kitbot::memory::tune_allocator`); `KITBOT_MALLOC_DEFAULT=1`
-//! leaves glibc's defaults.
+//! leaves glibc's defaults. `KITBOT_GROWTH_PACE_MS=N` runs the engine on a simulated clock that
+//! advances N ms per command (the load bench sends one every 250 ms), so what the engine keeps
+//! for a while (the questions `!transmettre` may pass on, 60 minutes) ages as in a real run;
+//! by default the engine reads the wall clock and a run of seconds keeps all of it.
 
 use std::sync::Arc;
 
 use chrono::Utc;
 use kitbot::config::Config;
-use kitbot::core::{Incoming, IncomingKind, Outgoing, Role, SystemClock};
+use kitbot::core::{Clock, FixedClock, Incoming, IncomingKind, Outgoing, Role, SystemClock};
 use kitbot::engine::{Engine, Parts};
 use kitbot::outbox::{deliver_ready, SendError, Transport};
 use kitbot::store::Store;
@@ -98,12 +101,19 @@ fn main() {
         .expect("store");
         let commands_def = Engine::load_commands(&config).unwrap_or_else(|_| std::process::exit(1));
         let kit = Engine::load_kit(&config).unwrap_or_else(|_| std::process::exit(1));
+        let pace = chrono::Duration::milliseconds(env_usize("KITBOT_GROWTH_PACE_MS", 0) as i64);
+        let simulated = FixedClock::new(Utc::now());
+        let clock: Arc<dyn Clock> = if pace.is_zero() {
+            Arc::new(SystemClock)
+        } else {
+            Arc::new(simulated.clone())
+        };
         let engine = Engine::new(Parts {
             config,
             commands: commands_def,
             kit,
             store: store.clone(),
-            clock: Arc::new(SystemClock),
+            clock: clock.clone(),
         });
         let hook = engine.delivered_hook();
         let mix: Vec<String> = std::env::var("KITBOT_GROWTH_MIX")
@@ -116,6 +126,7 @@ fn main() {
         println!("|---:|---:|---:|---:|");
         println!("| 0 | {anon:.1} MiB | {file:.1} MiB | 0 |");
         for n in 0..commands {
+            simulated.advance(pace);
             if sled_only {
                 let at = Utc::now().timestamp_millis().to_string();
                 let event = format!("$growth{n}");
@@ -149,7 +160,7 @@ fn main() {
                     addressed: false,
                     event_id: format!("$growth{n}"),
                     thread_root: None,
-                    sent_at: Utc::now(),
+                    sent_at: clock.now(),
                     kind: IncomingKind::Message {
                         body: mix[n % mix.len()].clone(),
                     },
