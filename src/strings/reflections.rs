@@ -492,10 +492,10 @@ pub fn cli_forgot_nothing(mission: &str) -> String {
 }
 
 /// `what` is written to the person ("votre accord…"), as `!oublier` says it.
-/// `kitbot forget` when a write failed in `mission`: what came before it is done, this one
-/// may be in part; the same command finishes it.
+/// `kitbot forget` when a write failed in `mission`: the Missions Locales handled before it
+/// are done, this one may be in part; the same command finishes it.
 pub fn cli_forget_incomplete(mission: &str) -> String {
-    format!("{mission} : l'effacement n'a pas pu aller jusqu'au bout (une partie a peut-être déjà été effacée, les Missions Locales affichées avant l'ont été). Relancez la même commande pour terminer")
+    format!("{mission} : l'effacement n'a pas pu aller jusqu'au bout (une partie a peut-être déjà été effacée ici ; les Missions Locales traitées avant celle-ci l'ont été entièrement). Relancez la même commande pour terminer")
 }
 
 pub fn cli_forgot(mission: &str, what: &str) -> String {
