@@ -946,6 +946,33 @@ async fn a_redeployed_bot_recovers_its_encryption_secrets_with_the_recovery_key(
     let key = std::fs::read_to_string(&key_file).expect("recovery key");
     assert_eq!(bot.stop(), Some(0));
 
+    // A restart with its data folder: the secrets are in its store already, so the bot does
+    // not import them again (it used to, at every start, beside its first answers).
+    let from = bot.log().len();
+    bot.start();
+    let deadline = std::time::Instant::now() + util::TIMEOUT;
+    while !bot.log()[from..]
+        .iter()
+        .any(|l| l.contains("encryption recovery is enabled"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "recovery not found enabled after a restart:\n{}",
+            bot.log()[from..].join("\n")
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let ping = alice.say(&room_id, "!ping").await;
+    assert!(alice.wait_reply(&ping).await.body.contains("Pong"));
+    assert_eq!(bot.stop(), Some(0));
+    assert!(
+        !bot.log()[from..]
+            .iter()
+            .any(|l| l.contains("recovered encryption secrets")),
+        "a restart imported the secrets again:\n{}",
+        bot.log()[from..].join("\n")
+    );
+
     // The whole data folder is lost; only the recovery key was kept by the operator.
     std::fs::remove_dir_all(bot.dir.join("data")).expect("wipe data");
     std::fs::create_dir_all(bot.dir.join("data/matrix")).expect("mkdir");

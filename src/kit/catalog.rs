@@ -219,8 +219,13 @@ pub(crate) fn parse_questions(
         return Vec::new();
     };
     let mut out = Vec::new();
+    let key_lines = src.bare_key_lines();
     for (id, list) in cards {
-        let line = src.line_containing(&format!("{id} =")).or(Some(1));
+        let line = key_lines
+            .get(id.as_str())
+            .copied()
+            .or_else(|| src.line_containing(&format!("{id} =")))
+            .or(Some(1));
         let Some(list) = list.as_array() else {
             problems.push(src.problem(line, s::problem_wrong_type(id, s::TYPE_QUESTIONS)));
             continue;

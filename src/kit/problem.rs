@@ -73,6 +73,27 @@ impl<'a> TomlSource<'a> {
         None
     }
 
+    /// File line of each bare key written `key = …` at the start of a line (the first one when
+    /// a key is written twice), in one pass: for files with many keys, where [`Self::key_line`]
+    /// per key would read the file once per key.
+    pub fn bare_key_lines(&self) -> std::collections::HashMap<&'a str, usize> {
+        let mut lines = std::collections::HashMap::new();
+        for (i, line) in self.text.lines().enumerate() {
+            let Some((key, _)) = line.trim_start().split_once('=') else {
+                continue;
+            };
+            let key = key.trim_end();
+            let bare = !key.is_empty()
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if bare {
+                lines.entry(key).or_insert(self.first_line + i);
+            }
+        }
+        lines
+    }
+
     /// File line of the first line containing `needle`, for values inside arrays.
     pub fn line_containing(&self, needle: &str) -> Option<usize> {
         self.text

@@ -237,7 +237,9 @@ fn problems_across_files_name_file_and_line() {
     let mut questions_unknown_card = fixture_files();
     questions_unknown_card.push((
         "kit-snippets/questions.toml".into(),
-        "[fiches]\nsms-rappel = [\"ils oublient\"]\nsms-rapel = [\"rappel\", \"relance\"]\n".into(),
+        // The unknown id also appears inside a question of the line before: the problem names
+        // the line of its key.
+        "[fiches]\nsms-rappel = [\"ils oublient\", \"un sms-rapel = rappel ?\"]\nsms-rapel = [\"rappel\", \"relance\"]\n".into(),
     ));
 
     let mut questions_not_a_list = fixture_files();

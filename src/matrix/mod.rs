@@ -105,14 +105,21 @@ pub async fn run(engine: Engine, shutdown: CancellationToken) -> anyhow::Result<
     let adapter = adapter.with_tenants().await;
     let tracker = TaskTracker::new();
     let mut sync = sync::SyncLoop::start(&adapter).await?;
-    // The display name and avatar do not wait for anything, nor anything for them.
+    // The display name, the avatar and the encryption recovery wait for the first response to
+    // be handled: nothing waits for them, and the first answers after a restart should not
+    // queue behind their requests at the homeserver.
     {
         let (client, config, store) = (
             client.clone(),
             adapter.config.clone(),
             engine.store().clone(),
         );
-        tracker.spawn(async move { presence::ensure_profile(&client, &config, &store).await });
+        let (first, stop) = (sync.first_response(), shutdown.clone());
+        tracker.spawn(async move {
+            if after(&first, &stop).await {
+                presence::ensure_profile(&client, &config, &store).await
+            }
+        });
     }
     adapter.join_configured_rooms().await;
     adapter.revisit_rooms().await;
@@ -120,7 +127,12 @@ pub async fn run(engine: Engine, shutdown: CancellationToken) -> anyhow::Result<
     adapter.recheck_digest_subscribers().await;
     {
         let (client, dir) = (client.clone(), data_dir.clone());
-        tracker.spawn(async move { session::ensure_recovery(&client, &dir).await });
+        let (first, stop) = (sync.first_response(), shutdown.clone());
+        tracker.spawn(async move {
+            if after(&first, &stop).await {
+                session::ensure_recovery(&client, &dir, &stop).await
+            }
+        });
     }
     let outbox = engine.outbox().clone();
     let delivered = engine.delivered_hook();
@@ -157,6 +169,15 @@ pub async fn run(engine: Engine, shutdown: CancellationToken) -> anyhow::Result<
     tracker.wait().await;
     engine.store().flush().await?;
     Ok(())
+}
+
+/// Waits for `first`; false if `stop` comes first (the job is then skipped).
+async fn after(first: &CancellationToken, stop: &CancellationToken) -> bool {
+    tokio::select! {
+        biased;
+        _ = stop.cancelled() => false,
+        _ = first.cancelled() => true,
+    }
 }
 
 /// How long the bot keeps delivering at shutdown before it leaves the rest for the next start.

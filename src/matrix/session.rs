@@ -21,6 +21,7 @@ use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::encryption::recovery::RecoveryState;
 use matrix_sdk::encryption::{BackupDownloadStrategy, EncryptionSettings};
 use matrix_sdk::{Client, SessionMeta, SessionTokens, SqliteStoreConfig};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{Credentials, MatrixConfig};
 
@@ -260,11 +261,17 @@ pub async fn connect(config: &MatrixConfig, data_dir: &Path) -> anyhow::Result<C
 
 /// Make sure key backup and recovery are set up, or recover from them on a new device.
 /// Failures are logged, not fatal: the bot still works in the rooms it can read.
-pub async fn ensure_recovery(client: &Client, data_dir: &Path) {
+pub async fn ensure_recovery(client: &Client, data_dir: &Path, stop: &CancellationToken) {
     let paths = Paths::new(data_dir);
     let recovery = client.encryption().recovery();
-    // The state is known only after the first sync has brought the account data.
-    let state = recovery.state();
+    // Called after the first sync response: the SDK knows the state by then (from the account
+    // data, or from the requests it makes when a session is restored). If it still does not,
+    // it is given a little time, so that a restart does not import the secrets again.
+    let state = tokio::select! {
+        biased;
+        _ = stop.cancelled() => return,
+        state = known_state(&recovery, RECOVERY_STATE_WAIT) => state,
+    };
     match state {
         RecoveryState::Enabled => tracing::info!("encryption recovery is enabled"),
         RecoveryState::Disabled => match recovery.enable().await {
@@ -295,6 +302,29 @@ pub async fn ensure_recovery(client: &Client, data_dir: &Path) {
             }
         }
     }
+}
+
+/// How long [`ensure_recovery`] waits for the SDK to learn the recovery state.
+const RECOVERY_STATE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The recovery state once the SDK knows it, or `Unknown` after `wait`.
+async fn known_state(
+    recovery: &matrix_sdk::encryption::recovery::Recovery,
+    wait: std::time::Duration,
+) -> RecoveryState {
+    use futures_util::StreamExt as _;
+    let mut states = recovery.state_stream();
+    let known = async {
+        while let Some(state) = states.next().await {
+            if state != RecoveryState::Unknown {
+                return state;
+            }
+        }
+        RecoveryState::Unknown
+    };
+    tokio::time::timeout(wait, known)
+        .await
+        .unwrap_or(RecoveryState::Unknown)
 }
 
 #[cfg(test)]

@@ -49,6 +49,10 @@ pub struct SyncLoop {
     /// `KITBOT_FAULT=abort-after-sync:<text>` (tests): crash right after receiving a response
     /// with a message whose body contains `<text>`.
     abort_after_sync: Option<String>,
+    /// Cancelled once the first response of this run is handled (or the first attempt failed):
+    /// what can wait (the profile, the encryption recovery) starts then, so that it does not
+    /// compete with the first answers for the homeserver.
+    first_response: CancellationToken,
 }
 
 /// The bot's sync filter: at most `timeline_limit` events per room and never its own (its
@@ -137,7 +141,13 @@ impl SyncLoop {
             abort_after_sync: std::env::var("KITBOT_FAULT")
                 .ok()
                 .and_then(|f| f.strip_prefix("abort-after-sync:").map(str::to_owned)),
+            first_response: CancellationToken::new(),
         })
+    }
+
+    /// Cancelled when the first response of this run is handled, or the first sync failed.
+    pub fn first_response(&self) -> CancellationToken {
+        self.first_response.clone()
     }
 
     /// Sync until `shutdown`. The response in hand is finished even if shutdown comes
@@ -149,6 +159,11 @@ impl SyncLoop {
             let mut this = self.settings.clone();
             if let Some(token) = &self.since {
                 this = this.token(token.clone());
+            }
+            if !self.first_response.is_cancelled() {
+                // The catch-up after a start returns at once, even with nothing new, so that
+                // what waits for the first response does not wait for a long poll.
+                this = this.timeout(Duration::ZERO);
             }
             let result = tokio::select! {
                 biased;
@@ -183,8 +198,12 @@ impl SyncLoop {
                         .handle_response(&response, self.since.as_deref(), dropped_by_sdk)
                         .await
                     {
-                        Outcome::Done => self.advance(adapter, &response.next_batch).await,
+                        Outcome::Done => {
+                            self.advance(adapter, &response.next_batch).await;
+                            self.first_response.cancel();
+                        }
                         Outcome::Incomplete => {
+                            self.first_response.cancel();
                             tracing::warn!("some events could not be recorded; syncing again from the same position");
                             tokio::select! {
                                 _ = shutdown.cancelled() => break,
@@ -194,6 +213,7 @@ impl SyncLoop {
                     }
                 }
                 Err(err) => {
+                    self.first_response.cancel();
                     failures += 1;
                     if outage_since.is_none() {
                         outage_since = Some(std::time::Instant::now());
