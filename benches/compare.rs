@@ -28,7 +28,8 @@
 //! Counts: `COMPARE_QUICK=1` (or `--quick`): 100 lone, RSS after 1,000, 10 nudges; otherwise
 //! 1,000 lone, RSS after 10,000, 20 nudges. Each can be set: `COMPARE_LONE`, `COMPARE_RSS`,
 //! `COMPARE_BURST` (200), `COMPARE_NUDGES`, `COMPARE_STARTS` (3), `COMPARE_BOTS`
-//! (`kitbot,reminder,bare`).
+//! (`kitbot,reminder,bare`). `COMPARE_KITBOT_BIN=<path>` runs another build of kitbot (the
+//! `dist` profile's, say) in its column; the header names it.
 
 #![recursion_limit = "256"]
 
@@ -155,6 +156,14 @@ fn bare_bot_exe() -> Option<PathBuf> {
         .map(|e| e.path())
 }
 
+/// kitbot's executable: `COMPARE_KITBOT_BIN` (another build of it, e.g. the `dist` profile),
+/// else the release build cargo made for this bench.
+fn kitbot_exe() -> PathBuf {
+    std::env::var_os("COMPARE_KITBOT_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_kitbot")))
+}
+
 struct BotProc {
     kind: Kind,
     user_id: String,
@@ -221,7 +230,7 @@ impl BotProc {
     fn spawn(&mut self) -> Result<(), String> {
         let mut command = match self.kind {
             Kind::Kitbot => {
-                let mut c = Command::new(env!("CARGO_BIN_EXE_kitbot"));
+                let mut c = Command::new(kitbot_exe());
                 c.args(["run", "--config"])
                     .arg(self.dir.join("bot.toml"))
                     .env("KITBOT_COMPARE_PASSWORD", BOT_PASSWORD)
@@ -1035,8 +1044,12 @@ fn print_table(
         "{date}; {} cores ({cpu}); load average (1, 5, 15 min) {load_start} at the start, {load_end} at the end.",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    let kitbot_build = match std::env::var_os("COMPARE_KITBOT_BIN") {
+        Some(path) => format!("`{}`, given by COMPARE_KITBOT_BIN", path.to_string_lossy()),
+        None => "release".to_owned(),
+    };
     println!(
-        "Synapse {synapse} (SQLite, relaxed rate limits, 127.0.0.1); kitbot {commit} (release); matrix-reminder-bot {reminder}; bare bot on matrix-sdk {sdk} (release)."
+        "Synapse {synapse} (SQLite, relaxed rate limits, 127.0.0.1); kitbot {commit} ({kitbot_build}); matrix-reminder-bot {reminder}; bare bot on matrix-sdk {sdk} (release)."
     );
     println!(
         "Rerun: `bench/compare{}` ({} lone commands, RSS after {}, bursts of {}, {} nudges, {} warm starts).",
