@@ -12,7 +12,7 @@
 //! handled command (handled id, delivered transaction, answer ↔ command both ways), plus, with
 //! `KITBOT_GROWTH_SLED_BYTES=N`, an N-byte outbox item inserted and removed (an answer queued,
 //! then delivered). `KITBOT_GROWTH_SLED_CACHE_MIB=N` opens the store with an N MiB sled cache
-//! instead of kitbot's 16 MiB. `KITBOT_GROWTH_SLED_FLUSHER=1` opens it as before 8cada3a: sled's
+//! instead of kitbot's own (`store::CACHE_BYTES`). `KITBOT_GROWTH_SLED_FLUSHER=1` opens it as before 8cada3a: sled's
 //! own background flusher, no hand-over of the deferred frees after a flush. The allocator is
 //! set up as `kitbot` does it (`kitbot::memory::tune_allocator`); `KITBOT_MALLOC_DEFAULT=1`
 //! leaves glibc's defaults. `KITBOT_GROWTH_PACE_MS=N` runs the engine on a simulated clock that

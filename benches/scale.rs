@@ -9,6 +9,8 @@
 //!
 //! Run with `cargo bench --bench scale`. `KITBOT_SCALE_REFLECTIONS=100000` makes a smaller run
 //! (the full one writes about 2.6 GB to a temporary folder and takes a few minutes).
+//! `KITBOT_SCALE_SLED_CACHE_MIB=16,4,16,4` measures the same store once per sled cache size
+//! listed, in that order, each in its own process (default: the bot's own, `store::CACHE_BYTES`).
 
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
@@ -142,14 +144,39 @@ fn main() {
         dir_mib(dir.path())
     );
     let exe = std::env::current_exe().unwrap_or_else(|e| panic!("exe: {e}"));
-    let status = std::process::Command::new(exe)
-        .env("KITBOT_SCALE_DIR", dir.path())
-        .status()
-        .unwrap_or_else(|e| panic!("child: {e}"));
-    if !status.success() {
-        eprintln!("the measuring process failed: {status}");
-        std::process::exit(1);
+    for (run, cache) in sled_caches().into_iter().enumerate() {
+        let status = std::process::Command::new(&exe)
+            .env("KITBOT_SCALE_DIR", dir.path())
+            .env("KITBOT_SCALE_CACHE_BYTES", cache.to_string())
+            .env("KITBOT_SCALE_RUN", run.to_string())
+            .status()
+            .unwrap_or_else(|e| panic!("child: {e}"));
+        if !status.success() {
+            eprintln!("the measuring process failed: {status}");
+            std::process::exit(1);
+        }
     }
+}
+
+/// The sled cache sizes to measure with, in bytes (`KITBOT_SCALE_SLED_CACHE_MIB`).
+fn sled_caches() -> Vec<u64> {
+    let Ok(list) = std::env::var("KITBOT_SCALE_SLED_CACHE_MIB") else {
+        return vec![kitbot::store::CACHE_BYTES];
+    };
+    list.split(',')
+        .map(|mib| match mib.trim().parse::<u64>() {
+            Ok(mib) if mib > 0 => mib * 1024 * 1024,
+            _ => panic!("KITBOT_SCALE_SLED_CACHE_MIB: {mib:?} is not a size in MiB"),
+        })
+        .collect()
+}
+
+/// A number read from the environment the parent set for a measuring process.
+fn child_env(name: &str) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{name} is not set"))
 }
 
 fn populate(store_dir: &std::path::Path, reflections: usize) -> StdDuration {
@@ -246,7 +273,7 @@ fn message(t: usize, r: usize, p: usize, role: Role, n: usize, body: &str) -> In
         sender: person(p),
         role,
         addressed: false,
-        event_id: format!("$cmd{n}"),
+        event_id: format!("$cmd{}-{n}", child_env("KITBOT_SCALE_RUN")),
         thread_root: None,
         sent_at: Utc::now(),
         kind: IncomingKind::Message { body: body.into() },
@@ -273,11 +300,18 @@ fn ms(mut samples: Vec<StdDuration>) -> String {
 }
 
 async fn measure(dir: std::path::PathBuf) {
+    let cache = child_env("KITBOT_SCALE_CACHE_BYTES");
+    println!(
+        "| **sled cache {} MiB** (measuring process {}) | |",
+        cache / (1024 * 1024),
+        child_env("KITBOT_SCALE_RUN") + 1
+    );
     let rss_before = rss_mib();
     let started = Instant::now();
     let config = parse_config(&config_text(&dir));
     let rooms: usize = config.missions.iter().map(|t| t.rooms.len()).sum();
-    let store = Store::open(&dir.join("store")).unwrap_or_else(|e| panic!("store: {e}"));
+    let store =
+        Store::open_with_cache(&dir.join("store"), cache).unwrap_or_else(|e| panic!("store: {e}"));
     let commands = Engine::load_commands(&config).unwrap_or_else(|_| std::process::exit(1));
     let kit = Engine::load_kit(&config).unwrap_or_else(|_| std::process::exit(1));
     let engine = Engine::new(Parts {

@@ -395,6 +395,10 @@ async fn wait_for_bot(client: &Client, room: &Room, bot: &OwnedUserId) -> anyhow
     }
 }
 
+/// How many of the demo room's latest events are read to count the bot's answers: all of them
+/// (about 25 after the seeding).
+const HISTORY_PAGE: u32 = 200;
+
 /// Wait until the bot has posted at least `count` messages in `room`.
 async fn wait_for_answers(
     client: &Client,
@@ -407,9 +411,11 @@ async fn wait_for_answers(
         client
             .sync_once(SyncSettings::default().timeout(Duration::from_secs(1)))
             .await?;
-        let messages = room
-            .messages(matrix_sdk::room::MessagesOptions::backward())
-            .await?;
+        // The whole of the demo's young room, not the last 10 events (the default): the bot's
+        // profile changes (member events) can land between its answers and push one out.
+        let mut options = matrix_sdk::room::MessagesOptions::backward();
+        options.limit = HISTORY_PAGE.into();
+        let messages = room.messages(options).await?;
         let answers = messages
             .chunk
             .iter()

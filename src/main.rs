@@ -321,7 +321,11 @@ fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
 }
 
 fn load_kit(config: &Config) -> anyhow::Result<kitbot::kit::Kit> {
-    Engine::load_kit(config)
+    load_kit_from(config.kit_dir.as_deref())
+}
+
+fn load_kit_from(dir: Option<&std::path::Path>) -> anyhow::Result<kitbot::kit::Kit> {
+    Engine::load_kit_from(dir)
         .map_err(|problems| problems_error("fiches du kit invalides", &problems))
 }
 
@@ -344,9 +348,28 @@ fn clock() -> SharedClock {
 }
 
 fn build_engine(config: Config) -> anyhow::Result<Engine> {
+    start_engine(config)?.finish()
+}
+
+/// The engine's parts, the kit still loading on its own thread: it is the slowest of them
+/// (about 35 ms for the embedded kit, all CPU), and `kitbot run` restores its Matrix session
+/// meanwhile (BENCHMARKS.md "Start-up: the kit loads beside the Matrix session").
+struct EngineLoading {
+    config: Config,
+    commands: kitbot::commands::CommandSet,
+    store: Store,
+    kit: std::thread::JoinHandle<anyhow::Result<kitbot::kit::Kit>>,
+}
+
+/// Start loading the kit, then load the commands and open the store (so that a second kitbot
+/// on the same data folder fails here, before anything else).
+fn start_engine(config: Config) -> anyhow::Result<EngineLoading> {
+    let kit_dir = config.kit_dir.clone();
+    let kit = std::thread::Builder::new()
+        .name("kitbot-kit-load".into())
+        .spawn(move || load_kit_from(kit_dir.as_deref()))?;
     let commands = Engine::load_commands(&config)
         .map_err(|problems| problems_error("commandes invalides", &problems))?;
-    let kit = load_kit(&config)?;
     kitbot::files::private_dir(&config.data_dir)?;
     match kitbot::files::tighten(&config.data_dir) {
         Ok(0) => {}
@@ -359,13 +382,33 @@ fn build_engine(config: Config) -> anyhow::Result<Engine> {
         }
     }
     let store = open_store(&config)?;
-    Ok(Engine::new(Parts {
+    Ok(EngineLoading {
         config,
         commands,
-        kit,
         store,
-        clock: clock(),
-    }))
+        kit,
+    })
+}
+
+impl EngineLoading {
+    fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Wait for the kit and build the engine.
+    fn finish(self) -> anyhow::Result<Engine> {
+        let kit = self
+            .kit
+            .join()
+            .map_err(|_| anyhow::anyhow!("le chargement des fiches du kit s'est interrompu"))??;
+        Ok(Engine::new(Parts {
+            config: self.config,
+            commands: self.commands,
+            kit,
+            store: self.store,
+            clock: clock(),
+        }))
+    }
 }
 
 /// Open the store, or explain what to do: another kitbot holds it, or it is damaged (then the
@@ -560,7 +603,11 @@ fn run(config_path: PathBuf) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let pid_file = config.pid_file();
-        let engine = build_engine(config)?;
+        let loading = start_engine(config)?;
+        // The session is restored (or the first login made) while the kit loads.
+        let client = kitbot::matrix::connect(loading.config()).await;
+        let engine = loading.finish()?;
+        let client = client?;
         std::fs::write(&pid_file, std::process::id().to_string())?;
         let shutdown = CancellationToken::new();
         spawn_signal_watch(shutdown.clone());
@@ -569,7 +616,7 @@ fn run(config_path: PathBuf) -> anyhow::Result<()> {
             engine,
             shutdown,
             kitbot::health::Mode::Matrix,
-            kitbot::matrix::run,
+            |engine, shutdown| kitbot::matrix::run(client, engine, shutdown),
         )
         .await;
         let _ = std::fs::remove_file(&pid_file);

@@ -110,6 +110,27 @@ fn check_reports_every_problem_with_file_and_line() {
     );
     assert!(!out.status.success(), "{}", text(&out.stdout));
     assert!(text(&out.stderr).contains("sms-rappel.md"));
+    // `kitbot run` loads the kit while it restores its Matrix session: the kit's problem is
+    // still the one reported (here the session cannot be made either: no password, no server).
+    let data = dir.path().join("run-data");
+    let text_of_config = std::fs::read_to_string(&config).expect("read");
+    std::fs::write(
+        &config,
+        text_of_config
+            .replace(
+                "data_dir = \"kitbot-data\"",
+                &format!("data_dir = {:?}", data.display().to_string()),
+            )
+            .replace("https://matrix.example.org", "http://127.0.0.1:9"),
+    )
+    .expect("write");
+    let out = kitbot(&["run", "--config", config.to_str().expect("utf8")], "");
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("fiches du kit invalides") && stderr.contains("sms-rappel.md"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -206,7 +206,12 @@ impl Engine {
     /// Load the kit named by the config (or the embedded one). A malformed card is an error:
     /// the bot refuses to start rather than silently drop it.
     pub fn load_kit(config: &Config) -> Result<Kit, Vec<Problem>> {
-        match &config.kit_dir {
+        Self::load_kit_from(config.kit_dir.as_deref())
+    }
+
+    /// The kit in `dir` (`kit_dir` of the config), or the embedded one.
+    pub fn load_kit_from(dir: Option<&std::path::Path>) -> Result<Kit, Vec<Problem>> {
+        match dir {
             Some(dir) => Kit::load_dir(dir),
             None => Kit::from_files(&crate::assets::embedded("kit-snippets/")),
         }

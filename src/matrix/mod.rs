@@ -35,7 +35,7 @@ use matrix_sdk::Client;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::config::MatrixConfig;
+use crate::config::{Config, MatrixConfig};
 use crate::engine::Engine;
 
 use tenants::RoomMap;
@@ -68,16 +68,30 @@ pub struct Adapter {
     receipts: presence::Receipts,
 }
 
-/// Run the bot until `shutdown`: log in, sync, answer, deliver the outbox. Returns after the
-/// last sync response in hand was handled and the background jobs stopped.
-pub async fn run(engine: Engine, shutdown: CancellationToken) -> anyhow::Result<()> {
+/// The bot's Matrix client: its saved session restored, or its first login made (the
+/// `[matrix]` section of `config`, the session in its data folder).
+pub async fn connect(config: &Config) -> anyhow::Result<Client> {
+    let matrix = config
+        .matrix
+        .as_ref()
+        .context("la section [matrix] manque dans la configuration")?;
+    session::connect(matrix, &config.data_dir).await
+}
+
+/// Run the bot with `client` (from [`connect`]) until `shutdown`: sync, answer, deliver the
+/// outbox. Returns after the last sync response in hand was handled and the background jobs
+/// stopped.
+pub async fn run(
+    client: Client,
+    engine: Engine,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let config = engine
         .config()
         .matrix
         .clone()
         .context("la section [matrix] manque dans la configuration")?;
     let data_dir = engine.config().data_dir.clone();
-    let client = session::connect(&config, &data_dir).await?;
     let own_user = client
         .user_id()
         .context("pas d'utilisateur après connexion")?
