@@ -273,7 +273,7 @@ fn message(t: usize, r: usize, p: usize, role: Role, n: usize, body: &str) -> In
         sender: person(p),
         role,
         addressed: false,
-        event_id: format!("$cmd{}-{n}", child_env("KITBOT_SCALE_RUN")),
+        event_id: format!("$cmd{n}"),
         thread_root: None,
         sent_at: Utc::now(),
         kind: IncomingKind::Message { body: body.into() },
@@ -301,10 +301,11 @@ fn ms(mut samples: Vec<StdDuration>) -> String {
 
 async fn measure(dir: std::path::PathBuf) {
     let cache = child_env("KITBOT_SCALE_CACHE_BYTES");
+    let run = child_env("KITBOT_SCALE_RUN");
     println!(
         "| **sled cache {} MiB** (measuring process {}) | |",
         cache / (1024 * 1024),
-        child_env("KITBOT_SCALE_RUN") + 1
+        run + 1
     );
     let rss_before = rss_mib();
     let started = Instant::now();
@@ -333,7 +334,8 @@ async fn measure(dir: std::path::PathBuf) {
         rss_mib()
     );
 
-    let mut n = 0;
+    // Event ids stay unique across the measuring processes on one store (each handled once).
+    let mut n = run as usize * 1_000_000;
     let per_tenant = reflections_wanted() / TENANTS;
     let cases: Vec<(String, usize, Box<Case>)> = vec![
         (
