@@ -321,6 +321,54 @@ async fn commands_sent_while_down_are_answered_once_and_history_never() {
     assert_eq!(bot.stop(), Some(0));
 }
 
+/// The bot's clock and the homeserver's may disagree. When the bot joins a room, what was said
+/// before is history and what is said after is answered, by the homeserver's clock: with the
+/// clock the bot reads at the join 5 minutes ahead (`KITBOT_FAULT=join-clock-skew:300`), a
+/// command sent right after the join is still answered; 5 minutes behind, a command sent
+/// just before the join is still history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_join_time_is_the_homeservers_whatever_the_bots_clock_says() {
+    for skew in ["300", "-300"] {
+        let alice = Human::new("alice").await;
+        let room = alice.create_room(false, &[]).await;
+        let room_id = room.room_id().to_owned();
+        let before_join = alice.say(&room_id, "!ping").await;
+        let mut bot = Bot::new(
+            &[Tenant {
+                id: "ml-test",
+                rooms: vec![room_id.to_string()],
+                coordination_level: 50,
+                extra: "",
+            }],
+            &["localhost"],
+        )
+        .await;
+        bot.env
+            .push(("KITBOT_FAULT".into(), format!("join-clock-skew:{skew}")));
+        bot.start();
+        room.invite_user_by_id(&bot.owned_user_id())
+            .await
+            .expect("invite");
+        alice.wait_membership(&room_id, &bot.user_id, "join").await;
+        let after_join = alice.say(&room_id, "!ping").await;
+        alice.wait_reply(&after_join).await;
+        // The room's history reached the bot with its join, before this command: had the bot
+        // taken it for a command, its answer would be there too.
+        let last = alice.say(&room_id, "!ping").await;
+        alice.wait_reply(&last).await;
+        assert!(
+            alice.replies_to(&before_join).is_empty(),
+            "clock skew {skew} s: what was said before the join is history"
+        );
+        assert_eq!(
+            alice.replies_to(&after_join).len(),
+            1,
+            "clock skew {skew} s"
+        );
+        assert_eq!(bot.stop(), Some(0));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_200_commands_from_20_users_gets_200_answers_exactly_once() {
     let (alice, mut bot, room_id) = room_with_bot(false).await;

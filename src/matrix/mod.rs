@@ -55,6 +55,9 @@ pub struct Adapter {
     configured: Arc<RwLock<HashMap<String, Vec<String>>>>,
     /// When the bot joined each room: older messages are history, never answered.
     joined_at: Arc<Mutex<HashMap<OwnedRoomId, DateTime<Utc>>>>,
+    /// Tests only (`KITBOT_FAULT=join-clock-skew:<seconds>`): how far off the wall clock the bot
+    /// reads when it joins a room is from the homeserver's; zero otherwise.
+    join_clock_skew: chrono::Duration,
     /// Configured aliases that did not resolve yet (room created after the bot started):
     /// (alias, tenant), tried again when an unknown room shows up.
     pending_aliases: Arc<Mutex<Vec<(String, String)>>>,
@@ -112,6 +115,7 @@ pub async fn run(
         spaces: Arc::new(Vec::new()),
         configured: Arc::default(),
         joined_at: Arc::default(),
+        join_clock_skew: sync::join_clock_skew(),
         pending_aliases: Arc::default(),
         undecrypted: undecrypted::Pending::default(),
         receipts: presence::Receipts::default(),

@@ -18,9 +18,10 @@ use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::TimelineEvent;
 use matrix_sdk::room::MessagesOptions;
 use matrix_sdk::ruma::api::client::filter::{FilterDefinition, RoomEventFilter, RoomFilter};
-use matrix_sdk::ruma::events::AnySyncTimelineEvent;
+use matrix_sdk::ruma::events::{AnySyncStateEvent, AnySyncTimelineEvent};
+use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::UInt;
-use matrix_sdk::sync::SyncResponse;
+use matrix_sdk::sync::{State, SyncResponse};
 use matrix_sdk::Room;
 use tokio_util::sync::CancellationToken;
 
@@ -75,6 +76,50 @@ pub fn sync_filter(own_user: &str, timeline_limit: u32) -> FilterDefinition {
     def.room = room;
     def.presence = matrix_sdk::ruma::api::client::filter::Filter::ignore_all();
     def
+}
+
+/// `KITBOT_FAULT=join-clock-skew:<seconds>` (tests): the wall clock the bot reads when it joins
+/// a room runs that many seconds ahead of the homeserver's (behind when negative), as on a
+/// server whose clock is off. Zero otherwise.
+pub(super) fn join_clock_skew() -> chrono::Duration {
+    let seconds = std::env::var("KITBOT_FAULT")
+        .ok()
+        .and_then(|f| f.strip_prefix("join-clock-skew:")?.parse::<i64>().ok());
+    match seconds {
+        Some(seconds) => {
+            tracing::warn!(
+                seconds,
+                "KITBOT_FAULT: the clock read at a join is off (tests only)"
+            );
+            chrono::Duration::seconds(seconds)
+        }
+        None => chrono::Duration::zero(),
+    }
+}
+
+/// The server timestamp of `raw` when it is `own`'s join (a membership event that turns the
+/// bot into a member, not a profile change of a member).
+fn own_join_time<T>(raw: &Raw<T>, own: &matrix_sdk::ruma::UserId) -> Option<DateTime<Utc>> {
+    let kind: String = raw.get_field("type").ok().flatten()?;
+    let state_key: String = raw.get_field("state_key").ok().flatten()?;
+    if kind != "m.room.member" || state_key != own.as_str() {
+        return None;
+    }
+    let content: serde_json::Value = raw.get_field("content").ok().flatten()?;
+    if content.get("membership")?.as_str()? != "join" {
+        return None;
+    }
+    let unsigned: Option<serde_json::Value> = raw.get_field("unsigned").ok().flatten();
+    let previous = unsigned
+        .as_ref()
+        .and_then(|u| u.get("prev_content"))
+        .and_then(|c| c.get("membership"))
+        .and_then(|m| m.as_str());
+    if previous == Some("join") {
+        return None;
+    }
+    let ms: i64 = raw.get_field("origin_server_ts").ok().flatten()?;
+    DateTime::from_timestamp_millis(ms)
 }
 
 /// Whether a response carries, in some joined room, a message whose body contains `text`.
@@ -303,7 +348,10 @@ impl Adapter {
                     }
                 }
                 events.extend(update.timeline.events.iter().cloned());
-                self.note_own_join(&room, &events);
+                let state = match &update.state {
+                    State::Before(state) | State::After(state) => state.as_slice(),
+                };
+                self.note_own_join(&room, state, &events);
                 // The engine sees the room's events one by one, in order; their answers go to
                 // the outbox, which the delivery task sends.
                 let mut complete = true;
@@ -342,7 +390,7 @@ impl Adapter {
         );
         let work = self.client.joined_rooms().into_iter().map(|room| async move {
             let events = self.fetch_gap(&room, next_batch, since).await;
-            self.note_own_join(&room, &events);
+            self.note_own_join(&room, &[], &events);
             let mut complete = true;
             for event in events {
                 if let Err(err) = self.process_event(&room, &event).await {
@@ -442,43 +490,36 @@ impl Adapter {
 
     /// The bot is about to join `room_id`: what was said there before now is history. The wall
     /// clock, not the engine's (which tests may speed up). This is provisional: the bot's own
-    /// join event, once it arrives in the timeline ([`Adapter::note_own_join`]), gives the
-    /// homeserver's exact time, so a clock skew between the two machines does not matter.
+    /// join event, in the first sync response that has the room (its state section, since the
+    /// sync filter keeps the bot's own events out of the timeline: [`Adapter::note_own_join`]),
+    /// gives the homeserver's time before any of the room's events is looked at, so a clock
+    /// skew between the two machines does not matter (`tests/matrix.rs`
+    /// `the_join_time_is_the_homeservers_whatever_the_bots_clock_says`).
     pub(super) fn note_joining(&self, room_id: &matrix_sdk::ruma::RoomId) {
-        self.record_joined(room_id, Utc::now());
+        self.record_joined(room_id, Utc::now() + self.join_clock_skew);
     }
 
-    /// When `events` (one room's, oldest first) carry the bot's own join (a membership event
-    /// that turns it into a member, not a profile change), its server timestamp becomes the
-    /// room's join time: everything said before is history, everything after is answered.
-    fn note_own_join(&self, room: &Room, events: &[TimelineEvent]) {
+    /// When `state` (a sync response's state section for one room) or `events` (the room's
+    /// timeline, oldest first) carry the bot's own join (a membership event that turns it into
+    /// a member, not a profile change), its server timestamp becomes the room's join time:
+    /// everything said before is history, everything after is answered. The sync filter keeps
+    /// the bot's own events out of the timeline, so the join of a room it just entered comes
+    /// in the state section (the room's state at the start of its timeline).
+    fn note_own_join(
+        &self,
+        room: &Room,
+        state: &[Raw<AnySyncStateEvent>],
+        events: &[TimelineEvent],
+    ) {
         let Some(own) = self.client.user_id() else {
             return;
         };
-        let join = events.iter().rev().find_map(|event| {
-            let raw = event.raw();
-            let kind: String = raw.get_field("type").ok().flatten()?;
-            let state_key: String = raw.get_field("state_key").ok().flatten()?;
-            if kind != "m.room.member" || state_key != own.as_str() {
-                return None;
-            }
-            let content: serde_json::Value = raw.get_field("content").ok().flatten()?;
-            if content.get("membership")?.as_str()? != "join" {
-                return None;
-            }
-            let unsigned: Option<serde_json::Value> = raw.get_field("unsigned").ok().flatten();
-            let previous = unsigned
-                .as_ref()
-                .and_then(|u| u.get("prev_content"))
-                .and_then(|c| c.get("membership"))
-                .and_then(|m| m.as_str());
-            if previous == Some("join") {
-                return None;
-            }
-            let ms: i64 = raw.get_field("origin_server_ts").ok().flatten()?;
-            DateTime::from_timestamp_millis(ms)
-        });
-        if let Some(at) = join {
+        let in_state = state.iter().rev().find_map(|raw| own_join_time(raw, own));
+        let in_timeline = events
+            .iter()
+            .rev()
+            .find_map(|event| own_join_time(event.raw(), own));
+        if let Some(at) = in_timeline.or(in_state) {
             self.record_joined(room.room_id(), at);
         }
     }
