@@ -8,8 +8,9 @@
 //!
 //! Run with `cargo bench --bench growth`; `KITBOT_GROWTH_COMMANDS` (default 10,000);
 //! `KITBOT_GROWTH_MIX="!ping"` sends only that command; `KITBOT_GROWTH_SLED_ONLY=1` skips the
-//! engine and writes to the sled store, per command, the four records the outbox keeps about a
-//! handled command (handled id, delivered transaction, answer ↔ command both ways), plus, with
+//! engine and writes to the sled store, per command, the four records the outbox kept about a
+//! handled command in sled before they moved to the ledger (`src/ledger.rs`, 2026-12-04: handled
+//! id, delivered transaction, answer ↔ command both ways), plus, with
 //! `KITBOT_GROWTH_SLED_BYTES=N`, an N-byte outbox item inserted and removed (an answer queued,
 //! then delivered). `KITBOT_GROWTH_SLED_CACHE_MIB=N` opens the store with an N MiB sled cache
 //! instead of kitbot's own (`store::CACHE_BYTES`). `KITBOT_GROWTH_SLED_FLUSHER=1` opens it as before 8cada3a: sled's

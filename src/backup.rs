@@ -139,6 +139,26 @@ pub fn write(store: &Store, dir: &Path, now: DateTime<Utc>) -> Result<PathBuf, B
             entries += 1;
         }
     }
+    // The ledger's records, under the names and in the forms their sled trees had (a restore
+    // writes them into such trees, which the store moves into the ledger: `ledger.rs`).
+    entries += store
+        .ledger()
+        .export(|tree, key, value| {
+            let (k, kx) = as_text(key);
+            let (v, vx) = as_text(value);
+            let entry = Entry {
+                t: tree.to_owned(),
+                k,
+                kx,
+                v,
+                vx,
+            };
+            writeln!(out, "{}", serde_json::to_string(&entry).unwrap_or_default())
+        })
+        .map_err(|err| match err {
+            crate::ledger::ExportError::Io(err) => BackupError::Io(err),
+            crate::ledger::ExportError::Ledger(err) => BackupError::Store(err.into()),
+        })?;
     let trailer = Trailer { end: true, entries };
     writeln!(
         out,
@@ -171,6 +191,7 @@ pub fn restore(file: &Path, store_dir: &Path) -> Result<u64, BackupError> {
             .insert(key, value)
             .map_err(StoreError::Sled)?;
     }
+    store.move_records_to_ledger()?;
     store.flush_blocking()?;
     Ok(count)
 }
@@ -270,6 +291,20 @@ mod tests {
             .insert(&[0xff, 0x00][..], &[0x80, 0x81][..])
             .expect("raw");
         assert_eq!(store.next_number("n").expect("n"), 1);
+        // What the outbox remembers per command, in the ledger beside sled.
+        store.ledger().note_handled("$cmd", 1_000);
+        store
+            .ledger()
+            .delivered(
+                "ev|$cmd|0",
+                2_000,
+                Some(crate::ledger::AnswerRecord {
+                    command: "$cmd",
+                    room_id: "!r:x",
+                    answer: "$ans",
+                }),
+            )
+            .expect("delivered");
         let backups = dir.path().join("backups");
         let file = write(&store, &backups, t("2026-12-01T10:00:00Z")).expect("backup");
         assert_eq!(latest(&backups).as_deref(), Some(file.as_path()));
@@ -282,7 +317,7 @@ mod tests {
 
         let restored_dir = dir.path().join("restored");
         let count = restore(&file, &restored_dir).expect("restore");
-        assert!(count >= 4, "{count}");
+        assert!(count >= 8, "{count}");
         let restored = Store::open(&restored_dir).expect("reopen");
         assert_eq!(
             restored.get::<String>("items", b"a").expect("get"),
@@ -298,6 +333,17 @@ mod tests {
             Some(&[0x80u8, 0x81][..])
         );
         assert_eq!(restored.next_number("n").expect("n"), 2, "counters go on");
+        let ledger = restored.ledger();
+        assert!(
+            ledger.is_handled("$cmd").expect("read"),
+            "handled marks restored"
+        );
+        assert!(ledger.is_delivered("ev|$cmd|0").expect("read"));
+        assert_eq!(
+            ledger.command_answered_by("$ans").expect("read").as_deref(),
+            Some("$cmd")
+        );
+        assert_eq!(ledger.counts().expect("counts"), (1, 1, 1));
 
         // Into an existing store: refused. A cut file: refused, nothing written.
         assert!(matches!(

@@ -91,6 +91,7 @@ pub mod feedback;
 pub mod files;
 pub mod health;
 pub mod kit;
+pub mod ledger;
 pub mod matrix;
 pub mod memory;
 pub mod metrics;

@@ -54,15 +54,9 @@ pub const OUTBOX: &str = "outbox";
 /// decoding the whole outbox after every batch (which made a backlog's drain quadratic).
 /// Rebuilt from [`OUTBOX`] when the outbox opens (at start-up), so an entry lost in a crash costs nothing.
 pub const QUEUES: &str = "outbox_queues";
-/// Delivered transaction ids → when (milliseconds), kept [`DELIVERED_KEPT_DAYS`].
-pub const DELIVERED: &str = "outbox_delivered";
-/// Handled Matrix event ids → when (milliseconds, as text), kept [`HANDLED_KEPT_DAYS`].
-pub const HANDLED: &str = "handled";
-/// Event id of a command → the bot's delivered first answer to it (a week).
-pub const ANSWERS: &str = "outbox_answers";
-/// The other way: event id of the bot's first answer → the command's (a week), so that a
-/// reaction on an answer finds what it answered.
-pub const ANSWERED: &str = "outbox_answered";
+// What is remembered about each command (handled events, delivered messages, first answers)
+// is in the ledger (`ledger.rs`), not in sled; these are its parts' names in backups.
+pub use crate::ledger::{Answer, ANSWERED, ANSWERS, DELIVERED, HANDLED};
 
 /// How long delivered transaction ids are remembered (longer than any retry of a firing).
 pub const DELIVERED_KEPT_DAYS: i64 = 7;
@@ -208,13 +202,11 @@ impl Outbox {
         &self.inner.store
     }
 
-    /// Whether the Matrix event `event_id` was handled already.
+    /// Whether the Matrix event `event_id` was handled already. When the ledger cannot be read,
+    /// no: the event is handled again, and its answers, named by the same transaction ids, are
+    /// not queued twice (see [`Outbox::queue`]).
     pub fn is_handled(&self, event_id: &str) -> bool {
-        self.store()
-            .tree(HANDLED)
-            .ok()
-            .and_then(|t| t.contains_key(event_id).ok())
-            .unwrap_or(false)
+        self.store().ledger().is_handled(event_id).unwrap_or(false)
     }
 
     /// Queue the answers to `event_id` and record it as handled: false (and nothing queued)
@@ -239,10 +231,10 @@ impl Outbox {
             })
             .collect();
         self.queue(drafts)?;
-        self.store().tree(HANDLED)?.insert(
-            event_id.as_bytes(),
-            now.timestamp_millis().to_string().as_bytes(),
-        )?;
+        // Written to disk by the next flush of the store, after the answers (`ledger.rs`).
+        self.store()
+            .ledger()
+            .note_handled(event_id, now.timestamp_millis());
         Ok(true)
     }
 
@@ -253,12 +245,12 @@ impl Outbox {
     pub fn queue(&self, drafts: Vec<Draft>) -> Result<usize, StoreError> {
         let now = self.inner.clock.now();
         let outbox = self.store().tree(OUTBOX)?;
-        let delivered = self.store().tree(DELIVERED)?;
+        let ledger = self.store().ledger();
         let queues = self.store().tree(QUEUES)?;
         let mut queued = 0;
         for draft in drafts {
             let key = draft.txn.as_bytes();
-            if outbox.contains_key(key)? || delivered.contains_key(key)? {
+            if outbox.contains_key(key)? || ledger.is_delivered(&draft.txn)? {
                 tracing::info!(txn = %draft.txn, "already queued or delivered; not queued again");
                 continue;
             }
@@ -316,13 +308,24 @@ impl Outbox {
         self.len() == 0
     }
 
-    /// The homeserver accepted `txn`: it is remembered as delivered, then leaves the outbox (a
-    /// crash in between leaves a pending item already delivered, which the next round drops).
-    fn delivered(&self, item: &Item) -> Result<(), StoreError> {
+    /// The homeserver accepted `txn` (as the event `event_id`): it is remembered as delivered,
+    /// with the first answer to a command (so that an edit of the command can replace the
+    /// answer rather than post a second one, and a reaction on the answer finds the command),
+    /// then leaves the outbox. A crash in between leaves a pending item already delivered,
+    /// which the next round drops.
+    fn delivered(&self, item: &Item, event_id: Option<&str>) -> Result<(), StoreError> {
         let now = self.inner.clock.now().timestamp_millis();
-        self.store()
-            .tree(DELIVERED)?
-            .insert(item.txn.as_bytes(), &now.to_be_bytes())?;
+        let answer = match (event_id, &item.out, first_answer_of(&item.txn)) {
+            (Some(answer), Outgoing::Reply { room_id, .. }, Some(command)) => {
+                Some(crate::ledger::AnswerRecord {
+                    command,
+                    room_id,
+                    answer,
+                })
+            }
+            _ => None,
+        };
+        self.store().ledger().delivered(&item.txn, now, answer)?;
         self.forget(item)
     }
 
@@ -333,51 +336,18 @@ impl Outbox {
         Ok(())
     }
 
-    /// The first answer to an event was delivered as `event_id`: remember it (for a week), so
-    /// that an edit of the command can replace it rather than post a second one.
-    fn remember_answer(&self, item: &Item, event_id: Option<&str>) -> Result<(), StoreError> {
-        let (Some(event_id), Outgoing::Reply { room_id, .. }) = (event_id, &item.out) else {
-            return Ok(());
-        };
-        let Some(("ev", rest)) = item.txn.split_once('|') else {
-            return Ok(());
-        };
-        let Some((event, "0")) = rest.rsplit_once('|') else {
-            return Ok(());
-        };
-        let answer = Answer {
-            room_id: room_id.clone(),
-            event_id: event_id.to_owned(),
-            at: self.inner.clock.now(),
-        };
-        self.store().put(ANSWERS, event.as_bytes(), &answer)?;
-        let answered = Answer {
-            room_id: room_id.clone(),
-            event_id: event.to_owned(),
-            at: answer.at,
-        };
-        self.store().put(ANSWERED, event_id.as_bytes(), &answered)
-    }
-
     /// The command whose first answer is the bot's event `answer`, if known (a week at most).
     pub fn command_answered_by(&self, answer: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .store()
-            .get::<Answer>(ANSWERED, answer.as_bytes())?
-            .map(|a| a.event_id))
+        self.store().ledger().command_answered_by(answer)
     }
 
     /// The bot's delivered first answer to `event`, if it is known (a week at most).
     pub fn answer_to(&self, event: &str) -> Result<Option<Answer>, StoreError> {
-        self.store().get(ANSWERS, event.as_bytes())
+        self.store().ledger().answer_to(event)
     }
 
     fn was_delivered(&self, txn: &str) -> bool {
-        self.store()
-            .tree(DELIVERED)
-            .ok()
-            .and_then(|t| t.contains_key(txn).ok())
-            .unwrap_or(false)
+        self.store().ledger().is_delivered(txn).unwrap_or(false)
     }
 
     /// An attempt failed: try again after a delay that grows with the attempts (or the one the
@@ -446,53 +416,28 @@ impl Outbox {
         self.inner.queued.notified().await;
     }
 
-    /// Forget delivered ids and handled events past their keeping time. Returns how many.
+    /// Forget delivered ids (and first answers) and handled events past their keeping time.
+    /// Returns how many delivered ids and handled events.
     pub fn prune(&self) -> Result<(usize, usize), StoreError> {
         let now = self.inner.clock.now();
         let delivered_cutoff =
             (now - chrono::Duration::days(DELIVERED_KEPT_DAYS)).timestamp_millis();
         let handled_cutoff = (now - chrono::Duration::days(HANDLED_KEPT_DAYS)).timestamp_millis();
-        let mut forgot_delivered = 0;
-        let delivered = self.store().tree(DELIVERED)?;
-        for entry in delivered.iter() {
-            let (key, value) = entry?;
-            let at = <[u8; 8]>::try_from(value.as_ref())
-                .map(i64::from_be_bytes)
-                .unwrap_or(0);
-            if at < delivered_cutoff && delivered.remove(key)?.is_some() {
-                forgot_delivered += 1;
-            }
-        }
-        let mut forgot_handled = 0;
-        let handled = self.store().tree(HANDLED)?;
-        for entry in handled.iter() {
-            let (key, value) = entry?;
-            let at = std::str::from_utf8(&value)
-                .ok()
-                .and_then(|s| s.parse::<i64>().ok())
-                .unwrap_or(0);
-            if at < handled_cutoff && handled.remove(key)?.is_some() {
-                forgot_handled += 1;
-            }
-        }
-        for tree in [ANSWERS, ANSWERED] {
-            for (key, answer) in self.store().scan_prefix::<Answer>(tree, b"")? {
-                if answer.at.timestamp_millis() < delivered_cutoff {
-                    self.store().remove(tree, &key)?;
-                }
-            }
-        }
-        Ok((forgot_delivered, forgot_handled))
+        self.store()
+            .ledger()
+            .prune(delivered_cutoff, handled_cutoff)
     }
 }
 
-/// The bot's first answer to an event, as delivered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Answer {
-    pub room_id: String,
-    /// The answer's own event id.
-    pub event_id: String,
-    pub at: DateTime<Utc>,
+/// The command a message answers first, from its transaction id (`ev|<command>|0`).
+fn first_answer_of(txn: &str) -> Option<&str> {
+    let ("ev", rest) = txn.split_once('|')? else {
+        return None;
+    };
+    match rest.rsplit_once('|')? {
+        (command, "0") => Some(command),
+        _ => None,
+    }
 }
 
 /// 1 s, 2 s, 4 s … up to [`MAX_BACKOFF`].
@@ -777,8 +722,7 @@ fn record(
     match result {
         Ok(event_id) => {
             crate::metrics::metrics().send("ok");
-            outbox.delivered(item)?;
-            outbox.remember_answer(item, event_id.as_deref())?;
+            outbox.delivered(item, event_id.as_deref())?;
             on_delivered(item, event_id.as_deref());
         }
         Err(SendError::Retry { after, cause }) => {
@@ -1464,8 +1408,10 @@ mod tests {
         let clock = FixedClock::new(t0());
         let outbox = outbox_at(&clock);
         outbox.record_event("$old", Vec::new()).expect("record");
+        outbox.store().flush_blocking().expect("flush");
         clock.advance(ChronoDuration::days(HANDLED_KEPT_DAYS + 1));
         outbox.record_event("$recent", Vec::new()).expect("record");
+        outbox.store().flush_blocking().expect("flush");
         let (_, handled) = outbox.prune().expect("prune");
         assert_eq!(handled, 1);
         assert!(!outbox.is_handled("$old"));

@@ -82,18 +82,23 @@ pub const TREES: &[(&str, Kept)] = &[
         "outbox_queues",
         Kept::Transient("destination and order of each waiting message → its transaction id, deleted with it"),
     ),
+    // The next four are the ledger's parts (`ledger.rs`, SQLite beside sled), listed under the
+    // names they have in backups; no person's id is in them.
     (
         "outbox_delivered",
-        Kept::Nothing("transaction ids of delivered messages, 7 days"),
+        Kept::Nothing("transaction ids of delivered messages, 7 days (in the ledger)"),
     ),
-    ("handled", Kept::Nothing("ids of events already handled")),
+    (
+        "handled",
+        Kept::Nothing("ids of events already handled, 30 days (in the ledger)"),
+    ),
     (
         "outbox_answers",
-        Kept::Nothing("command event id → the bot's answer event id, a week"),
+        Kept::Nothing("command event id → the room and the bot's answer event id, a week (in the ledger)"),
     ),
     (
         "outbox_answered",
-        Kept::Nothing("the bot's answer event id → the command event id, a week"),
+        Kept::Nothing("the bot's answer event id → the command event id, a week (in the ledger)"),
     ),
     (
         "feedback_answers",

@@ -14,6 +14,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::ledger::{self, Ledger};
+
 /// The schema version this build writes and expects.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -55,6 +57,9 @@ pub enum StoreError {
         "base de données momentanément indisponible (écriture impossible, réouverture en cours)"
     )]
     Unavailable,
+    /// The ledger (SQLite, `ledger.rs`) could not be opened, read or written.
+    #[error("registre des commandes : {0}")]
+    Ledger(String),
 }
 
 thread_local! {
@@ -139,6 +144,10 @@ impl std::fmt::Debug for Change {
 struct Inner {
     /// The folder, `None` for a temporary store.
     dir: Option<PathBuf>,
+    /// What the outbox remembers per command, in SQLite beside sled (`ledger.rs`).
+    ledger: Ledger,
+    /// The ledger's last write failed (logged once until one works again).
+    ledger_failing: AtomicBool,
     /// The open database. Replaced by [`Store::reopen`] after an I/O error: sled 0.34 refuses
     /// every later operation once one failed (a full disk, say), until it is opened again.
     /// `None` while it is closed and could not be opened again yet: every call then fails with
@@ -173,10 +182,12 @@ struct Inner {
 }
 
 impl Store {
-    fn new(db: sled::Db, dir: Option<PathBuf>, sled_flusher: bool) -> Store {
+    fn new(db: sled::Db, ledger: Ledger, dir: Option<PathBuf>, sled_flusher: bool) -> Store {
         let store = Store {
             inner: Arc::new(Inner {
                 dir,
+                ledger,
+                ledger_failing: AtomicBool::new(false),
                 sled_flusher,
                 db: RwLock::new(Some(db)),
                 cache_bytes: std::sync::atomic::AtomicU64::new(CACHE_BYTES),
@@ -246,13 +257,13 @@ impl Store {
     }
 
     fn open_inner(dir: &Path, cache_bytes: u64, sled_flusher: bool) -> Result<Store, StoreError> {
-        let store = Store::new(
-            Self::open_when_free(dir, cache_bytes, sled_flusher)?,
-            Some(dir.to_owned()),
-            sled_flusher,
-        );
+        // sled first: its lock on the folder keeps a second kitbot out before it opens anything.
+        let db = Self::open_when_free(dir, cache_bytes, sled_flusher)?;
+        let ledger = Ledger::open(&dir.join(ledger::FILE))?;
+        let store = Store::new(db, ledger, Some(dir.to_owned()), sled_flusher);
         store.inner.cache_bytes.store(cache_bytes, Ordering::SeqCst);
         store.migrate()?;
+        store.move_records_to_ledger()?;
         Ok(store)
     }
 
@@ -286,7 +297,7 @@ impl Store {
             .cache_capacity(CACHE_BYTES)
             .flush_every_ms(None)
             .open()?;
-        let store = Store::new(db, None, false);
+        let store = Store::new(db, Ledger::in_memory()?, None, false);
         store.migrate()?;
         Ok(store)
     }
@@ -561,11 +572,65 @@ impl Store {
             .flush_gate
             .lock()
             .unwrap_or_else(|e| e.into_inner());
+        // The handled marks noted before this flush: their answers are in it.
+        let marks = self.inner.ledger.pending_marks();
         let flushed = self.watch(self.db()?.flush());
         if !self.inner.sled_flusher {
             release_deferred_frees();
         }
         flushed?;
+        match self.inner.ledger.commit_handled(marks) {
+            Ok(()) => {
+                if self.inner.ledger_failing.swap(false, Ordering::SeqCst) {
+                    tracing::warn!("the ledger can be written again");
+                }
+                Ok(())
+            }
+            Err(err) => {
+                if !self.inner.ledger_failing.swap(true, Ordering::SeqCst) {
+                    tracing::error!(cause = %err, "the ledger cannot be written (disk full?); events handled since stay marked in memory only");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// The ledger: events handled, messages delivered, answers to commands (`ledger.rs`).
+    pub fn ledger(&self) -> &Ledger {
+        &self.inner.ledger
+    }
+
+    /// Move the ledger's records still in sled trees (a store from before the ledger, or a
+    /// restored backup: `ledger.rs`) into the ledger, then drop those trees. Idempotent: a
+    /// crash after the ledger took them and before the trees are gone moves them again, and
+    /// a record already in the ledger is kept.
+    pub fn move_records_to_ledger(&self) -> Result<(), StoreError> {
+        let db = self.db()?;
+        let present: Vec<String> = self.tree_names()?;
+        let mut moved = false;
+        for name in ledger::TREES {
+            if !present.iter().any(|p| p == name) {
+                continue;
+            }
+            let tree = self.watch(db.open_tree(name))?;
+            let mut entries = Vec::new();
+            for item in tree.iter() {
+                let (key, value) = self.watch(item)?;
+                entries.push((key.to_vec(), value.to_vec()));
+            }
+            let read = self.inner.ledger.import(name, &entries)?;
+            drop(tree);
+            self.watch(db.drop_tree(name))?;
+            tracing::info!(
+                tree = name,
+                records = read,
+                "records moved from sled into the ledger"
+            );
+            moved = true;
+        }
+        if moved {
+            self.flush_blocking()?;
+        }
         Ok(())
     }
 
@@ -925,5 +990,98 @@ mod tests {
             store.get::<Item>("items", b"a"),
             Err(StoreError::Decode { .. })
         ));
+    }
+
+    /// An event's handled mark (kept in the ledger, `ledger.rs`) reaches the ledger's file only
+    /// with a flush of sled that succeeded, so never before the answers queued before it.
+    #[tokio::test]
+    async fn a_handled_mark_reaches_the_ledger_only_after_a_flush() {
+        let dir = tempfile::tempdir().expect("tmp");
+        // sled's own background flusher instead of the store's: only an explicit flush of the
+        // store writes the marks, so nothing writes them behind the test's back.
+        let store = Store::open_with_sled_flusher(dir.path(), CACHE_BYTES).expect("open");
+        store
+            .put(
+                "outbox",
+                b"ev|$e|0",
+                &Item {
+                    name: "answer".into(),
+                },
+            )
+            .expect("put");
+        store.ledger().note_handled("$e", 1);
+        let on_disk = || {
+            Ledger::open(&dir.path().join(ledger::FILE))
+                .expect("second connection")
+                .is_handled("$e")
+                .expect("read")
+        };
+        assert!(store.ledger().is_handled("$e").expect("read"));
+        assert!(!on_disk(), "not flushed: not written");
+        store.fail_flushes(true);
+        assert!(store.flush().await.is_err());
+        assert!(!on_disk(), "the flush failed: not written");
+        assert!(
+            store.ledger().is_handled("$e").expect("read"),
+            "still handled, in memory"
+        );
+        store.fail_flushes(false);
+        store.flush().await.expect("flush");
+        assert!(on_disk(), "flushed: written");
+    }
+
+    /// A store written before the ledger existed keeps what the outbox remembered: the records
+    /// move from its sled trees into the ledger when it opens, and the trees go.
+    #[test]
+    fn records_in_sled_trees_move_into_the_ledger_when_the_store_opens() {
+        use crate::ledger::{Answer, ANSWERED, ANSWERS, DELIVERED, HANDLED};
+        let dir = tempfile::tempdir().expect("tmp");
+        let at = chrono::DateTime::from_timestamp_millis(1_700_000_000_000).expect("time");
+        {
+            let db = sled::open(dir.path()).expect("sled");
+            let put = |tree: &str, key: &str, value: Vec<u8>| {
+                db.open_tree(tree)
+                    .expect("tree")
+                    .insert(key, value)
+                    .expect("insert");
+            };
+            put(HANDLED, "$old", b"1700000000000".to_vec());
+            put(
+                DELIVERED,
+                "ev|$old|0",
+                1_700_000_000_000i64.to_be_bytes().to_vec(),
+            );
+            let answer = |event_id: &str| Answer {
+                room_id: "!r:x".into(),
+                event_id: event_id.into(),
+                at,
+            };
+            put(ANSWERS, "$old", encode(&answer("$ans")));
+            put(ANSWERED, "$ans", encode(&answer("$old")));
+            db.flush().expect("flush");
+        }
+        for _ in 0..2 {
+            let store = Store::open(dir.path()).expect("open");
+            let ledger = store.ledger();
+            assert!(ledger.is_handled("$old").expect("read"));
+            assert!(ledger.is_delivered("ev|$old|0").expect("read"));
+            assert_eq!(
+                ledger.command_answered_by("$ans").expect("read").as_deref(),
+                Some("$old")
+            );
+            assert_eq!(
+                ledger.answer_to("$old").expect("read"),
+                Some(Answer {
+                    room_id: "!r:x".into(),
+                    event_id: "$ans".into(),
+                    at,
+                })
+            );
+            assert_eq!(ledger.counts().expect("counts"), (1, 1, 1));
+            let names = store.tree_names().expect("names");
+            for tree in crate::ledger::TREES {
+                assert!(!names.iter().any(|n| n == tree), "{tree} left in sled");
+            }
+        }
     }
 }

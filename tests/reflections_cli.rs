@@ -358,6 +358,30 @@ fn backup_restore_and_a_damaged_store() {
     let listed = script(&second, BOB, &["!reflexions #sauvegarde"]);
     assert!(listed.contains("La sauvegarde marche"), "{listed}");
 
+    // The ledger (what the outbox remembers per command, SQLite beside sled) damaged alone:
+    // refused the same way, not started on an empty one.
+    let ledger = second.join("store").join("ledger.sqlite3");
+    assert!(ledger.exists(), "the ledger is in the store's folder");
+    for entry in std::fs::read_dir(second.join("store")).expect("store dir") {
+        let path = entry.expect("entry").path();
+        if path.to_string_lossy().contains("ledger.sqlite3") {
+            std::fs::write(&path, b"\x00\x01 ceci n'est plus un registre SQLite \xff")
+                .expect("damage");
+        }
+    }
+    let out = kitbot()
+        .args(["console", "--data-dir"])
+        .arg(&second)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("ne s'ouvre pas") && err.contains("registre des commandes"),
+        "{err}"
+    );
+
     // Damage the first store: the bot refuses to start and says what to do.
     for entry in std::fs::read_dir(first.join("store")).expect("store dir") {
         let path = entry.expect("entry").path();
