@@ -3,7 +3,8 @@
 //! The loop calls `sync_once` itself rather than `Client::sync`, which waits a second between
 //! close responses. It keeps its own sync position in the sled store and moves it past a
 //! response only once every event of that response was handled: handed to the engine, whose
-//! answers and "handled" mark are written together in the outbox, and flushed to disk. When an
+//! answers are queued in the outbox and its "handled" mark noted, and flushed to disk (the mark
+//! reaches the ledger after the answers: `ledger.rs`). When an
 //! event cannot be recorded (the disk is full), the position stays where it was and the next
 //! sync starts again from it (events already handled are skipped by id), so no command is ever
 //! skipped. When a room's timeline is `limited`, the events in the gap are fetched with
