@@ -11,10 +11,12 @@
 //!
 //! Order of writes, as the outbox needs it (see `outbox.rs`):
 //! - an event's "handled" mark must not reach the disk before its queued answers, which are in
-//!   sled: [`Ledger::note_handled`] keeps it in memory, and the store writes the marks noted
-//!   before a flush of sled once that flush succeeded ([`Ledger::pending_marks`] and
-//!   [`Ledger::commit_handled`], from `Store::flush_blocking`). Until then it answers
-//!   [`Ledger::is_handled`] from memory.
+//!   sled: [`Ledger::note_handled`] keeps it in memory, and the store writes what was noted
+//!   before a flush of sled once that flush succeeded ([`Ledger::pending_writes`] and
+//!   [`Ledger::commit_pending`], from `Store::flush_blocking`). Until then it answers
+//!   [`Ledger::is_handled`] from memory. The other records kept per command
+//!   ([`RECORD_TREES`]: which card answered a command, for votes) are noted and written the
+//!   same way ([`Ledger::note_record`]), with the handled marks of the same flush.
 //! - a delivered message is recorded here (committed, `synchronous = FULL`) before it leaves the
 //!   outbox in sled, so a crash in between leaves a pending item known as delivered, which the
 //!   next round drops.
@@ -50,6 +52,12 @@ pub const ANSWERS: &str = "outbox_answers";
 pub const ANSWERED: &str = "outbox_answered";
 /// The four, in the order they are moved into the ledger.
 pub const TREES: [&str; 4] = [HANDLED, DELIVERED, ANSWERS, ANSWERED];
+/// Command event id → which card answered it and the question's shape (`feedback`), 30 days.
+pub const FEEDBACK_ANSWERS: &str = "feedback_answers";
+/// Records other parts keep per command for a while, under the name of the sled tree that
+/// held them before: the value as sled held it (the store's envelope, with the time it was made
+/// at `d.at`), kept opaque here.
+pub const RECORD_TREES: [&str; 1] = [FEEDBACK_ANSWERS];
 
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS handled (
@@ -70,6 +78,14 @@ const SCHEMA: &str = "
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS answers_answer ON answers (answer);
     CREATE INDEX IF NOT EXISTS answers_at ON answers (at);
+    CREATE TABLE IF NOT EXISTS records (
+        tree TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value BLOB NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (tree, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS records_at ON records (tree, at);
 ";
 
 /// A key and its value, as a sled tree holds them.
@@ -96,8 +112,22 @@ pub struct AnswerRecord<'a> {
 #[derive(Debug)]
 pub struct Ledger {
     conn: Mutex<Connection>,
-    /// Events handled whose marks wait for the next flush of sled (see the module's notes).
-    pending: Mutex<HashMap<String, i64>>,
+    /// What waits for the next flush of sled (see the module's notes).
+    pending: Mutex<Pending>,
+}
+
+/// Writes noted, waiting for a flush of sled: handled marks (event → when) and records
+/// ((tree, key) → (value, when)).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pending {
+    handled: HashMap<String, i64>,
+    records: HashMap<(String, String), (Vec<u8>, i64)>,
+}
+
+impl Pending {
+    pub fn is_empty(&self) -> bool {
+        self.handled.is_empty() && self.records.is_empty()
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -136,13 +166,13 @@ impl Ledger {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether `event` was handled (its mark written, or noted and waiting for a flush).
     pub fn is_handled(&self, event: &str) -> Result<bool, StoreError> {
-        if self.pending().contains_key(event) {
+        if self.pending().handled.contains_key(event) {
             return Ok(true);
         }
         Ok(self
@@ -154,20 +184,52 @@ impl Ledger {
     /// `event` was handled at `at` (milliseconds): kept in memory until the next flush of the
     /// store writes it (after its answers).
     pub fn note_handled(&self, event: &str, at: i64) {
-        self.pending().insert(event.to_owned(), at);
+        self.pending().handled.insert(event.to_owned(), at);
     }
 
-    /// The marks noted so far, to be written after a flush of sled that started after them
-    /// ([`Ledger::commit_handled`]). They stay noted (and answer [`Ledger::is_handled`]) until
-    /// they are written.
-    pub fn pending_marks(&self) -> HashMap<String, i64> {
+    /// A record of one of [`RECORD_TREES`] for `key`, made at `at` (milliseconds): kept in memory
+    /// until the next flush of the store writes it, with the handled marks.
+    pub fn note_record(&self, tree: &str, key: &str, value: Vec<u8>, at: i64) {
+        self.pending()
+            .records
+            .insert((tree.to_owned(), key.to_owned()), (value, at));
+    }
+
+    /// The record of `tree` for `key` (noted or written), as it was given.
+    pub fn record(&self, tree: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some((value, _)) = self
+            .pending()
+            .records
+            .get(&(tree.to_owned(), key.to_owned()))
+        {
+            return Ok(Some(value.clone()));
+        }
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT value FROM records WHERE tree = ?1 AND key = ?2")?
+            .query_row(params![tree, key], |row| row.get::<_, Vec<u8>>(0))
+            .optional()?)
+    }
+
+    /// Forget the records of `tree` made before `cutoff` (milliseconds). Returns how many.
+    pub fn prune_records(&self, tree: &str, cutoff: i64) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "DELETE FROM records WHERE tree = ?1 AND at < ?2",
+            params![tree, cutoff],
+        )?)
+    }
+
+    /// What was noted so far, to be written after a flush of sled that started after it
+    /// ([`Ledger::commit_pending`]). It stays noted (and is read from memory) until written.
+    pub fn pending_writes(&self) -> Pending {
         self.pending().clone()
     }
 
-    /// Write marks whose answers are on disk, in one transaction; once written they leave the
-    /// memory. On an error they stay noted, to be written after the next flush.
-    pub fn commit_handled(&self, marks: HashMap<String, i64>) -> Result<(), StoreError> {
-        if marks.is_empty() {
+    /// Write what was noted before a flush of sled that succeeded, in one transaction; once
+    /// written it leaves the memory (unless noted again meanwhile). On an error it stays
+    /// noted, to be written after the next flush.
+    pub fn commit_pending(&self, writes: Pending) -> Result<(), StoreError> {
+        if writes.is_empty() {
             return Ok(());
         }
         {
@@ -176,16 +238,27 @@ impl Ledger {
             {
                 let mut insert = tx
                     .prepare_cached("INSERT OR REPLACE INTO handled (event, at) VALUES (?1, ?2)")?;
-                for (event, at) in &marks {
+                for (event, at) in &writes.handled {
                     insert.execute(params![event, at])?;
+                }
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO records (tree, key, value, at) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for ((tree, key), (value, at)) in &writes.records {
+                    insert.execute(params![tree, key, value, at])?;
                 }
             }
             tx.commit()?;
         }
         let mut pending = self.pending();
-        for (event, at) in marks {
-            if pending.get(&event) == Some(&at) {
-                pending.remove(&event);
+        for (event, at) in writes.handled {
+            if pending.handled.get(&event) == Some(&at) {
+                pending.handled.remove(&event);
+            }
+        }
+        for (key, written) in writes.records {
+            if pending.records.get(&key) == Some(&written) {
+                pending.records.remove(&key);
             }
         }
         Ok(())
@@ -272,7 +345,8 @@ impl Ledger {
         Ok((delivered, handled))
     }
 
-    /// How many records each part holds: handled events, deliveries, answers.
+    /// How many records each part holds: handled events, deliveries, answers (the other
+    /// records: [`Ledger::record`]).
     pub fn counts(&self) -> Result<(u64, u64, u64), StoreError> {
         let conn = self.conn();
         let count = |table: &str| -> Result<u64, rusqlite::Error> {
@@ -326,6 +400,14 @@ impl Ledger {
             each(ANSWERS, command.as_bytes(), &encode(&forward))?;
             each(ANSWERED, answer.as_bytes(), &encode(&backward))?;
             count += 2;
+        }
+        let mut records = conn.prepare("SELECT tree, key, value FROM records")?;
+        let mut rows = records.query([])?;
+        while let Some(row) = rows.next()? {
+            let (tree, key, value): (String, String, Vec<u8>) =
+                (row.get(0)?, row.get(1)?, row.get(2)?);
+            each(&tree, key.as_bytes(), &value)?;
+            count += 1;
         }
         Ok(count)
     }
@@ -381,6 +463,30 @@ impl Ledger {
                         false
                     }
                 },
+                tree if RECORD_TREES.contains(&tree) => {
+                    // The time the record was made, from its envelope (`{"v":…,"d":{…,"at":…}}`).
+                    let at = serde_json::from_slice::<serde_json::Value>(value)
+                        .ok()
+                        .and_then(|v| v.get("d")?.get("at")?.as_str().map(str::to_owned))
+                        .and_then(|at| DateTime::parse_from_rfc3339(&at).ok())
+                        .map(|at| at.timestamp_millis());
+                    match at {
+                        Some(at) => {
+                            tx.prepare_cached(
+                                "INSERT OR IGNORE INTO records (tree, key, value, at) VALUES (?1, ?2, ?3, ?4)",
+                            )?
+                            .execute(params![tree, key, value, at])?;
+                            true
+                        }
+                        None => {
+                            tracing::warn!(
+                                tree,
+                                "a record without its time was not moved into the ledger"
+                            );
+                            false
+                        }
+                    }
+                }
                 _ => false,
             };
             read += usize::from(done);
@@ -409,15 +515,15 @@ mod tests {
         let ledger = Ledger::open(&dir.path().join(FILE)).expect("open");
         ledger.note_handled("$a", 1);
         assert!(ledger.is_handled("$a").expect("read"), "noted: handled");
-        let marks = ledger.pending_marks();
+        let marks = ledger.pending_writes();
         ledger.note_handled("$b", 2);
-        ledger.commit_handled(marks).expect("commit");
+        ledger.commit_pending(marks).expect("commit");
         assert!(
             ledger.is_handled("$b").expect("read"),
             "noted after: still noted"
         );
         assert_eq!(
-            ledger.pending_marks().len(),
+            ledger.pending_writes().handled.len(),
             1,
             "only what was written left the memory"
         );
@@ -449,7 +555,7 @@ mod tests {
             .expect("delivered");
         ledger.note_handled("$cmd", 900);
         ledger
-            .commit_handled(ledger.pending_marks())
+            .commit_pending(ledger.pending_writes())
             .expect("commit");
         assert!(ledger.is_delivered("ev|$cmd|0").expect("read"));
         let answer = ledger.answer_to("$cmd").expect("read").expect("known");
@@ -482,7 +588,7 @@ mod tests {
         let ledger = Ledger::in_memory().expect("open");
         ledger.note_handled("$cmd", 900);
         ledger
-            .commit_handled(ledger.pending_marks())
+            .commit_pending(ledger.pending_writes())
             .expect("commit");
         ledger
             .delivered(
@@ -495,6 +601,16 @@ mod tests {
                 }),
             )
             .expect("delivered");
+        let card = br#"{"v":1,"d":{"card":"sms-rappel","at":"2026-12-01T10:00:00Z"}}"#.to_vec();
+        ledger.note_record(FEEDBACK_ANSWERS, "$cmd", card.clone(), 1_796_119_200_000);
+        assert_eq!(
+            ledger.record(FEEDBACK_ANSWERS, "$cmd").expect("read"),
+            Some(card.clone()),
+            "noted: read from memory"
+        );
+        ledger
+            .commit_pending(ledger.pending_writes())
+            .expect("commit");
         let mut trees: HashMap<String, Vec<Entry>> = HashMap::new();
         let count = ledger
             .export(|tree, key, value| {
@@ -505,7 +621,11 @@ mod tests {
                 Ok(())
             })
             .expect("export");
-        assert_eq!(count, 4);
+        assert_eq!(count, 5);
+        assert_eq!(
+            trees[FEEDBACK_ANSWERS],
+            vec![(b"$cmd".to_vec(), card.clone())]
+        );
         assert_eq!(trees[HANDLED], vec![(b"$cmd".to_vec(), b"900".to_vec())]);
         assert_eq!(
             trees[DELIVERED],
@@ -513,9 +633,26 @@ mod tests {
         );
 
         let copy = Ledger::in_memory().expect("open");
-        for tree in TREES {
+        for tree in TREES.into_iter().chain(RECORD_TREES) {
             copy.import(tree, &trees[tree]).expect("import");
         }
+        assert_eq!(
+            copy.record(FEEDBACK_ANSWERS, "$cmd").expect("read"),
+            Some(card),
+            "written: read from the file"
+        );
+        // Its time came from the envelope: gone with a cutoff after it, not before.
+        assert_eq!(
+            copy.prune_records(FEEDBACK_ANSWERS, 1_796_119_200_000)
+                .expect("prune"),
+            0
+        );
+        assert_eq!(
+            copy.prune_records(FEEDBACK_ANSWERS, 1_796_119_200_001)
+                .expect("prune"),
+            1
+        );
+        assert_eq!(copy.record(FEEDBACK_ANSWERS, "$cmd").expect("read"), None);
         assert!(copy.is_handled("$cmd").expect("read"));
         assert!(copy.is_delivered("ev|$cmd|0").expect("read"));
         assert_eq!(

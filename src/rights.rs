@@ -82,8 +82,8 @@ pub const TREES: &[(&str, Kept)] = &[
         "outbox_queues",
         Kept::Transient("destination and order of each waiting message → its transaction id, deleted with it"),
     ),
-    // The next four are the ledger's parts (`ledger.rs`, SQLite beside sled), listed under the
-    // names they have in backups; no person's id is in them.
+    // The next four, and `feedback_answers`, are in the ledger (`ledger.rs`, SQLite beside
+    // sled), listed under the names they have in backups; no person's id is in them.
     (
         "outbox_delivered",
         Kept::Nothing("transaction ids of delivered messages, 7 days (in the ledger)"),
@@ -102,7 +102,7 @@ pub const TREES: &[(&str, Kept)] = &[
     ),
     (
         "feedback_answers",
-        Kept::Nothing("command event id → the card that answered and the question's shape, 30 days"),
+        Kept::Nothing("command event id → the card that answered and the question's shape, 30 days (in the ledger)"),
     ),
     (
         "feedback_tallies",

@@ -572,14 +572,15 @@ impl Store {
             .flush_gate
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        // The handled marks noted before this flush: their answers are in it.
-        let marks = self.inner.ledger.pending_marks();
+        // What the ledger noted before this flush (handled marks, records): the answers and
+        // writes it follows are in it.
+        let marks = self.inner.ledger.pending_writes();
         let flushed = self.watch(self.db()?.flush());
         if !self.inner.sled_flusher {
             release_deferred_frees();
         }
         flushed?;
-        match self.inner.ledger.commit_handled(marks) {
+        match self.inner.ledger.commit_pending(marks) {
             Ok(()) => {
                 if self.inner.ledger_failing.swap(false, Ordering::SeqCst) {
                     tracing::warn!("the ledger can be written again");
@@ -608,7 +609,7 @@ impl Store {
         let db = self.db()?;
         let present: Vec<String> = self.tree_names()?;
         let mut moved = false;
-        for name in ledger::TREES {
+        for name in ledger::TREES.into_iter().chain(ledger::RECORD_TREES) {
             if !present.iter().any(|p| p == name) {
                 continue;
             }
@@ -1058,6 +1059,11 @@ mod tests {
             };
             put(ANSWERS, "$old", encode(&answer("$ans")));
             put(ANSWERED, "$ans", encode(&answer("$old")));
+            put(
+                crate::ledger::FEEDBACK_ANSWERS,
+                "$old",
+                encode(&serde_json::json!({"card": "sms-rappel", "at": at})),
+            );
             db.flush().expect("flush");
         }
         for _ in 0..2 {
@@ -1078,8 +1084,16 @@ mod tests {
                 })
             );
             assert_eq!(ledger.counts().expect("counts"), (1, 1, 1));
+            let card = ledger
+                .record(crate::ledger::FEEDBACK_ANSWERS, "$old")
+                .expect("read")
+                .expect("moved");
+            assert!(String::from_utf8_lossy(&card).contains("sms-rappel"));
             let names = store.tree_names().expect("names");
-            for tree in crate::ledger::TREES {
+            for tree in crate::ledger::TREES
+                .into_iter()
+                .chain(crate::ledger::RECORD_TREES)
+            {
                 assert!(!names.iter().any(|n| n == tree), "{tree} left in sled");
             }
         }

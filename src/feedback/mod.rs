@@ -10,8 +10,8 @@
 //! Mission Locale, the date and the search's best score: nothing about the asker.
 //!
 //! Trees:
-//! - `feedback_answers`: command event id → [`AnswerRef`] (which card answered, the shape of
-//!   the question), 30 days;
+//! - `feedback_answers` (in the ledger, `ledger.rs`, not in sled): command event id →
+//!   [`AnswerRef`] (which card answered, the shape of the question), 30 days;
 //! - `feedback_tallies`: `{tenant}|{local day}|{card}|{shape}` → [`Tally`];
 //! - `feedback_votes`: reaction event id → [`VoteRef`] (to undo a vote whose reaction is
 //!   removed), 30 days;
@@ -36,7 +36,9 @@ use sha2::{Digest as _, Sha256};
 
 use crate::store::{Store, StoreError};
 
-pub const ANSWERS: &str = "feedback_answers";
+/// Which card answered each command, kept in the ledger (`ledger.rs`) rather than in sled:
+/// one record per card answer, 30 days.
+pub const ANSWERS: &str = crate::ledger::FEEDBACK_ANSWERS;
 pub const TALLIES: &str = "feedback_tallies";
 pub const VOTES: &str = "feedback_votes";
 pub const VOTERS: &str = "feedback_voters";
@@ -251,33 +253,40 @@ impl Feedback {
         self.recent.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Which card answered the command `event_id`, if it was one (30 days).
+    fn answer_ref(&self, event_id: &str) -> Result<Option<AnswerRef>, StoreError> {
+        match self.store.ledger().record(ANSWERS, event_id)? {
+            Some(bytes) => crate::store::decode(ANSWERS, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// A kit answer was given to the command `event_id`: count the read, remember which card
     /// answered (for votes), and remember the question in memory for `!transmettre`. Not
     /// flushed: the answer's own recording flushes.
     pub fn answered(&self, event_id: &str, asked: Asked, day: NaiveDate) -> Result<(), StoreError> {
         let day = day.format("%Y-%m-%d").to_string();
         let card = asked.card.clone().unwrap_or_default();
-        if self
-            .store
-            .get::<AnswerRef>(ANSWERS, event_id.as_bytes())?
-            .is_some()
-        {
+        if self.answer_ref(event_id)?.is_some() {
             // A replay after a crash: counted already.
             return Ok(());
         }
         let key = tally_key(&asked.tenant, &day, &card, &asked.shape);
         self.bump(&key, |t| t.reads += 1)?;
-        self.store.put(
+        // Written to the ledger by the next flush of the store, after the count above (a crash
+        // between the two writes counts this read again when the command is replayed).
+        self.store.ledger().note_record(
             ANSWERS,
-            event_id.as_bytes(),
-            &AnswerRef {
+            event_id,
+            crate::store::encode(&AnswerRef {
                 tenant: asked.tenant.clone(),
                 day,
                 card,
                 shape: asked.shape.clone(),
                 at: asked.at,
-            },
-        )?;
+            }),
+            asked.at.timestamp_millis(),
+        );
         let mut recent = self.recent();
         let now = asked.at;
         recent
@@ -381,7 +390,7 @@ impl Feedback {
         useful: bool,
         now: DateTime<Utc>,
     ) -> Result<Voted, StoreError> {
-        let Some(answer) = self.store.get::<AnswerRef>(ANSWERS, command.as_bytes())? else {
+        let Some(answer) = self.answer_ref(command)? else {
             return Ok(Voted::NotAnAnswer);
         };
         if answer.tenant != tenant {
@@ -504,11 +513,10 @@ impl Feedback {
     ) -> Result<usize, StoreError> {
         let cutoff = now - chrono::Duration::days(VOTES_KEPT_DAYS);
         let mut removed = 0;
-        for (key, answer) in self.store.scan_prefix::<AnswerRef>(ANSWERS, b"")? {
-            if answer.at < cutoff {
-                removed += usize::from(self.store.remove(ANSWERS, &key)?);
-            }
-        }
+        removed += self
+            .store
+            .ledger()
+            .prune_records(ANSWERS, cutoff.timestamp_millis())?;
         for (key, vote) in self.store.scan_prefix::<VoteRef>(VOTES, b"")? {
             if vote.at < cutoff {
                 removed += usize::from(self.store.remove(VOTES, &key)?);
