@@ -536,9 +536,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn deliveries_and_answers_are_found_both_ways_and_pruned_by_age() {
-        let ledger = Ledger::in_memory().expect("open");
+    /// `$cmd`'s first answer `$ans` in `!r:x`, delivered at 1,000 ms.
+    fn deliver_first_answer(ledger: &Ledger) {
         ledger
             .delivered(
                 "ev|$cmd|0",
@@ -550,6 +549,12 @@ mod tests {
                 }),
             )
             .expect("delivered");
+    }
+
+    #[test]
+    fn deliveries_and_answers_are_found_both_ways_and_pruned_by_age() {
+        let ledger = Ledger::in_memory().expect("open");
+        deliver_first_answer(&ledger);
         ledger
             .delivered("fire|n|5|step", 5_000, None)
             .expect("delivered");
@@ -590,17 +595,7 @@ mod tests {
         ledger
             .commit_pending(ledger.pending_writes())
             .expect("commit");
-        ledger
-            .delivered(
-                "ev|$cmd|0",
-                1_000,
-                Some(AnswerRecord {
-                    command: "$cmd",
-                    room_id: "!r:x",
-                    answer: "$ans",
-                }),
-            )
-            .expect("delivered");
+        deliver_first_answer(&ledger);
         let card = br#"{"v":1,"d":{"card":"sms-rappel","at":"2026-12-01T10:00:00Z"}}"#.to_vec();
         ledger.note_record(FEEDBACK_ANSWERS, "$cmd", card.clone(), 1_796_119_200_000);
         assert_eq!(

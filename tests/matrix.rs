@@ -275,16 +275,7 @@ async fn commands_sent_while_down_are_answered_once_and_history_never() {
     let room_id = room.room_id().to_owned();
     // Sent before the bot ever joined: history, never answered.
     let before_join = alice.say(&room_id, "!ping").await;
-    let mut bot = Bot::new(
-        &[Tenant {
-            id: "ml-test",
-            rooms: vec![room_id.to_string()],
-            coordination_level: 50,
-            extra: "",
-        }],
-        &["localhost"],
-    )
-    .await;
+    let mut bot = Bot::for_room(&room_id, "").await;
     bot.start();
     let device = bot.device_id();
     room.invite_user_by_id(&bot.owned_user_id())
@@ -333,16 +324,7 @@ async fn the_join_time_is_the_homeservers_whatever_the_bots_clock_says() {
         let room = alice.create_room(false, &[]).await;
         let room_id = room.room_id().to_owned();
         let before_join = alice.say(&room_id, "!ping").await;
-        let mut bot = Bot::new(
-            &[Tenant {
-                id: "ml-test",
-                rooms: vec![room_id.to_string()],
-                coordination_level: 50,
-                extra: "",
-            }],
-            &["localhost"],
-        )
-        .await;
+        let mut bot = Bot::for_room(&room_id, "").await;
         bot.env
             .push(("KITBOT_FAULT".into(), format!("join-clock-skew:{skew}")));
         bot.start();

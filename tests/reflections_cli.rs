@@ -328,6 +328,28 @@ fn export_and_forget_through_the_binary() {
     assert!(!bad_user.status.success() && stderr(&bad_user).contains("identifiant Matrix"));
 }
 
+/// Overwrite with garbage the files of `store` that `which` picks.
+fn damage(store: &Path, which: impl Fn(&Path) -> bool) {
+    for entry in std::fs::read_dir(store).expect("store dir") {
+        let path = entry.expect("entry").path();
+        if which(&path) {
+            std::fs::write(&path, b"\x00\x01 ceci n'est plus un store \xff").expect("damage");
+        }
+    }
+}
+
+/// Start the console on `data_dir`, expect it to refuse; what it said.
+fn refused_to_start(data_dir: &Path) -> String {
+    let out = kitbot()
+        .args(["console", "--data-dir"])
+        .arg(data_dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "started on a damaged store");
+    stderr(&out)
+}
+
 /// `kitbot backup` then `kitbot restore` into another data folder: everything comes back; a
 /// damaged store refuses to start and names the newest backup; a cut backup file is refused.
 #[test]
@@ -362,41 +384,18 @@ fn backup_restore_and_a_damaged_store() {
     // refused the same way, not started on an empty one.
     let ledger = second.join("store").join("ledger.sqlite3");
     assert!(ledger.exists(), "the ledger is in the store's folder");
-    for entry in std::fs::read_dir(second.join("store")).expect("store dir") {
-        let path = entry.expect("entry").path();
-        if path.to_string_lossy().contains("ledger.sqlite3") {
-            std::fs::write(&path, b"\x00\x01 ceci n'est plus un registre SQLite \xff")
-                .expect("damage");
-        }
-    }
-    let out = kitbot()
-        .args(["console", "--data-dir"])
-        .arg(&second)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run");
-    assert!(!out.status.success());
-    let err = stderr(&out);
+    damage(&second.join("store"), |path| {
+        path.to_string_lossy().contains("ledger.sqlite3")
+    });
+    let err = refused_to_start(&second);
     assert!(
         err.contains("ne s'ouvre pas") && err.contains("registre des commandes"),
         "{err}"
     );
 
     // Damage the first store: the bot refuses to start and says what to do.
-    for entry in std::fs::read_dir(first.join("store")).expect("store dir") {
-        let path = entry.expect("entry").path();
-        if path.is_file() {
-            std::fs::write(&path, b"\x00\x01 ceci n'est plus un store sled \xff").expect("damage");
-        }
-    }
-    let out = kitbot()
-        .args(["console", "--data-dir"])
-        .arg(&first)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run");
-    assert!(!out.status.success());
-    let err = stderr(&out);
+    damage(&first.join("store"), |path| path.is_file());
+    let err = refused_to_start(&first);
     assert!(
         err.contains("ne s'ouvre pas") && err.contains("kitbot restore") && err.contains(&file),
         "{err}"

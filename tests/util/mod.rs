@@ -640,16 +640,21 @@ impl Bot {
         Self::on(synapse(), tenants, allowed, extra_bot).await
     }
 
-    /// A bot configured for `room_id` (one Mission Locale "ml-test", with `extra` TOML lines),
-    /// started, invited by `inviter` and joined.
-    pub async fn joined(inviter: &Human, room_id: &OwnedRoomId, extra: &str) -> Bot {
+    /// A bot configured for `room_id` only (one Mission Locale "ml-test", with `extra` TOML
+    /// lines), invites from anyone on the test server, not started.
+    pub async fn for_room(room_id: &OwnedRoomId, extra: &str) -> Bot {
         let tenant = Tenant {
             id: "ml-test",
             rooms: vec![room_id.to_string()],
             coordination_level: 50,
             extra,
         };
-        let mut bot = Bot::new(&[tenant], &["localhost"]).await;
+        Bot::new(&[tenant], &["localhost"]).await
+    }
+
+    /// [`Bot::for_room`], started, invited by `inviter` and joined.
+    pub async fn joined(inviter: &Human, room_id: &OwnedRoomId, extra: &str) -> Bot {
+        let mut bot = Bot::for_room(room_id, extra).await;
         bot.start();
         let room = inviter.wait_room(room_id).await;
         room.invite_user_by_id(&bot.owned_user_id())
