@@ -157,6 +157,12 @@ impl Adapter {
 
     /// Join the configured rooms (and Spaces) the bot is invited to or that are public.
     pub(super) async fn join_configured_rooms(&self) {
+        // An alias that did not resolve when the bot started may name a room created since
+        // (and the bot may be invited there already, its invite consumed by the join below):
+        // resolve it first, so that the room it joins is known as configured. Before, the bot
+        // joined such a room by its alias and then ignored every command there, as a room of
+        // nobody's (found by `kitbot demo` failing about one start in three on 2026-12-04).
+        self.retry_pending_aliases().await;
         let mut targets: Vec<String> = Vec::new();
         for ml in &self.engine.config().missions {
             targets.extend(ml.rooms.iter().cloned());
@@ -166,7 +172,9 @@ impl Adapter {
             let Ok(id) = OwnedRoomOrAliasId::try_from(target.as_str()) else {
                 continue;
             };
-            if let Ok(room_id) = OwnedRoomId::try_from(target.as_str()) {
+            // The room an alias names now (a room id is its own): when it is known, the bot
+            // notes the time before it joins, and skips a room it is in already.
+            if let Some(room_id) = self.resolve(target.as_str()).await {
                 if self
                     .client
                     .get_room(&room_id)
@@ -174,10 +182,10 @@ impl Adapter {
                 {
                     continue;
                 }
-            }
-            if let Ok(room_id) = matrix_sdk::ruma::OwnedRoomId::try_from(id.as_str()) {
                 self.note_joining(&room_id);
             }
+            // By alias when configured so: the homeserver finds a room on another server that
+            // way.
             if let Err(err) = self.client.join_room_by_id_or_alias(&id, &[]).await {
                 tracing::info!(cause = %err, room = %target, "could not join a configured room yet (invite the bot)");
             }
