@@ -345,8 +345,9 @@ impl Ledger {
         Ok((delivered, handled))
     }
 
-    /// How many records each part holds: handled events, deliveries, answers (the other
-    /// records: [`Ledger::record`]).
+    /// Tests only: how many records each part holds: handled events, deliveries, answers
+    /// (the other records: [`Ledger::record`]).
+    #[cfg(test)]
     pub fn counts(&self) -> Result<(u64, u64, u64), StoreError> {
         let conn = self.conn();
         let count = |table: &str| -> Result<u64, rusqlite::Error> {

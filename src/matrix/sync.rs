@@ -79,13 +79,18 @@ pub fn sync_filter(own_user: &str, timeline_limit: u32) -> FilterDefinition {
     def
 }
 
+/// The argument of the fault `KITBOT_FAULT` injects (tests only), when it is `<name><argument>`.
+fn fault(name: &str) -> Option<String> {
+    std::env::var("KITBOT_FAULT")
+        .ok()
+        .and_then(|f| f.strip_prefix(name).map(str::to_owned))
+}
+
 /// `KITBOT_FAULT=join-clock-skew:<seconds>` (tests): the wall clock the bot reads when it joins
 /// a room runs that many seconds ahead of the homeserver's (behind when negative), as on a
 /// server whose clock is off. Zero otherwise.
 pub(super) fn join_clock_skew() -> chrono::Duration {
-    let seconds = std::env::var("KITBOT_FAULT")
-        .ok()
-        .and_then(|f| f.strip_prefix("join-clock-skew:")?.parse::<i64>().ok());
+    let seconds = fault("join-clock-skew:").and_then(|s| s.parse::<i64>().ok());
     match seconds {
         Some(seconds) => {
             tracing::warn!(
@@ -184,9 +189,7 @@ impl SyncLoop {
             settings,
             since,
             sdk_token,
-            abort_after_sync: std::env::var("KITBOT_FAULT")
-                .ok()
-                .and_then(|f| f.strip_prefix("abort-after-sync:").map(str::to_owned)),
+            abort_after_sync: fault("abort-after-sync:"),
             first_response: CancellationToken::new(),
         })
     }
