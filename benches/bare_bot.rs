@@ -74,6 +74,14 @@ async fn main() -> anyhow::Result<()> {
         println!("bare_bot: the baseline bot of bench/compare, not a benchmark (set BARE_BOT_HOMESERVER, BARE_BOT_USER, BARE_BOT_PASSWORD, BARE_BOT_DATA to run it)");
         return Ok(());
     };
+    // A diagnostic: `BARE_BOT_LOG=<filter>` logs what the filter lets through to stderr (as
+    // kitbot's `KITBOT_LOG` does), e.g. `matrix_sdk::http_client=debug` for each request's time.
+    if let Some(filter) = var("BARE_BOT_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let as_kitbot = var("BARE_BOT_AS_KITBOT").is_some_and(|v| v == "1");
     let data = PathBuf::from(data);
     std::fs::create_dir_all(&data).context("data folder")?;

@@ -36,6 +36,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -127,6 +128,17 @@ impl Draft {
     }
 }
 
+/// What the delivery task tells whoever waits for answers to go out.
+#[derive(Debug, Default)]
+struct Progress {
+    /// Whether a delivery task runs.
+    delivering: bool,
+    /// [`Inner::queued_count`] as read before the delivery task's latest look at the queues.
+    seen: u64,
+    /// The transaction ids being sent.
+    in_flight: std::collections::BTreeSet<String>,
+}
+
 /// A cheap clonable handle on the outbox.
 #[derive(Clone, Debug)]
 pub struct Outbox {
@@ -139,6 +151,11 @@ struct Inner {
     clock: SharedClock,
     /// Woken when something was queued, so the delivery task does not wait for its timer.
     queued: Notify,
+    /// Bumped each time something is queued, after it is written: a delivery pass that read
+    /// this number before it read the queues saw everything queued up to it.
+    queued_count: AtomicU64,
+    /// What the delivery task ([`deliver`]) has done, for [`Outbox::wait_answers_sent`].
+    progress: tokio::sync::watch::Sender<Progress>,
     /// At most one send every this long, all destinations together (`None`: as fast as the
     /// homeserver accepts; its rate limits are honoured anyway).
     pace: Option<Duration>,
@@ -171,6 +188,8 @@ impl Outbox {
                 store,
                 clock,
                 queued: Notify::new(),
+                queued_count: AtomicU64::new(0),
+                progress: tokio::sync::watch::Sender::new(Progress::default()),
                 pace: (per_second > 0).then(|| Duration::from_secs(1) / per_second),
                 next_send: tokio::sync::Mutex::new(None),
                 #[cfg(test)]
@@ -277,6 +296,8 @@ impl Outbox {
             queued += 1;
         }
         if queued > 0 {
+            tracing::trace!(target: "kitbot::timing", queued, "queued");
+            self.inner.queued_count.fetch_add(1, Ordering::SeqCst);
             self.inner.queued.notify_one();
         }
         Ok(queued)
@@ -411,6 +432,39 @@ impl Outbox {
         Ok(())
     }
 
+    /// Wait until the answers to `events` queued so far have been sent (delivered, or failed
+    /// and waiting for a retry), or `cap` has passed: at once when no delivery task runs, when
+    /// nothing answers these events, or when their room is busy or waits for a retry (they are
+    /// not being sent). The sync loop waits here before its next request, as a bot that sends
+    /// its answer before it syncs again: a request that reaches the homeserver while it writes
+    /// the answer slows that write (BENCHMARKS.md, "The next sync waits for the answer").
+    pub async fn wait_answers_sent(&self, events: &[&str], cap: Duration) {
+        if events.is_empty() {
+            return;
+        }
+        let queued = self.inner.queued_count.load(Ordering::SeqCst);
+        let mut progress = self.inner.progress.subscribe();
+        let sent = async {
+            loop {
+                {
+                    let now = progress.borrow_and_update();
+                    let waiting = now.delivering
+                        && (now.seen < queued
+                            || now.in_flight.iter().any(|txn| {
+                                answered_event(txn).is_some_and(|e| events.contains(&e))
+                            }));
+                    if !waiting {
+                        return;
+                    }
+                }
+                if progress.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(cap, sent).await;
+    }
+
     /// Wait until something is queued.
     pub async fn wait_queued(&self) {
         self.inner.queued.notified().await;
@@ -497,13 +551,24 @@ pub async fn deliver<T: Transport>(
     }
     let mut flights = Flights::default();
     let mut in_flight = futures_util::stream::FuturesUnordered::new();
+    // A task restarted after a panic forgets the sends of the one before.
+    outbox.inner.progress.send_modify(|p| {
+        p.delivering = true;
+        p.in_flight.clear();
+    });
     loop {
         if shutdown.is_cancelled() {
             break;
         }
+        let seen = outbox.inner.queued_count.load(Ordering::SeqCst);
         let next_retry = match flights.launch(&outbox, &transport) {
             Ok((launched, next_retry)) => {
-                in_flight.extend(launched);
+                outbox.inner.progress.send_modify(|p| {
+                    p.seen = seen;
+                    p.in_flight
+                        .extend(launched.iter().flat_map(|(txns, _)| txns.iter().cloned()));
+                });
+                in_flight.extend(launched.into_iter().map(|(_, flight)| flight));
                 next_retry
             }
             Err(err) => {
@@ -541,6 +606,10 @@ pub async fn deliver<T: Transport>(
             "messages still being sent at shutdown; they stay in the outbox and go out after the restart"
         );
     }
+    outbox.inner.progress.send_modify(|p| {
+        p.delivering = false;
+        p.in_flight.clear();
+    });
 }
 
 /// How long sends in flight at shutdown may take to finish.
@@ -551,6 +620,9 @@ type Landed = (String, Vec<(Item, Result<Option<String>, SendError>)>);
 
 /// One destination's batch on its way.
 type Flight = std::pin::Pin<Box<dyn Future<Output = Landed> + Send>>;
+
+/// The transaction ids of a batch, and its sends on their way.
+type Launched = (Vec<String>, Flight);
 
 /// What the delivery loop knows between two looks at the outbox.
 #[derive(Default)]
@@ -574,7 +646,7 @@ impl Flights {
         &mut self,
         outbox: &Outbox,
         transport: &Arc<T>,
-    ) -> Result<(Vec<Flight>, Option<DateTime<Utc>>), StoreError> {
+    ) -> Result<(Vec<Launched>, Option<DateTime<Utc>>), StoreError> {
         let now = outbox.inner.clock.now();
         let queues = queues(outbox, |destination| self.busy.contains_key(destination))?;
         // A destination with nothing waiting starts afresh when something comes.
@@ -595,7 +667,7 @@ impl Flights {
             ready.push((served, batch[0].seq, destination, batch));
         }
         ready.sort_by_key(|(served, seq, _, _)| (*served, *seq));
-        let mut launched: Vec<Flight> = Vec::new();
+        let mut launched: Vec<Launched> = Vec::new();
         for (_, _, destination, mut batch) in ready {
             let room = PARALLEL.saturating_sub(self.in_flight());
             if room == 0 {
@@ -605,12 +677,16 @@ impl Flights {
             self.launches += 1;
             self.served.insert(destination.clone(), self.launches);
             self.busy.insert(destination.clone(), batch.len());
-            launched.push(Box::pin(send_batch(
-                outbox.clone(),
-                transport.clone(),
-                destination,
-                batch,
-            )));
+            let txns = batch.iter().map(|item| item.txn.clone()).collect();
+            launched.push((
+                txns,
+                Box::pin(send_batch(
+                    outbox.clone(),
+                    transport.clone(),
+                    destination,
+                    batch,
+                )),
+            ));
         }
         Ok((launched, next_retry))
     }
@@ -623,11 +699,18 @@ impl Flights {
         on_delivered: &Delivered,
     ) {
         self.busy.remove(&destination);
+        let txns: Vec<String> = results.iter().map(|(item, _)| item.txn.clone()).collect();
         for (item, result) in results {
             if let Err(err) = record(outbox, &item, result, on_delivered) {
                 tracing::error!(txn = %item.txn, cause = %err, "could not record a send in the outbox");
             }
         }
+        // Recorded first: whoever waits for these sends finds them done.
+        outbox.inner.progress.send_modify(|p| {
+            for txn in &txns {
+                p.in_flight.remove(txn);
+            }
+        });
     }
 }
 
@@ -703,7 +786,9 @@ async fn send_batch<T: Transport>(
         async move {
             outbox.wait_turn().await;
             let out = with_late_note(&item, outbox.inner.clock.now());
+            tracing::trace!(target: "kitbot::timing", txn = %item.txn, "send starts");
             let result = send_contained(transport.as_ref(), &item.txn, &out).await;
+            tracing::trace!(target: "kitbot::timing", txn = %item.txn, "send returned");
             (item, result)
         }
     });
@@ -1626,5 +1711,94 @@ mod loop_tests {
             }
         }
         assert!(outbox.is_empty());
+    }
+
+    fn answer(event: &str, room: &str) -> Outgoing {
+        Outgoing::Reply {
+            room_id: room.into(),
+            to_event: event.into(),
+            thread_root: None,
+            markdown: format!("answer to {event}"),
+        }
+    }
+
+    /// How long `wait_answers_sent` waited (paused time: only what it really waited for).
+    async fn waited(outbox: &Outbox, events: &[&str]) -> Duration {
+        let started = tokio::time::Instant::now();
+        outbox.wait_answers_sent(events, WAIT).await;
+        started.elapsed()
+    }
+
+    /// The sync loop's wait: it lasts while the answer to its event is being sent, ends when
+    /// the send is recorded, and waits for nothing else (another event, another room).
+    #[tokio::test(start_paused = true)]
+    async fn the_wait_for_answers_lasts_until_they_are_sent() {
+        let (outbox, transport, mut rx, stop) = setup("!slow");
+        let task = tokio::spawn(deliver(
+            outbox.clone(),
+            transport.clone(),
+            Arc::new(|_: &Item, _: Option<&str>| {}),
+            stop.clone(),
+        ));
+        outbox
+            .record_event("$slow", vec![answer("$slow", "!slow")])
+            .expect("record");
+        outbox
+            .record_event("$quick", vec![answer("$quick", "!a")])
+            .expect("record");
+        // The quick room's answer goes out; waiting for it (or for an event nobody answered)
+        // takes no time, while the slow room's send hangs.
+        assert_eq!(next_sent(&mut rx).await, "answer to $quick");
+        assert_eq!(
+            waited(&outbox, &["$quick", "$nothing"]).await,
+            Duration::ZERO
+        );
+        let waiter = {
+            let outbox = outbox.clone();
+            tokio::spawn(async move { waited(&outbox, &["$slow"]).await })
+        };
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert!(
+            !waiter.is_finished(),
+            "the wait ended while the answer was being sent"
+        );
+        transport.gate.add_permits(1);
+        assert_eq!(next_sent(&mut rx).await, "answer to $slow");
+        let took = waiter.await.expect("waiter");
+        assert!(
+            took >= Duration::from_secs(10) && took < WAIT,
+            "waited {took:?}"
+        );
+        // Recorded before the wait ended: nothing of it left in the outbox.
+        assert!(outbox.is_empty());
+        stop.cancel();
+        task.await.expect("the delivery task ends cleanly");
+    }
+
+    /// A send that hangs holds the sync loop for the cap at most; without a delivery task (the
+    /// console, tests) there is nothing to wait for.
+    #[tokio::test(start_paused = true)]
+    async fn the_wait_for_answers_is_capped_and_needs_a_delivery_task() {
+        let (outbox, transport, mut rx, stop) = setup("!slow");
+        outbox
+            .record_event("$slow", vec![answer("$slow", "!slow")])
+            .expect("record");
+        assert_eq!(waited(&outbox, &["$slow"]).await, Duration::ZERO);
+        let task = tokio::spawn(deliver(
+            outbox.clone(),
+            transport.clone(),
+            Arc::new(|_: &Item, _: Option<&str>| {}),
+            stop.clone(),
+        ));
+        // The delivery task runs once it has sent something.
+        outbox
+            .record_event("$quick", vec![answer("$quick", "!a")])
+            .expect("record");
+        assert_eq!(next_sent(&mut rx).await, "answer to $quick");
+        assert_eq!(waited(&outbox, &["$slow"]).await, WAIT);
+        assert_eq!(outbox.len(), 1, "the hanging answer is still pending");
+        stop.cancel();
+        transport.gate.add_permits(1);
+        task.await.expect("the delivery task ends cleanly");
     }
 }

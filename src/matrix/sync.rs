@@ -8,7 +8,10 @@
 //! event cannot be recorded (the disk is full), the position stays where it was and the next
 //! sync starts again from it (events already handled are skipped by id), so no command is ever
 //! skipped. When a room's timeline is `limited`, the events in the gap are fetched with
-//! `/messages` back to the previous position, so bursts lose no command.
+//! `/messages` back to the previous position, so bursts lose no command. The next request
+//! leaves once the answers to the response just handled are sent (one second at most), as a bot
+//! that sends its answer from its event handler: a request that reaches the homeserver while it
+//! writes the answer slows that write.
 
 use std::time::Duration;
 
@@ -38,6 +41,10 @@ const SYNC_TOKEN_KEY: &[u8] = b"matrix_since";
 pub const ROOMS_JOINED: &str = "rooms_joined";
 /// At most this many `/messages` pages are fetched to fill one gap.
 const MAX_GAP_PAGES: usize = 50;
+/// How long the next sync request waits at most for the answers of the response just handled
+/// to be sent: long enough for a send (tens of milliseconds, a few hundred under load), short
+/// enough that a send that hangs delays the next commands by one second at most.
+const ANSWERS_SENT_WAIT: Duration = Duration::from_secs(1);
 
 /// The loop's state: its settings and the position it resumes from.
 pub struct SyncLoop {
@@ -221,6 +228,7 @@ impl SyncLoop {
             };
             match result {
                 Ok(response) => {
+                    tracing::trace!(target: "kitbot::timing", "sync response in hand");
                     crate::metrics::metrics().synced(adapter.engine.now().timestamp_millis());
                     let dropped_by_sdk = self.sdk_token.as_deref()
                         == Some(response.next_batch.as_str())
@@ -248,7 +256,27 @@ impl SyncLoop {
                         .await
                     {
                         Outcome::Done => {
+                            tracing::trace!(target: "kitbot::timing", "response handled");
+                            // The answers go out before the next request, which would reach the
+                            // homeserver while it writes them and slow that write down.
+                            let events: Vec<String> = response
+                                .rooms
+                                .joined
+                                .values()
+                                .flat_map(|update| update.timeline.events.iter())
+                                .filter_map(|event| event.event_id().map(|id| id.to_string()))
+                                .collect();
+                            let events: Vec<&str> = events.iter().map(String::as_str).collect();
+                            tokio::select! {
+                                _ = shutdown.cancelled() => {}
+                                _ = adapter
+                                    .engine
+                                    .outbox()
+                                    .wait_answers_sent(&events, ANSWERS_SENT_WAIT) => {}
+                            }
+                            tracing::trace!(target: "kitbot::timing", "answers sent");
                             self.advance(adapter, &response.next_batch).await;
+                            tracing::trace!(target: "kitbot::timing", "position saved");
                             self.first_response.cancel();
                         }
                         Outcome::Incomplete => {
