@@ -1801,4 +1801,44 @@ mod loop_tests {
         transport.gate.add_permits(1);
         task.await.expect("the delivery task ends cleanly");
     }
+
+    /// A transport whose every send fails for now.
+    struct Failing;
+
+    impl Transport for Failing {
+        async fn send(&self, _txn: &str, _out: &Outgoing) -> Result<Option<String>, SendError> {
+            tokio::task::yield_now().await;
+            Err(SendError::Retry {
+                after: None,
+                cause: "the homeserver is down".into(),
+            })
+        }
+    }
+
+    /// A failed send ends the wait as a delivered one does: the answer waits for its retry,
+    /// the sync loop does not.
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_send_ends_the_wait_for_answers() {
+        let (outbox, _, _rx, stop) = setup("(none)");
+        let task = tokio::spawn(deliver(
+            outbox.clone(),
+            Arc::new(Failing),
+            Arc::new(|_: &Item, _: Option<&str>| {}),
+            stop.clone(),
+        ));
+        while !outbox.inner.progress.borrow().delivering {
+            tokio::task::yield_now().await;
+        }
+        outbox
+            .record_event("$down", vec![answer("$down", "!a")])
+            .expect("record");
+        let took = waited(&outbox, &["$down"]).await;
+        assert!(took < WAIT, "waited {took:?}");
+        // The wait ended once the failure was recorded, not before.
+        let pending = outbox.pending().expect("pending");
+        assert_eq!(pending.len(), 1);
+        assert!(pending[0].attempts >= 1 && pending[0].retry_at.is_some());
+        stop.cancel();
+        task.await.expect("the delivery task ends cleanly");
+    }
 }
