@@ -1639,6 +1639,20 @@ mod loop_tests {
         (outbox, transport, rx, CancellationToken::new())
     }
 
+    /// The delivery task, with nothing to do once a message is delivered.
+    fn spawn_delivery<T: Transport>(
+        outbox: &Outbox,
+        transport: Arc<T>,
+        stop: &CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(deliver(
+            outbox.clone(),
+            transport,
+            Arc::new(|_: &Item, _: Option<&str>| {}),
+            stop.clone(),
+        ))
+    }
+
     async fn next_sent(rx: &mut mpsc::UnboundedReceiver<String>) -> String {
         tokio::time::timeout(WAIT, rx.recv())
             .await
@@ -1654,12 +1668,7 @@ mod loop_tests {
         outbox
             .queue(vec![post("slow-1", "!slow"), post("a-1", "!a")])
             .expect("queue");
-        let task = tokio::spawn(deliver(
-            outbox.clone(),
-            transport.clone(),
-            Arc::new(|_: &Item, _: Option<&str>| {}),
-            stop.clone(),
-        ));
+        let task = spawn_delivery(&outbox, transport.clone(), &stop);
         assert_eq!(next_sent(&mut rx).await, "a-1");
         outbox.queue(vec![post("a-2", "!a")]).expect("queue");
         assert_eq!(next_sent(&mut rx).await, "a-2");
@@ -1686,12 +1695,7 @@ mod loop_tests {
             }
         }
         outbox.queue(drafts).expect("queue");
-        let task = tokio::spawn(deliver(
-            outbox.clone(),
-            transport.clone(),
-            Arc::new(|_: &Item, _: Option<&str>| {}),
-            stop.clone(),
-        ));
+        let task = spawn_delivery(&outbox, transport.clone(), &stop);
         for _ in 0..120 {
             next_sent(&mut rx).await;
         }
@@ -1734,12 +1738,7 @@ mod loop_tests {
     #[tokio::test(start_paused = true)]
     async fn the_wait_for_answers_lasts_until_they_are_sent() {
         let (outbox, transport, mut rx, stop) = setup("!slow");
-        let task = tokio::spawn(deliver(
-            outbox.clone(),
-            transport.clone(),
-            Arc::new(|_: &Item, _: Option<&str>| {}),
-            stop.clone(),
-        ));
+        let task = spawn_delivery(&outbox, transport.clone(), &stop);
         outbox
             .record_event("$slow", vec![answer("$slow", "!slow")])
             .expect("record");
@@ -1784,12 +1783,7 @@ mod loop_tests {
             .record_event("$slow", vec![answer("$slow", "!slow")])
             .expect("record");
         assert_eq!(waited(&outbox, &["$slow"]).await, Duration::ZERO);
-        let task = tokio::spawn(deliver(
-            outbox.clone(),
-            transport.clone(),
-            Arc::new(|_: &Item, _: Option<&str>| {}),
-            stop.clone(),
-        ));
+        let task = spawn_delivery(&outbox, transport.clone(), &stop);
         // The delivery task runs once it has sent something.
         outbox
             .record_event("$quick", vec![answer("$quick", "!a")])
@@ -1820,12 +1814,7 @@ mod loop_tests {
     #[tokio::test(start_paused = true)]
     async fn a_failed_send_ends_the_wait_for_answers() {
         let (outbox, _, _rx, stop) = setup("(none)");
-        let task = tokio::spawn(deliver(
-            outbox.clone(),
-            Arc::new(Failing),
-            Arc::new(|_: &Item, _: Option<&str>| {}),
-            stop.clone(),
-        ));
+        let task = spawn_delivery(&outbox, Arc::new(Failing), &stop);
         while !outbox.inner.progress.borrow().delivering {
             tokio::task::yield_now().await;
         }
