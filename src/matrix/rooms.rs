@@ -157,6 +157,7 @@ impl Adapter {
 
     /// Join the configured rooms (and Spaces) the bot is invited to or that are public.
     pub(super) async fn join_configured_rooms(&self) {
+        super::sync::hold_configured_joins().await;
         // An alias that did not resolve when the bot started may name a room created since
         // (and the bot may be invited there already, its invite consumed by the join below):
         // resolve it first, so that the room it joins is known as configured. Before, the bot

@@ -87,10 +87,23 @@ pub fn sync_filter(own_user: &str, timeline_limit: u32) -> FilterDefinition {
 }
 
 /// The argument of the fault `KITBOT_FAULT` injects (tests only), when it is `<name><argument>`.
-fn fault(name: &str) -> Option<String> {
+pub(super) fn fault(name: &str) -> Option<String> {
     std::env::var("KITBOT_FAULT")
         .ok()
         .and_then(|f| f.strip_prefix(name).map(str::to_owned))
+}
+
+/// `KITBOT_FAULT=hold-configured-joins:<file>` (tests): the joins of the configured rooms at
+/// start-up wait until `<file>` exists, so that a test can create a configured room between the
+/// bot's first look at its aliases and those joins (the start-up race of 30660fb).
+pub(super) async fn hold_configured_joins() {
+    let Some(file) = fault("hold-configured-joins:") else {
+        return;
+    };
+    tracing::warn!("KITBOT_FAULT: holding the configured joins until the file exists (tests only)");
+    while !std::path::Path::new(&file).exists() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// `KITBOT_FAULT=join-clock-skew:<seconds>` (tests): the wall clock the bot reads when it joins

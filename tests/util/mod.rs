@@ -702,6 +702,12 @@ impl Bot {
 
     /// Start `kitbot run` and wait until it says it is ready.
     pub fn start(&mut self) {
+        let before = self.spawn();
+        self.wait_ready(before);
+    }
+
+    /// Start `kitbot run` without waiting; returns what [`Bot::wait_ready`] waits to change.
+    pub fn spawn(&mut self) -> u32 {
         let before = *self.ready.0.lock().expect("ready");
         // Diagnostics only (a benchmark run under a profiler): `KITBOT_TEST_BOT_WRAPPER="heaptrack
         // -o /tmp/bot"` starts the bot through that command. The process id the tests see is
@@ -747,6 +753,13 @@ impl Bot {
                 log.lock().expect("log").push(line);
             }
         });
+        self.child = Some(child);
+        before
+    }
+
+    /// Wait until the bot started by [`Bot::spawn`] says it is ready.
+    pub fn wait_ready(&mut self, before: u32) {
+        let mut child = self.child.take().expect("a started bot");
         let (lock, cvar) = &*self.ready;
         let deadline = Instant::now() + TIMEOUT;
         let mut guard = lock.lock().expect("ready");
@@ -771,6 +784,19 @@ impl Bot {
         }
         drop(guard);
         self.child = Some(child);
+    }
+
+    /// Wait until a line of the bot's log contains `text`.
+    pub fn wait_log(&self, text: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        while !self.log().iter().any(|line| line.contains(text)) {
+            assert!(
+                Instant::now() < deadline,
+                "kitbot never logged {text:?}:\n{}",
+                self.log().join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// SIGKILL: no shutdown path runs, nothing is flushed on the way out.
