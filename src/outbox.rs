@@ -563,10 +563,13 @@ pub async fn deliver<T: Transport>(
         let seen = outbox.inner.queued_count.load(Ordering::SeqCst);
         let next_retry = match flights.launch(&outbox, &transport) {
             Ok((launched, next_retry)) => {
-                outbox.inner.progress.send_modify(|p| {
+                // Watchers are woken only when there is something new to tell.
+                outbox.inner.progress.send_if_modified(|p| {
+                    let news = p.seen != seen || !launched.is_empty();
                     p.seen = seen;
                     p.in_flight
                         .extend(launched.iter().flat_map(|(txns, _)| txns.iter().cloned()));
+                    news
                 });
                 in_flight.extend(launched.into_iter().map(|(_, flight)| flight));
                 next_retry

@@ -270,22 +270,9 @@ impl SyncLoop {
                     {
                         Outcome::Done => {
                             tracing::trace!(target: "kitbot::timing", "response handled");
-                            // The answers go out before the next request, which would reach the
-                            // homeserver while it writes them and slow that write down.
-                            let events: Vec<String> = response
-                                .rooms
-                                .joined
-                                .values()
-                                .flat_map(|update| update.timeline.events.iter())
-                                .filter_map(|event| event.event_id().map(|id| id.to_string()))
-                                .collect();
-                            let events: Vec<&str> = events.iter().map(String::as_str).collect();
                             tokio::select! {
                                 _ = shutdown.cancelled() => {}
-                                _ = adapter
-                                    .engine
-                                    .outbox()
-                                    .wait_answers_sent(&events, ANSWERS_SENT_WAIT) => {}
+                                _ = answers_sent(adapter, &response) => {}
                             }
                             tracing::trace!(target: "kitbot::timing", "answers sent");
                             self.advance(adapter, &response.next_batch).await;
@@ -337,6 +324,25 @@ impl SyncLoop {
             }
         }
     }
+}
+
+/// Wait until the answers to `response`'s events are sent, [`ANSWERS_SENT_WAIT`] at most: they
+/// go out before the next request, which would reach the homeserver while it writes them and
+/// slow that write down.
+async fn answers_sent(adapter: &Adapter, response: &SyncResponse) {
+    let ids: Vec<_> = response
+        .rooms
+        .joined
+        .values()
+        .flat_map(|update| update.timeline.events.iter())
+        .filter_map(TimelineEvent::event_id)
+        .collect();
+    let events: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+    adapter
+        .engine
+        .outbox()
+        .wait_answers_sent(&events, ANSWERS_SENT_WAIT)
+        .await;
 }
 
 impl Adapter {
