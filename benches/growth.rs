@@ -67,7 +67,10 @@ fn room(r: usize) -> String {
 fn main() {
     // As `kitbot` does (`KITBOT_MALLOC_DEFAULT=1` measures glibc's default behaviour).
     let tuned = kitbot::memory::tune_allocator();
-    eprintln!("glibc trim threshold fixed: {tuned}");
+    eprintln!(
+        "glibc trim threshold fixed: {}, arenas capped: {}",
+        tuned.trim_threshold, tuned.arena_max
+    );
     let commands = env_usize("KITBOT_GROWTH_COMMANDS", 10_000);
     let every = env_usize("KITBOT_GROWTH_EVERY", 1_000).max(1);
     let dir = tempfile::tempdir().expect("temporary folder");

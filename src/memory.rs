@@ -6,44 +6,78 @@
 //! behaviour the engine's resident memory grew by about 5 KB per command under the load mix and
 //! did not come back (BENCHMARKS.md "Memory: glibc's thresholds"). A fixed trim threshold turns
 //! that adjustment off; it cost no measurable CPU in the same bench.
+//!
+//! glibc also gives threads arenas of their own, up to eight per core, each keeping the memory
+//! freed in it. `kitbot run` has about twenty threads (tokio's workers and blocking pool, sled's,
+//! matrix-sdk's) and had sixteen arenas on two cores from its first minute; the blocking pool
+//! starts threads when the machine is slow, and a thread that starts allocates in its arena
+//! whatever the others keep free. Capped at two, the bot's anonymous memory was about 2 MiB
+//! lower, and rose 0.25 MiB instead of 0.81 from 2,000 to 11,000 commands (one run each); no
+//! CPU difference was resolved (BENCHMARKS.md "glibc's arenas").
 
 /// The trim threshold set at start: free memory above this at the top of the heap goes back
 /// to the system.
 pub const TRIM_THRESHOLD: usize = 128 * 1024;
 
-/// Fix glibc's trim threshold (see the module's documentation). Call first thing in `main`,
-/// before any thread starts. Does nothing when `KITBOT_MALLOC_DEFAULT=1` (to measure the
-/// difference), when glibc's own `MALLOC_TRIM_THRESHOLD_` or `MALLOC_MMAP_THRESHOLD_` is set
-/// (the person running the bot chose), or on a system without glibc. Returns whether it set it.
-pub fn tune_allocator() -> bool {
+/// The most arenas glibc may open (its default is eight per core).
+pub const ARENA_MAX: usize = 2;
+
+/// What [`tune_allocator`] set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuned {
+    pub trim_threshold: bool,
+    pub arena_max: bool,
+}
+
+/// Fix glibc's trim threshold and cap its arenas (see the module's documentation). Call first
+/// thing in `main`, before any thread starts. Does nothing when `KITBOT_MALLOC_DEFAULT=1` (to
+/// measure the difference) or on a system without glibc; leaves the trim threshold alone when
+/// glibc's own `MALLOC_TRIM_THRESHOLD_` or `MALLOC_MMAP_THRESHOLD_` is set, and the arenas when
+/// `MALLOC_ARENA_MAX` is (the person running the bot chose). Returns what it set.
+pub fn tune_allocator() -> Tuned {
     let chosen = |name: &str| std::env::var_os(name).is_some();
-    if std::env::var("KITBOT_MALLOC_DEFAULT").is_ok_and(|v| v == "1")
-        || chosen("MALLOC_TRIM_THRESHOLD_")
-        || chosen("MALLOC_MMAP_THRESHOLD_")
-    {
-        return false;
+    if std::env::var("KITBOT_MALLOC_DEFAULT").is_ok_and(|v| v == "1") {
+        return Tuned {
+            trim_threshold: false,
+            arena_max: false,
+        };
     }
-    set_trim_threshold()
+    Tuned {
+        trim_threshold: !chosen("MALLOC_TRIM_THRESHOLD_")
+            && !chosen("MALLOC_MMAP_THRESHOLD_")
+            && set(Setting::TrimThreshold),
+        arena_max: !chosen("MALLOC_ARENA_MAX") && set(Setting::ArenaMax),
+    }
+}
+
+enum Setting {
+    TrimThreshold,
+    ArenaMax,
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn set_trim_threshold() -> bool {
+fn set(setting: Setting) -> bool {
+    let (param, value) = match setting {
+        Setting::TrimThreshold => (libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD),
+        Setting::ArenaMax => (libc::M_ARENA_MAX, ARENA_MAX),
+    };
     // SAFETY: `mallopt` only changes malloc's parameters; called before threads start, with a
     // parameter and a value glibc documents for it.
-    unsafe { libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD as libc::c_int) == 1 }
+    unsafe { libc::mallopt(param, value as libc::c_int) == 1 }
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn set_trim_threshold() -> bool {
+fn set(_setting: Setting) -> bool {
     false
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_trim_threshold_is_accepted_on_linux_with_glibc() {
+    fn both_settings_are_accepted_on_linux_with_glibc() {
         if cfg!(all(target_os = "linux", target_env = "gnu")) {
-            assert!(super::set_trim_threshold());
+            assert!(super::set(super::Setting::TrimThreshold));
+            assert!(super::set(super::Setting::ArenaMax));
         }
     }
 }
