@@ -13,7 +13,9 @@
 //! starts threads when the machine is slow, and a thread that starts allocates in its arena
 //! whatever the others keep free. Capped at two, the bot's anonymous memory was about 2 MiB
 //! lower, and rose 0.25 MiB instead of 0.81 from 2,000 to 11,000 commands (one run each); no
-//! CPU difference was resolved (BENCHMARKS.md "glibc's arenas").
+//! CPU difference was resolved (BENCHMARKS.md "glibc's arenas"). The cap does not stop the slow
+//! rise: over 36,000 commands the main arena still grew about 25 KB per 1,000 (BENCHMARKS.md
+//! "36,000 commands with the arena cap").
 
 /// The trim threshold set at start: free memory above this at the top of the heap goes back
 /// to the system.
