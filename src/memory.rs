@@ -16,7 +16,7 @@
 //! CPU difference was resolved (BENCHMARKS.md "glibc's arenas"). The cap does not stop the slow
 //! rise: over 36,000 commands the main arena still grew about 25 KB per 1,000 (BENCHMARKS.md
 //! "36,000 commands with the arena cap"). That rise is not live data (under heaptrack the live
-//! heap stayed flat from 1,000 to 10,000 commands), and `malloc_trim(0)` every minute did not
+//! heap stayed flat from 1,000 to 9,000 commands), and `malloc_trim(0)` every minute did not
 //! slow it: the arena's pages stay partly used. mimalloc as the global allocator put the
 //! anonymous memory at 64 MiB at start and 72–75 MiB over the first 1,000 commands (glibc: 9–11).
 //! Neither is applied (BENCHMARKS.md "What the main arena keeps").
