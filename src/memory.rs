@@ -19,7 +19,10 @@
 //! heap stayed flat from 1,000 to 9,000 commands), and `malloc_trim(0)` every minute did not
 //! slow it: the arena's pages stay partly used. mimalloc as the global allocator put the
 //! anonymous memory at 64 MiB at start and 72–75 MiB over the first 1,000 commands (glibc: 9–11).
-//! Neither is applied (BENCHMARKS.md "What the main arena keeps").
+//! Neither is applied (BENCHMARKS.md "What the main arena keeps"). Nor are jemalloc (5 MiB more
+//! from the start) or glibc without fastbins (`M_MXFAST` 0: no change beyond run-to-run
+//! differences); a bare matrix-sdk bot with these two settings drifts nearly as much as kitbot
+//! (BENCHMARKS.md "The bare matrix-sdk bot drifts too").
 
 /// The trim threshold set at start: free memory above this at the top of the heap goes back
 /// to the system.
