@@ -21,7 +21,7 @@
 //! anonymous memory at 64 MiB at start and 72–75 MiB over the first 1,000 commands (glibc: 9–11).
 //! Neither is applied (BENCHMARKS.md "What the main arena keeps"). Nor are jemalloc (5 MiB more
 //! from the start) or glibc without fastbins (`M_MXFAST` 0: no change beyond run-to-run
-//! differences). A bare matrix-sdk bot with these two settings drifts less (6–18 KiB per 1,000
+//! differences). A bare matrix-sdk bot given kitbot's two settings drifts less (6–18 KiB per 1,000
 //! commands between thread starts, kitbot 36–60): the source of kitbot's share is not located
 //! (BENCHMARKS.md "Beside a bare matrix-sdk bot").
 
