@@ -361,11 +361,17 @@ async fn the_weekly_digest_reaches_only_who_asked_with_their_figures_only() {
 /// A coordinator who subscribed to the digest and is then lowered below the coordination level
 /// stops receiving it, and is told so once, in a direct room; the subscription is gone (seen
 /// with `!digest` once the role is given back). Alice, still coordinating, is told nothing.
+/// Bob's role is read before and after each change: no role the bot keeps outlives a change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_coordinator_who_loses_the_role_stops_receiving_the_digest() {
     use matrix_sdk::ruma::Int;
     let (alice, bob, mut bot, room_id) = team().await;
     let room = alice.room(&room_id);
+    // The bot reads bob's role as a member first: what it keeps of it must not outlive the
+    // change below (the role cache).
+    let ask = bob.say(&room_id, "!relances").await;
+    let answer = bob.wait_reply(&ask).await.body;
+    assert!(answer.contains("réservée à la coordination"), "{answer}");
     room.update_power_levels(vec![(&bob.user_id, Int::from(50))])
         .await
         .expect("bob coordinates");
@@ -398,6 +404,10 @@ async fn a_coordinator_who_loses_the_role_stops_receiving_the_digest() {
         .filter(|m| m.room_id == dm && m.body.contains("s'arrête"))
         .count();
     assert_eq!(stops, 1, "told once");
+    // Nor does his former role outlive the change.
+    let ask = bob.say(&room_id, "!relances").await;
+    let answer = bob.wait_reply(&ask).await.body;
+    assert!(answer.contains("réservée à la coordination"), "{answer}");
 
     // Given the role back, bob finds no digest: it was stopped, not paused.
     room.update_power_levels(vec![(&bob.user_id, Int::from(50))])

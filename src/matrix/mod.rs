@@ -69,6 +69,8 @@ pub struct Adapter {
     dropped: Arc<Mutex<HashSet<String>>>,
     /// Read receipts, sent in the background.
     receipts: presence::Receipts,
+    /// Membership and power levels by room and person, until the state changes.
+    roles: roles::RoleCache,
 }
 
 /// The bot's Matrix client: its saved session restored, or its first login made (the
@@ -119,6 +121,7 @@ pub async fn run(
         pending_aliases: Arc::default(),
         undecrypted: undecrypted::Pending::default(),
         receipts: presence::Receipts::default(),
+        roles: roles::RoleCache::default(),
     };
     let adapter = adapter.with_tenants().await;
     let tracker = TaskTracker::new();

@@ -375,13 +375,17 @@ impl Adapter {
                 .collect::<Vec<_>>(),
             "sync response"
         );
+        let roles_changed = changes_state(response, ROLE_STATE);
+        if roles_changed || may_hide_role_changes(response) {
+            // Before anything reads a role: matrix-sdk's store has this response's state.
+            self.roles.forget_all();
+        }
         self.follow_tombstones(response).await;
         self.handle_invites(response).await;
         self.rooms_gone(response).await;
         if changes_tenancy(response) {
             self.revisit_rooms().await;
         }
-        let roles_changed = changes_state(response, ROLE_STATE);
         let work = response
             .rooms
             .joined
@@ -439,6 +443,8 @@ impl Adapter {
         tracing::info!(
             "the Matrix client had this sync response already; reading its events again"
         );
+        // What changed in the rooms' state meanwhile is not known here.
+        self.roles.forget_all();
         let work = self.client.joined_rooms().into_iter().map(|room| async move {
             let events = self.fetch_gap(&room, next_batch, since).await;
             self.note_own_join(&room, &[], &events);
@@ -800,6 +806,18 @@ const ROLE_STATE: &[&str] = &["m.room.member", "m.room.power_levels"];
 
 fn changes_tenancy(response: &SyncResponse) -> bool {
     changes_state(response, &super::rooms::TENANCY_STATE)
+}
+
+/// Whether a response may change a room's members or power levels without a state event of
+/// theirs in it: a timeline cut short (a gap), rooms left or invited to.
+fn may_hide_role_changes(response: &SyncResponse) -> bool {
+    !response.rooms.left.is_empty()
+        || !response.rooms.invited.is_empty()
+        || response
+            .rooms
+            .joined
+            .values()
+            .any(|update| update.timeline.limited)
 }
 
 /// Whether a response carries, in some joined room, a state event of one of `kinds`.
