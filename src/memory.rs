@@ -21,11 +21,11 @@
 //! anonymous memory at 64 MiB at start and 72–75 MiB over the first 1,000 commands (glibc: 9–11).
 //! Neither is applied (BENCHMARKS.md "What the main arena keeps"). Nor are jemalloc (5 MiB more
 //! from the start) or glibc without fastbins (`M_MXFAST` 0: no change beyond run-to-run
-//! differences). A bare matrix-sdk bot given kitbot's two settings drifts too (0.04–0.23 MiB over
-//! 7,000 commands in four runs; kitbot 0.16–0.41 in thirteen), and kitbot without its engine,
-//! outbox, sled and ledger on the command's path drifts as much as kitbot: no part of kitbot's
-//! command path carries it; what else differs from the bare bot (more threads, a larger heap) is not measured apart
-//! (BENCHMARKS.md "kitbot's own parts, one at a time").
+//! differences). A bare matrix-sdk bot given kitbot's two settings drifts less on average
+//! (0.04–0.23 MiB over 7,000 commands in six runs, mean 0.13; kitbot 0.16–0.41 in fourteen, mean
+//! 0.26), and kitbot without its engine, outbox, sled and ledger on the command's path drifts as
+//! much as kitbot: the extra is elsewhere, not located (BENCHMARKS.md "kitbot's own parts, one
+//! at a time").
 
 /// The trim threshold set at start: free memory above this at the top of the heap goes back
 /// to the system.
