@@ -291,8 +291,9 @@ mod tests {
             .insert(&[0xff, 0x00][..], &[0x80, 0x81][..])
             .expect("raw");
         assert_eq!(store.next_number("n").expect("n"), 1);
-        // What the outbox remembers per command, in the ledger beside sled.
+        // What the outbox remembers per command, in the ledger beside sled, and the sync position.
         store.ledger().note_handled("$cmd", 1_000);
+        store.ledger().note_position("s42_7");
         store
             .ledger()
             .delivered(
@@ -344,6 +345,11 @@ mod tests {
             Some("$cmd")
         );
         assert_eq!(ledger.counts().expect("counts"), (1, 1, 1));
+        assert_eq!(
+            ledger.position().expect("read").as_deref(),
+            Some("s42_7"),
+            "the sync position restored: the bot goes on from there"
+        );
 
         // Into an existing store: refused. A cut file: refused, nothing written.
         assert!(matches!(

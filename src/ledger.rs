@@ -21,6 +21,13 @@
 //!   outbox in sled, so a crash in between leaves a pending item known as delivered, which the
 //!   next round drops.
 //!
+//! - the Matrix sync position (up to where every event is handled) is noted with the handled
+//!   marks of its response's events ([`Ledger::note_position`]) and written in the same
+//!   transaction, after the flush of sled that carries their answers. In sled it was rewritten
+//!   at every sync response after the flush, on disk only at the next one; in a bot that wrote
+//!   nothing else to sled per command, those writes alone made the memory drift
+//!   (BENCHMARKS.md, "The sync position out of sled").
+//!
 //! In backups these records keep their former sled names and formats ([`HANDLED`],
 //! [`DELIVERED`], [`ANSWERS`], [`ANSWERED`]): a backup is restored into sled trees of those
 //! names, and the store moves such trees into the ledger when it opens ([`Ledger::import`]),
@@ -86,7 +93,17 @@ const SCHEMA: &str = "
         PRIMARY KEY (tree, key)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS records_at ON records (tree, at);
+    CREATE TABLE IF NOT EXISTS position (
+        id INTEGER PRIMARY KEY CHECK (id = 0),
+        since TEXT NOT NULL
+    );
 ";
+
+/// The sled tree and key that held the sync position before the ledger: its name in backups (the
+/// value in the store's envelope, a JSON string).
+pub const POSITION_TREE: &str = "meta";
+/// See [`POSITION_TREE`].
+pub const POSITION_KEY: &str = "matrix_since";
 
 /// A key and its value, as a sled tree holds them.
 pub type Entry = (Vec<u8>, Vec<u8>);
@@ -116,17 +133,18 @@ pub struct Ledger {
     pending: Mutex<Pending>,
 }
 
-/// Writes noted, waiting for a flush of sled: handled marks (event → when) and records
-/// ((tree, key) → (value, when)).
+/// Writes noted, waiting for a flush of sled: handled marks (event → when), records
+/// ((tree, key) → (value, when)) and the sync position.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pending {
     handled: HashMap<String, i64>,
     records: HashMap<(String, String), (Vec<u8>, i64)>,
+    position: Option<String>,
 }
 
 impl Pending {
     pub fn is_empty(&self) -> bool {
-        self.handled.is_empty() && self.records.is_empty()
+        self.handled.is_empty() && self.records.is_empty() && self.position.is_none()
     }
 }
 
@@ -211,6 +229,35 @@ impl Ledger {
             .optional()?)
     }
 
+    /// The sync position reached: every event before it is handled. Kept in memory until the
+    /// next flush of the store writes it, with the handled marks noted before it (so a crash
+    /// never leaves it past an event whose mark or answers are not on disk).
+    pub fn note_position(&self, since: &str) {
+        self.pending().position = Some(since.to_owned());
+    }
+
+    /// The sync position (noted or written); `None` before the first sync.
+    pub fn position(&self) -> Result<Option<String>, StoreError> {
+        if let Some(since) = &self.pending().position {
+            return Ok(Some(since.clone()));
+        }
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT since FROM position WHERE id = 0")?
+            .query_row([], |row| row.get::<_, String>(0))
+            .optional()?)
+    }
+
+    /// Take in a sync position found in sled (an older store, or a restored backup), on disk
+    /// when this returns; a position already here is newer and is kept. Returns whether it was
+    /// taken.
+    pub fn import_position(&self, since: &str) -> Result<bool, StoreError> {
+        Ok(self.conn().execute(
+            "INSERT OR IGNORE INTO position (id, since) VALUES (0, ?1)",
+            params![since],
+        )? == 1)
+    }
+
     /// Forget the records of `tree` made before `cutoff` (milliseconds). Returns how many.
     pub fn prune_records(&self, tree: &str, cutoff: i64) -> Result<usize, StoreError> {
         Ok(self.conn().execute(
@@ -247,6 +294,12 @@ impl Ledger {
                 for ((tree, key), (value, at)) in &writes.records {
                     insert.execute(params![tree, key, value, at])?;
                 }
+                if let Some(since) = &writes.position {
+                    tx.prepare_cached(
+                        "INSERT OR REPLACE INTO position (id, since) VALUES (0, ?1)",
+                    )?
+                    .execute(params![since])?;
+                }
             }
             tx.commit()?;
         }
@@ -260,6 +313,9 @@ impl Ledger {
             if pending.records.get(&key) == Some(&written) {
                 pending.records.remove(&key);
             }
+        }
+        if writes.position.is_some() && pending.position == writes.position {
+            pending.position = None;
         }
         Ok(())
     }
@@ -410,6 +466,14 @@ impl Ledger {
             each(&tree, key.as_bytes(), &value)?;
             count += 1;
         }
+        let since = conn
+            .prepare("SELECT since FROM position WHERE id = 0")?
+            .query_row([], |row| row.get::<_, String>(0))
+            .optional()?;
+        if let Some(since) = since {
+            each(POSITION_TREE, POSITION_KEY.as_bytes(), &encode(&since))?;
+            count += 1;
+        }
         Ok(count)
     }
 
@@ -509,6 +573,57 @@ pub enum ExportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sync position is written with the marks noted before it, never alone before them,
+    /// and a newer position noted during a write stays noted.
+    #[test]
+    fn the_position_is_written_with_the_marks_noted_before_it() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ledger = Ledger::open(&dir.path().join(FILE)).expect("open");
+        assert_eq!(ledger.position().expect("read"), None, "a new ledger");
+        ledger.note_handled("$a", 1);
+        ledger.note_position("s1");
+        assert_eq!(ledger.position().expect("read").as_deref(), Some("s1"));
+        let writes = ledger.pending_writes();
+        ledger.note_position("s2");
+        ledger.commit_pending(writes).expect("commit");
+        assert_eq!(
+            ledger.position().expect("read").as_deref(),
+            Some("s2"),
+            "noted after the write began: still the one read"
+        );
+        assert!(!ledger.pending_writes().is_empty(), "s2 waits for a write");
+        drop(ledger);
+        let ledger = Ledger::open(&dir.path().join(FILE)).expect("reopen");
+        assert_eq!(
+            ledger.position().expect("read").as_deref(),
+            Some("s1"),
+            "what was written survives, what was not is gone"
+        );
+        assert!(ledger.is_handled("$a").expect("read"), "with its marks");
+
+        // A position taken in from sled does not replace a newer one already here.
+        assert!(!ledger.import_position("s0").expect("import"));
+        assert_eq!(ledger.position().expect("read").as_deref(), Some("s1"));
+
+        // In a backup, under its former sled tree and key, in the store's envelope.
+        let mut seen = Vec::new();
+        ledger
+            .export(|tree, key, value| {
+                seen.push((tree.to_owned(), key.to_vec(), value.to_vec()));
+                Ok(())
+            })
+            .expect("export");
+        let position: Vec<_> = seen
+            .iter()
+            .filter(|(tree, key, _)| tree == POSITION_TREE && key == POSITION_KEY.as_bytes())
+            .collect();
+        assert_eq!(position.len(), 1, "{seen:?}");
+        assert_eq!(
+            decode::<String>(POSITION_TREE, &position[0].2).expect("decode"),
+            "s1"
+        );
+    }
 
     #[test]
     fn a_mark_is_kept_in_memory_until_written() {

@@ -127,7 +127,7 @@ pub const TREES: &[(&str, Kept)] = &[
     ),
     (
         "meta",
-        Kept::Nothing("sync position, schema version, counters (R7, P3…)"),
+        Kept::Nothing("schema version, counters (R7, P3…), the avatar's digest; the sync position is in the ledger"),
     ),
     (DM_ROOMS, Kept::Nothing("direct room id → Mission Locale")),
     (DM_OF, Kept::Personal),

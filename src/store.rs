@@ -602,9 +602,9 @@ impl Store {
     }
 
     /// Move the ledger's records still in sled trees (a store from before the ledger, or a
-    /// restored backup: `ledger.rs`) into the ledger, then drop those trees. Idempotent: a
-    /// crash after the ledger took them and before the trees are gone moves them again, and
-    /// a record already in the ledger is kept.
+    /// restored backup: `ledger.rs`) into the ledger, then drop those trees (for the sync
+    /// position, its key in `meta`). Idempotent: a crash after the ledger took them and before
+    /// they are gone from sled moves them again, and a record already in the ledger is kept.
     pub fn move_records_to_ledger(&self) -> Result<(), StoreError> {
         let db = self.db()?;
         let present: Vec<String> = self.tree_names()?;
@@ -628,6 +628,17 @@ impl Store {
                 "records moved from sled into the ledger"
             );
             moved = true;
+        }
+        // The sync position, kept in sled's `meta` tree before the ledger (or restored there
+        // from a backup): into the ledger (on disk), then out of sled.
+        let position = ledger::POSITION_KEY.as_bytes();
+        if present.iter().any(|p| p == ledger::POSITION_TREE) {
+            if let Some(since) = self.get::<String>(ledger::POSITION_TREE, position)? {
+                self.inner.ledger.import_position(&since)?;
+                self.remove(ledger::POSITION_TREE, position)?;
+                tracing::info!("sync position moved from sled into the ledger");
+                moved = true;
+            }
         }
         if moved {
             self.flush_blocking()?;
@@ -1064,6 +1075,12 @@ mod tests {
                 "$old",
                 encode(&serde_json::json!({"card": "sms-rappel", "at": at})),
             );
+            put(
+                crate::ledger::POSITION_TREE,
+                crate::ledger::POSITION_KEY,
+                encode(&"s72_5_0".to_owned()),
+            );
+            put(crate::ledger::POSITION_TREE, "other", encode(&7u32));
             db.flush().expect("flush");
         }
         for _ in 0..2 {
@@ -1089,6 +1106,28 @@ mod tests {
                 .expect("read")
                 .expect("moved");
             assert!(String::from_utf8_lossy(&card).contains("sms-rappel"));
+            assert_eq!(
+                ledger.position().expect("read").as_deref(),
+                Some("s72_5_0"),
+                "the sync position moved"
+            );
+            assert_eq!(
+                store
+                    .get::<String>(
+                        crate::ledger::POSITION_TREE,
+                        crate::ledger::POSITION_KEY.as_bytes()
+                    )
+                    .expect("read"),
+                None,
+                "the sync position left sled"
+            );
+            assert_eq!(
+                store
+                    .get::<u32>(crate::ledger::POSITION_TREE, b"other")
+                    .expect("read"),
+                Some(7),
+                "the rest of its tree stays"
+            );
             let names = store.tree_names().expect("names");
             for tree in crate::ledger::TREES
                 .into_iter()

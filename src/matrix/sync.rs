@@ -36,7 +36,6 @@ use crate::store::StoreError;
 
 use super::{convert, Adapter};
 
-const SYNC_TOKEN_KEY: &[u8] = b"matrix_since";
 /// Room id → when the bot joined it (Unix milliseconds).
 pub const ROOMS_JOINED: &str = "rooms_joined";
 /// At most this many `/messages` pages are fetched to fill one gap.
@@ -192,7 +191,7 @@ impl SyncLoop {
             .timeout(Duration::from_secs(30))
             .filter(filter.into());
         let store = adapter.engine.store();
-        let mut since: Option<String> = store.get::<String>("meta", SYNC_TOKEN_KEY)?;
+        let mut since: Option<String> = store.ledger().position()?;
         if since.is_none() {
             let response = adapter
                 .client
@@ -201,7 +200,7 @@ impl SyncLoop {
                 .context("première synchronisation")?;
             adapter.handle_invites(&response).await;
             since = Some(response.next_batch.clone());
-            store.put("meta", SYNC_TOKEN_KEY, &response.next_batch)?;
+            store.ledger().note_position(&response.next_batch);
             store.flush().await?;
         }
         let sdk_token = sdk_sync_token(&adapter.client).await;
@@ -308,16 +307,14 @@ impl SyncLoop {
         }
     }
 
-    /// Every event of the response is handled: make that durable, then move the position.
+    /// Every event of the response is handled: make that durable, with the position past them.
     async fn advance(&mut self, adapter: &Adapter, next_batch: &str) {
         let store = adapter.engine.store();
-        let saved = async {
-            // The handled marks and queued answers reach the disk before the position moves
-            // past their events.
-            store.flush().await?;
-            store.put("meta", SYNC_TOKEN_KEY, &next_batch.to_owned())
-        };
-        match saved.await {
+        // The flush writes sled (the queued answers), then the ledger's noted writes in one
+        // transaction: the handled marks and this position together, so the position never
+        // reaches the disk before the marks and answers of its events (`ledger.rs`).
+        store.ledger().note_position(next_batch);
+        match store.flush().await {
             Ok(()) => self.since = Some(next_batch.to_owned()),
             Err(err) => {
                 tracing::error!(cause = %err, "could not save the sync position; syncing again from the previous one")
