@@ -23,9 +23,11 @@
 //! from the start) or glibc without fastbins (`M_MXFAST` 0: no change beyond run-to-run
 //! differences). A bare matrix-sdk bot given kitbot's two settings drifts less on average
 //! (0.04–0.23 MiB over 7,000 commands in six runs, mean 0.13; kitbot 0.16–0.41 in fourteen, mean
-//! 0.26), and kitbot without its engine, outbox, sled and ledger on the command's path drifts as
-//! much as kitbot: the extra is elsewhere, not located (BENCHMARKS.md "kitbot's own parts, one
-//! at a time").
+//! 0.26). The extra is sled 0.34's writes per command: with nothing written to sled per
+//! command kitbot's arenas did not drift (+0.04 and +0.00), one write of the sync position per
+//! sync response put the drift back (+0.52), and so did the engine and outbox path (+0.29);
+//! the sync position is now in the ledger, the outbox's writes remain (BENCHMARKS.md "kitbot's
+//! own parts, one at a time" and "The sync position out of sled").
 
 /// The trim threshold set at start: free memory above this at the top of the heap goes back
 /// to the system.
