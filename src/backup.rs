@@ -306,6 +306,17 @@ mod tests {
                 }),
             )
             .expect("delivered");
+        // A message waiting in the outbox (in the ledger too).
+        let outbox = crate::outbox::Outbox::new(
+            store.clone(),
+            std::sync::Arc::new(crate::core::FixedClock::new(t("2026-12-01T09:00:00Z"))),
+        );
+        outbox
+            .queue(vec![crate::outbox::Draft::new(
+                "fire|n|1|post",
+                crate::core::Outgoing::notice("!r:x".to_owned(), "Point d'équipe".to_owned()),
+            )])
+            .expect("queue");
         let backups = dir.path().join("backups");
         let file = write(&store, &backups, t("2026-12-01T10:00:00Z")).expect("backup");
         assert_eq!(latest(&backups).as_deref(), Some(file.as_path()));
@@ -350,6 +361,15 @@ mod tests {
             Some("s42_7"),
             "the sync position restored: the bot goes on from there"
         );
+        let waiting = crate::outbox::Outbox::new(
+            restored.clone(),
+            std::sync::Arc::new(crate::core::FixedClock::new(t("2026-12-01T11:00:00Z"))),
+        )
+        .pending()
+        .expect("pending");
+        assert_eq!(waiting.len(), 1, "the waiting message restored");
+        assert_eq!(waiting[0].txn, "fire|n|1|post");
+        assert_eq!(waiting[0].out.markdown(), Some("Point d'équipe"));
 
         // Into an existing store: refused. A cut file: refused, nothing written.
         assert!(matches!(

@@ -1,7 +1,7 @@
-//! The ledger: what the outbox remembers about every command for a while — the events it
-//! handled (30 days), the messages it delivered (7 days), and the bot's first answer to each
-//! command (7 days, for edits and reactions). One SQLite file beside sled's, in the store's
-//! folder ([`FILE`]).
+//! The ledger: the outbox's waiting messages, and what it remembers about every command for a
+//! while — the events it handled (30 days), the messages it delivered (7 days), and the bot's
+//! first answer to each command (7 days, for edits and reactions). One SQLite file beside
+//! sled's, in the store's folder ([`FILE`]).
 //!
 //! Why not sled: these are a few records per command, and sled 0.34 keeps in memory about what
 //! it holds whatever its `cache_capacity` (100–300 bytes per record here), so they made the
@@ -10,16 +10,18 @@
 //! ([`CACHE_KIB`]).
 //!
 //! Order of writes, as the outbox needs it (see `outbox.rs`):
-//! - an event's "handled" mark must not reach the disk before its queued answers, which are in
-//!   sled: [`Ledger::note_handled`] keeps it in memory, and the store writes what was noted
-//!   before a flush of sled once that flush succeeded ([`Ledger::pending_writes`] and
-//!   [`Ledger::commit_pending`], from `Store::flush_blocking`). Until then it answers
-//!   [`Ledger::is_handled`] from memory. The other records kept per command
+//! - an event's answers ([`Ledger::note_queued`]) and its "handled" mark
+//!   ([`Ledger::note_handled`]) are kept in memory and written in one transaction after a flush
+//!   of sled that started after they were noted and succeeded ([`Ledger::pending_writes`] and
+//!   [`Ledger::commit_pending`], from `Store::flush_blocking`): what handling the event changed
+//!   in sled (a nudge created) is on disk before the answer that says so. Until then they are
+//!   read from memory (delivery sends the answers at once). The other records kept per command
 //!   ([`RECORD_TREES`]: which card answered a command, for votes) are noted and written the
 //!   same way ([`Ledger::note_record`]), with the handled marks of the same flush.
-//! - a delivered message is recorded here (committed, `synchronous = FULL`) before it leaves the
-//!   outbox in sled, so a crash in between leaves a pending item known as delivered, which the
-//!   next round drops.
+//! - a message no event caused (a nudge firing) is written when it is queued
+//!   ([`Ledger::queue`]), before its cause moves on in sled.
+//! - a delivered message is recorded and leaves the outbox in one transaction
+//!   ([`Ledger::delivered`], committed with `synchronous = FULL`).
 //!
 //! - the Matrix sync position (up to where every event is handled) is noted with the handled
 //!   marks of its response's events ([`Ledger::note_position`]) and written in the same
@@ -28,13 +30,14 @@
 //!   nothing else to sled per command, those writes alone made the memory drift
 //!   (BENCHMARKS.md, "The sync position out of sled").
 //!
-//! In backups these records keep their former sled names and formats ([`HANDLED`],
+//! In backups these records keep their former sled names and formats ([`OUTBOX`], [`HANDLED`],
 //! [`DELIVERED`], [`ANSWERS`], [`ANSWERED`]): a backup is restored into sled trees of those
 //! names, and the store moves such trees into the ledger when it opens ([`Ledger::import`]),
 //! which is also how a store written before the ledger existed is upgraded.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -97,13 +100,58 @@ const SCHEMA: &str = "
         id INTEGER PRIMARY KEY CHECK (id = 0),
         since TEXT NOT NULL
     );
+    CREATE TABLE IF NOT EXISTS outbox (
+        txn TEXT PRIMARY KEY NOT NULL,
+        destination TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        item BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS outbox_queue ON outbox (destination, seq);
 ";
+
+/// The outbox's waiting messages: their name in backups (transaction id → the item in the
+/// store's envelope, as `outbox.rs` encodes it), and the sled tree that held them before.
+pub const OUTBOX: &str = "outbox";
+/// The sled tree of queue entries kept beside [`OUTBOX`] before (dropped when a store opens:
+/// the table's index does its work).
+pub const OUTBOX_QUEUES: &str = "outbox_queues";
+/// The sled counter that numbered the outbox's messages before (dropped with [`OUTBOX`]).
+pub const OUTBOX_COUNTER: &str = "counter:outbox";
+
+/// One waiting message of the outbox, as the ledger keeps it: what delivery reads it by (its
+/// destination and its order of queueing) and the item itself, opaque here (`outbox.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    pub txn: String,
+    pub destination: String,
+    pub seq: u64,
+    pub item: Vec<u8>,
+}
 
 /// The sled tree and key that held the sync position before the ledger: its name in backups (the
 /// value in the store's envelope, a JSON string).
 pub const POSITION_TREE: &str = "meta";
 /// See [`POSITION_TREE`].
 pub const POSITION_KEY: &str = "matrix_since";
+
+/// Writes a waiting message, unless it was delivered meanwhile (a commit of noted messages
+/// reads them before the delivery of one of them is recorded).
+const INSERT_QUEUED: &str = "INSERT OR REPLACE INTO outbox (txn, destination, seq, item)
+    SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM delivered WHERE txn = ?1)";
+
+/// An order number as SQLite keeps it (a signed 64-bit integer; never that large here).
+fn seq_sql(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+fn queued_row(row: &rusqlite::Row<'_>) -> Result<Queued, rusqlite::Error> {
+    Ok(Queued {
+        txn: row.get(0)?,
+        destination: row.get(1)?,
+        seq: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+        item: row.get(3)?,
+    })
+}
 
 /// A key and its value, as a sled tree holds them.
 pub type Entry = (Vec<u8>, Vec<u8>);
@@ -126,25 +174,35 @@ pub struct AnswerRecord<'a> {
     pub answer: &'a str,
 }
 
+/// Locks: whoever needs both takes `conn` first, then `pending` (the outbox's noted messages
+/// change under both, so that a commit and a delivery never cross).
 #[derive(Debug)]
 pub struct Ledger {
     conn: Mutex<Connection>,
     /// What waits for the next flush of sled (see the module's notes).
     pending: Mutex<Pending>,
+    /// The next order number of a queued message (one more than the highest in the table when
+    /// it opened, or taken in since).
+    next_seq: AtomicU64,
 }
 
 /// Writes noted, waiting for a flush of sled: handled marks (event → when), records
-/// ((tree, key) → (value, when)) and the sync position.
+/// ((tree, key) → (value, when)), the sync position, and the answers queued with the marks
+/// (transaction id → message).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pending {
     handled: HashMap<String, i64>,
     records: HashMap<(String, String), (Vec<u8>, i64)>,
     position: Option<String>,
+    queued: HashMap<String, Queued>,
 }
 
 impl Pending {
     pub fn is_empty(&self) -> bool {
-        self.handled.is_empty() && self.records.is_empty() && self.position.is_none()
+        self.handled.is_empty()
+            && self.records.is_empty()
+            && self.position.is_none()
+            && self.queued.is_empty()
     }
 }
 
@@ -174,9 +232,14 @@ impl Ledger {
     fn with(conn: Connection) -> Result<Ledger, StoreError> {
         conn.pragma_update(None, "cache_size", -i64::from(CACHE_KIB))?;
         conn.execute_batch(SCHEMA)?;
+        let highest: i64 =
+            conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM outbox", [], |row| {
+                row.get(0)
+            })?;
         Ok(Ledger {
             conn: Mutex::new(conn),
             pending: Mutex::default(),
+            next_seq: AtomicU64::new(u64::try_from(highest).unwrap_or(0) + 1),
         })
     }
 
@@ -279,8 +342,19 @@ impl Ledger {
         if writes.is_empty() {
             return Ok(());
         }
+        // Held to the end: a message noted here is delivered, dropped or changed only under
+        // this lock, so what is written is its latest form, and one delivered meanwhile is not
+        // written back.
+        let mut conn = self.conn();
+        let queued: Vec<Queued> = {
+            let pending = self.pending();
+            writes
+                .queued
+                .keys()
+                .filter_map(|txn| pending.queued.get(txn).cloned())
+                .collect()
+        };
         {
-            let mut conn = self.conn();
             let tx = conn.transaction()?;
             {
                 let mut insert = tx
@@ -300,10 +374,19 @@ impl Ledger {
                     )?
                     .execute(params![since])?;
                 }
+                let mut insert = tx.prepare_cached(INSERT_QUEUED)?;
+                for q in &queued {
+                    insert.execute(params![q.txn, q.destination, seq_sql(q.seq), q.item])?;
+                }
             }
             tx.commit()?;
         }
         let mut pending = self.pending();
+        for q in queued {
+            if pending.queued.get(&q.txn) == Some(&q) {
+                pending.queued.remove(&q.txn);
+            }
+        }
         for (event, at) in writes.handled {
             if pending.handled.get(&event) == Some(&at) {
                 pending.handled.remove(&event);
@@ -346,7 +429,177 @@ impl Ledger {
             )?
             .execute(params![answer.command, answer.room_id, answer.answer, at])?;
         }
+        tx.prepare_cached("DELETE FROM outbox WHERE txn = ?1")?
+            .execute(params![txn])?;
         tx.commit()?;
+        self.pending().queued.remove(txn);
+        Ok(())
+    }
+
+    /// A number to order a message queued now after every other (kept in memory, taken up
+    /// again from the table when the ledger opens).
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Whether the message `txn` waits in the outbox (written, or noted with a handled mark).
+    pub fn is_queued(&self, txn: &str) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        if self.pending().queued.contains_key(txn) {
+            return Ok(true);
+        }
+        let exists = conn
+            .prepare_cached("SELECT 1 FROM outbox WHERE txn = ?1")?
+            .exists(params![txn])?;
+        Ok(exists)
+    }
+
+    /// Queue `items` in the outbox, in one transaction, on disk when this returns (messages
+    /// that no event caused: what decided them is written after them).
+    pub fn queue(&self, items: &[Queued]) -> Result<(), StoreError> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(INSERT_QUEUED)?;
+            for q in items {
+                insert.execute(params![q.txn, q.destination, seq_sql(q.seq), q.item])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Queue `item`, the answer to an event, in memory until the next flush of the store
+    /// writes it with the event's handled mark (noted after it: [`Ledger::note_handled`]).
+    /// Delivery sees it at once.
+    pub fn note_queued(&self, item: Queued) {
+        self.pending().queued.insert(item.txn.clone(), item);
+    }
+
+    /// A waiting message changed (an attempt failed): `item` replaces it where it is.
+    pub fn update_queued(&self, txn: &str, item: Vec<u8>) -> Result<(), StoreError> {
+        let conn = self.conn();
+        conn.prepare_cached("UPDATE outbox SET item = ?2 WHERE txn = ?1")?
+            .execute(params![txn, item])?;
+        if let Some(noted) = self.pending().queued.get_mut(txn) {
+            noted.item = item;
+        }
+        Ok(())
+    }
+
+    /// The message `txn` leaves the outbox without being delivered (it never can be, or it
+    /// was delivered before a crash).
+    pub fn unqueue(&self, txn: &str) -> Result<(), StoreError> {
+        let conn = self.conn();
+        conn.prepare_cached("DELETE FROM outbox WHERE txn = ?1")?
+            .execute(params![txn])?;
+        self.pending().queued.remove(txn);
+        Ok(())
+    }
+
+    /// How many messages wait.
+    pub fn queued_len(&self) -> Result<usize, StoreError> {
+        let conn = self.conn();
+        let written: i64 = conn
+            .prepare_cached("SELECT COUNT(*) FROM outbox")?
+            .query_row([], |row| row.get(0))?;
+        let mut exists = conn.prepare_cached("SELECT 1 FROM outbox WHERE txn = ?1")?;
+        let mut noted = 0;
+        for txn in self.pending().queued.keys() {
+            if !exists.exists(params![txn])? {
+                noted += 1;
+            }
+        }
+        Ok(usize::try_from(written).unwrap_or(0) + noted)
+    }
+
+    /// Every waiting message, oldest first.
+    pub fn queued_all(&self) -> Result<Vec<Queued>, StoreError> {
+        let conn = self.conn();
+        let mut all: HashMap<String, Queued> = HashMap::new();
+        let mut select = conn.prepare_cached("SELECT txn, destination, seq, item FROM outbox")?;
+        let mut rows = select.query([])?;
+        while let Some(row) = rows.next()? {
+            let q = queued_row(row)?;
+            all.insert(q.txn.clone(), q);
+        }
+        for (txn, q) in &self.pending().queued {
+            all.insert(txn.clone(), q.clone());
+        }
+        let mut all: Vec<Queued> = all.into_values().collect();
+        all.sort_by_key(|q| q.seq);
+        Ok(all)
+    }
+
+    /// The first `window` waiting messages of each destination but those `skip` names, oldest
+    /// first: one short indexed read per destination, whatever the backlog.
+    pub fn queue_heads(
+        &self,
+        window: usize,
+        skip: impl Fn(&str) -> bool,
+    ) -> Result<BTreeMap<String, Vec<Queued>>, StoreError> {
+        let conn = self.conn();
+        let mut heads: BTreeMap<String, Vec<Queued>> = BTreeMap::new();
+        let mut next = conn.prepare_cached(
+            "SELECT destination FROM outbox WHERE destination > ?1 ORDER BY destination LIMIT 1",
+        )?;
+        let mut first = conn.prepare_cached(
+            "SELECT txn, destination, seq, item FROM outbox WHERE destination = ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let limit = i64::try_from(window).unwrap_or(i64::MAX);
+        let mut after = String::new();
+        while let Some(destination) = next
+            .query_row(params![after], |row| row.get::<_, String>(0))
+            .optional()?
+        {
+            if !skip(&destination) {
+                let mut rows = first.query(params![destination, limit])?;
+                let mut head = Vec::new();
+                while let Some(row) = rows.next()? {
+                    head.push(queued_row(row)?);
+                }
+                heads.insert(destination.clone(), head);
+            }
+            after = destination;
+        }
+        // Messages noted with their events' marks and not written yet; a noted form replaces
+        // a written one (it is newer).
+        for q in self.pending().queued.values() {
+            if skip(&q.destination) {
+                continue;
+            }
+            let head = heads.entry(q.destination.clone()).or_default();
+            head.retain(|written| written.txn != q.txn);
+            head.push(q.clone());
+        }
+        for head in heads.values_mut() {
+            head.sort_by_key(|q| q.seq);
+            head.truncate(window);
+        }
+        heads.retain(|_, head| !head.is_empty());
+        Ok(heads)
+    }
+
+    /// Take in waiting messages in their sled form (an older store, or a restored backup), on
+    /// disk when this returns; a message already here is kept.
+    pub fn import_queued(&self, items: &[Queued]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO outbox (txn, destination, seq, item) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for q in items {
+                insert.execute(params![q.txn, q.destination, seq_sql(q.seq), q.item])?;
+            }
+        }
+        tx.commit()?;
+        if let Some(highest) = items.iter().map(|q| q.seq).max() {
+            self.next_seq.fetch_max(highest + 1, Ordering::SeqCst);
+        }
         Ok(())
     }
 
@@ -464,6 +717,13 @@ impl Ledger {
             let (tree, key, value): (String, String, Vec<u8>) =
                 (row.get(0)?, row.get(1)?, row.get(2)?);
             each(&tree, key.as_bytes(), &value)?;
+            count += 1;
+        }
+        let mut outbox = conn.prepare("SELECT txn, item FROM outbox")?;
+        let mut rows = outbox.query([])?;
+        while let Some(row) = rows.next()? {
+            let (txn, item): (String, Vec<u8>) = (row.get(0)?, row.get(1)?);
+            each(OUTBOX, txn.as_bytes(), &item)?;
             count += 1;
         }
         let since = conn

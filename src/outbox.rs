@@ -9,10 +9,17 @@
 //! different messages never share one. Ids already delivered are remembered for a week, so the
 //! same message is never queued twice either.
 //!
+//! The messages wait in the ledger (`ledger.rs`, SQLite beside sled), a table ordered by
+//! destination and order of queueing: in sled they were a few writes per command, and sled 0.34
+//! keeps in memory about what it was given, so the bot's memory grew with every command
+//! (BENCHMARKS.md, "The outbox out of sled").
+//!
 //! The outbox also records which Matrix events were handled ([`Outbox::record_event`]): an
-//! event's answers are queued first and its "handled" mark written last, so an event is either
-//! handled with all its answers queued, or not handled and seen again after a restart. (No sled
-//! transaction: the first one puts every sled operation of the process behind a global lock.)
+//! event's answers and its "handled" mark are noted together and written in one transaction,
+//! after the flush of sled that carries what the event changed, so an event is either handled
+//! with all its answers queued, or not handled and seen again after a restart. Messages no
+//! event caused ([`Outbox::queue`]) are on disk when queuing returns, before whatever decided
+//! them (a nudge's next firing) is written.
 //!
 //! A command's picture (the chart after `!parcours etat`) is its own item, the answer after the
 //! text (`ev|<event id>|1`): it goes out after the text, once, like any answer.
@@ -46,18 +53,13 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::core::{Outgoing, SharedClock};
-use crate::store::{encode, Store, StoreError};
+use crate::ledger::Queued;
+use crate::store::{decode, encode, Store, StoreError};
 
-/// Pending messages: transaction id → [`Item`].
-pub const OUTBOX: &str = "outbox";
-/// The queues: destination, `\0`, queueing number (big-endian) → transaction id, one entry per
-/// pending message. Delivery reads the head of each destination's queue here instead of
-/// decoding the whole outbox after every batch (which made a backlog's drain quadratic).
-/// Rebuilt from [`OUTBOX`] when the outbox opens (at start-up), so an entry lost in a crash costs nothing.
-pub const QUEUES: &str = "outbox_queues";
-// What is remembered about each command (handled events, delivered messages, first answers)
-// is in the ledger (`ledger.rs`), not in sled; these are its parts' names in backups.
-pub use crate::ledger::{Answer, ANSWERED, ANSWERS, DELIVERED, HANDLED};
+// The waiting messages and what is remembered about each command (handled events, delivered
+// messages, first answers) are in the ledger (`ledger.rs`), not in sled; these are its parts'
+// names in backups.
+pub use crate::ledger::{Answer, ANSWERED, ANSWERS, DELIVERED, HANDLED, OUTBOX};
 
 /// How long delivered transaction ids are remembered (longer than any retry of a firing).
 pub const DELIVERED_KEPT_DAYS: i64 = 7;
@@ -161,19 +163,6 @@ struct Inner {
     pace: Option<Duration>,
     /// When the next paced send may start.
     next_send: tokio::sync::Mutex<Option<tokio::time::Instant>>,
-    /// Tests only: run once between the two writes of the next queued message.
-    #[cfg(test)]
-    between_writes: std::sync::Mutex<Option<BetweenWrites>>,
-}
-
-#[cfg(test)]
-struct BetweenWrites(Box<dyn FnOnce(&Outbox) + Send>);
-
-#[cfg(test)]
-impl std::fmt::Debug for BetweenWrites {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BetweenWrites")
-    }
 }
 
 impl Outbox {
@@ -183,7 +172,7 @@ impl Outbox {
 
     /// An outbox that sends at most `per_second` messages a second (0: no limit of its own).
     pub fn paced(store: Store, clock: SharedClock, per_second: u32) -> Outbox {
-        let outbox = Outbox {
+        Outbox {
             inner: Arc::new(Inner {
                 store,
                 clock,
@@ -192,14 +181,8 @@ impl Outbox {
                 progress: tokio::sync::watch::Sender::new(Progress::default()),
                 pace: (per_second > 0).then(|| Duration::from_secs(1) / per_second),
                 next_send: tokio::sync::Mutex::new(None),
-                #[cfg(test)]
-                between_writes: std::sync::Mutex::new(None),
             }),
-        };
-        if let Err(err) = outbox.rebuild_queues() {
-            tracing::error!(cause = %err, "could not read the outbox; its messages wait until it can be read");
         }
-        outbox
     }
 
     /// Wait for this send's turn under the global pace.
@@ -229,78 +212,77 @@ impl Outbox {
     }
 
     /// Queue the answers to `event_id` and record it as handled: false (and nothing queued)
-    /// when it was handled already. The answers are written first and the mark last, so that a
-    /// crash in between leaves the event unhandled: it is handled again after the restart, and
-    /// its answers, named by the same transaction ids, are queued once (an answer already
-    /// delivered is not queued again). Not flushed: the caller flushes before it saves the
-    /// sync position past this event.
+    /// when it was handled already. The answers and the mark are noted together and written in
+    /// one transaction by the next flush of the store (`ledger.rs`), after what handling the
+    /// event changed in sled: a crash before leaves the event unhandled, handled again after
+    /// the restart, its answers named by the same transaction ids (an answer already queued or
+    /// delivered is not queued again). Delivery sees the answers at once. Not flushed: the
+    /// caller flushes before it saves the sync position past this event.
     pub fn record_event(&self, event_id: &str, answers: Vec<Outgoing>) -> Result<bool, StoreError> {
         if self.is_handled(event_id) {
             return Ok(false);
         }
         let now = self.inner.clock.now();
-        let drafts = answers
-            .into_iter()
-            .enumerate()
-            .map(|(index, out)| Draft {
-                txn: txn_for_event(event_id, index),
-                out,
-                note: None,
-                due_at: None,
-            })
-            .collect();
-        self.queue(drafts)?;
-        // Written to disk by the next flush of the store, after the answers (`ledger.rs`).
-        self.store()
-            .ledger()
-            .note_handled(event_id, now.timestamp_millis());
+        let ledger = self.store().ledger();
+        let mut queued = 0;
+        for (index, out) in answers.into_iter().enumerate() {
+            let draft = Draft::new(txn_for_event(event_id, index), out);
+            if let Some(item) = self.new_item(draft, now)? {
+                ledger.note_queued(item);
+                queued += 1;
+            }
+        }
+        ledger.note_handled(event_id, now.timestamp_millis());
+        self.queued(queued);
         Ok(true)
     }
 
-    /// Queue messages that no event caused (scheduled posts, reminders, summaries). A draft
-    /// whose transaction id is pending or was delivered in the last week is skipped: the same
-    /// firing never goes out twice. Returns how many were queued. Not flushed (see
-    /// [`Outbox::flush`]).
+    /// Queue messages that no event caused (scheduled posts, reminders, summaries), in one
+    /// transaction, on disk when this returns. A draft whose transaction id is pending or was
+    /// delivered in the last week is skipped: the same firing never goes out twice. Returns
+    /// how many were queued.
     pub fn queue(&self, drafts: Vec<Draft>) -> Result<usize, StoreError> {
         let now = self.inner.clock.now();
-        let outbox = self.store().tree(OUTBOX)?;
-        let ledger = self.store().ledger();
-        let queues = self.store().tree(QUEUES)?;
-        let mut queued = 0;
+        let mut items = Vec::with_capacity(drafts.len());
         for draft in drafts {
-            let key = draft.txn.as_bytes();
-            if outbox.contains_key(key)? || ledger.is_delivered(&draft.txn)? {
-                tracing::info!(txn = %draft.txn, "already queued or delivered; not queued again");
+            if items.iter().any(|q: &Queued| q.txn == draft.txn) {
                 continue;
             }
-            let item = Item {
-                txn: draft.txn.clone(),
-                seq: self.store().next_number("outbox")?,
-                out: draft.out,
-                queued_at: now,
-                attempts: 0,
-                retry_at: None,
-                note: draft.note,
-                due_at: draft.due_at,
-            };
-            // The item first, then its queue entry: an entry always names an item that exists
-            // or existed, so an entry naming nothing can be removed at any time (the item was
-            // delivered or dropped). A crash in between leaves an item without an entry, which
-            // the rebuild at the next start gives one.
-            outbox.insert(key, encode(&item))?;
-            #[cfg(test)]
-            if let Some(hook) = self.inner.between_writes.lock().expect("hook").take() {
-                (hook.0)(self);
-            }
-            queues.insert(queue_key(&item), key)?;
-            queued += 1;
+            items.extend(self.new_item(draft, now)?);
         }
-        if queued > 0 {
-            tracing::trace!(target: "kitbot::timing", queued, "queued");
+        self.store().ledger().queue(&items)?;
+        self.queued(items.len());
+        Ok(items.len())
+    }
+
+    /// `draft` as the ledger keeps it, or `None` when its transaction id waits already or was
+    /// delivered.
+    fn new_item(&self, draft: Draft, now: DateTime<Utc>) -> Result<Option<Queued>, StoreError> {
+        let ledger = self.store().ledger();
+        if ledger.is_queued(&draft.txn)? || ledger.is_delivered(&draft.txn)? {
+            tracing::info!(txn = %draft.txn, "already queued or delivered; not queued again");
+            return Ok(None);
+        }
+        let item = Item {
+            txn: draft.txn,
+            seq: ledger.next_seq(),
+            out: draft.out,
+            queued_at: now,
+            attempts: 0,
+            retry_at: None,
+            note: draft.note,
+            due_at: draft.due_at,
+        };
+        Ok(Some(queued_form(&item)))
+    }
+
+    /// `count` messages were queued: wake the delivery task.
+    fn queued(&self, count: usize) {
+        if count > 0 {
+            tracing::trace!(target: "kitbot::timing", queued = count, "queued");
             self.inner.queued_count.fetch_add(1, Ordering::SeqCst);
             self.inner.queued.notify_one();
         }
-        Ok(queued)
     }
 
     /// Write the outbox to disk.
@@ -310,19 +292,17 @@ impl Outbox {
 
     /// Every pending item, oldest first.
     pub fn pending(&self) -> Result<Vec<Item>, StoreError> {
-        let mut items: Vec<Item> = self
-            .store()
-            .scan_prefix::<Item>(OUTBOX, b"")?
-            .into_iter()
-            .map(|(_, item)| item)
-            .collect();
-        items.sort_by_key(|i| i.seq);
-        Ok(items)
+        self.store()
+            .ledger()
+            .queued_all()?
+            .iter()
+            .map(|q| decode(OUTBOX, &q.item))
+            .collect()
     }
 
     /// How many messages wait.
     pub fn len(&self) -> usize {
-        self.store().tree(OUTBOX).map(|t| t.len()).unwrap_or(0)
+        self.store().ledger().queued_len().unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -332,8 +312,7 @@ impl Outbox {
     /// The homeserver accepted `txn` (as the event `event_id`): it is remembered as delivered,
     /// with the first answer to a command (so that an edit of the command can replace the
     /// answer rather than post a second one, and a reaction on the answer finds the command),
-    /// then leaves the outbox. A crash in between leaves a pending item already delivered,
-    /// which the next round drops.
+    /// and leaves the outbox, in one transaction.
     fn delivered(&self, item: &Item, event_id: Option<&str>) -> Result<(), StoreError> {
         let now = self.inner.clock.now().timestamp_millis();
         let answer = match (event_id, &item.out, first_answer_of(&item.txn)) {
@@ -346,15 +325,12 @@ impl Outbox {
             }
             _ => None,
         };
-        self.store().ledger().delivered(&item.txn, now, answer)?;
-        self.forget(item)
+        self.store().ledger().delivered(&item.txn, now, answer)
     }
 
-    /// `item` leaves the outbox: the item, then its queue entry.
+    /// `item` leaves the outbox undelivered.
     fn forget(&self, item: &Item) -> Result<(), StoreError> {
-        self.store().remove(OUTBOX, item.txn.as_bytes())?;
-        self.store().remove(QUEUES, &queue_key(item))?;
-        Ok(())
+        self.store().ledger().unqueue(&item.txn)
     }
 
     /// The command whose first answer is the bot's event `answer`, if known (a week at most).
@@ -384,9 +360,8 @@ impl Outbox {
             ..item.clone()
         };
         self.store()
-            .tree(OUTBOX)?
-            .insert(item.txn.as_bytes(), encode(&updated))?;
-        Ok(())
+            .ledger()
+            .update_queued(&item.txn, encode(&updated))
     }
 
     /// The message can never be delivered: drop it, loudly.
@@ -395,38 +370,17 @@ impl Outbox {
         self.forget(item)
     }
 
-    /// Rebuild [`QUEUES`] from the pending items: an entry lost or left behind by a crash,
-    /// or items queued by a kitbot without the queues, are put right. Run when the outbox is
-    /// opened, before anything is delivered.
-    fn rebuild_queues(&self) -> Result<(), StoreError> {
-        let queues = self.store().tree(QUEUES)?;
-        let items = self.store().tree(OUTBOX)?;
-        let pending = self.pending()?;
-        let wanted: std::collections::BTreeSet<Vec<u8>> = pending.iter().map(queue_key).collect();
-        for entry in queues.iter() {
-            let (key, txn) = entry?;
-            // Checked again now: an item queued since `pending` was read has its entry, and
-            // its item exists (it is written first).
-            if !wanted.contains(key.as_ref()) && !items.contains_key(&txn)? {
-                queues.remove(key)?;
-            }
-        }
-        for item in &pending {
-            queues.insert(queue_key(item), item.txn.as_bytes())?;
-        }
-        Ok(())
-    }
-
     /// After a restart, what waited for a retry is tried at once.
     fn retry_now(&self) -> Result<(), StoreError> {
-        let tree = self.store().tree(OUTBOX)?;
         for item in self.pending()? {
             if item.retry_at.is_some() {
                 let item = Item {
                     retry_at: None,
                     ..item
                 };
-                tree.insert(item.txn.as_bytes(), encode(&item))?;
+                self.store()
+                    .ledger()
+                    .update_queued(&item.txn, encode(&item))?;
             }
         }
         Ok(())
@@ -541,7 +495,6 @@ pub async fn deliver<T: Transport>(
     shutdown: CancellationToken,
 ) {
     use futures_util::StreamExt as _;
-    // The queues were rebuilt when the outbox opened (`Outbox::paced`), at start-up.
     if let Err(err) = outbox.retry_now() {
         tracing::error!(cause = %err, "could not read the outbox");
     }
@@ -718,46 +671,32 @@ impl Flights {
 }
 
 /// The first pending messages (up to [`WINDOW`], all a round can take) of each destination
-/// but those `skip` names, oldest first, read from [`QUEUES`]: the work is one short read per
-/// destination, whatever the backlog. A message already delivered (a crash between the send
-/// and its record) leaves the outbox here, and so does a queue entry that names nothing.
+/// but those `skip` names, oldest first: the work is one short indexed read per destination,
+/// whatever the backlog (`Ledger::queue_heads`). A message already delivered (from a backup
+/// restored over a newer ledger) leaves the outbox here; one that cannot be read is dropped,
+/// loudly, rather than block its destination.
 fn queues(
     outbox: &Outbox,
     skip: impl Fn(&str) -> bool,
 ) -> Result<BTreeMap<String, Vec<Item>>, StoreError> {
-    let store = outbox.store();
-    let (index, items) = (store.tree(QUEUES)?, store.tree(OUTBOX)?);
+    let ledger = outbox.store().ledger();
     let mut queues: BTreeMap<String, Vec<Item>> = BTreeMap::new();
-    let mut from: Vec<u8> = Vec::new();
-    while let Some(first) = index.range(from.as_slice()..).next() {
-        let (key, _) = first?;
-        let Some(end) = key.iter().position(|b| *b == 0) else {
-            // Not a key this version writes: drop it.
-            index.remove(&key)?;
-            continue;
-        };
-        let destination = String::from_utf8_lossy(&key[..end]).into_owned();
-        // Past every key of this destination (`\0` separates it from the number).
-        from = [&key[..end], &[1u8][..]].concat();
-        if skip(&destination) {
-            continue;
-        }
-        let mut queue = Vec::new();
-        for entry in index.range([&key[..end], &[0u8][..]].concat()..from.clone()) {
-            let (entry_key, txn) = entry?;
-            let Some(bytes) = items.get(&txn)? else {
-                index.remove(&entry_key)?;
-                continue;
+    for (destination, head) in ledger.queue_heads(WINDOW, skip)? {
+        let mut queue = Vec::with_capacity(head.len());
+        for q in head {
+            let item: Item = match decode(OUTBOX, &q.item) {
+                Ok(item) => item,
+                Err(err) => {
+                    tracing::warn!(txn = %q.txn, cause = %err, "a waiting message cannot be read; dropped");
+                    ledger.unqueue(&q.txn)?;
+                    continue;
+                }
             };
-            let item: Item = crate::store::decode(OUTBOX, &bytes)?;
             if outbox.was_delivered(&item.txn) {
                 outbox.forget(&item)?;
                 continue;
             }
             queue.push(item);
-            if queue.len() >= WINDOW {
-                break;
-            }
         }
         if !queue.is_empty() {
             queues.insert(destination, queue);
@@ -766,14 +705,32 @@ fn queues(
     Ok(queues)
 }
 
-/// An item's key in [`QUEUES`].
-fn queue_key(item: &Item) -> Vec<u8> {
-    let destination = item.out.destination().as_bytes();
-    let mut key = Vec::with_capacity(destination.len() + 9);
-    key.extend_from_slice(destination);
-    key.push(0);
-    key.extend_from_slice(&item.seq.to_be_bytes());
-    key
+/// `item` as the ledger keeps it: read by its destination and order, the rest in the store's
+/// envelope (its form in backups).
+fn queued_form(item: &Item) -> Queued {
+    Queued {
+        txn: item.txn.clone(),
+        destination: item.out.destination().to_owned(),
+        seq: item.seq,
+        item: encode(item),
+    }
+}
+
+/// A waiting message in its sled or backup form (transaction id → the item in the store's
+/// envelope), as the ledger keeps it; `None` when it cannot be read.
+pub fn import_form(key: &[u8], value: &[u8]) -> Option<Queued> {
+    let item: Item = match decode(OUTBOX, value) {
+        Ok(item) => item,
+        Err(err) => {
+            tracing::warn!(cause = %err, "a waiting message that cannot be read was not moved into the ledger");
+            return None;
+        }
+    };
+    if item.txn.as_bytes() != key {
+        tracing::warn!("a waiting message filed under another name was not moved into the ledger");
+        return None;
+    }
+    Some(queued_form(&item))
 }
 
 /// Send one destination's batch, its messages together (the transport keeps one encrypted
@@ -1075,86 +1032,182 @@ mod tests {
         Arc::new(|_, _| {})
     }
 
-    /// The queues follow the outbox: one entry per pending message, none once delivered; an
-    /// item without its entry (queued by an older kitbot, or a crash) gets one when the outbox
-    /// is opened again and goes out; an entry naming nothing is dropped.
-    #[tokio::test]
-    async fn the_queues_follow_the_outbox_and_are_rebuilt_when_it_opens() {
-        let clock = FixedClock::new(t0());
-        let outbox = outbox_at(&clock);
-        let store = outbox.store().clone();
-        let queues_len = || store.tree(QUEUES).expect("tree").len();
-        outbox
-            .queue(vec![
-                draft("a1", "!a:x", "a1"),
-                draft("b1", "!b:x", "b1"),
-                draft("a2", "!a:x", "a2"),
-            ])
-            .expect("queue");
-        assert_eq!(queues_len(), 3);
-        // An item written without its entry, and an entry naming nothing.
-        let orphan = Item {
-            txn: "orphan".into(),
-            seq: store.next_number("outbox").expect("seq"),
-            out: post("!c:x", "orphan"),
-            queued_at: t0(),
-            attempts: 0,
-            retry_at: None,
-            note: None,
-            due_at: None,
-        };
-        store
-            .tree(OUTBOX)
-            .expect("tree")
-            .insert(b"orphan", encode(&orphan))
-            .expect("insert");
-        store
-            .tree(QUEUES)
-            .expect("tree")
-            .insert(b"!d:x\0\0\0\0\0\0\0\0\x63", b"gone".to_vec())
-            .expect("insert");
-        let reopened = Outbox::new(store.clone(), Arc::new(clock.clone()));
-        assert_eq!(
-            queues_len(),
-            4,
-            "the orphan has its entry, the stale one is gone"
-        );
-        let fake = Fake::default();
-        deliver_ready(&reopened, &fake, &no_hook())
-            .await
-            .expect("deliver");
-        let sent: Vec<String> = sent_txns(&fake);
-        assert_eq!(sent.len(), 4, "{sent:?}");
-        assert!(sent.contains(&"orphan".to_owned()));
-        let a1 = sent.iter().position(|t| t == "a1");
-        let a2 = sent.iter().position(|t| t == "a2");
-        assert!(a1 < a2, "order kept in a room: {sent:?}");
-        assert_eq!(queues_len(), 0);
-        assert!(reopened.is_empty());
+    /// An outbox on disk in `dir` whose store is flushed only when the test asks (sled's own
+    /// background flusher instead of the store's, which also writes the ledger's noted writes).
+    fn outbox_on_disk(dir: &std::path::Path, clock: &FixedClock) -> Outbox {
+        let store = Store::open_with_sled_flusher(dir, 1 << 20).expect("open");
+        Outbox::new(store, Arc::new(clock.clone()))
     }
 
-    /// Delivery reads the queues (and the rebuild runs) between the two writes of a message
-    /// being queued: the message keeps its entry and goes out. (Seen once under load when the
-    /// entry was written before its item: delivery removed it as naming nothing, and a parcours
-    /// step was never posted.)
+    /// What a second connection to the ledger's file finds: the waiting messages (oldest
+    /// first) and whether `event` is marked handled.
+    fn on_disk(dir: &std::path::Path, event: &str) -> (Vec<Item>, bool) {
+        let ledger =
+            crate::ledger::Ledger::open(&dir.join(crate::ledger::FILE)).expect("second connection");
+        let items = ledger
+            .queued_all()
+            .expect("read")
+            .iter()
+            .map(|q| decode(OUTBOX, &q.item).expect("item"))
+            .collect();
+        (items, ledger.is_handled(event).expect("read"))
+    }
+
+    fn txns(items: &[Item]) -> Vec<&str> {
+        items.iter().map(|i| i.txn.as_str()).collect()
+    }
+
+    /// An event's answers reach the disk with its handled mark, in one write, and only with a
+    /// flush of the store that succeeded; delivery sees them before. A message no event caused
+    /// is on disk when `queue` returns.
     #[tokio::test]
-    async fn a_message_queued_while_the_queues_are_read_keeps_its_entry() {
+    async fn answers_reach_the_disk_with_their_mark_and_go_out_before() {
+        let dir = tempfile::tempdir().expect("tmp");
         let clock = FixedClock::new(t0());
-        let outbox = outbox_at(&clock);
-        *outbox.inner.between_writes.lock().expect("hook") =
-            Some(BetweenWrites(Box::new(|outbox| {
-                queues(outbox, |_| false).expect("queues");
-                outbox.rebuild_queues().expect("rebuild");
-            })));
+        let outbox = outbox_on_disk(dir.path(), &clock);
+        assert!(outbox
+            .record_event("$e", vec![post("!a:x", "un"), post("!a:x", "deux")])
+            .expect("record"));
+        assert_eq!(on_disk(dir.path(), "$e"), (Vec::new(), false));
+        let seen = queues(&outbox, |_| false).expect("queues");
+        assert_eq!(txns(&seen["!a:x"]), ["ev|$e|0", "ev|$e|1"], "seen at once");
+        assert_eq!(outbox.len(), 2);
+
+        outbox.store().fail_flushes(true);
+        assert!(outbox.flush().await.is_err());
+        assert_eq!(
+            on_disk(dir.path(), "$e"),
+            (Vec::new(), false),
+            "flush failed"
+        );
+        outbox.store().fail_flushes(false);
+        outbox.flush().await.expect("flush");
+        let (items, handled) = on_disk(dir.path(), "$e");
+        assert_eq!(txns(&items), ["ev|$e|0", "ev|$e|1"]);
+        assert!(handled);
+        assert_eq!(outbox.len(), 2, "written, no longer counted twice");
+
         outbox
-            .queue(vec![draft("step", "!a:x", "Étape 1")])
+            .queue(vec![draft("fire|n|1|post", "!b:x", "rappel")])
             .expect("queue");
-        assert_eq!(outbox.store().tree(QUEUES).expect("tree").len(), 1);
+        let (items, _) = on_disk(dir.path(), "$e");
+        assert_eq!(txns(&items), ["ev|$e|0", "ev|$e|1", "fire|n|1|post"]);
+
         let fake = Fake::default();
         deliver_ready(&outbox, &fake, &no_hook())
             .await
             .expect("deliver");
-        assert_eq!(fake.sent.lock().expect("lock").len(), 1);
+        assert_eq!(fake.sent.lock().expect("lock").len(), 3);
+        assert!(outbox.is_empty());
+        assert_eq!(on_disk(dir.path(), "$e"), (Vec::new(), true));
+    }
+
+    /// A flush reads the noted answers before one of them is delivered and writes them after:
+    /// the delivered one is not written back (it would go out again after a restart), and one
+    /// whose attempt failed meanwhile is written in its latest form.
+    #[tokio::test]
+    async fn a_flush_that_crosses_a_delivery_writes_what_is_true_after_it() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let clock = FixedClock::new(t0());
+        let outbox = outbox_on_disk(dir.path(), &clock);
+        outbox
+            .record_event("$e", vec![post("!a:x", "un")])
+            .expect("record");
+        outbox
+            .record_event("$f", vec![post("!b:x", "en panne")])
+            .expect("record");
+        let ledger = outbox.store().ledger();
+        let writes = ledger.pending_writes();
+        let fake = Fake::default();
+        fake.failures
+            .lock()
+            .expect("lock")
+            .insert("en panne".into(), 1);
+        deliver_round(&outbox, &fake, &no_hook())
+            .await
+            .expect("round");
+        assert_eq!(sent_txns(&fake), ["ev|$e|0"]);
+        ledger.commit_pending(writes).expect("commit");
+        let (items, handled) = on_disk(dir.path(), "$e");
+        assert!(handled);
+        assert_eq!(
+            txns(&items),
+            ["ev|$f|0"],
+            "the delivered answer is not written"
+        );
+        assert_eq!(items[0].attempts, 1, "written after its failed attempt");
+        assert!(items[0].retry_at.is_some());
+        assert_eq!(outbox.len(), 1);
+    }
+
+    /// A store from before the ledger kept its waiting messages in sled (with queue entries and
+    /// a counter): they move into the ledger when it opens, in their order, the sled parts go,
+    /// a message that cannot be read is left behind with a warning, and new messages come
+    /// after the old ones.
+    #[tokio::test]
+    async fn waiting_messages_in_sled_move_into_the_ledger_in_their_order() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let clock = FixedClock::new(t0());
+        {
+            let db = sled::open(dir.path()).expect("sled");
+            let tree = db.open_tree(OUTBOX).expect("tree");
+            for (txn, seq, room) in [("a1", 5, "!a:x"), ("a2", 7, "!a:x"), ("b1", 6, "!b:x")] {
+                let item = Item {
+                    txn: txn.into(),
+                    seq,
+                    out: post(room, txn),
+                    queued_at: t0(),
+                    attempts: 0,
+                    retry_at: None,
+                    note: None,
+                    due_at: None,
+                };
+                tree.insert(txn, encode(&item)).expect("insert");
+            }
+            tree.insert("bad", b"not an item".to_vec()).expect("insert");
+            db.open_tree(crate::ledger::OUTBOX_QUEUES)
+                .expect("tree")
+                .insert(b"!a:x\0\0\0\0\0\0\0\0\x05", b"a1".to_vec())
+                .expect("insert");
+            db.open_tree("meta")
+                .expect("tree")
+                .insert(crate::ledger::OUTBOX_COUNTER, 7u64.to_be_bytes().to_vec())
+                .expect("insert");
+            db.flush().expect("flush");
+        }
+        let store = Store::open(dir.path()).expect("open");
+        let names = store.tree_names().expect("names");
+        assert!(!names
+            .iter()
+            .any(|n| n == OUTBOX || n == crate::ledger::OUTBOX_QUEUES));
+        assert!(store
+            .tree("meta")
+            .expect("meta")
+            .get(crate::ledger::OUTBOX_COUNTER)
+            .expect("get")
+            .is_none());
+        let outbox = Outbox::new(store, Arc::new(clock.clone()));
+        assert_eq!(
+            txns(&outbox.pending().expect("pending")),
+            ["a1", "b1", "a2"]
+        );
+        outbox
+            .queue(vec![draft("a3", "!a:x", "a3")])
+            .expect("queue");
+        let after = outbox.pending().expect("pending");
+        assert_eq!(
+            after.last().map(|i| (i.txn.as_str(), i.seq)),
+            Some(("a3", 8))
+        );
+        let fake = Fake::default();
+        deliver_ready(&outbox, &fake, &no_hook())
+            .await
+            .expect("deliver");
+        let sent = sent_txns(&fake);
+        let at = |txn: &str| sent.iter().position(|t| t == txn).expect(txn);
+        assert_eq!(sent.len(), 4, "{sent:?}");
+        assert!(at("a1") < at("a2") && at("a2") < at("a3"), "{sent:?}");
+        assert!(outbox.is_empty());
     }
 
     #[tokio::test]

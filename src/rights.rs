@@ -74,16 +74,13 @@ pub const TREES: &[(&str, Kept)] = &[
         "nudge_dirty",
         Kept::Transient("item keys changed since the scheduler looked, emptied at its next round"),
     ),
+    // `outbox`, the next four and `feedback_answers` are in the ledger (`ledger.rs`, SQLite
+    // beside sled), listed under the names they have in backups; only the waiting messages
+    // can name a person (a direct message on its way).
     (
         "outbox",
-        Kept::Transient("messages waiting to be sent, deleted once delivered"),
+        Kept::Transient("messages waiting to be sent, deleted once delivered (in the ledger)"),
     ),
-    (
-        "outbox_queues",
-        Kept::Transient("destination and order of each waiting message → its transaction id, deleted with it"),
-    ),
-    // The next four, and `feedback_answers`, are in the ledger (`ledger.rs`, SQLite beside
-    // sled), listed under the names they have in backups; no person's id is in them.
     (
         "outbox_delivered",
         Kept::Nothing("transaction ids of delivered messages, 7 days (in the ledger)"),

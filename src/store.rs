@@ -629,6 +629,34 @@ impl Store {
             );
             moved = true;
         }
+        // The outbox's waiting messages (kept in sled before, or restored there from a
+        // backup): into the ledger (on disk), then the tree, its queue entries and its counter
+        // out of sled.
+        if present.iter().any(|p| p == ledger::OUTBOX) {
+            let tree = self.watch(db.open_tree(ledger::OUTBOX))?;
+            let mut items = Vec::new();
+            for entry in tree.iter() {
+                let (key, value) = self.watch(entry)?;
+                items.extend(crate::outbox::import_form(&key, &value));
+            }
+            self.inner.ledger.import_queued(&items)?;
+            drop(tree);
+            self.watch(db.drop_tree(ledger::OUTBOX))?;
+            tracing::info!(
+                messages = items.len(),
+                "waiting messages moved from sled into the ledger"
+            );
+            moved = true;
+        }
+        if present.iter().any(|p| p == ledger::OUTBOX_QUEUES) {
+            self.watch(db.drop_tree(ledger::OUTBOX_QUEUES))?;
+            moved = true;
+        }
+        if present.iter().any(|p| p == "meta")
+            && self.remove("meta", ledger::OUTBOX_COUNTER.as_bytes())?
+        {
+            moved = true;
+        }
         // The sync position, kept in sled's `meta` tree before the ledger (or restored there
         // from a backup): into the ledger (on disk), then out of sled.
         let position = ledger::POSITION_KEY.as_bytes();
