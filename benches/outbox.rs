@@ -1,8 +1,9 @@
 //! The outbox after a backlog: how long the delivery task takes to send N waiting messages
-//! through a transport that accepts every send at once (no homeserver), on a sled store in a
-//! temporary folder. Each landed batch makes the task read the outbox again (`queues`, every
-//! pending item decoded), so the work per batch grows with the backlog: this bench measures what
-//! that costs at the sizes a long outage could leave.
+//! through a transport that accepts every send at once (no homeserver), on a store in a
+//! temporary folder (the messages in its ledger, SQLite, since 2026-12-06; sled before). Each
+//! landed batch makes the task read the head of every room's queue again, and each delivery is
+//! one committed transaction: this bench measures what that costs at the sizes a long outage
+//! could leave.
 //!
 //! Run with `cargo bench --bench outbox`; prints a Markdown table. `KITBOT_OUTBOX_SIZES=1000,5000`
 //! picks the backlogs (default 1,000, 5,000, 20,000), spread over 50 rooms.

@@ -244,11 +244,11 @@ impl Outbox {
     pub fn queue(&self, drafts: Vec<Draft>) -> Result<usize, StoreError> {
         let now = self.inner.clock.now();
         let mut items = Vec::with_capacity(drafts.len());
+        let mut seen = std::collections::HashSet::with_capacity(drafts.len());
         for draft in drafts {
-            if items.iter().any(|q: &Queued| q.txn == draft.txn) {
-                continue;
+            if seen.insert(draft.txn.clone()) {
+                items.extend(self.new_item(draft, now)?);
             }
-            items.extend(self.new_item(draft, now)?);
         }
         self.store().ledger().queue(&items)?;
         self.queued(items.len());
@@ -1087,9 +1087,13 @@ mod tests {
         assert!(handled);
         assert_eq!(outbox.len(), 2, "written, no longer counted twice");
 
-        outbox
-            .queue(vec![draft("fire|n|1|post", "!b:x", "rappel")])
-            .expect("queue");
+        let firing = || draft("fire|n|1|post", "!b:x", "rappel");
+        assert_eq!(outbox.queue(vec![firing(), firing()]).expect("queue"), 1);
+        assert_eq!(
+            outbox.queue(vec![firing()]).expect("queue"),
+            0,
+            "waits already"
+        );
         let (items, _) = on_disk(dir.path(), "$e");
         assert_eq!(txns(&items), ["ev|$e|0", "ev|$e|1", "fire|n|1|post"]);
 
@@ -1100,6 +1104,11 @@ mod tests {
         assert_eq!(fake.sent.lock().expect("lock").len(), 3);
         assert!(outbox.is_empty());
         assert_eq!(on_disk(dir.path(), "$e"), (Vec::new(), true));
+        assert_eq!(
+            outbox.queue(vec![firing()]).expect("queue"),
+            0,
+            "delivered already"
+        );
     }
 
     /// A flush reads the noted answers before one of them is delivered and writes them after:
