@@ -25,9 +25,12 @@
 //! (0.04–0.23 MiB over 7,000 commands in six runs, mean 0.13; kitbot 0.16–0.41 in fourteen, mean
 //! 0.26). The extra is sled 0.34's writes per command: with nothing written to sled per
 //! command kitbot's arenas did not drift (+0.04 and +0.00), one write of the sync position per
-//! sync response put the drift back (+0.52), and so did the engine and outbox path (+0.29);
-//! the sync position is now in the ledger, the outbox's writes remain (BENCHMARKS.md "kitbot's
-//! own parts, one at a time" and "The sync position out of sled").
+//! sync response put the drift back (+0.52), and so did the engine and outbox path (+0.29)
+//! (BENCHMARKS.md "kitbot's own parts, one at a time" and "The sync position out of sled").
+//! With the sync position and the outbox's messages in the ledger, a command writes nothing to
+//! sled, and kitbot's arenas rose 0.04–0.09 MiB over 7,000 commands in five runs (the build
+//! before: 0.25–0.36 in the three runs beside them; the bare bot beside one: 0.02) (BENCHMARKS.md
+//! "The outbox out of sled").
 
 /// The trim threshold set at start: free memory above this at the top of the heap goes back
 /// to the system.
