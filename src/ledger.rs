@@ -139,6 +139,25 @@ pub const POSITION_KEY: &str = "matrix_since";
 const INSERT_QUEUED: &str = "INSERT OR REPLACE INTO outbox (txn, destination, seq, item)
     SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM delivered WHERE txn = ?1)";
 
+/// Takes in a waiting message from sled's form, unless it was delivered (the deliveries are
+/// taken in first) or is here already.
+const IMPORT_QUEUED: &str = "INSERT OR IGNORE INTO outbox (txn, destination, seq, item)
+    SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM delivered WHERE txn = ?1)";
+
+/// Writes `items` with `sql` ([`INSERT_QUEUED`] or [`IMPORT_QUEUED`]): no waiting message is
+/// ever one delivered already, so delivery need not check.
+fn insert_queued(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &str,
+    items: &[Queued],
+) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(sql)?;
+    for q in items {
+        insert.execute(params![q.txn, q.destination, seq_sql(q.seq), q.item])?;
+    }
+    Ok(())
+}
+
 /// An order number as SQLite keeps it (a signed 64-bit integer; never that large here).
 fn seq_sql(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
@@ -374,10 +393,7 @@ impl Ledger {
                     )?
                     .execute(params![since])?;
                 }
-                let mut insert = tx.prepare_cached(INSERT_QUEUED)?;
-                for q in &queued {
-                    insert.execute(params![q.txn, q.destination, seq_sql(q.seq), q.item])?;
-                }
+                insert_queued(&tx, INSERT_QUEUED, &queued)?;
             }
             tx.commit()?;
         }
@@ -462,12 +478,7 @@ impl Ledger {
         }
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        {
-            let mut insert = tx.prepare_cached(INSERT_QUEUED)?;
-            for q in items {
-                insert.execute(params![q.txn, q.destination, seq_sql(q.seq), q.item])?;
-            }
-        }
+        insert_queued(&tx, INSERT_QUEUED, items)?;
         tx.commit()?;
         Ok(())
     }
@@ -584,18 +595,12 @@ impl Ledger {
     }
 
     /// Take in waiting messages in their sled form (an older store, or a restored backup), on
-    /// disk when this returns; a message already here is kept.
+    /// disk when this returns, after the deliveries of the same store (a message delivered
+    /// already is left out); a message already here is kept.
     pub fn import_queued(&self, items: &[Queued]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO outbox (txn, destination, seq, item) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for q in items {
-                insert.execute(params![q.txn, q.destination, seq_sql(q.seq), q.item])?;
-            }
-        }
+        insert_queued(&tx, IMPORT_QUEUED, items)?;
         tx.commit()?;
         if let Some(highest) = items.iter().map(|q| q.seq).max() {
             self.next_seq.fetch_max(highest + 1, Ordering::SeqCst);

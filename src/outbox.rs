@@ -343,10 +343,6 @@ impl Outbox {
         self.store().ledger().answer_to(event)
     }
 
-    fn was_delivered(&self, txn: &str) -> bool {
-        self.store().ledger().is_delivered(txn).unwrap_or(false)
-    }
-
     /// An attempt failed: try again after a delay that grows with the attempts (or the one the
     /// homeserver asked for).
     fn retry_later(&self, item: &Item, asked: Option<Duration>) -> Result<(), StoreError> {
@@ -672,9 +668,9 @@ impl Flights {
 
 /// The first pending messages (up to [`WINDOW`], all a round can take) of each destination
 /// but those `skip` names, oldest first: the work is one short indexed read per destination,
-/// whatever the backlog (`Ledger::queue_heads`). A message already delivered (from a backup
-/// restored over a newer ledger) leaves the outbox here; one that cannot be read is dropped,
-/// loudly, rather than block its destination.
+/// whatever the backlog (`Ledger::queue_heads`). None of them was delivered already (the
+/// ledger never keeps such a message waiting: `ledger.rs` `insert_queued`); one that cannot be
+/// read is dropped, loudly, rather than block its destination.
 fn queues(
     outbox: &Outbox,
     skip: impl Fn(&str) -> bool,
@@ -692,10 +688,6 @@ fn queues(
                     continue;
                 }
             };
-            if outbox.was_delivered(&item.txn) {
-                outbox.forget(&item)?;
-                continue;
-            }
             queue.push(item);
         }
         if !queue.is_empty() {
@@ -1151,8 +1143,8 @@ mod tests {
 
     /// A store from before the ledger kept its waiting messages in sled (with queue entries and
     /// a counter): they move into the ledger when it opens, in their order, the sled parts go,
-    /// a message that cannot be read is left behind with a warning, and new messages come
-    /// after the old ones.
+    /// a message that cannot be read or was delivered already is left behind, and new messages
+    /// come after the old ones.
     #[tokio::test]
     async fn waiting_messages_in_sled_move_into_the_ledger_in_their_order() {
         let dir = tempfile::tempdir().expect("tmp");
@@ -1160,7 +1152,12 @@ mod tests {
         {
             let db = sled::open(dir.path()).expect("sled");
             let tree = db.open_tree(OUTBOX).expect("tree");
-            for (txn, seq, room) in [("a1", 5, "!a:x"), ("a2", 7, "!a:x"), ("b1", 6, "!b:x")] {
+            for (txn, seq, room) in [
+                ("a1", 5, "!a:x"),
+                ("a2", 7, "!a:x"),
+                ("b1", 6, "!b:x"),
+                ("done", 4, "!a:x"),
+            ] {
                 let item = Item {
                     txn: txn.into(),
                     seq,
@@ -1174,6 +1171,11 @@ mod tests {
                 tree.insert(txn, encode(&item)).expect("insert");
             }
             tree.insert("bad", b"not an item".to_vec()).expect("insert");
+            // Delivered before the crash that left it waiting: not taken in.
+            db.open_tree(DELIVERED)
+                .expect("tree")
+                .insert("done", 1_700_000_000_000i64.to_be_bytes().to_vec())
+                .expect("insert");
             db.open_tree(crate::ledger::OUTBOX_QUEUES)
                 .expect("tree")
                 .insert(b"!a:x\0\0\0\0\0\0\0\0\x05", b"a1".to_vec())
