@@ -659,6 +659,15 @@ impl Ledger {
         Ok((delivered, handled))
     }
 
+    /// Tests only: every write fails (`on`) as on a full disk, through SQLite's own read-only
+    /// mode (`PRAGMA query_only`), so the ledger's real error paths run; reads still work.
+    #[cfg(test)]
+    pub fn fail_writes(&self, on: bool) {
+        self.conn()
+            .pragma_update(None, "query_only", on)
+            .expect("query_only");
+    }
+
     /// Tests only: how many records each part holds: handled events, deliveries, answers
     /// (the other records: [`Ledger::record`]).
     #[cfg(test)]

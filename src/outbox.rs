@@ -510,7 +510,7 @@ pub async fn deliver<T: Transport>(
             break;
         }
         let seen = outbox.inner.queued_count.load(Ordering::SeqCst);
-        let next_retry = match flights.launch(&outbox, &transport) {
+        let next_retry = match flights.launch(&outbox, &transport, &on_delivered) {
             Ok((launched, next_retry)) => {
                 // Watchers are woken only when there is something new to tell.
                 outbox.inner.progress.send_if_modified(|p| {
@@ -581,9 +581,40 @@ type Launched = (Vec<String>, Flight);
 struct Flights {
     /// Destinations with a batch in flight, and how many messages it holds.
     busy: BTreeMap<String, usize>,
+    /// Destinations whose last batch could not be recorded (the ledger refused to write: a
+    /// full disk), held back until [`Hold::until`].
+    held: BTreeMap<String, Hold>,
     /// When each destination with messages waiting was last served (a launch counter).
     served: BTreeMap<String, u64>,
     launches: u64,
+}
+
+/// A destination held back because the outbox could not record what its sends did. Without
+/// it, a delivered message that stays in the outbox would be sent again at once, and again
+/// (the same transaction id: the homeserver keeps one event, but the loop would spin), and a
+/// failed one would be retried with no delay; the messages behind them wait too, so nothing
+/// overtakes them.
+struct Hold {
+    /// When to look again: record the deliveries below, or (none left) send again.
+    until: DateTime<Utc>,
+    /// Failed attempts at recording the deliveries; the wait doubles with each.
+    tries: u32,
+    /// Messages the homeserver accepted (with their event ids), not yet recorded as delivered.
+    delivered: Vec<(Item, Option<String>)>,
+}
+
+/// The first wait before recording a delivery again, doubled at each failure up to
+/// [`RECORD_RETRY_MAX`].
+const RECORD_RETRY_FIRST: Duration = Duration::from_secs(1);
+const RECORD_RETRY_MAX: Duration = Duration::from_secs(60);
+
+fn record_retry(tries: u32) -> Duration {
+    (RECORD_RETRY_FIRST * 2u32.saturating_pow(tries.min(16))).min(RECORD_RETRY_MAX)
+}
+
+/// `now + wait` on the outbox's clock.
+fn after(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(1))
 }
 
 impl Flights {
@@ -598,14 +629,18 @@ impl Flights {
         &mut self,
         outbox: &Outbox,
         transport: &Arc<T>,
+        on_delivered: &Delivered,
     ) -> Result<(Vec<Launched>, Option<DateTime<Utc>>), StoreError> {
         let now = outbox.inner.clock.now();
-        let queues = queues(outbox, |destination| self.busy.contains_key(destination))?;
+        self.release_holds(outbox, on_delivered, now);
+        let queues = queues(outbox, |destination| {
+            self.busy.contains_key(destination) || self.held.contains_key(destination)
+        })?;
         // A destination with nothing waiting starts afresh when something comes.
-        let busy = &self.busy;
+        let (busy, held) = (&self.busy, &self.held);
         self.served
-            .retain(|d, _| busy.contains_key(d) || queues.contains_key(d));
-        let mut next_retry: Option<DateTime<Utc>> = None;
+            .retain(|d, _| busy.contains_key(d) || held.contains_key(d) || queues.contains_key(d));
+        let mut next_retry: Option<DateTime<Utc>> = self.held.values().map(|h| h.until).min();
         let mut ready = Vec::new();
         for (destination, queue) in queues {
             let batch = round_of(&queue, now);
@@ -652,9 +687,31 @@ impl Flights {
     ) {
         self.busy.remove(&destination);
         let txns: Vec<String> = results.iter().map(|(item, _)| item.txn.clone()).collect();
+        let now = outbox.inner.clock.now();
         for (item, result) in results {
+            // What to keep in memory if the record fails: the delivery, to record later; or
+            // the wait the failed attempt would have been given.
+            let (delivered, wait) = match &result {
+                Ok(event_id) => (Some(event_id.clone()), record_retry(0)),
+                Err(SendError::Retry { after, .. }) => (
+                    None,
+                    after
+                        .unwrap_or_else(|| backoff(item.attempts + 1))
+                        .min(MAX_BACKOFF),
+                ),
+                Err(SendError::Never { .. }) => (None, backoff(item.attempts + 1)),
+            };
             if let Err(err) = record(outbox, &item, result, on_delivered) {
-                tracing::error!(txn = %item.txn, cause = %err, "could not record a send in the outbox");
+                tracing::error!(txn = %item.txn, cause = %err, "could not record a send in the outbox; its destination waits");
+                let hold = self.held.entry(destination.clone()).or_insert(Hold {
+                    until: now,
+                    tries: 0,
+                    delivered: Vec::new(),
+                });
+                hold.until = hold.until.max(after(now, wait));
+                if let Some(event_id) = delivered {
+                    hold.delivered.push((item, event_id));
+                }
             }
         }
         // Recorded first: whoever waits for these sends finds them done.
@@ -662,6 +719,34 @@ impl Flights {
             for txn in &txns {
                 p.in_flight.remove(txn);
             }
+        });
+    }
+
+    /// Holds whose time has come: record their deliveries (the destination is free again
+    /// when all are), or hold on, waiting longer each time.
+    fn release_holds(&mut self, outbox: &Outbox, on_delivered: &Delivered, now: DateTime<Utc>) {
+        self.held.retain(|destination, hold| {
+            if hold.until > now {
+                return true;
+            }
+            hold.delivered.retain(|(item, event_id)| {
+                match outbox.delivered(item, event_id.as_deref()) {
+                    Ok(()) => {
+                        on_delivered(item, event_id.as_deref());
+                        false
+                    }
+                    Err(err) => {
+                        tracing::error!(txn = %item.txn, %destination, cause = %err, "still cannot record a delivered message; its destination waits");
+                        true
+                    }
+                }
+            });
+            if hold.delivered.is_empty() {
+                return false;
+            }
+            hold.tries += 1;
+            hold.until = after(now, record_retry(hold.tries));
+            true
         });
     }
 }
@@ -1894,6 +1979,87 @@ mod loop_tests {
         let pending = outbox.pending().expect("pending");
         assert_eq!(pending.len(), 1);
         assert!(pending[0].attempts >= 1 && pending[0].retry_at.is_some());
+        stop.cancel();
+        task.await.expect("the delivery task ends cleanly");
+    }
+
+    /// The homeserver accepts messages but the ledger cannot record it (a full disk): each
+    /// goes out once, not again and again; its room waits, with the messages behind it, while
+    /// the failure lasts; once the ledger writes again the deliveries are recorded (and
+    /// reported, as any delivery) and the room's next message goes out.
+    #[tokio::test(start_paused = true)]
+    async fn a_delivery_that_cannot_be_recorded_is_not_sent_again() {
+        let t0: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-30T08:00:00Z")
+            .expect("valid")
+            .with_timezone(&Utc);
+        let clock = FixedClock::new(t0);
+        let outbox = Outbox::new(Store::temporary().expect("store"), Arc::new(clock.clone()));
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let transport = Arc::new(Gated {
+            slow: "(none)".into(),
+            gate: Arc::new(Semaphore::new(0)),
+            sent: tx,
+            started: Mutex::new(Vec::new()),
+        });
+        let reported = Arc::new(Mutex::new(Vec::<String>::new()));
+        let on_delivered: Delivered = {
+            let reported = reported.clone();
+            Arc::new(move |item: &Item, _: Option<&str>| {
+                reported.lock().expect("reported").push(item.txn.clone());
+            })
+        };
+        // Posts to one room go one at a time: "a2" waits for "a1".
+        outbox
+            .queue(vec![post("a1", "!a"), post("a2", "!a")])
+            .expect("queue");
+        let ledger = outbox.store().ledger();
+        ledger.fail_writes(true);
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(deliver(
+            outbox.clone(),
+            transport.clone(),
+            on_delivered,
+            stop.clone(),
+        ));
+        assert_eq!(next_sent(&mut rx).await, "a1");
+        // Another room's answer, noted in memory (nothing can be written), goes out meanwhile.
+        outbox
+            .record_event("$b", vec![answer("$b", "!b")])
+            .expect("noted");
+        assert_eq!(next_sent(&mut rx).await, "answer to $b");
+
+        // Half a minute of failing writes: the loop looks again and again, sends nothing.
+        for _ in 0..30 {
+            clock.advance(chrono::Duration::seconds(1));
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        assert!(
+            rx.try_recv().is_err(),
+            "nothing sent while nothing can be recorded"
+        );
+        assert!(reported.lock().expect("reported").is_empty());
+        assert!(!ledger.is_delivered("a1").expect("read"));
+        assert_eq!(outbox.len(), 3);
+
+        ledger.fail_writes(false);
+        clock.advance(chrono::Duration::minutes(2));
+        assert_eq!(next_sent(&mut rx).await, "a2");
+        tokio::time::timeout(WAIT, async {
+            while !outbox.is_empty() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("a2 recorded in time");
+        for txn in ["a1", "ev|$b|0", "a2"] {
+            assert!(ledger.is_delivered(txn).expect("read"), "{txn} recorded");
+        }
+        assert_eq!(*reported.lock().expect("reported"), ["a1", "ev|$b|0", "a2"]);
+        assert_eq!(
+            *transport.started.lock().expect("started"),
+            ["a1", "answer to $b", "a2"],
+            "each message sent once"
+        );
         stop.cancel();
         task.await.expect("the delivery task ends cleanly");
     }
