@@ -604,9 +604,10 @@ struct Hold {
 }
 
 /// The first wait before recording a delivery again, doubled at each failure up to
-/// [`RECORD_RETRY_MAX`].
+/// [`RECORD_RETRY_MAX`]: as often as the engine opens a failing store again (its
+/// `STORE_RETRY`), so the room's next messages go out within seconds once space returns.
 const RECORD_RETRY_FIRST: Duration = Duration::from_secs(1);
-const RECORD_RETRY_MAX: Duration = Duration::from_secs(60);
+const RECORD_RETRY_MAX: Duration = Duration::from_secs(5);
 
 fn record_retry(tries: u32) -> Duration {
     (RECORD_RETRY_FIRST * 2u32.saturating_pow(tries.min(16))).min(RECORD_RETRY_MAX)
