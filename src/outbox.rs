@@ -581,31 +581,32 @@ type Launched = (Vec<String>, Flight);
 struct Flights {
     /// Destinations with a batch in flight, and how many messages it holds.
     busy: BTreeMap<String, usize>,
-    /// Destinations whose last batch could not be recorded (the ledger refused to write: a
-    /// full disk), held back until [`Hold::until`].
-    held: BTreeMap<String, Hold>,
+    /// Messages the homeserver accepted whose delivery the ledger could not record yet (it
+    /// refused to write: a full disk), by transaction id: never sent again, recorded later.
+    unrecorded: BTreeMap<String, Unrecorded>,
+    /// Destinations whose failed attempt could not be recorded, held until then: the wait the
+    /// failure would have written, kept in memory (and the order of their messages with it).
+    held: BTreeMap<String, DateTime<Utc>>,
     /// When each destination with messages waiting was last served (a launch counter).
     served: BTreeMap<String, u64>,
     launches: u64,
 }
 
-/// A destination held back because the outbox could not record what its sends did. Without
-/// it, a delivered message that stays in the outbox would be sent again at once, and again
-/// (the same transaction id: the homeserver keeps one event, but the loop would spin), and a
-/// failed one would be retried with no delay; the messages behind them wait too, so nothing
-/// overtakes them.
-struct Hold {
-    /// When to look again: record the deliveries below, or (none left) send again.
+/// A delivered message the ledger could not record. Without this, it would stay first in
+/// its room's queue and be sent again at once, again and again (the same transaction id: the
+/// homeserver keeps one event, but the loop would spin until the disk had room).
+struct Unrecorded {
+    item: Item,
+    event_id: Option<String>,
+    /// When to try recording it again.
     until: DateTime<Utc>,
-    /// Failed attempts at recording the deliveries; the wait doubles with each.
+    /// Failed tries so far; the wait doubles with each.
     tries: u32,
-    /// Messages the homeserver accepted (with their event ids), not yet recorded as delivered.
-    delivered: Vec<(Item, Option<String>)>,
 }
 
 /// The first wait before recording a delivery again, doubled at each failure up to
 /// [`RECORD_RETRY_MAX`]: as often as the engine opens a failing store again (its
-/// `STORE_RETRY`), so the room's next messages go out within seconds once space returns.
+/// `STORE_RETRY`), so the deliveries are recorded within seconds once space returns.
 const RECORD_RETRY_FIRST: Duration = Duration::from_secs(1);
 const RECORD_RETRY_MAX: Duration = Duration::from_secs(5);
 
@@ -633,15 +634,26 @@ impl Flights {
         on_delivered: &Delivered,
     ) -> Result<(Vec<Launched>, Option<DateTime<Utc>>), StoreError> {
         let now = outbox.inner.clock.now();
-        self.release_holds(outbox, on_delivered, now);
-        let queues = queues(outbox, |destination| {
+        self.record_again(outbox, on_delivered, now);
+        self.held.retain(|_, until| *until > now);
+        let mut queues = queues(outbox, |destination| {
             self.busy.contains_key(destination) || self.held.contains_key(destination)
         })?;
+        // What went out already is not sent again, whether or not it is recorded yet.
+        for queue in queues.values_mut() {
+            queue.retain(|item| !self.unrecorded.contains_key(&item.txn));
+        }
+        queues.retain(|_, queue| !queue.is_empty());
         // A destination with nothing waiting starts afresh when something comes.
         let (busy, held) = (&self.busy, &self.held);
         self.served
             .retain(|d, _| busy.contains_key(d) || held.contains_key(d) || queues.contains_key(d));
-        let mut next_retry: Option<DateTime<Utc>> = self.held.values().map(|h| h.until).min();
+        let mut next_retry: Option<DateTime<Utc>> = self
+            .held
+            .values()
+            .chain(self.unrecorded.values().map(|u| &u.until))
+            .min()
+            .copied();
         let mut ready = Vec::new();
         for (destination, queue) in queues {
             let batch = round_of(&queue, now);
@@ -703,15 +715,23 @@ impl Flights {
                 Err(SendError::Never { .. }) => (None, backoff(item.attempts + 1)),
             };
             if let Err(err) = record(outbox, &item, result, on_delivered) {
-                tracing::error!(txn = %item.txn, cause = %err, "could not record a send in the outbox; its destination waits");
-                let hold = self.held.entry(destination.clone()).or_insert(Hold {
-                    until: now,
-                    tries: 0,
-                    delivered: Vec::new(),
-                });
-                hold.until = hold.until.max(after(now, wait));
-                if let Some(event_id) = delivered {
-                    hold.delivered.push((item, event_id));
+                tracing::error!(txn = %item.txn, cause = %err, "could not record a send in the outbox; kept in memory");
+                match delivered {
+                    Some(event_id) => {
+                        self.unrecorded.insert(
+                            item.txn.clone(),
+                            Unrecorded {
+                                item,
+                                event_id,
+                                until: after(now, wait),
+                                tries: 0,
+                            },
+                        );
+                    }
+                    None => {
+                        let until = self.held.entry(destination.clone()).or_insert(now);
+                        *until = (*until).max(after(now, wait));
+                    }
                 }
             }
         }
@@ -723,31 +743,25 @@ impl Flights {
         });
     }
 
-    /// Holds whose time has come: record their deliveries (the destination is free again
-    /// when all are), or hold on, waiting longer each time.
-    fn release_holds(&mut self, outbox: &Outbox, on_delivered: &Delivered, now: DateTime<Utc>) {
-        self.held.retain(|destination, hold| {
-            if hold.until > now {
+    /// Deliveries not recorded yet whose time has come: record them (and report them, as any
+    /// delivery), or wait longer.
+    fn record_again(&mut self, outbox: &Outbox, on_delivered: &Delivered, now: DateTime<Utc>) {
+        self.unrecorded.retain(|txn, u| {
+            if u.until > now {
                 return true;
             }
-            hold.delivered.retain(|(item, event_id)| {
-                match outbox.delivered(item, event_id.as_deref()) {
-                    Ok(()) => {
-                        on_delivered(item, event_id.as_deref());
-                        false
-                    }
-                    Err(err) => {
-                        tracing::error!(txn = %item.txn, %destination, cause = %err, "still cannot record a delivered message; its destination waits");
-                        true
-                    }
+            match outbox.delivered(&u.item, u.event_id.as_deref()) {
+                Ok(()) => {
+                    on_delivered(&u.item, u.event_id.as_deref());
+                    false
                 }
-            });
-            if hold.delivered.is_empty() {
-                return false;
+                Err(err) => {
+                    tracing::error!(%txn, cause = %err, "still cannot record a delivered message");
+                    u.tries += 1;
+                    u.until = after(now, record_retry(u.tries));
+                    true
+                }
             }
-            hold.tries += 1;
-            hold.until = after(now, record_retry(hold.tries));
-            true
         });
     }
 }
@@ -1985,9 +1999,9 @@ mod loop_tests {
     }
 
     /// The homeserver accepts messages but the ledger cannot record it (a full disk): each
-    /// goes out once, not again and again; its room waits, with the messages behind it, while
-    /// the failure lasts; once the ledger writes again the deliveries are recorded (and
-    /// reported, as any delivery) and the room's next message goes out.
+    /// goes out once, not again and again, and the messages behind it still go out (it went
+    /// first: nothing overtakes it); once the ledger writes again the deliveries are recorded
+    /// (and reported, as any delivery).
     #[tokio::test(start_paused = true)]
     async fn a_delivery_that_cannot_be_recorded_is_not_sent_again() {
         let t0: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-30T08:00:00Z")
@@ -2023,7 +2037,8 @@ mod loop_tests {
             stop.clone(),
         ));
         assert_eq!(next_sent(&mut rx).await, "a1");
-        // Another room's answer, noted in memory (nothing can be written), goes out meanwhile.
+        assert_eq!(next_sent(&mut rx).await, "a2");
+        // An answer noted in memory (nothing can be written) goes out too.
         outbox
             .record_event("$b", vec![answer("$b", "!b")])
             .expect("noted");
@@ -2044,22 +2059,22 @@ mod loop_tests {
 
         ledger.fail_writes(false);
         clock.advance(chrono::Duration::minutes(2));
-        assert_eq!(next_sent(&mut rx).await, "a2");
         tokio::time::timeout(WAIT, async {
             while !outbox.is_empty() {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         })
         .await
-        .expect("a2 recorded in time");
-        for txn in ["a1", "ev|$b|0", "a2"] {
+        .expect("recorded in time");
+        for txn in ["a1", "a2", "ev|$b|0"] {
             assert!(ledger.is_delivered(txn).expect("read"), "{txn} recorded");
         }
-        assert_eq!(*reported.lock().expect("reported"), ["a1", "ev|$b|0", "a2"]);
+        assert_eq!(*reported.lock().expect("reported"), ["a1", "a2", "ev|$b|0"]);
+        assert!(rx.try_recv().is_err());
         assert_eq!(
             *transport.started.lock().expect("started"),
-            ["a1", "answer to $b", "a2"],
-            "each message sent once"
+            ["a1", "a2", "answer to $b"],
+            "each message sent once, in order"
         );
         stop.cancel();
         task.await.expect("the delivery task ends cleanly");

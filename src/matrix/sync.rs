@@ -313,13 +313,19 @@ impl SyncLoop {
         // The flush writes sled (the queued answers), then the ledger's noted writes in one
         // transaction: the handled marks and this position together, so the position never
         // reaches the disk before the marks and answers of its events (`ledger.rs`).
+        //
+        // When the flush fails (a full disk), the position on disk stays where it was and this
+        // one stays noted, written with the marks at the first flush that succeeds; the loop
+        // still moves on in memory: every event of the response is handled and marked in
+        // memory, so syncing again from the previous position would bring nothing new to
+        // handle, only the same response again and again (a tight loop, seen on 2026-12-07 when
+        // sled could write and the ledger could not), and the next commands would go
+        // unanswered.
         store.ledger().note_position(next_batch);
-        match store.flush().await {
-            Ok(()) => self.since = Some(next_batch.to_owned()),
-            Err(err) => {
-                tracing::error!(cause = %err, "could not save the sync position; syncing again from the previous one")
-            }
+        if let Err(err) = store.flush().await {
+            tracing::error!(cause = %err, "could not save the sync position; it stays noted in memory until a flush succeeds");
         }
+        self.since = Some(next_batch.to_owned());
     }
 }
 
