@@ -702,22 +702,19 @@ impl Flights {
         let txns: Vec<String> = results.iter().map(|(item, _)| item.txn.clone()).collect();
         let now = outbox.inner.clock.now();
         for (item, result) in results {
-            // What to keep in memory if the record fails: the delivery, to record later; or
-            // the wait the failed attempt would have been given.
-            let (delivered, wait) = match &result {
-                Ok(event_id) => (Some(event_id.clone()), record_retry(0)),
-                Err(SendError::Retry { after, .. }) => (
-                    None,
-                    after
+            if let Err(err) = record(outbox, &item, &result, on_delivered) {
+                tracing::error!(txn = %item.txn, cause = %err, "could not record a send in the outbox; kept in memory");
+                // Kept in memory: the delivery, to record later; or the wait the failed
+                // attempt would have been given.
+                let wait = match &result {
+                    Ok(_) => record_retry(0),
+                    Err(SendError::Retry { after, .. }) => after
                         .unwrap_or_else(|| backoff(item.attempts + 1))
                         .min(MAX_BACKOFF),
-                ),
-                Err(SendError::Never { .. }) => (None, backoff(item.attempts + 1)),
-            };
-            if let Err(err) = record(outbox, &item, result, on_delivered) {
-                tracing::error!(txn = %item.txn, cause = %err, "could not record a send in the outbox; kept in memory");
-                match delivered {
-                    Some(event_id) => {
+                    Err(SendError::Never { .. }) => backoff(item.attempts + 1),
+                };
+                match result {
+                    Ok(event_id) => {
                         self.unrecorded.insert(
                             item.txn.clone(),
                             Unrecorded {
@@ -728,7 +725,7 @@ impl Flights {
                             },
                         );
                     }
-                    None => {
+                    Err(_) => {
                         let until = self.held.entry(destination.clone()).or_insert(now);
                         *until = (*until).max(after(now, wait));
                     }
@@ -853,7 +850,7 @@ async fn send_batch<T: Transport>(
 fn record(
     outbox: &Outbox,
     item: &Item,
-    result: Result<Option<String>, SendError>,
+    result: &Result<Option<String>, SendError>,
     on_delivered: &Delivered,
 ) -> Result<(), StoreError> {
     match result {
@@ -870,11 +867,11 @@ fn record(
                 "retry"
             });
             tracing::warn!(txn = %item.txn, attempts = item.attempts + 1, cause, "send failed; will retry");
-            outbox.retry_later(item, after)?;
+            outbox.retry_later(item, *after)?;
         }
         Err(SendError::Never { cause }) => {
             crate::metrics::metrics().send("dropped");
-            outbox.give_up(item, &cause)?
+            outbox.give_up(item, cause)?
         }
     }
     Ok(())
@@ -925,7 +922,7 @@ pub async fn deliver_round<T: Transport>(
             (item, send_contained(transport, &item.txn, &out).await)
         });
         for (item, result) in futures_util::future::join_all(attempts).await {
-            record(outbox, item, result, on_delivered)?;
+            record(outbox, item, &result, on_delivered)?;
         }
     }
     Ok(Round::Sent)
