@@ -43,7 +43,21 @@ async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, client: Cli
     if client.user_id() == Some(&*event.sender) || text.body.trim() != "!ping" {
         return;
     }
-    let mut content = RoomMessageEventContent::notice_plain("pong");
+    // `BARE_BOT_CONTENT=kitbot` answers with what kitbot's `!ping` sends (its French words
+    // rendered from Markdown, an empty `m.mentions`), to tell whether the homeserver takes
+    // longer to accept kitbot's answer than a bare `pong` (a diagnostic, BENCHMARKS.md).
+    let mut content = if std::env::var("BARE_BOT_CONTENT").is_ok_and(|v| v == "kitbot") {
+        let age = matrix_sdk::ruma::MilliSecondsSinceUnixEpoch::now()
+            .get()
+            .saturating_sub(event.origin_server_ts.get());
+        RoomMessageEventContent::notice_markdown(kitbot::strings::engine::pong(
+            env!("CARGO_PKG_VERSION"),
+            i64::from(age),
+        ))
+        .add_mentions(matrix_sdk::ruma::events::Mentions::new())
+    } else {
+        RoomMessageEventContent::notice_plain("pong")
+    };
     content.relates_to = Some(Relation::Reply(Reply::new(InReplyTo::new(
         event.event_id.clone(),
     ))));

@@ -22,6 +22,75 @@ async fn room_with_bot(encrypted: bool) -> (Human, Bot, matrix_sdk::ruma::OwnedR
     (alice, bot, room_id)
 }
 
+/// The bot's read receipt in `room_id`, as Alice's client has it.
+async fn bot_receipt(alice: &Human, room_id: &OwnedRoomId, bot: &Bot) -> Option<OwnedEventId> {
+    alice
+        .room(room_id)
+        .load_user_receipt(
+            matrix_sdk::ruma::events::receipt::ReceiptType::Read,
+            matrix_sdk::ruma::events::receipt::ReceiptThread::Unthreaded,
+            &bot.owned_user_id(),
+        )
+        .await
+        .expect("receipt")
+        .map(|(event_id, _)| event_id)
+}
+
+/// Read receipts: a message the bot handled without answering is marked read; a command it
+/// answered is not, since its answer stands after the command and clients count a member's
+/// own message as read by them up to there (one request less per command, for the bot and for
+/// every member's client).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_marks_read_what_it_did_not_answer_and_no_command_it_answered() {
+    let alice = Human::new("alice").await;
+    let answered = alice.create_room(false, &[]).await.room_id().to_owned();
+    let chatty = alice.create_room(false, &[]).await.room_id().to_owned();
+    let tenant = Tenant {
+        id: "ml-test",
+        rooms: vec![answered.to_string(), chatty.to_string()],
+        coordination_level: 50,
+        extra: "",
+    };
+    let mut bot = Bot::new(&[tenant], &["localhost"]).await;
+    bot.start();
+    for room_id in [&answered, &chatty] {
+        alice
+            .wait_room(room_id)
+            .await
+            .invite_user_by_id(&bot.owned_user_id())
+            .await
+            .expect("invite");
+        alice.wait_membership(room_id, &bot.user_id, "join").await;
+    }
+    let ping = alice.say(&answered, "!ping").await;
+    alice.wait_reply(&ping).await;
+    // Then, in the other room, a message the bot does not answer. Its receipt goes out a second
+    // after it was handled, so after the one the command would have had, and Alice's client
+    // gets receipts in the order the homeserver took them.
+    let chat = alice
+        .say(&chatty, "Bonjour à toutes et à tous, belle journée.")
+        .await;
+    let deadline = tokio::time::Instant::now() + util::TIMEOUT;
+    while bot_receipt(&alice, &chatty, &bot).await.as_ref() != Some(&chat) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no read receipt from the bot on a message it did not answer"
+        );
+        // The receipt arrives with a later sync of Alice's client: look again shortly.
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_ne!(
+        bot_receipt(&alice, &answered, &bot).await.as_ref(),
+        Some(&ping),
+        "the answered command was marked read as well"
+    );
+    assert!(
+        alice.replies_to(&chat).is_empty(),
+        "the chat message was answered"
+    );
+    bot.stop();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ping_in_a_plain_room_gets_a_notice_in_reply_and_in_thread() {
     let (alice, mut bot, room_id) = room_with_bot(false).await;
@@ -34,8 +103,8 @@ async fn ping_in_a_plain_room_gets_a_notice_in_reply_and_in_thread() {
         !reply.mentions_room && reply.mentioned_users.is_empty(),
         "a reply pings nobody"
     );
-    // The bot has its name and avatar (set beside its first sync, not before it), and marks
-    // what it handled as read.
+    // The bot has its name and avatar (set beside its first sync, not before it). Its read
+    // receipts: `the_bot_marks_read_what_it_did_not_answer_and_no_command_it_answered`.
     let deadline = tokio::time::Instant::now() + util::TIMEOUT;
     loop {
         let profile: serde_json::Value = reqwest::Client::new()
@@ -61,27 +130,6 @@ async fn ping_in_a_plain_room_gets_a_notice_in_reply_and_in_thread() {
             "no name or avatar: {profile}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    let room = alice.room(&room_id);
-    let deadline = tokio::time::Instant::now() + util::TIMEOUT;
-    loop {
-        let receipt = room
-            .load_user_receipt(
-                matrix_sdk::ruma::events::receipt::ReceiptType::Read,
-                matrix_sdk::ruma::events::receipt::ReceiptThread::Unthreaded,
-                &bot.owned_user_id(),
-            )
-            .await
-            .expect("receipt");
-        if receipt.is_some() {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no read receipt from the bot"
-        );
-        // The receipt arrives with a later sync of Alice's client: look again shortly.
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
 
     // In a thread, the answer stays in the thread.

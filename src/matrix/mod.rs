@@ -120,7 +120,7 @@ pub async fn run(
         join_clock_skew: sync::join_clock_skew(),
         pending_aliases: Arc::default(),
         undecrypted: undecrypted::Pending::default(),
-        receipts: presence::Receipts::default(),
+        receipts: transport.receipts().clone(),
         roles: roles::RoleCache::default(),
     };
     let adapter = adapter.with_tenants().await;

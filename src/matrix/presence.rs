@@ -6,6 +6,7 @@ use matrix_sdk::ruma::api::client::receipt::create_receipt::v3::ReceiptType;
 use matrix_sdk::ruma::events::receipt::ReceiptThread;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId};
 use matrix_sdk::{Client, Room};
@@ -75,43 +76,85 @@ fn hex_digest(bytes: &[u8]) -> String {
 /// them, a receipt does not reach the homeserver at the same moment as the answer it would
 /// hold up, and a busy room costs the homeserver one receipt per delay, not one per sync
 /// response.
+///
+/// A receipt the bot's own message makes useless is not sent: once the bot has sent a message
+/// into the room after the event reached it, the message stands after the event in the room,
+/// and clients count a member's own message as read by them up to there (matrix-js-sdk's
+/// synthesized receipts, matrix-sdk-ui's implicit ones). So a command that was answered costs
+/// no receipt; a message the bot handled without answering still gets one.
 #[derive(Clone, Default)]
 pub struct Receipts {
-    /// Room → the newest event to mark read, while a sender task runs for that room.
-    wanted: Arc<Mutex<HashMap<OwnedRoomId, OwnedEventId>>>,
+    /// Room → what its sender task sends next: the newest event to mark read, and when the
+    /// sync response that carried it arrived; `None` when nothing is left to send (sent, or
+    /// covered by the bot's own message). A room is here while its task runs.
+    rooms: Arc<Mutex<HashMap<OwnedRoomId, Option<Wanted>>>>,
 }
 
+/// An event to mark read, and when the sync response that carried it arrived.
+type Wanted = (OwnedEventId, Instant);
+
 impl Receipts {
-    /// Mark `event_id` read in `room`, soon. Returns at once.
-    pub fn mark_read(&self, room: &Room, event_id: OwnedEventId) {
-        let room_id = room.room_id().to_owned();
+    /// Mark `event_id` read in `room`, soon, unless the bot's own message covers it first.
+    /// `seen`: when the sync response carrying the event arrived. Returns at once.
+    pub fn mark_read(&self, room: &Room, event_id: OwnedEventId, seen: Instant) {
+        let room = room.clone();
+        self.mark_with(room.room_id().to_owned(), event_id, seen, move |event_id| {
+            let room = room.clone();
+            async move { mark_read(&room, event_id).await }
+        });
+    }
+
+    /// [`Receipts::mark_read`] with the request given (`send`), so the order of things can be
+    /// tested without a homeserver.
+    fn mark_with<F, Fut>(
+        &self,
+        room_id: OwnedRoomId,
+        event_id: OwnedEventId,
+        seen: Instant,
+        send: F,
+    ) where
+        F: Fn(OwnedEventId) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
         {
-            let mut wanted = self.wanted.lock().unwrap_or_else(|e| e.into_inner());
+            let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
             // A task already runs for this room: it will send this newer event next.
-            if wanted.insert(room_id.clone(), event_id).is_some() {
+            if rooms
+                .insert(room_id.clone(), Some((event_id, seen)))
+                .is_some()
+            {
                 return;
             }
         }
-        let (room, wanted) = (room.clone(), self.wanted.clone());
+        let rooms = self.rooms.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(RECEIPT_DELAY).await;
-                let Some(event_id) = wanted
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get(&room_id)
-                    .cloned()
-                else {
-                    return;
+                let next = {
+                    let mut all = rooms.lock().unwrap_or_else(|e| e.into_inner());
+                    match all.get_mut(&room_id).and_then(Option::take) {
+                        Some((event_id, _)) => event_id,
+                        None => {
+                            all.remove(&room_id);
+                            return;
+                        }
+                    }
                 };
-                mark_read(&room, event_id.clone()).await;
-                let mut wanted = wanted.lock().unwrap_or_else(|e| e.into_inner());
-                if wanted.get(&room_id) == Some(&event_id) {
-                    wanted.remove(&room_id);
-                    return;
-                }
+                send(next).await;
             }
         });
+    }
+
+    /// The bot's own message to `room_id` was accepted; its request left at `left`. An event
+    /// that had reached the bot before then stands before that message in the room: its
+    /// receipt is not needed any more.
+    pub fn own_message_sent(&self, room_id: &matrix_sdk::ruma::RoomId, left: Instant) {
+        let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(wanted) = rooms.get_mut(room_id) {
+            if wanted.as_ref().is_some_and(|(_, seen)| *seen <= left) {
+                *wanted = None;
+            }
+        }
     }
 }
 
@@ -161,6 +204,109 @@ pub const TYPING_AFTER: std::time::Duration = std::time::Duration::from_millis(3
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    type Sent = Arc<Mutex<Vec<(String, String)>>>;
+
+    fn id(text: &str) -> OwnedEventId {
+        OwnedEventId::try_from(text).expect("event id")
+    }
+
+    fn room_id(text: &str) -> OwnedRoomId {
+        OwnedRoomId::try_from(text).expect("room id")
+    }
+
+    /// Mark `event` read in `room` through `receipts`, recording what would be sent.
+    fn mark(receipts: &Receipts, sent: &Sent, room: &str, event: &str, seen: Instant) {
+        let (sent, room_name) = (sent.clone(), room.to_owned());
+        receipts.mark_with(room_id(room), id(event), seen, move |event_id| {
+            let (sent, room_name) = (sent.clone(), room_name.clone());
+            async move {
+                sent.lock()
+                    .expect("sent")
+                    .push((room_name, event_id.to_string()))
+            }
+        });
+    }
+
+    fn sent_now(sent: &Sent) -> Vec<(String, String)> {
+        sent.lock().expect("sent").clone()
+    }
+
+    fn pair(room: &str, event: &str) -> (String, String) {
+        (room.to_owned(), event.to_owned())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_receipt_per_room_for_the_newest_event_after_the_delay() {
+        let (receipts, sent) = (Receipts::default(), Sent::default());
+        mark(&receipts, &sent, "!a:x", "$1", Instant::now());
+        mark(&receipts, &sent, "!a:x", "$2", Instant::now());
+        mark(&receipts, &sent, "!b:x", "$3", Instant::now());
+        tokio::time::sleep(RECEIPT_DELAY / 2).await;
+        assert!(sent_now(&sent).is_empty(), "nothing before the delay");
+        tokio::time::sleep(RECEIPT_DELAY * 3).await;
+        let mut got = sent_now(&sent);
+        got.sort();
+        assert_eq!(got, vec![pair("!a:x", "$2"), pair("!b:x", "$3")]);
+        assert!(
+            receipts.rooms.lock().expect("rooms").is_empty(),
+            "tasks ended"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_bots_own_message_after_the_event_arrived_makes_its_receipt_useless() {
+        let (receipts, sent) = (Receipts::default(), Sent::default());
+        let seen = Instant::now();
+        mark(&receipts, &sent, "!a:x", "$command", seen);
+        mark(&receipts, &sent, "!b:x", "$chat", seen);
+        // The answer to the command leaves after the command arrived, and is accepted.
+        receipts.own_message_sent(&room_id("!a:x"), seen + Duration::from_millis(3));
+        tokio::time::sleep(RECEIPT_DELAY * 3).await;
+        assert_eq!(
+            sent_now(&sent),
+            vec![pair("!b:x", "$chat")],
+            "the answered command gets no receipt; the other room's message does"
+        );
+        // A message handled later in the same room, not answered: its receipt goes out, whether
+        // it arrives while the room's task still runs or after it ended.
+        let seen = Instant::now() + Duration::from_millis(10);
+        mark(&receipts, &sent, "!a:x", "$later", seen);
+        tokio::time::sleep(RECEIPT_DELAY * 3).await;
+        assert_eq!(sent_now(&sent).last(), Some(&pair("!a:x", "$later")));
+        let seen = seen + Duration::from_millis(10);
+        mark(&receipts, &sent, "!a:x", "$first", seen);
+        receipts.own_message_sent(&room_id("!a:x"), seen + Duration::from_millis(1));
+        tokio::time::sleep(RECEIPT_DELAY / 2).await;
+        mark(
+            &receipts,
+            &sent,
+            "!a:x",
+            "$second",
+            seen + Duration::from_millis(20),
+        );
+        tokio::time::sleep(RECEIPT_DELAY * 3).await;
+        assert_eq!(sent_now(&sent).last(), Some(&pair("!a:x", "$second")));
+        assert_eq!(sent_now(&sent).len(), 3, "{:?}", sent_now(&sent));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_message_that_left_before_the_event_arrived_does_not_cover_it() {
+        let (receipts, sent) = (Receipts::default(), Sent::default());
+        let left = Instant::now();
+        // The event reached the bot after the bot's message had left: it may stand after it.
+        mark(
+            &receipts,
+            &sent,
+            "!a:x",
+            "$1",
+            left + Duration::from_millis(5),
+        );
+        receipts.own_message_sent(&room_id("!a:x"), left);
+        tokio::time::sleep(RECEIPT_DELAY * 3).await;
+        assert_eq!(sent_now(&sent), vec![pair("!a:x", "$1")]);
+    }
 
     #[tokio::test(start_paused = true)]
     async fn a_typing_notice_only_for_slow_work() {

@@ -31,6 +31,7 @@ use crate::core::{Mentions, Outgoing, Picture};
 use crate::outbox::{SendError, Transport};
 use crate::store::Store;
 
+use super::presence::Receipts;
 use super::tenants::{RoomInfo, RoomMap};
 use crate::rights::{DM_OF, DM_ROOMS};
 
@@ -180,6 +181,8 @@ pub struct MatrixTransport {
     /// matrix-sdk-crypto 0.18 panicked ("Session expired") when two sends to one room
     /// overlapped as its Megolm session rotated (found by the 10-minute load bench).
     encrypted_sends: std::sync::Mutex<HashMap<OwnedRoomId, Arc<tokio::sync::Mutex<()>>>>,
+    /// The read receipts the sync loop asks for: a message of the bot's makes some useless.
+    receipts: Receipts,
 }
 
 impl MatrixTransport {
@@ -189,7 +192,13 @@ impl MatrixTransport {
             client,
             store,
             rooms,
+            receipts: Receipts::default(),
         }
+    }
+
+    /// The read receipts this transport's messages make useless (given to the sync loop).
+    pub fn receipts(&self) -> &Receipts {
+        &self.receipts
     }
 
     /// The room map this transport records new direct rooms in.
@@ -219,14 +228,22 @@ impl MatrixTransport {
         content: impl matrix_sdk::ruma::events::MessageLikeEventContent + Clone,
         txn: &str,
         what: &str,
+        in_main_timeline: bool,
     ) -> Result<Option<String>, SendError> {
         let _turn = self.encrypted_turn(room).await;
-        room.send(content)
+        let left = std::time::Instant::now();
+        let sent = room
+            .send(content)
             .with_transaction_id(txn_id(txn))
             .into_future()
             .await
-            .map(|sent| Some(sent.response.event_id.to_string()))
-            .map_err(|err| classify_error(&err, what))
+            .map_err(|err| classify_error(&err, what))?;
+        // A message in the room's main timeline (not an edit, a reaction, a thread's reply)
+        // is read by its sender up to there, for clients: receipts it covers are not needed.
+        if in_main_timeline {
+            self.receipts.own_message_sent(room.room_id(), left);
+        }
+        Ok(Some(sent.response.event_id.to_string()))
     }
 }
 
@@ -245,7 +262,8 @@ impl Transport for MatrixTransport {
                     .add_mentions(RumaMentions::new());
                 content.relates_to =
                     Some(reply_relation(to_event, thread_root.as_deref()).map_err(never)?);
-                self.send_content(&room, content, txn, "reply").await
+                self.send_content(&room, content, txn, "reply", thread_root.is_none())
+                    .await
             }
             Outgoing::Image {
                 room_id,
@@ -259,7 +277,8 @@ impl Transport for MatrixTransport {
                 let mut content = RoomMessageEventContent::new(MessageType::Image(image))
                     .add_mentions(RumaMentions::new());
                 content.relates_to = Some(relation);
-                self.send_content(&room, content, txn, "image").await
+                self.send_content(&room, content, txn, "image", thread_root.is_none())
+                    .await
             }
             Outgoing::Edit {
                 room_id,
@@ -278,7 +297,7 @@ impl Transport for MatrixTransport {
                             Some(RumaMentions::new()),
                         ),
                     );
-                self.send_content(&room, content, txn, "edit").await
+                self.send_content(&room, content, txn, "edit", false).await
             }
             Outgoing::React {
                 room_id,
@@ -290,7 +309,8 @@ impl Transport for MatrixTransport {
                     .context("event id")
                     .map_err(never)?;
                 let content = ReactionEventContent::new(Annotation::new(target, key.clone()));
-                self.send_content(&room, content, txn, "reaction").await
+                self.send_content(&room, content, txn, "reaction", false)
+                    .await
             }
             Outgoing::Post {
                 room_id,
@@ -313,7 +333,7 @@ impl Transport for MatrixTransport {
                     RoomMessageEventContent::text_markdown(markdown)
                 }
                 .add_mentions(ruma_mentions(&mentions));
-                self.send_content(&room, content, txn, "post").await
+                self.send_content(&room, content, txn, "post", true).await
             }
             Outgoing::Direct {
                 user_id,
@@ -331,7 +351,9 @@ impl Transport for MatrixTransport {
                 // should notify them (default push rules silence notices). It mentions nobody.
                 let content = RoomMessageEventContent::text_markdown(markdown)
                     .add_mentions(RumaMentions::new());
-                let sent = self.send_content(&room, content, txn, "direct").await?;
+                let sent = self
+                    .send_content(&room, content, txn, "direct", true)
+                    .await?;
                 if let Some(file) = attachment {
                     let mime: mime::Mime =
                         file.mime.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);

@@ -358,6 +358,9 @@ impl Adapter {
         since: Option<&str>,
         dropped_by_sdk: bool,
     ) -> Outcome {
+        // Every event of this response was on the homeserver before now: a message the bot
+        // sends from now on stands after them (read receipts, `Receipts::own_message_sent`).
+        let seen = std::time::Instant::now();
         if dropped_by_sdk {
             return self.reread(&response.next_batch, since).await;
         }
@@ -421,7 +424,7 @@ impl Adapter {
                     }
                 }
                 if let (true, Some(last)) = (complete, last) {
-                    self.receipts.mark_read(&room, last);
+                    self.receipts.mark_read(&room, last, seen);
                 }
                 complete
             });
