@@ -185,6 +185,8 @@ impl BotProc {
         let synapse = util::synapse();
         let user_id = synapse.register(&name, BOT_PASSWORD).await;
         let dir = std::env::temp_dir().join(format!("kitbot-compare-{name}"));
+        // A folder of an earlier process with the same id holds another server's session.
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("bot dir");
         match kind {
             Kind::Kitbot => {

@@ -83,6 +83,9 @@ impl Synapse {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::SeqCst)
         ));
+        // A folder left by an earlier process with the same id would give this Synapse its old
+        // database, where the test's user names may already be taken.
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("synapse dir");
         let python = venv().join("bin/python");
         let status = Command::new(&python)
@@ -669,6 +672,8 @@ impl Bot {
         let name = unique("kitbot");
         let user_id = s.register(&name, "bot-password").await;
         let dir = std::env::temp_dir().join(format!("kitbot-test-{name}"));
+        // A folder of an earlier process with the same id holds another server's session.
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("bot dir");
         let mut toml = format!(
             "[bot]\ndata_dir = \"{}\"\n{extra_bot}\n[matrix]\nhomeserver = \"{}\"\nuser = \"{user_id}\"\npassword_env = \"KITBOT_TEST_PASSWORD\"\nallowed_inviters = {:?}\n",
