@@ -71,11 +71,11 @@ fn hex_digest(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Read receipts sent in the background, [`RECEIPT_DELAY`] after the event was handled, one
+/// Read receipts sent in the background, [`RECEIPT_DELAY`] after an event was handled, one
 /// request at a time per room, the newest wanted event winning: the sync loop never waits on
 /// them, a receipt does not reach the homeserver at the same moment as the answer it would
-/// hold up, and a busy room costs the homeserver one receipt per delay, not one per sync
-/// response.
+/// hold up, and a busy room costs the homeserver one receipt per delay at most, not one per
+/// sync response.
 ///
 /// A receipt the bot's own message makes useless is not sent: once the bot has sent a message
 /// into the room after the event reached it, the message stands after the event in the room,
@@ -84,14 +84,23 @@ fn hex_digest(bytes: &[u8]) -> String {
 /// no receipt; a message the bot handled without answering still gets one.
 #[derive(Clone, Default)]
 pub struct Receipts {
-    /// Room → what its sender task sends next: the newest event to mark read, and when the
-    /// sync response that carried it arrived; `None` when nothing is left to send (sent, or
+    /// Room → what its sender task sends next; `None` when nothing is left to send (sent, or
     /// covered by the bot's own message). A room is here while its task runs.
     rooms: Arc<Mutex<HashMap<OwnedRoomId, Option<Wanted>>>>,
 }
 
-/// An event to mark read, and when the sync response that carried it arrived.
-type Wanted = (OwnedEventId, Instant);
+/// A receipt to send.
+struct Wanted {
+    /// The newest event to mark read.
+    event_id: OwnedEventId,
+    /// When the sync response that carried it arrived.
+    seen: Instant,
+    /// When it goes out: [`RECEIPT_DELAY`] after the oldest event it stands for was handled.
+    /// A newer event keeps the time, so a room where people keep talking still gets a receipt
+    /// every delay; once a message of the bot's covered everything, the next event starts a
+    /// new delay, so an answered command always has the whole delay to be covered.
+    due: tokio::time::Instant,
+}
 
 impl Receipts {
     /// Mark `event_id` read in `room`, soon, unless the bot's own message covers it first.
@@ -118,29 +127,48 @@ impl Receipts {
     {
         {
             let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-            // A task already runs for this room: it will send this newer event next.
-            if rooms
-                .insert(room_id.clone(), Some((event_id, seen)))
-                .is_some()
-            {
+            let running = rooms.contains_key(&room_id);
+            let slot = rooms.entry(room_id.clone()).or_default();
+            let due = match slot {
+                Some(wanted) => wanted.due,
+                None => tokio::time::Instant::now() + RECEIPT_DELAY,
+            };
+            *slot = Some(Wanted {
+                event_id,
+                seen,
+                due,
+            });
+            if running {
+                // Its task sends this newer event when it is due.
                 return;
             }
         }
         let rooms = self.rooms.clone();
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(RECEIPT_DELAY).await;
-                let next = {
+                let due = {
                     let mut all = rooms.lock().unwrap_or_else(|e| e.into_inner());
-                    match all.get_mut(&room_id).and_then(Option::take) {
-                        Some((event_id, _)) => event_id,
-                        None => {
+                    match all.get(&room_id) {
+                        Some(Some(wanted)) => wanted.due,
+                        _ => {
                             all.remove(&room_id);
                             return;
                         }
                     }
                 };
-                send(next).await;
+                tokio::time::sleep_until(due).await;
+                let next = {
+                    let mut all = rooms.lock().unwrap_or_else(|e| e.into_inner());
+                    match all.get_mut(&room_id) {
+                        // Covered meanwhile, and a newer event came with a later time.
+                        Some(Some(wanted)) if wanted.due > tokio::time::Instant::now() => continue,
+                        Some(slot) => slot.take().map(|wanted| wanted.event_id),
+                        None => None,
+                    }
+                };
+                if let Some(event_id) = next {
+                    send(event_id).await;
+                }
             }
         });
     }
@@ -151,7 +179,7 @@ impl Receipts {
     pub fn own_message_sent(&self, room_id: &matrix_sdk::ruma::RoomId, left: Instant) {
         let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(wanted) = rooms.get_mut(room_id) {
-            if wanted.as_ref().is_some_and(|(_, seen)| *seen <= left) {
+            if wanted.as_ref().is_some_and(|w| w.seen <= left) {
                 *wanted = None;
             }
         }
@@ -289,6 +317,36 @@ mod tests {
         tokio::time::sleep(RECEIPT_DELAY * 3).await;
         assert_eq!(sent_now(&sent).last(), Some(&pair("!a:x", "$second")));
         assert_eq!(sent_now(&sent).len(), 3, "{:?}", sent_now(&sent));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn commands_answered_one_after_another_cost_no_receipt() {
+        let (receipts, sent) = (Receipts::default(), Sent::default());
+        // A command every 70 ms, each answered 30 ms after it was handled: every event gets
+        // its whole delay to be covered, whenever the room's task wakes.
+        for i in 0..40 {
+            let seen = Instant::now();
+            mark(&receipts, &sent, "!a:x", &format!("$c{i}"), seen);
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            receipts.own_message_sent(&room_id("!a:x"), seen);
+            tokio::time::sleep(Duration::from_millis(40)).await;
+        }
+        tokio::time::sleep(RECEIPT_DELAY * 3).await;
+        assert!(sent_now(&sent).is_empty(), "{:?}", sent_now(&sent));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn people_talking_without_commands_get_a_receipt_every_delay() {
+        let (receipts, sent) = (Receipts::default(), Sent::default());
+        // A message every 300 ms for 3 s, none answered: newer events do not put the receipt
+        // off for ever.
+        for i in 0..10 {
+            mark(&receipts, &sent, "!a:x", &format!("$m{i}"), Instant::now());
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        tokio::time::sleep(RECEIPT_DELAY * 3).await;
+        let got: Vec<String> = sent_now(&sent).into_iter().map(|(_, e)| e).collect();
+        assert_eq!(got, vec!["$m3", "$m7", "$m9"]);
     }
 
     #[tokio::test(start_paused = true)]
