@@ -367,9 +367,14 @@ fn start_engine(config: Config) -> anyhow::Result<EngineLoading> {
     let kit_dir = config.kit_dir.clone();
     let kit = std::thread::Builder::new()
         .name("kitbot-kit-load".into())
-        .spawn(move || load_kit_from(kit_dir.as_deref()))?;
+        .spawn(move || {
+            let kit = load_kit_from(kit_dir.as_deref());
+            tracing::trace!(target: "kitbot::timing", "kit loaded");
+            kit
+        })?;
     let commands = Engine::load_commands(&config)
         .map_err(|problems| problems_error("commandes invalides", &problems))?;
+    tracing::trace!(target: "kitbot::timing", "commands loaded");
     kitbot::files::private_dir(&config.data_dir)?;
     match kitbot::files::tighten(&config.data_dir) {
         Ok(0) => {}
@@ -381,7 +386,9 @@ fn start_engine(config: Config) -> anyhow::Result<EngineLoading> {
             tracing::warn!(cause = %err, "could not restrict the data folder's permissions")
         }
     }
+    tracing::trace!(target: "kitbot::timing", "data folder checked");
     let store = open_store(&config)?;
+    tracing::trace!(target: "kitbot::timing", "store open");
     Ok(EngineLoading {
         config,
         commands,
@@ -594,7 +601,10 @@ fn console(
 }
 
 fn run(config_path: PathBuf) -> anyhow::Result<()> {
+    // `kitbot::timing` traces: each start-up step's end (BENCHMARKS.md, "Start-up").
+    tracing::trace!(target: "kitbot::timing", "process started");
     let config = load_config(Some(&config_path))?;
+    tracing::trace!(target: "kitbot::timing", "config read");
     warn_if_readable(&config_path, &config);
     anyhow::ensure!(
         config.matrix.is_some(),
@@ -606,7 +616,9 @@ fn run(config_path: PathBuf) -> anyhow::Result<()> {
         let loading = start_engine(config)?;
         // The session is restored (or the first login made) while the kit loads.
         let client = kitbot::matrix::connect(loading.config()).await;
+        tracing::trace!(target: "kitbot::timing", "matrix session ready");
         let engine = loading.finish()?;
+        tracing::trace!(target: "kitbot::timing", "engine built");
         let client = client?;
         std::fs::write(&pid_file, std::process::id().to_string())?;
         let shutdown = CancellationToken::new();

@@ -124,6 +124,7 @@ pub async fn run(
         roles: roles::RoleCache::default(),
     };
     let adapter = adapter.with_tenants().await;
+    tracing::trace!(target: "kitbot::timing", "tenants read");
     let tracker = TaskTracker::new();
     let mut sync = sync::SyncLoop::start(&adapter).await?;
     // The display name, the avatar and the encryption recovery wait for the first response to
@@ -146,6 +147,7 @@ pub async fn run(
     adapter.revisit_rooms().await;
     adapter.check_nudge_rooms().await;
     adapter.recheck_digest_subscribers().await;
+    tracing::trace!(target: "kitbot::timing", "rooms checked");
     {
         let (client, dir) = (client.clone(), data_dir.clone());
         let (first, stop) = (sync.first_response(), shutdown.clone());

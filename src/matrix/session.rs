@@ -171,6 +171,7 @@ pub async fn connect(config: &MatrixConfig, data_dir: &Path) -> anyhow::Result<C
         .map(|s| s.homeserver.clone())
         .unwrap_or_else(|| config.homeserver.clone());
     let client = build_client(&paths, &homeserver).await?;
+    tracing::trace!(target: "kitbot::timing", "matrix client built");
 
     if let Some(saved) = saved {
         client
