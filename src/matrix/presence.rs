@@ -98,7 +98,9 @@ struct Wanted {
     /// When it goes out: [`RECEIPT_DELAY`] after the oldest event it stands for was handled.
     /// A newer event keeps the time, so a room where people keep talking still gets a receipt
     /// every delay; once a message of the bot's covered everything, the next event starts a
-    /// new delay, so an answered command always has the whole delay to be covered.
+    /// new delay, so commands answered one after another each have the whole delay to be
+    /// covered. A command within a delay of a message left unanswered shares that message's
+    /// time: if its answer is not accepted by then, it is marked read too (harmless).
     due: tokio::time::Instant,
 }
 
