@@ -572,6 +572,11 @@ impl Config {
         self.data_dir.join("backups")
     }
 
+    /// The lock file that keeps a second kitbot out of the data folder.
+    pub fn lock_file(&self) -> PathBuf {
+        self.data_dir.join("kitbot.lock")
+    }
+
     /// The file holding the running bot's process id (for `kitbot backup` while it runs).
     pub fn pid_file(&self) -> PathBuf {
         self.data_dir.join("kitbot.pid")

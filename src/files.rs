@@ -76,6 +76,41 @@ pub fn tighten(dir: &Path) -> std::io::Result<usize> {
     Ok(changed)
 }
 
+/// An exclusive lock on the data folder, held until it is dropped (or the process ends, even
+/// by a crash: the kernel lets go of it with the file).
+#[derive(Debug)]
+pub struct FolderLock {
+    _file: File,
+}
+
+/// Why [`lock_folder`] did not lock.
+#[derive(Debug)]
+pub enum LockError {
+    /// Another process holds the lock.
+    Held,
+    /// The lock file could not be created, or the file system does not lock files.
+    Io(std::io::Error),
+}
+
+/// Take the exclusive lock on `file` (created 0600 if needed) without waiting: a second
+/// kitbot on the same data folder learns at once that it is in use, before it opens
+/// anything else there.
+pub fn lock_folder(file: &Path) -> Result<FolderLock, LockError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let file = options.open(file).map_err(LockError::Io)?;
+    match file.try_lock() {
+        Ok(()) => Ok(FolderLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(LockError::Held),
+        Err(std::fs::TryLockError::Error(err)) => Err(LockError::Io(err)),
+    }
+}
+
 /// Whether people other than the file's owner (group or others) may read it.
 pub fn readable_by_others(path: &Path) -> bool {
     #[cfg(unix)]
@@ -97,6 +132,19 @@ mod tests {
 
     fn mode(path: &Path) -> u32 {
         std::fs::metadata(path).expect("meta").permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_folder_lock_keeps_a_second_holder_out_until_it_is_dropped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("kitbot.lock");
+        let first = lock_folder(&file).expect("first lock");
+        assert_eq!(mode(&file), 0o600);
+        // A second open of the file, as a second kitbot would make (flock locks belong to the
+        // open file, so this conflicts even inside one process).
+        assert!(matches!(lock_folder(&file), Err(LockError::Held)));
+        drop(first);
+        lock_folder(&file).expect("free again once dropped");
     }
 
     #[test]

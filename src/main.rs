@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use kitbot::config::Config;
 use kitbot::core::{Problem, Role, ScaledClock, SharedClock, SystemClock};
 use kitbot::engine::{Engine, Parts};
+use kitbot::files::FolderLock;
 use kitbot::store::Store;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -347,23 +348,38 @@ fn clock() -> SharedClock {
     }
 }
 
-fn build_engine(config: Config) -> anyhow::Result<Engine> {
-    start_engine(config)?.finish()
+/// The engine, and the data folder's lock it holds until the process ends.
+fn build_engine(config: Config) -> anyhow::Result<(Engine, Option<FolderLock>)> {
+    start_engine(config, StoreOpening::Beside)?.finish()
 }
 
-/// The engine's parts, the kit still loading on its own thread: it is the slowest of them
-/// (about 35 ms for the embedded kit, all CPU), and `kitbot run` restores its Matrix session
-/// meanwhile (BENCHMARKS.md "Start-up: the kit loads beside the Matrix session").
+/// When the store opens against the rest of the start.
+#[derive(Clone, Copy)]
+enum StoreOpening {
+    /// On its own thread, beside the kit and the Matrix session's restore.
+    Beside,
+    /// Before `start_engine` returns: before a first login, so that a damaged store stops the
+    /// bot before it creates a device on the homeserver; and whenever the data folder's lock
+    /// could not be taken.
+    First,
+}
+
+/// The engine's parts, the kit and (usually) the store still loading on their own threads: the
+/// kit is the slowest of them, all CPU, and `kitbot run` restores its Matrix session meanwhile
+/// (BENCHMARKS.md "Start-up: the kit loads beside the Matrix session", "Start-up: the store
+/// opens beside the Matrix session").
 struct EngineLoading {
     config: Config,
     commands: kitbot::commands::CommandSet,
-    store: Store,
+    store: std::thread::JoinHandle<anyhow::Result<Store>>,
     kit: std::thread::JoinHandle<anyhow::Result<kitbot::kit::Kit>>,
+    lock: Option<FolderLock>,
 }
 
-/// Start loading the kit, then load the commands and open the store (so that a second kitbot
-/// on the same data folder fails here, before anything else).
-fn start_engine(config: Config) -> anyhow::Result<EngineLoading> {
+/// Start loading the kit, load the commands, take the data folder's lock (a second kitbot on
+/// the same data folder stops here, before it opens anything there), then open the store as
+/// `opening` says.
+fn start_engine(config: Config, opening: StoreOpening) -> anyhow::Result<EngineLoading> {
     let kit_dir = config.kit_dir.clone();
     let kit = std::thread::Builder::new()
         .name("kitbot-kit-load".into())
@@ -387,14 +403,58 @@ fn start_engine(config: Config) -> anyhow::Result<EngineLoading> {
         }
     }
     tracing::trace!(target: "kitbot::timing", "data folder checked");
-    let store = open_store(&config)?;
-    tracing::trace!(target: "kitbot::timing", "store open");
+    let lock = lock_data_folder(
+        &config,
+        &format!(
+            "le dossier de données {} est utilisé par un autre kitbot (le robot tourne ?)",
+            config.data_dir.display()
+        ),
+    )?;
+    // Without the folder's lock, sled's lock is the only guard: the store opens first, so that a
+    // second kitbot stops before it restores a Matrix session another one is using.
+    let opening = if lock.is_some() {
+        opening
+    } else {
+        StoreOpening::First
+    };
+    let store = match opening {
+        StoreOpening::First => {
+            let store = open_store(&config.store_dir(), &config.backup_dir())?;
+            tracing::trace!(target: "kitbot::timing", "store open");
+            std::thread::spawn(move || Ok(store))
+        }
+        StoreOpening::Beside => {
+            let (dir, backups) = (config.store_dir(), config.backup_dir());
+            std::thread::Builder::new()
+                .name("kitbot-store-open".into())
+                .spawn(move || {
+                    let store = open_store(&dir, &backups);
+                    tracing::trace!(target: "kitbot::timing", "store open");
+                    store
+                })?
+        }
+    };
     Ok(EngineLoading {
         config,
         commands,
         store,
         kit,
+        lock,
     })
+}
+
+/// Take the data folder's lock, or fail with `in_use` when another kitbot holds it. A file
+/// system that cannot lock files gets a warning: the store's own lock still keeps a second
+/// kitbot out, a moment later.
+fn lock_data_folder(config: &Config, in_use: &str) -> anyhow::Result<Option<FolderLock>> {
+    match kitbot::files::lock_folder(&config.lock_file()) {
+        Ok(lock) => Ok(Some(lock)),
+        Err(kitbot::files::LockError::Held) => Err(anyhow::anyhow!("{in_use}")),
+        Err(kitbot::files::LockError::Io(err)) => {
+            tracing::warn!(file = %config.lock_file().display(), cause = %err, "could not lock the data folder");
+            Ok(None)
+        }
+    }
 }
 
 impl EngineLoading {
@@ -402,27 +462,31 @@ impl EngineLoading {
         &self.config
     }
 
-    /// Wait for the kit and build the engine.
-    fn finish(self) -> anyhow::Result<Engine> {
+    /// Wait for the store and the kit, and build the engine. The store's error comes first.
+    fn finish(self) -> anyhow::Result<(Engine, Option<FolderLock>)> {
+        let store = self
+            .store
+            .join()
+            .map_err(|_| anyhow::anyhow!("l'ouverture du store s'est interrompue"))??;
         let kit = self
             .kit
             .join()
             .map_err(|_| anyhow::anyhow!("le chargement des fiches du kit s'est interrompu"))??;
-        Ok(Engine::new(Parts {
+        let engine = Engine::new(Parts {
             config: self.config,
             commands: self.commands,
             kit,
-            store: self.store,
+            store,
             clock: clock(),
-        }))
+        });
+        Ok((engine, self.lock))
     }
 }
 
 /// Open the store, or explain what to do: another kitbot holds it, or it is damaged (then the
 /// newest backup is named, with the command that restores it).
-fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let dir = config.store_dir();
-    Store::open(&dir).map_err(|err| {
+fn open_store(dir: &std::path::Path, backups: &std::path::Path) -> anyhow::Result<Store> {
+    Store::open(dir).map_err(|err| {
         let locked = err.to_string().contains("lock");
         if locked {
             return anyhow::anyhow!(
@@ -430,13 +494,13 @@ fn open_store(config: &Config) -> anyhow::Result<Store> {
                 dir.display()
             );
         }
-        let hint = match kitbot::backup::latest(&config.backup_dir()) {
+        let hint = match kitbot::backup::latest(backups) {
             Some(file) => format!(
                 "Dernière sauvegarde : {}. Pour repartir d'elle : kitbot restore {} (le dossier abîmé est mis de côté).",
                 file.display(),
                 file.display()
             ),
-            None => format!("Aucune sauvegarde dans {}.", config.backup_dir().display()),
+            None => format!("Aucune sauvegarde dans {}.", backups.display()),
         };
         anyhow::anyhow!(
             "le store {} ne s'ouvre pas ({err}). {hint}",
@@ -506,6 +570,15 @@ fn restore(
     if let Some(dir) = data_dir {
         config.data_dir = dir;
     }
+    kitbot::files::private_dir(&config.data_dir)?;
+    // A bot that is starting holds the folder's lock before its store is open.
+    let _lock = lock_data_folder(
+        &config,
+        &format!(
+            "arrêtez le robot avant de restaurer : le dossier de données {} est utilisé",
+            config.data_dir.display()
+        ),
+    )?;
     let store_dir = config.store_dir();
     if store_dir.exists() {
         if let Err(err) = Store::open(&store_dir) {
@@ -588,7 +661,7 @@ fn console(
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let engine = build_engine(config)?;
+        let (engine, _lock) = build_engine(config)?;
         let who = kitbot::console::ConsoleIdentity { user, role, tenant };
         serve(
             engine,
@@ -613,11 +686,20 @@ fn run(config_path: PathBuf) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let pid_file = config.pid_file();
-        let loading = start_engine(config)?;
-        // The session is restored (or the first login made) while the kit loads.
+        // A saved session is restored while the store opens and the kit loads; a first login
+        // waits for the store.
+        let restoring = kitbot::matrix::session::Paths::new(&config.data_dir)
+            .session()
+            .exists();
+        let opening = if restoring {
+            StoreOpening::Beside
+        } else {
+            StoreOpening::First
+        };
+        let loading = start_engine(config, opening)?;
         let client = kitbot::matrix::connect(loading.config()).await;
         tracing::trace!(target: "kitbot::timing", "matrix session ready");
-        let engine = loading.finish()?;
+        let (engine, _lock) = loading.finish()?;
         tracing::trace!(target: "kitbot::timing", "engine built");
         let client = client?;
         std::fs::write(&pid_file, std::process::id().to_string())?;
@@ -749,7 +831,7 @@ fn export(
     if let Some(dir) = data_dir {
         config.data_dir = dir;
     }
-    let engine = build_engine(config)?;
+    let (engine, _lock) = build_engine(config)?;
     let now = engine.now();
     let scope = kitbot::reflections::cli::scope(engine.config(), now, mission, since, until)?;
     let summary = match format {
@@ -785,7 +867,7 @@ fn questions(
     if let Some(dir) = data_dir {
         config.data_dir = dir;
     }
-    let engine = build_engine(config)?;
+    let (engine, _lock) = build_engine(config)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let groups = kitbot::feedback::cli::cli_questions(
@@ -812,7 +894,7 @@ fn forget(
     if let Some(dir) = data_dir {
         config.data_dir = dir;
     }
-    let engine = build_engine(config)?;
+    let (engine, _lock) = build_engine(config)?;
     let runtime = tokio::runtime::Runtime::new()?;
     for line in runtime.block_on(kitbot::rights::cli_forget(
         engine.store(),

@@ -548,3 +548,123 @@ fn the_demo_sets_everything_up_and_stops_what_it_started() {
         "seeded once"
     );
 }
+
+/// A second kitbot on a data folder in use stops at once with a clear French error, before it
+/// opens anything there. The folder holds a saved Matrix session, so `kitbot run` would restore
+/// it while its store opens: the folder's lock must stop it first, before matrix-sdk's store is
+/// created beside the session. The folder is usable again once the first one has stopped.
+#[test]
+fn a_second_kitbot_on_a_data_folder_in_use_stops_before_touching_it() {
+    use std::io::{BufRead as _, BufReader};
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let example =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("bot.toml.example"))
+            .expect("example");
+    let config = dir.path().join("bot.toml");
+    std::fs::write(
+        &config,
+        example
+            .replace(
+                "data_dir = \"kitbot-data\"",
+                &format!("data_dir = {:?}", data.to_str().expect("utf8")),
+            )
+            .replace("https://matrix.example.org", "http://127.0.0.1:9"),
+    )
+    .expect("config");
+    let session_dir = data.join("matrix");
+    std::fs::create_dir_all(&session_dir).expect("mkdir");
+    std::fs::write(
+        session_dir.join("session.json"),
+        r#"{"homeserver":"http://127.0.0.1:9","session":{"user_id":"@kitbot:example.org","device_id":"KITBOTTEST","access_token":"not-a-token","refresh_token":null}}"#,
+    )
+    .expect("session");
+    let mut first = Command::new(env!("CARGO_BIN_EXE_kitbot"))
+        .args(["console", "--config"])
+        .arg(&config)
+        .env("KITBOT_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run kitbot");
+    let mut stdin = first.stdin.take().expect("stdin");
+    let mut lines = BufReader::new(first.stdout.take().expect("stdout")).lines();
+    // The first one answers, so it holds the folder.
+    stdin.write_all(b"!ping\n").expect("write");
+    stdin.flush().expect("flush");
+    assert!(
+        lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|line| line.contains("Pong")),
+        "the first kitbot did not answer"
+    );
+
+    let run = Command::new(env!("CARGO_BIN_EXE_kitbot"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("KITBOT_LOG", "warn")
+        .env("KITBOT_PASSWORD", "not-used")
+        .output()
+        .expect("run kitbot");
+    assert!(!run.status.success());
+    let created: Vec<_> = std::fs::read_dir(&session_dir)
+        .expect("read dir")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    assert_eq!(
+        created,
+        vec![std::ffi::OsString::from("session.json")],
+        "the second kitbot opened the Matrix side"
+    );
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("est utilisé par un autre kitbot (le robot tourne ?)"),
+        "{stderr}"
+    );
+    // The other commands that read the store say the same.
+    let questions = kitbot(
+        &[
+            "questions",
+            "--format",
+            "csv",
+            "--config",
+            config.to_str().expect("utf8"),
+        ],
+        "",
+    );
+    assert!(!questions.status.success());
+    assert!(
+        text(&questions.stderr).contains("est utilisé par un autre kitbot"),
+        "{}",
+        text(&questions.stderr)
+    );
+
+    // `restore` too, before it looks at the file or moves the store aside.
+    let restore = kitbot(
+        &[
+            "restore",
+            "no-such-backup.jsonl",
+            "--config",
+            config.to_str().expect("utf8"),
+        ],
+        "",
+    );
+    assert!(!restore.status.success());
+    assert!(
+        text(&restore.stderr).contains("arrêtez le robot avant de restaurer"),
+        "{}",
+        text(&restore.stderr)
+    );
+    assert!(data.join("store").exists(), "the store was moved aside");
+
+    drop(stdin);
+    assert!(first.wait().expect("wait").success());
+    let again = kitbot(
+        &["console", "--config", config.to_str().expect("utf8")],
+        "!ping\n",
+    );
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(text(&again.stdout).contains("Pong"));
+}
