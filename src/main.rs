@@ -364,10 +364,9 @@ enum StoreOpening {
     First,
 }
 
-/// The engine's parts, the kit and (usually) the store still loading on their own threads: the
-/// kit is the slowest of them, all CPU, and `kitbot run` restores its Matrix session meanwhile
-/// (BENCHMARKS.md "Start-up: the kit loads beside the Matrix session", "Start-up: the store
-/// opens beside the Matrix session").
+/// The engine's parts, the kit and (usually) the store still loading on their own threads while
+/// `kitbot run` restores its Matrix session (BENCHMARKS.md "Start-up: the kit loads beside the Matrix session" and "A lock on the
+/// data folder, the store beside the Matrix session").
 struct EngineLoading {
     config: Config,
     commands: kitbot::commands::CommandSet,
