@@ -365,8 +365,8 @@ enum StoreOpening {
 }
 
 /// The engine's parts, the kit and (usually) the store still loading on their own threads while
-/// `kitbot run` restores its Matrix session (BENCHMARKS.md "Start-up: the kit loads beside the Matrix session" and "A lock on the
-/// data folder, the store beside the Matrix session").
+/// `kitbot run` restores its Matrix session (BENCHMARKS.md "Start-up: the kit loads beside the
+/// Matrix session" and "A lock on the data folder, the store beside the Matrix session").
 struct EngineLoading {
     config: Config,
     commands: kitbot::commands::CommandSet,
@@ -450,7 +450,11 @@ fn lock_data_folder(config: &Config, in_use: &str) -> anyhow::Result<Option<Fold
         Ok(lock) => Ok(Some(lock)),
         Err(kitbot::files::LockError::Held) => Err(anyhow::anyhow!("{in_use}")),
         Err(kitbot::files::LockError::Io(err)) => {
-            tracing::warn!(file = %config.lock_file().display(), cause = %err, "could not lock the data folder");
+            tracing::warn!(
+                file = %config.lock_file().display(),
+                cause = %err,
+                "could not lock the data folder"
+            );
             Ok(None)
         }
     }
