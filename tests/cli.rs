@@ -623,39 +623,26 @@ fn a_second_kitbot_on_a_data_folder_in_use_stops_before_touching_it() {
         stderr.contains("est utilisé par un autre kitbot (le robot tourne ?)"),
         "{stderr}"
     );
-    // The other commands that read the store say the same.
-    let questions = kitbot(
-        &[
-            "questions",
-            "--format",
-            "csv",
-            "--config",
-            config.to_str().expect("utf8"),
-        ],
-        "",
+    // The other commands that read the store are refused too, `restore` before it looks at the
+    // file or moves the store aside.
+    let refused = |args: &[&str], message: &str| {
+        let mut args = args.to_vec();
+        args.extend(["--config", config.to_str().expect("utf8")]);
+        let out = kitbot(&args, "");
+        assert!(!out.status.success(), "{args:?} ran");
+        assert!(
+            text(&out.stderr).contains(message),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    };
+    refused(
+        &["questions", "--format", "csv"],
+        "est utilisé par un autre kitbot",
     );
-    assert!(!questions.status.success());
-    assert!(
-        text(&questions.stderr).contains("est utilisé par un autre kitbot"),
-        "{}",
-        text(&questions.stderr)
-    );
-
-    // `restore` too, before it looks at the file or moves the store aside.
-    let restore = kitbot(
-        &[
-            "restore",
-            "no-such-backup.jsonl",
-            "--config",
-            config.to_str().expect("utf8"),
-        ],
-        "",
-    );
-    assert!(!restore.status.success());
-    assert!(
-        text(&restore.stderr).contains("arrêtez le robot avant de restaurer"),
-        "{}",
-        text(&restore.stderr)
+    refused(
+        &["restore", "no-such-backup.jsonl"],
+        "arrêtez le robot avant de restaurer",
     );
     assert!(data.join("store").exists(), "the store was moved aside");
 
