@@ -370,9 +370,15 @@ enum StoreOpening {
 struct EngineLoading {
     config: Config,
     commands: kitbot::commands::CommandSet,
-    store: std::thread::JoinHandle<anyhow::Result<Store>>,
+    store: StoreSlot,
     kit: std::thread::JoinHandle<anyhow::Result<kitbot::kit::Kit>>,
     lock: Option<FolderLock>,
+}
+
+/// The store, open already or opening on its own thread.
+enum StoreSlot {
+    Open(Store),
+    Opening(std::thread::JoinHandle<anyhow::Result<Store>>),
 }
 
 /// Start loading the kit, load the commands, take the data folder's lock (a second kitbot on
@@ -420,17 +426,19 @@ fn start_engine(config: Config, opening: StoreOpening) -> anyhow::Result<EngineL
         StoreOpening::First => {
             let store = open_store(&config.store_dir(), &config.backup_dir())?;
             tracing::trace!(target: "kitbot::timing", "store open");
-            std::thread::spawn(move || Ok(store))
+            StoreSlot::Open(store)
         }
         StoreOpening::Beside => {
             let (dir, backups) = (config.store_dir(), config.backup_dir());
-            std::thread::Builder::new()
-                .name("kitbot-store-open".into())
-                .spawn(move || {
-                    let store = open_store(&dir, &backups);
-                    tracing::trace!(target: "kitbot::timing", "store open");
-                    store
-                })?
+            StoreSlot::Opening(
+                std::thread::Builder::new()
+                    .name("kitbot-store-open".into())
+                    .spawn(move || {
+                        let store = open_store(&dir, &backups);
+                        tracing::trace!(target: "kitbot::timing", "store open");
+                        store
+                    })?,
+            )
         }
     };
     Ok(EngineLoading {
@@ -467,10 +475,12 @@ impl EngineLoading {
 
     /// Wait for the store and the kit, and build the engine. The store's error comes first.
     fn finish(self) -> anyhow::Result<(Engine, Option<FolderLock>)> {
-        let store = self
-            .store
-            .join()
-            .map_err(|_| anyhow::anyhow!("l'ouverture du store s'est interrompue"))??;
+        let store = match self.store {
+            StoreSlot::Open(store) => store,
+            StoreSlot::Opening(thread) => thread
+                .join()
+                .map_err(|_| anyhow::anyhow!("l'ouverture du store s'est interrompue"))??,
+        };
         let kit = self
             .kit
             .join()
