@@ -6,7 +6,8 @@
 The log of a `bench/compare` run with, for kitbot,
 `COMPARE_KITBOT_LOG="warn,kitbot=info,kitbot::timing=trace,matrix_sdk::http_client=debug"`
 (the `kitbot::timing` traces of `src/matrix/sync.rs` and `src/outbox.rs`), or for the bare bot
-`BARE_BOT_LOG="warn,matrix_sdk::http_client=debug"` (matrix-sdk's "Got response" lines only),
+`BARE_BOT_LOG="warn,bare::timing=trace,matrix_sdk::http_client=debug"` (matrix-sdk's "Got
+response" lines, and when its event handler ran and `sync_once` returned),
 copied from the run's `bot.log` before the next run removes it. Prints, over the sync
 responses that were followed by a send, the median and 90th percentile of each step from the
 moment the sync response was received, and each HTTP request's own duration (matrix-sdk's
@@ -19,7 +20,9 @@ from datetime import datetime
 
 LINE = re.compile(r'^(\S+Z)\s+\w+\s+(.*)$')
 STEPS = ['sync response in hand', 'queued', 'send starts', 'send returned',
-         'response handled', 'answers sent', 'position saved']
+         'response handled', 'answers sent', 'position saved',
+         # the bare bot's (`bare::timing`): its event handler, entered inside `sync_once`
+         'handler', 'sync_once returned']
 
 
 def millis(stamp):
@@ -62,7 +65,7 @@ def main(path):
                     durations['send'].append(took)
                     if last_sync is not None:
                         send_start.append(at - took - last_sync)
-        elif 'kitbot::timing' in rest:
+        elif 'kitbot::timing' in rest or 'bare::timing' in rest:
             for step in STEPS:
                 if step in rest:
                     events.append((at, step))

@@ -20,6 +20,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
 use matrix_sdk::ruma::events::relation::{InReplyTo, Reply};
 use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
 use matrix_sdk::ruma::events::room::message::{
@@ -43,6 +44,9 @@ async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, client: Cli
     if client.user_id() == Some(&*event.sender) || text.body.trim() != "!ping" {
         return;
     }
+    // For `bench/timing.py`: matrix-sdk runs event handlers inside `sync_once`, before the
+    // store's post-sync work (`BARE_BOT_LOG=...,bare::timing=trace`).
+    tracing::trace!(target: "bare::timing", "handler");
     // `BARE_BOT_CONTENT=kitbot` answers with what kitbot's `!ping` sends (its French words
     // rendered from Markdown, an empty `m.mentions`), to tell whether the homeserver takes
     // longer to accept kitbot's answer than a bare `pong` (a diagnostic, BENCHMARKS.md).
@@ -102,23 +106,27 @@ async fn main() -> anyhow::Result<()> {
     let client = Client::builder()
         .homeserver_url(&homeserver)
         .sqlite_store_with_config_and_cache_path(
-            SqliteStoreConfig::new(data.join("store")).key(as_kitbot.then_some(&[7u8; 32])),
+            // `BARE_BOT_LOW_MEMORY=1`: matrix-sdk's low-memory SQLite settings, as kitbot's
+            // store has them (a diagnostic: what they cost a lone command).
+            if var("BARE_BOT_LOW_MEMORY").is_some_and(|v| v == "1") {
+                SqliteStoreConfig::with_low_memory_config(data.join("store"))
+            } else {
+                SqliteStoreConfig::new(data.join("store"))
+            }
+            .key(as_kitbot.then_some(&[7u8; 32])),
             None::<PathBuf>,
         )
         .build()
         .await?;
     let saved = data.join("session.json");
     let mut settings = SyncSettings::default().timeout(Duration::from_secs(30));
-    if as_kitbot {
-        // 100: kitbot's default `timeline_limit`.
-        settings = settings.filter(kitbot::matrix::sync::sync_filter(&user, 100).into());
-    }
-    if let Ok(text) = std::fs::read_to_string(&saved) {
+    let restored = if let Ok(text) = std::fs::read_to_string(&saved) {
         let session: MatrixSession = serde_json::from_str(&text)?;
         client
             .matrix_auth()
             .restore_session(session, RoomLoadSettings::default())
             .await?;
+        true
     } else {
         client
             .matrix_auth()
@@ -128,6 +136,21 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         let session = client.matrix_auth().session().context("no session")?;
         std::fs::write(&saved, serde_json::to_string(&session)?)?;
+        false
+    };
+    if as_kitbot {
+        // 100: kitbot's default `timeline_limit`.
+        let filter = kitbot::matrix::sync::sync_filter(&user, 100);
+        // `BARE_BOT_FILTER_ID=1`: the filter uploaded once and named by its id in each request,
+        // instead of written out in each (a diagnostic: what Synapse's reading of it costs).
+        settings = if var("BARE_BOT_FILTER_ID").is_some_and(|v| v == "1") {
+            let id = client.get_or_upload_filter("bare-kitbot", filter).await?;
+            settings.filter(Filter::FilterId(id))
+        } else {
+            settings.filter(filter.into())
+        };
+    }
+    if !restored {
         // First start: skip whatever happened before (MATRIX-NOTES, pitfall 4).
         let response = client.sync_once(settings.clone()).await?;
         settings = settings.token(response.next_batch);
@@ -138,7 +161,10 @@ async fn main() -> anyhow::Result<()> {
     // `sync_once` in a loop, not `Client::sync` (its 1 s pause: MATRIX-NOTES, pitfall 1).
     loop {
         match client.sync_once(settings.clone()).await {
-            Ok(response) => settings = settings.token(response.next_batch),
+            Ok(response) => {
+                tracing::trace!(target: "bare::timing", "sync_once returned");
+                settings = settings.token(response.next_batch);
+            }
             Err(err) => {
                 eprintln!("sync: {err}");
                 tokio::time::sleep(Duration::from_secs(1)).await;

@@ -29,7 +29,9 @@
 //! 1,000 lone, RSS after 10,000, 20 nudges. Each can be set: `COMPARE_LONE`, `COMPARE_RSS`,
 //! `COMPARE_BURST` (200), `COMPARE_NUDGES`, `COMPARE_STARTS` (3), `COMPARE_BOTS`
 //! (`kitbot,reminder,bare`). `COMPARE_KITBOT_BIN=<path>` runs another build of kitbot (the
-//! `dist` profile's, say) in its column; the header names it.
+//! `dist` profile's, say) in its column; the header names it. `COMPARE_LONE_TRACE=<file>`
+//! appends each lone command's event id and server timestamps (its answer's too) to `<file>`,
+//! for `bench/wakeup.py` (a diagnostic).
 
 #![recursion_limit = "256"]
 
@@ -591,6 +593,25 @@ struct Counts {
 const PEOPLE: usize = 20;
 const PAIR_ROOMS: usize = 10;
 
+/// A diagnostic: with `COMPARE_LONE_TRACE=<file>`, each lone command appends a line to `<file>`
+/// (bot, index, command's event id, command's and answer's `origin_server_ts` in ms), for
+/// `bench/wakeup.py` to split the server delta with a bot's HTTP debug log.
+fn trace_lone(bot: &str, i: usize, event: &OwnedEventId, command_ts: u64, answer_ts: u64) {
+    use std::io::Write as _;
+    let Some(path) = std::env::var_os("COMPARE_LONE_TRACE") else {
+        return;
+    };
+    let line = format!("{bot}\t{i}\t{event}\t{command_ts}\t{answer_ts}\n");
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(line.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("COMPARE_LONE_TRACE: {e}");
+    }
+}
+
 async fn answer_of(
     obs: &Observer,
     bot: &str,
@@ -816,6 +837,7 @@ async fn measure(kind: Kind, people: &[Person], counts: &Counts) -> Result<Resul
                 if i < counts.lone {
                     r.rtt.push((answer.at - started).as_secs_f64() * 1e3);
                     r.server.push(answer.ts as f64 - command.ts as f64);
+                    trace_lone(kind.name(), i, &id, command.ts, answer.ts);
                 }
             }
             None => {
