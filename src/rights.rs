@@ -124,7 +124,7 @@ pub const TREES: &[(&str, Kept)] = &[
     ),
     (
         "meta",
-        Kept::Nothing("schema version, counters (R7, P3…), the avatar's digest; the sync position is in the ledger"),
+        Kept::Nothing("schema version, counters (R7, P3…), the avatar's digest, the id of the sync filter kept by the homeserver; the sync position is in the ledger"),
     ),
     (DM_ROOMS, Kept::Nothing("direct room id → Mission Locale")),
     (DM_OF, Kept::Personal),

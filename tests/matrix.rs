@@ -414,6 +414,104 @@ async fn the_join_time_is_the_homeservers_whatever_the_bots_clock_says() {
     }
 }
 
+/// The bot's filter number `n` on the homeserver, as the bot's own access token reads it.
+async fn bot_filter(bot: &Bot, n: u32) -> Option<serde_json::Value> {
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{}/_matrix/client/v3/user/{}/filter/{n}",
+            util::synapse().url,
+            bot.user_id
+        ))
+        .bearer_auth(bot.access_token())
+        .send()
+        .await
+        .expect("filter request");
+    if response.status().is_success() {
+        Some(response.json().await.expect("filter json"))
+    } else {
+        None
+    }
+}
+
+/// A `!ping` answered.
+async fn pinged(alice: &Human, room_id: &OwnedRoomId) {
+    let ping = alice.say(room_id, "!ping").await;
+    alice.wait_reply(&ping).await;
+}
+
+/// The sync filter is uploaded once and named by its id in each request, so the homeserver
+/// reads no filter per request (BENCHMARKS.md, "Where the server delta goes"). An id the
+/// homeserver does not know (its database restored from before the upload, say) costs one
+/// refused request: the bot sends the filter itself for the rest of the run, still answers,
+/// and uploads the filter again at its next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_filter_is_uploaded_once_and_an_unknown_id_replaced() {
+    let (alice, mut bot, room_id) = room_with_bot(false).await;
+    pinged(&alice, &room_id).await;
+    let uploaded = bot_filter(&bot, 0).await.expect("the sync filter uploaded");
+    assert_eq!(
+        uploaded["room"]["timeline"]["not_senders"],
+        serde_json::json!([bot.user_id]),
+        "the bot's own events left out: {uploaded}"
+    );
+    assert_eq!(bot.stop(), Some(0));
+
+    bot.start();
+    pinged(&alice, &room_id).await;
+    assert!(
+        bot_filter(&bot, 1).await.is_none(),
+        "a restart names the kept id"
+    );
+    assert_eq!(bot.stop(), Some(0));
+
+    // The kept id replaced by one the homeserver never gave.
+    let store_dir = bot.dir.join("data").join("store");
+    let key = {
+        let store = kitbot::store::Store::open(&store_dir).expect("store");
+        let (key, id) = kept_filter(&store);
+        assert_eq!(id, "0", "the id the homeserver gave");
+        store.put("meta", &key, &"999999".to_owned()).expect("put");
+        store.flush_blocking().expect("flush");
+        key
+    };
+    bot.start();
+    pinged(&alice, &room_id).await;
+    bot.wait_log("refused the sync filter's id");
+    assert_eq!(bot.stop(), Some(0));
+
+    // The next start uploads the filter again (Synapse gives the same filter its first id
+    // back) and is not refused.
+    bot.start();
+    pinged(&alice, &room_id).await;
+    assert_eq!(bot.stop(), Some(0));
+    let store = kitbot::store::Store::open(&store_dir).expect("store");
+    assert_eq!(kept_filter(&store), (key, "0".to_owned()));
+    assert_eq!(bot_filter(&bot, 0).await, Some(uploaded));
+    let refused = bot
+        .log()
+        .iter()
+        .filter(|line| line.contains("refused the sync filter's id"))
+        .count();
+    assert_eq!(refused, 1, "refused in the run with the unknown id only");
+}
+
+/// The one sync filter id kept in a stopped bot's store: its key and the id.
+fn kept_filter(store: &kitbot::store::Store) -> (Vec<u8>, String) {
+    let keys: Vec<Vec<u8>> = store
+        .tree("meta")
+        .expect("meta")
+        .scan_prefix("sync_filter:")
+        .keys()
+        .map(|k| k.expect("key").to_vec())
+        .collect();
+    assert_eq!(keys.len(), 1, "one filter's id kept");
+    let id: String = store
+        .get("meta", &keys[0])
+        .expect("get")
+        .expect("an id kept");
+    (keys[0].clone(), id)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_200_commands_from_20_users_gets_200_answers_exactly_once() {
     let (alice, mut bot, room_id) = room_with_bot(false).await;

@@ -21,7 +21,10 @@ use futures_util::future::join_all;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::TimelineEvent;
 use matrix_sdk::room::MessagesOptions;
-use matrix_sdk::ruma::api::client::filter::{FilterDefinition, RoomEventFilter, RoomFilter};
+use matrix_sdk::ruma::api::client::filter::{
+    create_filter, FilterDefinition, RoomEventFilter, RoomFilter,
+};
+use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
 use matrix_sdk::ruma::events::{AnySyncStateEvent, AnySyncTimelineEvent};
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::UInt;
@@ -38,6 +41,8 @@ use super::{convert, Adapter};
 
 /// Room id → when the bot joined it (Unix milliseconds).
 pub const ROOMS_JOINED: &str = "rooms_joined";
+/// The store's tree of small settings; the sync filter's id is kept there ([`filter_key`]).
+const META: &str = "meta";
 /// At most this many `/messages` pages are fetched to fill one gap.
 const MAX_GAP_PAGES: usize = 50;
 /// How long the next sync request waits at most for the answers of the response just handled
@@ -54,6 +59,9 @@ pub struct SyncLoop {
     /// before our position was saved, or a response we could not record), the events of that
     /// response are read again with `/messages`.
     sdk_token: Option<String>,
+    /// When `settings` names the homeserver's copy of the filter by its id: the filter written
+    /// out and the key the id is kept under, for when the homeserver no longer knows that id.
+    filter_fallback: Option<(FilterDefinition, String)>,
     /// `KITBOT_FAULT=abort-after-sync:<text>` (tests): crash right after receiving a response
     /// with a message whose body contains `<text>`.
     abort_after_sync: Option<String>,
@@ -83,6 +91,81 @@ pub fn sync_filter(own_user: &str, timeline_limit: u32) -> FilterDefinition {
     def.room = room;
     def.presence = matrix_sdk::ruma::api::client::filter::Filter::ignore_all();
     def
+}
+
+/// Where the id of the homeserver's copy of a sync filter is kept: the `meta` tree, under
+/// `sync_filter:kitbot-sync-` and the first 16 hex digits of the SHA-256 of the filter's JSON
+/// (another filter, another key: a changed `timeline_limit` uploads its own).
+fn filter_key(filter: &FilterDefinition) -> Option<String> {
+    use sha2::Digest as _;
+    let json = serde_json::to_vec(filter).ok()?;
+    let digest = sha2::Sha256::digest(&json);
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("sync_filter:kitbot-sync-{hex}"))
+}
+
+/// The sync filter as the loop sends it: by the id of the homeserver's copy, uploaded once and
+/// kept in the store, so that the homeserver reads no filter in each request and the bot's
+/// sync responses come sooner (BENCHMARKS.md, "Where the server delta goes"); or written out
+/// in each request when no id can be had (the homeserver or the store fails: nothing waits
+/// for it).
+struct FilterChoice {
+    filter: Filter,
+    /// With an id: the filter written out, and the key its id is kept under, for when the
+    /// homeserver no longer knows that id.
+    fallback: Option<(FilterDefinition, String)>,
+}
+
+async fn choose_filter(adapter: &Adapter, filter: FilterDefinition) -> FilterChoice {
+    let written_out = |filter: FilterDefinition| FilterChoice {
+        filter: filter.into(),
+        fallback: None,
+    };
+    let Some(key) = filter_key(&filter) else {
+        return written_out(filter);
+    };
+    let store = adapter.engine.store();
+    let kept = match store.get::<String>(META, key.as_bytes()) {
+        Ok(kept) => kept,
+        Err(err) => {
+            tracing::warn!(cause = %err, "could not read the sync filter's id; sending the filter with each request");
+            return written_out(filter);
+        }
+    };
+    let id = match kept {
+        Some(id) => id,
+        None => {
+            let Some(user) = adapter.client.user_id() else {
+                return written_out(filter);
+            };
+            let request = create_filter::v3::Request::new(user.to_owned(), filter.clone());
+            match adapter.client.send(request).await {
+                Ok(response) => {
+                    // Flushed with the next sync position; lost in a crash before it, the
+                    // next start uploads the filter again.
+                    if let Err(err) = store.put(META, key.as_bytes(), &response.filter_id) {
+                        tracing::warn!(cause = %err, "could not keep the sync filter's id");
+                    }
+                    response.filter_id
+                }
+                Err(err) => {
+                    tracing::warn!(cause = %err, "could not upload the sync filter; sending it with each request");
+                    return written_out(filter);
+                }
+            }
+        }
+    };
+    FilterChoice {
+        filter: Filter::FilterId(id),
+        fallback: Some((filter, key)),
+    }
+}
+
+/// A sync the homeserver refused as malformed or naming what it does not have (400, 404):
+/// what it answers to a filter id it does not know. Not an outage, not a lost login.
+fn refuses_request(err: &matrix_sdk::Error) -> bool {
+    err.as_client_api_error()
+        .is_some_and(|e| matches!(e.status_code.as_u16(), 400 | 404))
 }
 
 /// The argument of the fault `KITBOT_FAULT` injects (tests only), when it is `<name><argument>`.
@@ -187,30 +270,53 @@ impl SyncLoop {
     /// what comes next is answered.
     pub async fn start(adapter: &Adapter) -> anyhow::Result<SyncLoop> {
         let filter = sync_filter(&adapter.own_user, adapter.config.timeline_limit);
-        let settings = SyncSettings::default()
-            .timeout(Duration::from_secs(30))
-            .filter(filter.into());
+        let choice = choose_filter(adapter, filter).await;
+        let mut this = SyncLoop {
+            settings: SyncSettings::default()
+                .timeout(Duration::from_secs(30))
+                .filter(choice.filter),
+            since: None,
+            sdk_token: None,
+            filter_fallback: choice.fallback,
+            abort_after_sync: fault("abort-after-sync:"),
+            first_response: CancellationToken::new(),
+        };
         let store = adapter.engine.store();
-        let mut since: Option<String> = store.ledger().position()?;
-        if since.is_none() {
-            let response = adapter
-                .client
-                .sync_once(settings.clone())
-                .await
-                .context("première synchronisation")?;
+        this.since = store.ledger().position()?;
+        if this.since.is_none() {
+            let response = loop {
+                match adapter.client.sync_once(this.settings.clone()).await {
+                    Ok(response) => break response,
+                    Err(err) if this.filter_refused(adapter, &err) => {}
+                    Err(err) => return Err(err).context("première synchronisation"),
+                }
+            };
             adapter.handle_invites(&response).await;
-            since = Some(response.next_batch.clone());
+            this.since = Some(response.next_batch.clone());
             store.ledger().note_position(&response.next_batch);
             store.flush().await?;
         }
-        let sdk_token = sdk_sync_token(&adapter.client).await;
-        Ok(SyncLoop {
-            settings,
-            since,
-            sdk_token,
-            abort_after_sync: fault("abort-after-sync:"),
-            first_response: CancellationToken::new(),
-        })
+        this.sdk_token = sdk_sync_token(&adapter.client).await;
+        Ok(this)
+    }
+
+    /// Whether `err` is the homeserver refusing the filter's id (it no longer knows it: its
+    /// database restored from before the upload, say). Then the filter goes written out in
+    /// each request from now on, and the kept id is forgotten so that the next start uploads
+    /// the filter again; the request can be made again at once.
+    fn filter_refused(&mut self, adapter: &Adapter, err: &matrix_sdk::Error) -> bool {
+        if self.filter_fallback.is_none() || !refuses_request(err) {
+            return false;
+        }
+        let Some((filter, key)) = self.filter_fallback.take() else {
+            return false;
+        };
+        tracing::warn!(cause = %err, "the homeserver refused the sync filter's id; sending the filter itself from now on");
+        self.settings = self.settings.clone().filter(filter.into());
+        if let Err(err) = adapter.engine.store().remove(META, key.as_bytes()) {
+            tracing::warn!(cause = %err, "could not forget the sync filter's id");
+        }
+        true
     }
 
     /// Cancelled when the first response of this run is handled, or the first sync failed.
@@ -288,6 +394,7 @@ impl SyncLoop {
                         }
                     }
                 }
+                Err(err) if self.filter_refused(adapter, &err) => {}
                 Err(err) => {
                     self.first_response.cancel();
                     failures += 1;
