@@ -22,6 +22,9 @@ one machine's wall clock:
 - send: from that request leaving to the answer's timestamp (Synapse's work before it stamps
   the event).
 
+Last, how many of the sync requests that carried a command left after the command was
+stamped (rather than waiting in a long poll before it).
+
 Synapse's timestamps are truncated to the millisecond, so the wake-up reads up to 1 ms long
 and the send up to 1 ms short; the same for every bot.
 """
@@ -60,7 +63,7 @@ def read_log(path):
         if took is None:
             continue
         if '/sync' in rest:
-            syncs.append(at)
+            syncs.append((at, took))
         elif '/send/' in rest:
             sends.append((at, took))
     return sorted(syncs), sorted(sends)
@@ -77,8 +80,12 @@ def row(name, values):
 
 def main(trace, log, bot):
     syncs, sends = read_log(log)
+    received = [at for at, _ in syncs]
     parts = {'delta': [], 'wake-up': [], 'bot': [], 'send': []}
     unmatched = 0
+    # Whether the sync request that carried the command left before the command was stamped
+    # (waiting in a long poll) or after (still busy with the previous response).
+    left_after = 0
     for line in open(trace):
         fields = line.rstrip('\n').split('\t')
         if len(fields) != 5 or fields[0] != bot:
@@ -93,11 +100,12 @@ def main(trace, log, bot):
         if send is None or not (send[0] - send[1] <= answer + 1 <= send[0] + 1):
             unmatched += 1
             continue
-        found = bisect.bisect_right(syncs, send[0] - send[1])
-        if found == 0 or syncs[found - 1] < command:
+        found = bisect.bisect_right(received, send[0] - send[1])
+        if found == 0 or received[found - 1] < command:
             unmatched += 1
             continue
-        sync = syncs[found - 1]
+        sync, took = syncs[found - 1]
+        left_after += sync - took >= command
         leaves = send[0] - send[1]
         parts['delta'].append(answer - command)
         parts['wake-up'].append(sync - command)
@@ -108,6 +116,8 @@ def main(trace, log, bot):
     if parts['delta']:
         for name, values in parts.items():
             print(row(name, values))
+        print(f'  the sync request that carried the command left after it was stamped: '
+              f'{left_after} of {len(parts["delta"])}')
 
 
 if __name__ == '__main__':
