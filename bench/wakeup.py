@@ -34,6 +34,8 @@ import statistics as st
 import sys
 from datetime import datetime, timezone
 
+from timing import duration  # bench/timing.py: matrix-sdk's `request_duration`, in ms
+
 LINE = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z\s+\w+\s+(.*)$')
 
 
@@ -41,13 +43,6 @@ def epoch_ms(stamp):
     whole, frac = stamp.split('.')
     at = datetime.strptime(whole, '%Y-%m-%dT%H:%M:%S').replace(tzinfo=timezone.utc)
     return at.timestamp() * 1e3 + float('0.' + frac) * 1e3
-
-
-def duration(text):
-    found = re.search(r'request_duration=([\d.]+)(ms|µs|s)\b', text)
-    if not found:
-        return None
-    return float(found.group(1)) * {'ms': 1, 'µs': 1e-3, 's': 1e3}[found.group(2)]
 
 
 def read_log(path):
