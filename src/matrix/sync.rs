@@ -106,7 +106,7 @@ fn filter_key(filter: &FilterDefinition) -> Option<String> {
 
 /// The sync filter as the loop sends it: by the id of the homeserver's copy, uploaded once and
 /// kept in the store, so that the homeserver does not read a filter out of each request (as
-/// Element and most clients do); or written out in each request when no id can be had (the
+/// matrix-js-sdk's clients do); or written out in each request when no id can be had (the
 /// homeserver or the store fails: nothing waits for it). With the id, the bare bot with
 /// kitbot's settings got its sync responses 0.4–0.7 ms sooner in three rounds; in three pairs
 /// of kitbot runs no difference was shown (BENCHMARKS.md, "Where the server delta goes").
@@ -306,7 +306,7 @@ impl SyncLoop {
     /// each request from now on, and the kept id is forgotten so that the next start uploads
     /// the filter again; the request can be made again at once.
     fn filter_refused(&mut self, adapter: &Adapter, err: &matrix_sdk::Error) -> bool {
-        if self.filter_fallback.is_none() || !refuses_request(err) {
+        if !refuses_request(err) {
             return false;
         }
         let Some((filter, key)) = self.filter_fallback.take() else {
