@@ -64,7 +64,8 @@ pub async fn ensure_profile(client: &Client, config: &MatrixConfig, store: &Stor
     }
 }
 
-fn hex_digest(bytes: &[u8]) -> String {
+/// The SHA-256 of `bytes`, in hexadecimal.
+pub(super) fn hex_digest(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

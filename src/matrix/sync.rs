@@ -97,11 +97,9 @@ pub fn sync_filter(own_user: &str, timeline_limit: u32) -> FilterDefinition {
 /// `sync_filter:kitbot-sync-` and the first 16 hex digits of the SHA-256 of the filter's JSON
 /// (another filter, another key: a changed `timeline_limit` uploads its own).
 fn filter_key(filter: &FilterDefinition) -> Option<String> {
-    use sha2::Digest as _;
     let json = serde_json::to_vec(filter).ok()?;
-    let digest = sha2::Sha256::digest(&json);
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    Some(format!("sync_filter:kitbot-sync-{hex}"))
+    let digest = super::presence::hex_digest(&json);
+    Some(format!("sync_filter:kitbot-sync-{}", &digest[..16]))
 }
 
 /// The sync filter as the loop sends it: by the id of the homeserver's copy, uploaded once and
