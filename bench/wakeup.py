@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where a lone command's server delta goes, homeserver side and bot side (issue 13).
 
-    bench/wakeup.py TRACE BOT.LOG BOT-NAME
+    bench/wakeup.py TRACE BOT.LOG BOT-NAME [--by-filter]
 
 TRACE is the file a `bench/compare` run wrote with `COMPARE_LONE_TRACE=<file>` (one line per
 lone command: bot, index, event id, the command's and the answer's `origin_server_ts`); BOT.LOG
@@ -24,6 +24,10 @@ one machine's wall clock:
 
 Last, how many of the sync requests that carried a command left after the command was
 stamped (rather than waiting in a long poll before it).
+
+`--by-filter` splits the commands by the sync filter of the request that carried them, as the bare
+bot logs it with `BARE_BOT_FILTER_AB=<parts>/<parts>` and `BARE_BOT_LOG=…,bare::ab=info` (it
+alternates two filters from one command to the next, so both are compared within one run).
 
 Synapse's timestamps are truncated to the millisecond, so the wake-up reads up to 1 ms long
 and the send up to 1 ms short; the same for every bot.
@@ -73,7 +77,30 @@ def row(name, values):
             f'p10 {at(.1):6.2f}  p90 {at(.9):6.2f}  p95 {at(.95):6.2f} ms')
 
 
-def main(trace, log, bot):
+AB = re.compile(r'bare::ab.*filter=(\d).*event_id=(\S+)')
+
+
+def filters(path):
+    """Event id → the filter (0 or 1) of the request that carried it, from the bare bot's log."""
+    found = {}
+    for raw in open(path, errors='replace'):
+        hit = AB.search(re.sub(r'\x1b\[[0-9;]*m', '', raw))
+        if hit:
+            found[hit.group(2)] = int(hit.group(1))
+    return found
+
+
+def main(trace, log, bot, by_filter=False):
+    if not by_filter:
+        split(trace, log, bot, None)
+        return
+    which = filters(log)
+    for ab in (0, 1):
+        print(f'filter {"AB"[ab]} (the {"first" if ab == 0 else "second"} of BARE_BOT_FILTER_AB):')
+        split(trace, log, bot, lambda event: which.get(event) == ab)
+
+
+def split(trace, log, bot, keep):
     syncs, sends = read_log(log)
     received = [at for at, _ in syncs]
     parts = {'delta': [], 'wake-up': [], 'bot': [], 'send': []}
@@ -84,6 +111,8 @@ def main(trace, log, bot):
     for line in open(trace):
         fields = line.rstrip('\n').split('\t')
         if len(fields) != 5 or fields[0] != bot:
+            continue
+        if keep is not None and not keep(fields[2]):
             continue
         command, answer = float(fields[3]), float(fields[4])
         # The answer's send: the first whose request left after the command was stamped and
@@ -116,6 +145,7 @@ def main(trace, log, bot):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 4:
+    args = [a for a in sys.argv[1:] if a != '--by-filter']
+    if len(args) != 3:
         sys.exit(__doc__)
-    main(*sys.argv[1:])
+    main(*args, by_filter='--by-filter' in sys.argv[1:])

@@ -8,6 +8,11 @@
 //! presence left out; timeline limit 100). That column of `bench/compare` is what matrix-sdk
 //! costs a bot set up like kitbot before any logic: kitbot's floor.
 //!
+//! Diagnostics for BENCHMARKS.md, each set by the environment: `BARE_BOT_FILTER_PARTS` (some
+//! parts of kitbot's filter only), `BARE_BOT_FILTER_AB` (two filters, alternating from one
+//! command to the next), `BARE_BOT_CATCH_UP_B`, `BARE_BOT_FILTER_ID`, `BARE_BOT_LOW_MEMORY`,
+//! `BARE_BOT_SPAWN_SEND`, `BARE_BOT_CONTENT`; each is described where it is read.
+//!
 //! A bench target (`harness = false`) so that it shares kitbot's dependency build without
 //! being part of `cargo build` or `cargo test`. Configured by the environment (`BARE_BOT_*`);
 //! without it (as when `cargo bench` runs every bench) it says so and exits.
@@ -20,6 +25,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::api::client::filter::FilterDefinition;
 use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter;
 use matrix_sdk::ruma::events::relation::{InReplyTo, Reply};
 use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
@@ -37,6 +43,34 @@ async fn on_invite(event: StrippedRoomMemberEvent, room: Room, client: Client) {
     }
 }
 
+/// `!ping`s answered so far: with `BARE_BOT_FILTER_AB`, its parity picks the next request's filter.
+static PINGS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Only the named parts of kitbot's sync filter (`limit`, `senders`, `ephemeral`, `presence`,
+/// comma-separated; `none` or nothing: no filter at all).
+fn filter_parts(user: &str, parts: &str) -> Option<FilterDefinition> {
+    let has = |part: &str| parts.split(',').any(|p| p.trim() == part);
+    // 100: kitbot's default `timeline_limit`.
+    let full = kitbot::matrix::sync::sync_filter(user, 100);
+    let mut filter = FilterDefinition::default();
+    let any = ["limit", "senders", "ephemeral", "presence"]
+        .into_iter()
+        .any(has);
+    if has("limit") {
+        filter.room.timeline.limit = full.room.timeline.limit;
+    }
+    if has("senders") {
+        filter.room.timeline.not_senders = full.room.timeline.not_senders;
+    }
+    if has("ephemeral") {
+        filter.room.ephemeral = full.room.ephemeral;
+    }
+    if has("presence") {
+        filter.presence = full.presence;
+    }
+    any.then_some(filter)
+}
+
 async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, client: Client) {
     let MessageType::Text(text) = &event.content.msgtype else {
         return;
@@ -44,6 +78,10 @@ async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, client: Cli
     if client.user_id() == Some(&*event.sender) || text.body.trim() != "!ping" {
         return;
     }
+    // The filter the request that carried this command was made with (`BARE_BOT_FILTER_AB`;
+    // read by `bench/wakeup.py … --by-filter` from `BARE_BOT_LOG=…,bare::ab=info`).
+    let filter = PINGS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % 2;
+    tracing::info!(target: "bare::ab", filter, event_id = %event.event_id, "command");
     // For `bench/timing.py`: matrix-sdk runs event handlers inside `sync_once`, before the
     // store's post-sync work (`BARE_BOT_LOG=...,bare::timing=trace`).
     tracing::trace!(target: "bare::timing", "handler");
@@ -138,9 +176,16 @@ async fn main() -> anyhow::Result<()> {
         std::fs::write(&saved, serde_json::to_string(&session)?)?;
         false
     };
-    if as_kitbot {
-        // 100: kitbot's default `timeline_limit`.
-        let filter = kitbot::matrix::sync::sync_filter(&user, 100);
+    // `BARE_BOT_FILTER_PARTS=limit,senders,ephemeral,presence` (any of them): only those parts
+    // of kitbot's sync filter, with or without kitbot's store key (a diagnostic: which part
+    // changes the homeserver's time to wake the sync request).
+    let parts = var("BARE_BOT_FILTER_PARTS");
+    if as_kitbot || parts.is_some() {
+        let filter = match parts {
+            Some(parts) => filter_parts(&user, &parts).unwrap_or_default(),
+            // 100: kitbot's default `timeline_limit`.
+            None => kitbot::matrix::sync::sync_filter(&user, 100),
+        };
         // `BARE_BOT_FILTER_ID=1`: the filter uploaded once and named by its id in each request,
         // instead of written out in each (a diagnostic: what Synapse's reading of it costs).
         settings = if var("BARE_BOT_FILTER_ID").is_some_and(|v| v == "1") {
@@ -150,19 +195,60 @@ async fn main() -> anyhow::Result<()> {
             settings.filter(filter.into())
         };
     }
+    // The position of the loop, for `BARE_BOT_FILTER_AB`'s settings (a restored session's
+    // comes from matrix-sdk's store, as for `settings`).
+    let mut token: Option<String> = None;
     if !restored {
         // First start: skip whatever happened before (MATRIX-NOTES, pitfall 4).
         let response = client.sync_once(settings.clone()).await?;
+        token = Some(response.next_batch.clone());
         settings = settings.token(response.next_batch);
     }
     client.add_event_handler(on_invite);
     client.add_event_handler(on_message);
+    // `BARE_BOT_FILTER_AB=<parts>/<parts>` (as `BARE_BOT_FILTER_PARTS`, `none` for no filter):
+    // after an even number of `!ping`s the sync requests use the first filter, after an odd
+    // number the second, so that two filters are compared within one run, command by command,
+    // whatever the machine's speed does meanwhile (`bench/wakeup.py … --by-filter`).
+    let ab = var("BARE_BOT_FILTER_AB").map(|ab| {
+        let (a, b) = ab.split_once('/').unwrap_or((&ab, "none"));
+        let with = |parts: &str| match filter_parts(&user, parts) {
+            Some(filter) => SyncSettings::default()
+                .timeout(Duration::from_secs(30))
+                .filter(filter.into()),
+            None => SyncSettings::default().timeout(Duration::from_secs(30)),
+        };
+        [with(a), with(b)]
+    });
+    // `BARE_BOT_CATCH_UP_B=1`, with `BARE_BOT_FILTER_AB`: before waiting with the second filter,
+    // one sync that returns at once (timeout 0), so that the long poll starts from a position
+    // past the bot's own answer (which that filter may leave out) rather than from before it (a
+    // diagnostic: whether the position's age is what slows the homeserver's wake-up).
+    let catch_up_b = var("BARE_BOT_CATCH_UP_B").is_some_and(|v| v == "1");
+    let mut caught_up_at = usize::MAX;
     eprintln!("bare bot is ready");
     // `sync_once` in a loop, not `Client::sync` (its 1 s pause: MATRIX-NOTES, pitfall 1).
     loop {
-        match client.sync_once(settings.clone()).await {
+        let this = match &ab {
+            Some(ab) => {
+                let pings = PINGS.load(std::sync::atomic::Ordering::SeqCst);
+                let parity = pings % 2;
+                let mut this = ab[parity].clone();
+                if catch_up_b && parity == 1 && caught_up_at != pings {
+                    caught_up_at = pings;
+                    this = this.timeout(Duration::ZERO);
+                }
+                if let Some(token) = &token {
+                    this = this.token(token.clone());
+                }
+                this
+            }
+            None => settings.clone(),
+        };
+        match client.sync_once(this).await {
             Ok(response) => {
                 tracing::trace!(target: "bare::timing", "sync_once returned");
+                token = Some(response.next_batch.clone());
                 settings = settings.token(response.next_batch);
             }
             Err(err) => {

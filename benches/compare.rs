@@ -31,7 +31,10 @@
 //! (`kitbot,reminder,bare`). `COMPARE_KITBOT_BIN=<path>` runs another build of kitbot (the
 //! `dist` profile's, say) in its column; the header names it. `COMPARE_LONE_TRACE=<file>`
 //! appends each lone command's event id and server timestamps (its answer's too) to `<file>`,
-//! for `bench/wakeup.py` (a diagnostic).
+//! for `bench/wakeup.py` (a diagnostic). `COMPARE_LONE_PAUSE_MS=<ms>` (0) waits that long after
+//! each lone command's answer before sending the next: people do not send a command the
+//! millisecond the previous answer arrives, and a bot's next sync request then waits in its
+//! long poll before the command, whatever the bot did after its answer.
 
 #![recursion_limit = "256"]
 
@@ -588,6 +591,8 @@ struct Counts {
     burst: usize,
     nudges: usize,
     starts: usize,
+    /// `COMPARE_LONE_PAUSE_MS`: the wait after each lone answer before the next command.
+    lone_pause: Duration,
 }
 
 const PEOPLE: usize = 20;
@@ -838,6 +843,9 @@ async fn measure(kind: Kind, people: &[Person], counts: &Counts) -> Result<Resul
                     r.rtt.push((answer.at - started).as_secs_f64() * 1e3);
                     r.server.push(answer.ts as f64 - command.ts as f64);
                     trace_lone(kind.name(), i, &id, command.ts, answer.ts);
+                    if !counts.lone_pause.is_zero() {
+                        tokio::time::sleep(counts.lone_pause).await;
+                    }
                 }
             }
             None => {
@@ -981,6 +989,7 @@ fn main() {
         burst: env_usize("COMPARE_BURST", 200).max(PEOPLE),
         nudges: env_usize("COMPARE_NUDGES", if quick { 10 } else { 20 }),
         starts: env_usize("COMPARE_STARTS", 3),
+        lone_pause: Duration::from_millis(env_usize("COMPARE_LONE_PAUSE_MS", 0) as u64),
     };
     let bots: Vec<Kind> = std::env::var("COMPARE_BOTS")
         .unwrap_or_else(|_| "kitbot,reminder,bare".to_owned())
@@ -1076,9 +1085,17 @@ fn print_table(
         "Synapse {synapse} (SQLite, relaxed rate limits, 127.0.0.1); kitbot {commit} ({kitbot_build}); matrix-reminder-bot {reminder}; bare bot on matrix-sdk {sdk} (release)."
     );
     println!(
-        "Rerun: `bench/compare{}` ({} lone commands, RSS after {}, bursts of {}, {} nudges, {} warm starts).",
+        "Rerun: `bench/compare{}` ({} lone commands{}, RSS after {}, bursts of {}, {} nudges, {} warm starts).",
         if quick { " --quick" } else { "" },
         counts.lone,
+        if counts.lone_pause.is_zero() {
+            String::new()
+        } else {
+            format!(
+                ", each {} ms after the previous answer (COMPARE_LONE_PAUSE_MS)",
+                counts.lone_pause.as_millis()
+            )
+        },
         counts.rss,
         counts.burst,
         counts.nudges,

@@ -183,6 +183,9 @@ pub struct MatrixTransport {
     encrypted_sends: std::sync::Mutex<HashMap<OwnedRoomId, Arc<tokio::sync::Mutex<()>>>>,
     /// The read receipts the sync loop asks for: a message of the bot's makes some useless.
     receipts: Receipts,
+    /// How many events of the bot's the homeserver accepted since the start: the sync loop
+    /// reads it to know whether its position stands before some (`SyncLoop::catch_up`).
+    own_events: std::sync::atomic::AtomicU64,
 }
 
 impl MatrixTransport {
@@ -193,7 +196,18 @@ impl MatrixTransport {
             store,
             rooms,
             receipts: Receipts::default(),
+            own_events: Default::default(),
         }
+    }
+
+    /// How many events of the bot's the homeserver accepted since the start.
+    pub fn own_events(&self) -> u64 {
+        self.own_events.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn own_event_accepted(&self) {
+        self.own_events
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The read receipts this transport's messages make useless (given to the sync loop).
@@ -238,6 +252,7 @@ impl MatrixTransport {
             .into_future()
             .await
             .map_err(|err| classify_error(&err, what))?;
+        self.own_event_accepted();
         // A message in the room's main timeline (not an edit, a reaction, a thread's reply)
         // is read by its sender up to there, for clients: receipts it covers are not needed.
         if in_main_timeline {
@@ -365,6 +380,7 @@ impl Transport for MatrixTransport {
                         .into_future()
                         .await
                         .map_err(|err| classify_error(&err, "attachment"))?;
+                    self.own_event_accepted();
                 }
                 Ok(sent)
             }
