@@ -437,7 +437,7 @@ impl SyncLoop {
     /// The bot sent something since its position: move the position past it, if nothing else
     /// happened meanwhile. The filter leaves the bot's own events out, so a long poll from
     /// before them is woken by them, finds nothing to return, and waits again; measured on
-    /// Synapse, the next command then reached the bot 3–4 ms later than from a position past
+    /// Synapse, the next command's answer then came 3–6 ms later than from a position past
     /// them (BENCHMARKS.md, "The bot's own answer and the position it waits from"). One sync
     /// that returns at once (timeout 0) gives that position. Its response is read here, not
     /// handed to matrix-sdk, and its position is taken only when it carries nothing at all
