@@ -519,15 +519,7 @@ async fn the_position_moves_past_the_bots_answers_and_nothing_is_skipped() {
         pings.push(ping);
     }
     let bob = Human::new("bob").await;
-    alice
-        .room(&room_id)
-        .invite_user_by_id(&bob.user_id)
-        .await
-        .expect("invite bob");
-    bob.join(&room_id).await;
-    alice
-        .wait_membership(&room_id, bob.user_id.as_str(), "join")
-        .await;
+    alice.bring_in(&room_id, &bob).await;
     let from_bob = bob.say(&room_id, "!ping").await;
     assert!(alice.wait_reply(&from_bob).await.encrypted);
     let last = alice.say(&room_id, "!ping").await;
@@ -956,15 +948,7 @@ async fn a_team_member_can_talk_to_the_bot_in_a_direct_message() {
 
     // Carol joins the real direct room: it is not private any more. Nothing is answered
     // there, and Alice's personal data goes to a new direct room Carol is not in.
-    alice
-        .room(&dm_id)
-        .invite_user_by_id(&carol.user_id)
-        .await
-        .expect("invite carol");
-    carol.join(&dm_id).await;
-    alice
-        .wait_membership(&dm_id, carol.user_id.as_str(), "join")
-        .await;
+    alice.bring_in(&dm_id, &carol).await;
     let unanswered = alice.say(&dm_id, "!ping").await;
     let consent = alice.say(&team, "!consentement oui").await;
     assert!(alice.wait_reply(&consent).await.body.contains("c'est noté"));

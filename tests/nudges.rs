@@ -40,13 +40,7 @@ async fn team() -> (Human, Human, Bot, OwnedRoomId) {
         .expect("invite bot");
     alice.wait_membership(&room_id, &bot.user_id, "join").await;
     let bob = Human::new("bob").await;
-    room.invite_user_by_id(&bob.user_id)
-        .await
-        .expect("invite bob");
-    bob.join(&room_id).await;
-    alice
-        .wait_membership(&room_id, bob.user_id.as_str(), "join")
-        .await;
+    alice.bring_in(&room_id, &bob).await;
     (alice, bob, bot, room_id)
 }
 

@@ -518,6 +518,18 @@ impl Human {
         self.client.join_room_by_id(room_id).await.expect("join")
     }
 
+    /// Invite `other` to a room of this human's, have them join, and wait until this human sees
+    /// them joined.
+    pub async fn bring_in(&self, room_id: &OwnedRoomId, other: &Human) {
+        self.room(room_id)
+            .invite_user_by_id(&other.user_id)
+            .await
+            .expect("invite");
+        other.join(room_id).await;
+        self.wait_membership(room_id, other.user_id.as_str(), "join")
+            .await;
+    }
+
     /// Wait until `user` has `membership` ("join", "leave", …) in the room, as this human sees it.
     pub async fn wait_membership(&self, room_id: &OwnedRoomId, user: &str, membership: &str) {
         let user_id = OwnedUserId::try_from(user).expect("user id");
