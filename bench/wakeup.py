@@ -49,11 +49,16 @@ def epoch_ms(stamp):
     return at.timestamp() * 1e3 + float('0.' + frac) * 1e3
 
 
+def plain(line):
+    """A log line without its terminal colours."""
+    return re.sub(r'\x1b\[[0-9;]*m', '', line)
+
+
 def read_log(path):
     """(received, took) of each sync response and each send, in time order."""
     syncs, sends = [], []
     for raw in open(path, errors='replace'):
-        line = re.sub(r'\x1b\[[0-9;]*m', '', raw)
+        line = plain(raw)
         found = LINE.match(line)
         if not found or 'Got response' not in found.group(2):
             continue
@@ -84,24 +89,24 @@ def filters(path):
     """Event id → the filter (0 or 1) of the request that carried it, from the bare bot's log."""
     found = {}
     for raw in open(path, errors='replace'):
-        hit = AB.search(re.sub(r'\x1b\[[0-9;]*m', '', raw))
+        hit = AB.search(plain(raw))
         if hit:
             found[hit.group(2)] = int(hit.group(1))
     return found
 
 
 def main(trace, log, bot, by_filter=False):
+    syncs, sends = read_log(log)
     if not by_filter:
-        split(trace, log, bot, None)
+        split(trace, syncs, sends, bot, None)
         return
     which = filters(log)
     for ab in (0, 1):
         print(f'filter {"AB"[ab]} (the {"first" if ab == 0 else "second"} of BARE_BOT_FILTER_AB):')
-        split(trace, log, bot, lambda event: which.get(event) == ab)
+        split(trace, syncs, sends, bot, lambda event: which.get(event) == ab)
 
 
-def split(trace, log, bot, keep):
-    syncs, sends = read_log(log)
+def split(trace, syncs, sends, bot, keep):
     received = [at for at, _ in syncs]
     parts = {'delta': [], 'wake-up': [], 'bot': [], 'send': []}
     unmatched = 0

@@ -458,7 +458,7 @@ impl SyncLoop {
             }
         }
         let mut request = sync_events::v3::Request::new();
-        request.since = Some(since.clone());
+        request.since = Some(since);
         request.timeout = Some(Duration::ZERO);
         request.filter = Some(self.filter.clone());
         let sent = tokio::time::timeout(CATCH_UP_WAIT, adapter.client.send(request)).await;
