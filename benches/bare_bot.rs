@@ -195,14 +195,13 @@ async fn main() -> anyhow::Result<()> {
             settings.filter(filter.into())
         };
     }
-    // The position of the loop, for `BARE_BOT_FILTER_AB`'s settings (a restored session's
-    // comes from matrix-sdk's store, as for `settings`).
+    // The position of the loop (a restored session's comes from matrix-sdk's store until the
+    // first response).
     let mut token: Option<String> = None;
     if !restored {
         // First start: skip whatever happened before (MATRIX-NOTES, pitfall 4).
         let response = client.sync_once(settings.clone()).await?;
-        token = Some(response.next_batch.clone());
-        settings = settings.token(response.next_batch);
+        token = Some(response.next_batch);
     }
     client.add_event_handler(on_invite);
     client.add_event_handler(on_message);
@@ -229,7 +228,7 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("bare bot is ready");
     // `sync_once` in a loop, not `Client::sync` (its 1 s pause: MATRIX-NOTES, pitfall 1).
     loop {
-        let this = match &ab {
+        let mut this = match &ab {
             Some(ab) => {
                 let pings = PINGS.load(std::sync::atomic::Ordering::SeqCst);
                 let parity = pings % 2;
@@ -238,18 +237,17 @@ async fn main() -> anyhow::Result<()> {
                     caught_up_at = pings;
                     this = this.timeout(Duration::ZERO);
                 }
-                if let Some(token) = &token {
-                    this = this.token(token.clone());
-                }
                 this
             }
             None => settings.clone(),
         };
+        if let Some(token) = &token {
+            this = this.token(token.clone());
+        }
         match client.sync_once(this).await {
             Ok(response) => {
                 tracing::trace!(target: "bare::timing", "sync_once returned");
-                token = Some(response.next_batch.clone());
-                settings = settings.token(response.next_batch);
+                token = Some(response.next_batch);
             }
             Err(err) => {
                 eprintln!("sync: {err}");

@@ -54,19 +54,18 @@ const ANSWERS_SENT_WAIT: Duration = Duration::from_secs(1);
 /// it: it returns at once when the homeserver is well, and is worth a few milliseconds only.
 const CATCH_UP_WAIT: Duration = Duration::from_secs(2);
 
-/// The loop's state: its settings and the position it resumes from.
+/// The loop's state: its filter and the position it resumes from.
 pub struct SyncLoop {
-    settings: SyncSettings,
     since: Option<String>,
     /// The position the SDK itself last stored. It drops a response whose `next_batch` it has
     /// seen already ("Got the same sync response twice"): when ours lags behind (a crash
     /// before our position was saved, or a response we could not record), the events of that
     /// response are read again with `/messages`.
     sdk_token: Option<String>,
-    /// When `settings` names the homeserver's copy of the filter by its id: the filter written
+    /// When `filter` names the homeserver's copy of the filter by its id: the filter written
     /// out and the key the id is kept under, for when the homeserver no longer knows that id.
     filter_fallback: Option<(FilterDefinition, String)>,
-    /// The filter `settings` sends (its id, or written out), for the catch-up request.
+    /// The filter each sync request sends (its id, or written out).
     filter: Filter,
     /// `KITBOT_FAULT=hold-catch-up:<file>` (tests): each catch-up request waits until `<file>`
     /// exists, so that a test can send a command before it leaves (it then carries that
@@ -281,9 +280,6 @@ impl SyncLoop {
         let filter = sync_filter(&adapter.own_user, adapter.config.timeline_limit);
         let choice = choose_filter(adapter, filter).await;
         let mut this = SyncLoop {
-            settings: SyncSettings::default()
-                .timeout(Duration::from_secs(30))
-                .filter(choice.filter.clone()),
             filter: choice.filter,
             since: None,
             sdk_token: None,
@@ -296,7 +292,7 @@ impl SyncLoop {
         this.since = store.ledger().position()?;
         if this.since.is_none() {
             let response = loop {
-                match adapter.client.sync_once(this.settings.clone()).await {
+                match adapter.client.sync_once(this.settings()).await {
                     Ok(response) => break response,
                     Err(err) if this.filter_refused(adapter, &err) => {}
                     Err(err) => return Err(err).context("première synchronisation"),
@@ -309,6 +305,13 @@ impl SyncLoop {
         }
         this.sdk_token = sdk_sync_token(&adapter.client).await;
         Ok(this)
+    }
+
+    /// The long poll's settings: 30 s at most, the filter.
+    fn settings(&self) -> SyncSettings {
+        SyncSettings::default()
+            .timeout(Duration::from_secs(30))
+            .filter(self.filter.clone())
     }
 
     /// Whether `err` is the homeserver refusing the filter's id (it no longer knows it: its
@@ -324,7 +327,6 @@ impl SyncLoop {
         };
         tracing::warn!(cause = %err, "the homeserver refused the sync filter's id; sending the filter itself from now on");
         self.filter = filter.into();
-        self.settings = self.settings.clone().filter(self.filter.clone());
         if let Err(err) = adapter.engine.store().remove(META, key.as_bytes()) {
             tracing::warn!(cause = %err, "could not forget the sync filter's id");
         }
@@ -342,7 +344,7 @@ impl SyncLoop {
         let mut failures = 0u32;
         let mut outage_since: Option<std::time::Instant> = None;
         loop {
-            let mut this = self.settings.clone();
+            let mut this = self.settings();
             if let Some(token) = &self.since {
                 this = this.token(token.clone());
             }
